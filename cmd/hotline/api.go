@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+
+	"github.com/hotline-line/hotline/internal/control"
+	"github.com/hotline-line/hotline/internal/node"
+)
+
+// openAPI reaches the node in dir: over its socket when hotline serve is
+// running, or by opening it in this process when not. done releases it.
+func openAPI(dir string) (api control.API, done func(), err error) {
+	if _, err := os.Stat(filepath.Join(dir, node.ConfigFile)); err != nil {
+		return nil, nil, withHint(errors.New("no hotline node in "+dir), "create one with: hotline init --dir "+dir+" --party NAME ...")
+	}
+	if c, err := control.Dial(dir); err == nil {
+		return c, func() {}, nil
+	}
+	n, err := node.Open(dir, node.Options{})
+	if errors.Is(err, node.ErrLocked) {
+		return nil, nil, withHint(err, "hotline serve is starting or its socket is gone; retry in a moment")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return control.Local{N: n}, func() { n.Close() }, nil
+}
+
+// lineOf returns the line named by flag, or the node's only line.
+func lineOf(ctx context.Context, api control.API, flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	return api.DefaultLine(ctx)
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/node"
+)
+
+func init() {
+	register(command{"inbox", "[--outbox] [--limit N] [--json] [--line L]", "list received (or, with --outbox, sent) messages", cmdInbox})
+}
+
+func cmdInbox(ctx context.Context, args []string) error {
+	fs := flags("inbox")
+	dir := dirFlag(fs)
+	line := fs.String("line", "", "the line (default: the node's only line)")
+	outbox := fs.Bool("outbox", false, "list this party's messages with their receipt ladder")
+	limit := fs.Int("limit", 20, "how many, newest first")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	api, done, err := openAPI(*dir)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, err := lineOf(ctx, api, *line)
+	if err != nil {
+		return err
+	}
+	msgs, err := api.Messages(ctx, l, *outbox, *limit)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(os.Stdout).Encode(msgs)
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tPRECEDENCE\tWRITTEN (UTC)\tSTATE\tTEXT")
+	for _, m := range msgs {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", m.ID, m.Precedence, m.Written.Format(time.DateTime),
+			states(m), preview(m))
+	}
+	return w.Flush()
+}
+
+func states(m node.Message) string {
+	var s []string
+	for _, r := range m.Ladder {
+		s = append(s, r.Party+":"+r.State)
+	}
+	return strings.Join(s, " ")
+}
+
+func preview(m node.Message) string {
+	if m.BodyError != "" {
+		return "(unreadable: " + m.BodyError + ")"
+	}
+	t := inert.Text(strings.ReplaceAll(m.Text, "\n", " "))
+	if r := []rune(t); len(r) > 60 {
+		t = string(r[:60]) + "…"
+	}
+	return t
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/atomicfile"
+	"github.com/hotline-line/hotline/internal/card"
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/node"
+)
+
+func init() {
+	register(command{"line", "propose|accept ...", "propose a line's charter, or sign and install one", cmdLine})
+}
+
+func cmdLine(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usageError{"line needs a subcommand: propose or accept"}
+	}
+	switch args[0] {
+	case "propose":
+		return linepropose(args[1:])
+	case "accept":
+		return lineAccept(ctx, args[1:])
+	}
+	return usageError{fmt.Sprintf("unknown line subcommand %q", args[0])}
+}
+
+type multi []string
+
+func (m *multi) String() string     { return fmt.Sprint(*m) }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
+
+func linepropose(args []string) error {
+	fs := flags("line propose")
+	dir := dirFlag(fs)
+	title := fs.String("title", "", "the line's title")
+	out := fs.String("out", "charter.txt", "where to write the charter, signed by this party")
+	var peers multi
+	fs.Var(&peers, "peer", "a peer's card file (repeat for each peer)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *title == "" || len(peers) == 0 {
+		return usageError{"--title and at least one --peer are required"}
+	}
+	cfg, k, err := node.LoadIdentity(*dir)
+	if err != nil {
+		return err
+	}
+	mine, _, err := node.MakeCard(cfg, k)
+	if err != nil {
+		return err
+	}
+	cards := []*card.Card{mine}
+	for _, p := range peers {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		c, err := card.Parse(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		fmt.Fprintf(os.Stderr, "peer %s (%s): fingerprint %s\n", c.Party, inert.Text(c.Name), c.Fingerprint())
+		cards = append(cards, c)
+	}
+	ch := charter.New(*title, time.Now(), cards)
+	if err := ch.Validate(); err != nil {
+		return err
+	}
+	s, err := charter.Sign(ch, nil, k)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(*out, s.Raw, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "Check each fingerprint above with that party by phone.\nwrote %s (line %s); send it to %v to accept\n", *out, ch.ID(), s.Missing())
+	return nil
+}
+
+func lineAccept(ctx context.Context, args []string) error {
+	fs := flags("line accept")
+	dir := dirFlag(fs)
+	out := fs.String("out", "", "where to write the charter with this party's signature (default: replace the input)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"line accept takes one charter file"}
+	}
+	in := fs.Arg(0)
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	s, err := charter.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	cfg, k, err := node.LoadIdentity(*dir)
+	if err != nil {
+		return err
+	}
+	if s.Party(cfg.Party) == nil {
+		return errors.New("the charter does not name this party (" + cfg.Party + ")")
+	}
+	fmt.Fprintf(os.Stderr, "line %s: %q\n", s.ID(), inert.Text(s.Title))
+	for i := range s.Parties {
+		p := &s.Parties[i]
+		fmt.Fprintf(os.Stderr, "  %-10s %-40s fingerprint %s\n", p.Party, inert.Text(p.Name), p.Fingerprint())
+	}
+	if s.Party(cfg.Party).LogKey != k.LogVerifierKey() {
+		return errors.New("the charter carries another key for this party: refusing to sign")
+	}
+	if !slices.Contains(s.SignedBy, cfg.Party) {
+		if s, err = charter.Sign(s.Charter, raw, k); err != nil {
+			return err
+		}
+	}
+	dst := *out
+	if dst == "" {
+		dst = in
+	}
+	if err := atomicfile.Write(dst, s.Raw, 0o644); err != nil {
+		return err
+	}
+	if !s.Complete() {
+		fmt.Fprintf(os.Stderr, "signed; wrote %s. Still to sign: %v\n", dst, s.Missing())
+		return nil
+	}
+	api, done, err := openAPI(*dir)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := api.Install(ctx, s.Raw); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "line %s is open; wrote %s. Every party runs: hotline line accept %s\n", s.ID(), dst, dst)
+	return nil
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/node"
+)
+
+func init() {
+	register(command{"show", "[--json] [--line L] ID", "show a message and its receipt ladder; a received message is marked displayed", cmdShow})
+	register(command{"ack", "--officer NAME [--line L] ID", "acknowledge a received message as a named officer", cmdAck})
+}
+
+func cmdShow(ctx context.Context, args []string) error {
+	fs := flags("show")
+	dir := dirFlag(fs)
+	line := fs.String("line", "", "the line (default: the node's only line)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"show takes one message ID"}
+	}
+	api, done, err := openAPI(*dir)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, err := lineOf(ctx, api, *line)
+	if err != nil {
+		return err
+	}
+	m, err := api.Show(ctx, l, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(os.Stdout).Encode(m)
+	}
+	printMessage(m)
+	return nil
+}
+
+func printMessage(m *node.Message) {
+	fmt.Printf("%s  %s  from %s  written %s UTC\n", m.ID, m.Precedence, m.Author, m.Written.Format(time.DateTime))
+	if m.ReplyTo != "" {
+		fmt.Printf("in reply to %s\n", m.ReplyTo)
+	}
+	if m.BodyError != "" {
+		fmt.Printf("\n(unreadable body: %s)\n\n", m.BodyError)
+	} else {
+		fmt.Printf("language %s\n\n%s\n\n", inert.Text(m.Lang), inert.Text(m.Text))
+	}
+	for _, r := range m.Ladder {
+		fmt.Printf("at %s: %s\n", r.Party, r.State)
+		rung := func(name string, t time.Time, extra string) {
+			if !t.IsZero() {
+				fmt.Printf("  %-13s %s UTC %s\n", name, t.Format(time.DateTime), extra)
+			}
+		}
+		rung("queued", r.Queued, "")
+		rung("sent", r.Sent, "")
+		rung("delivered", r.Delivered, "(cosigned)")
+		rung("displayed", r.Displayed, "")
+		rung("acknowledged", r.Acknowledged, "by "+inert.Text(r.AckedBy))
+		rung("replied", r.Replied, r.Reply)
+		if r.Acknowledged.IsZero() {
+			rung("ack due", r.AckBy, "")
+		}
+		if r.Replied.IsZero() {
+			rung("reply due", r.ReplyBy, "")
+		}
+	}
+}
+
+func cmdAck(ctx context.Context, args []string) error {
+	fs := flags("ack")
+	dir := dirFlag(fs)
+	line := fs.String("line", "", "the line (default: the node's only line)")
+	officer := fs.String("officer", "", "the name of the officer acknowledging")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *officer == "" {
+		return usageError{"ack takes one message ID and --officer"}
+	}
+	api, done, err := openAPI(*dir)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, err := lineOf(ctx, api, *line)
+	if err != nil {
+		return err
+	}
+	wrote, err := api.Ack(ctx, l, fs.Arg(0), *officer)
+	if err != nil {
+		return err
+	}
+	if !wrote {
+		fmt.Fprintf(os.Stderr, "%s was already acknowledged\n", fs.Arg(0))
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "acknowledged %s as %s\n", fs.Arg(0), *officer)
+	return nil
+}

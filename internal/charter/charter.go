@@ -1,0 +1,270 @@
+// Package charter encodes a line's charter: the parties (their cards), the
+// deadlines of each precedence and the other rules both sides agreed to.
+//
+// A charter is a C2SP signed note whose text is "hotline charter v1" and one
+// line of JSON. Each party adds its log-key signature; the charter takes
+// effect when every party named in it has signed. The line's ID is derived
+// from the charter text, so a line and its rules cannot be told apart.
+package charter
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/hotline-line/hotline/internal/card"
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/identity"
+)
+
+const header = "hotline charter v1\n"
+
+// MaxSize bounds an encoded charter.
+const MaxSize = 1 << 20
+
+// MaxParties bounds the parties of one line.
+const MaxParties = 64
+
+// Duration is a time.Duration written as "10m0s" in JSON.
+type Duration time.Duration
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Deadline is what the charter allows a receiving party for a precedence.
+type Deadline struct {
+	Ack   Duration `json:"ack"`   // from delivery to a person's acknowledgement
+	Reply Duration `json:"reply"` // from delivery to a reply
+}
+
+// DefaultDeadlines follow military precedence: FLASH within 10 minutes,
+// IMMEDIATE 30 minutes, PRIORITY 3 hours, ROUTINE 6 hours.
+func DefaultDeadlines() map[entry.Precedence]Deadline {
+	m := func(ack, reply time.Duration) Deadline { return Deadline{Duration(ack), Duration(reply)} }
+	return map[entry.Precedence]Deadline{
+		entry.Flash:     m(10*time.Minute, time.Hour),
+		entry.Immediate: m(30*time.Minute, 4*time.Hour),
+		entry.Priority:  m(3*time.Hour, 12*time.Hour),
+		entry.Routine:   m(6*time.Hour, 24*time.Hour),
+	}
+}
+
+// Charter is the agreed definition of a line.
+type Charter struct {
+	Title     string                        `json:"title"`
+	Created   time.Time                     `json:"created"`
+	Nonce     []byte                        `json:"nonce"` // makes every line's ID unique
+	Parties   []card.Card                   `json:"parties"`
+	Deadlines map[entry.Precedence]Deadline `json:"deadlines"`
+}
+
+// New drafts a charter between the parties of cards.
+func New(title string, created time.Time, cards []*card.Card) *Charter {
+	c := &Charter{Title: title, Created: created.UTC().Truncate(time.Second), Nonce: make([]byte, 16), Deadlines: DefaultDeadlines()}
+	rand.Read(c.Nonce)
+	for _, k := range cards {
+		c.Parties = append(c.Parties, *k)
+	}
+	return c
+}
+
+// Text is the signed text of the charter.
+func (c *Charter) Text() string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err)
+	}
+	return header + string(b) + "\n"
+}
+
+// ID is the line's ID: the first 16 bytes of SHA-256 of the charter text, in hex.
+func (c *Charter) ID() string {
+	h := sha256.Sum256([]byte(c.Text()))
+	return hex.EncodeToString(h[:16])
+}
+
+// Party returns the card of the party slug, or nil.
+func (c *Charter) Party(slug string) *card.Card {
+	for i := range c.Parties {
+		if c.Parties[i].Party == slug {
+			return &c.Parties[i]
+		}
+	}
+	return nil
+}
+
+// Slugs lists the parties in charter order.
+func (c *Charter) Slugs() []string {
+	s := make([]string, len(c.Parties))
+	for i := range c.Parties {
+		s[i] = c.Parties[i].Party
+	}
+	return s
+}
+
+// Deadline returns the deadlines of precedence p.
+func (c *Charter) Deadline(p entry.Precedence) Deadline { return c.Deadlines[p] }
+
+// Validate checks the charter's fields.
+func (c *Charter) Validate() error {
+	if c.Title == "" || len(c.Title) > 200 {
+		return errors.New("charter: title must be 1 to 200 bytes")
+	}
+	if len(c.Nonce) != 16 {
+		return errors.New("charter: nonce must be 16 bytes")
+	}
+	if len(c.Parties) < 2 || len(c.Parties) > MaxParties {
+		return fmt.Errorf("charter: a line has 2 to %d parties, not %d", MaxParties, len(c.Parties))
+	}
+	seen := map[string]bool{}
+	for i := range c.Parties {
+		p := &c.Parties[i]
+		if err := p.Validate(); err != nil {
+			return fmt.Errorf("charter: %w", err)
+		}
+		if seen[p.Party] {
+			return fmt.Errorf("charter: party %s appears twice", p.Party)
+		}
+		seen[p.Party] = true
+	}
+	for _, p := range entry.Precedences {
+		d, ok := c.Deadlines[p]
+		if !ok || d.Ack <= 0 || d.Reply < d.Ack {
+			return fmt.Errorf("charter: deadlines of %s: want ack > 0 and reply >= ack", p)
+		}
+	}
+	if len(c.Deadlines) != len(entry.Precedences) {
+		return errors.New("charter: deadlines name an unknown precedence")
+	}
+	return nil
+}
+
+// Signed is a charter with the signatures it carries.
+type Signed struct {
+	*Charter
+	Raw      []byte   // the signed note, exactly as received
+	SignedBy []string // the parties whose valid signatures it carries
+}
+
+// Complete reports whether every party has signed.
+func (s *Signed) Complete() bool { return len(s.SignedBy) == len(s.Parties) }
+
+// Missing lists the parties that have not signed yet.
+func (s *Signed) Missing() []string {
+	var m []string
+	for _, p := range s.Slugs() {
+		if !slices.Contains(s.SignedBy, p) {
+			m = append(m, p)
+		}
+	}
+	return m
+}
+
+// Sign adds the signature of the party with keys k to a charter that may
+// already carry other parties' signatures.
+func Sign(c *Charter, prior []byte, k *identity.Keys) (*Signed, error) {
+	if c.Party(k.Slug) == nil {
+		return nil, fmt.Errorf("charter does not name party %s", k.Slug)
+	}
+	n := &note.Note{Text: c.Text()}
+	if prior != nil {
+		s, err := Parse(prior)
+		if err != nil {
+			return nil, err
+		}
+		if s.Text() != c.Text() {
+			return nil, errors.New("charter: signatures belong to another charter")
+		}
+		opened, err := note.Open(prior, verifiers(c))
+		if err != nil {
+			return nil, err
+		}
+		n = opened
+	}
+	raw, err := note.Sign(n, k.LogSigner)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(raw)
+}
+
+func verifiers(c *Charter) note.Verifiers {
+	var vs []note.Verifier
+	for i := range c.Parties {
+		if v, err := c.Parties[i].LogVerifier(); err == nil {
+			vs = append(vs, v)
+		}
+	}
+	return note.VerifierList(vs...)
+}
+
+// ErrNotACharter means the input is not a hotline charter.
+var ErrNotACharter = errors.New("not a hotline charter")
+
+// Parse decodes a signed charter and verifies every signature on it. A
+// signature by a key the charter does not name is an error: a charter
+// carries its parties' signatures and nothing else.
+func Parse(b []byte) (*Signed, error) {
+	if len(b) > MaxSize {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrNotACharter, MaxSize)
+	}
+	text, _, ok := bytes.Cut(b, []byte("\n\n"))
+	body, found := bytes.CutPrefix(text, []byte(header))
+	if !ok || !found {
+		return nil, ErrNotACharter
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var c Charter
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotACharter, err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if header+string(body)+"\n" != c.Text() {
+		return nil, fmt.Errorf("%w: not in canonical form", ErrNotACharter)
+	}
+	n, err := note.Open(b, verifiers(&c))
+	if err != nil {
+		return nil, fmt.Errorf("charter signatures: %w", err)
+	}
+	// As in card.Parse: the text note.Open verified must be the charter itself.
+	if n.Text != c.Text() {
+		return nil, fmt.Errorf("%w: signed text is not the charter", ErrNotACharter)
+	}
+	if len(n.UnverifiedSigs) > 0 {
+		return nil, fmt.Errorf("charter: signature by unknown key %s", n.UnverifiedSigs[0].Name)
+	}
+	s := &Signed{Charter: &c, Raw: b}
+	for _, sig := range n.Sigs {
+		for _, p := range c.Slugs() {
+			if sig.Name == identity.LogKeyName(p) && !slices.Contains(s.SignedBy, p) {
+				s.SignedBy = append(s.SignedBy, p)
+			}
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,209 @@
+// Package control is how the hotline command talks to a node: directly when
+// no node is running, or over the running node's Unix socket
+// (hotline.sock in the data directory, reachable only by the directory's
+// owner). Both paths implement one interface, so every command behaves the
+// same whether "hotline serve" is up or not.
+package control
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/node"
+)
+
+// API is what the command line can ask of a node.
+type API interface {
+	DefaultLine(ctx context.Context) (string, error)
+	Send(ctx context.Context, req node.SendRequest) (string, error)
+	Messages(ctx context.Context, line string, outbox bool, limit int) ([]node.Message, error)
+	Show(ctx context.Context, line, id string) (*node.Message, error)
+	Ack(ctx context.Context, line, id, officer string) (bool, error)
+	Status(ctx context.Context, line string) (*node.LineStatus, error)
+	Install(ctx context.Context, charter []byte) error
+}
+
+// Local serves the API from an open node.
+type Local struct{ N *node.Node }
+
+func (l Local) DefaultLine(context.Context) (string, error) { return l.N.DefaultLine() }
+func (l Local) Send(ctx context.Context, r node.SendRequest) (string, error) {
+	return l.N.Send(ctx, r)
+}
+func (l Local) Messages(_ context.Context, line string, outbox bool, limit int) ([]node.Message, error) {
+	return l.N.Messages(line, outbox, limit)
+}
+
+// Show returns a message and, if it came from another party, records that
+// it was displayed.
+func (l Local) Show(ctx context.Context, line, id string) (*node.Message, error) {
+	m, err := l.N.Message(line, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.Author != l.N.Me() {
+		if err := l.N.MarkDisplayed(ctx, line, id); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+func (l Local) Ack(ctx context.Context, line, id, officer string) (bool, error) {
+	return l.N.Ack(ctx, line, id, officer)
+}
+func (l Local) Status(_ context.Context, line string) (*node.LineStatus, error) {
+	return l.N.Status(line)
+}
+func (l Local) Install(ctx context.Context, raw []byte) error {
+	c, err := charter.Parse(raw)
+	if err != nil {
+		return err
+	}
+	return l.N.Install(ctx, c)
+}
+
+// call is the one request shape on the socket.
+type call struct {
+	Method  string            `json:"method"`
+	Line    string            `json:"line,omitempty"`
+	ID      string            `json:"id,omitempty"`
+	Officer string            `json:"officer,omitempty"`
+	Outbox  bool              `json:"outbox,omitempty"`
+	Limit   int               `json:"limit,omitempty"`
+	Send    *node.SendRequest `json:"send,omitempty"`
+	Charter []byte            `json:"charter,omitempty"`
+}
+
+type result struct {
+	Error string          `json:"error,omitempty"`
+	Value json.RawMessage `json:"value,omitempty"`
+}
+
+// Handler serves API calls: POST /call with a JSON call.
+func Handler(api API) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /call", func(w http.ResponseWriter, r *http.Request) {
+		var c call
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&c); err != nil {
+			writeResult(w, nil, fmt.Errorf("bad call: %w", err))
+			return
+		}
+		v, err := dispatch(r.Context(), api, &c)
+		writeResult(w, v, err)
+	})
+	return mux
+}
+
+func dispatch(ctx context.Context, api API, c *call) (any, error) {
+	switch c.Method {
+	case "default-line":
+		return api.DefaultLine(ctx)
+	case "send":
+		if c.Send == nil {
+			return nil, errors.New("send: no message")
+		}
+		return api.Send(ctx, *c.Send)
+	case "messages":
+		return api.Messages(ctx, c.Line, c.Outbox, c.Limit)
+	case "show":
+		return api.Show(ctx, c.Line, c.ID)
+	case "ack":
+		return api.Ack(ctx, c.Line, c.ID, c.Officer)
+	case "status":
+		return api.Status(ctx, c.Line)
+	case "install":
+		return nil, api.Install(ctx, c.Charter)
+	}
+	return nil, fmt.Errorf("unknown method %q", c.Method)
+}
+
+func writeResult(w http.ResponseWriter, v any, err error) {
+	var res result
+	if err != nil {
+		res.Error = err.Error()
+	} else if v != nil {
+		res.Value, _ = json.Marshal(v)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(res)
+}
+
+// Client calls a running node over its socket.
+type Client struct{ hc *http.Client }
+
+// Dial connects to the node running in dir, or fails if none is.
+func Dial(dir string) (*Client, error) {
+	sock := filepath.Join(dir, node.SocketFile)
+	conn, err := net.DialTimeout("unix", sock, time.Second)
+	if err != nil {
+		return nil, err
+	}
+	conn.Close()
+	return &Client{hc: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		},
+	}}}, nil
+}
+
+func (c *Client) do(ctx context.Context, in *call, out any) error {
+	body, _ := json.Marshal(in)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://hotline/call", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("talk to the running node: %w", err)
+	}
+	defer resp.Body.Close()
+	var res result
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return fmt.Errorf("reply from the running node: %w", err)
+	}
+	if res.Error != "" {
+		return errors.New(res.Error)
+	}
+	if out != nil && res.Value != nil {
+		return json.Unmarshal(res.Value, out)
+	}
+	return nil
+}
+
+func (c *Client) DefaultLine(ctx context.Context) (s string, err error) {
+	err = c.do(ctx, &call{Method: "default-line"}, &s)
+	return
+}
+func (c *Client) Send(ctx context.Context, r node.SendRequest) (id string, err error) {
+	err = c.do(ctx, &call{Method: "send", Send: &r}, &id)
+	return
+}
+func (c *Client) Messages(ctx context.Context, line string, outbox bool, limit int) (m []node.Message, err error) {
+	err = c.do(ctx, &call{Method: "messages", Line: line, Outbox: outbox, Limit: limit}, &m)
+	return
+}
+func (c *Client) Show(ctx context.Context, line, id string) (m *node.Message, err error) {
+	err = c.do(ctx, &call{Method: "show", Line: line, ID: id}, &m)
+	return
+}
+func (c *Client) Ack(ctx context.Context, line, id, officer string) (ok bool, err error) {
+	err = c.do(ctx, &call{Method: "ack", Line: line, ID: id, Officer: officer}, &ok)
+	return
+}
+func (c *Client) Status(ctx context.Context, line string) (s *node.LineStatus, err error) {
+	err = c.do(ctx, &call{Method: "status", Line: line}, &s)
+	return
+}
+func (c *Client) Install(ctx context.Context, raw []byte) error {
+	return c.do(ctx, &call{Method: "install", Charter: raw}, nil)
+}

@@ -1,0 +1,192 @@
+// Package direct is the direct route: HTTPS over mutual TLS 1.3 between two
+// nodes, each side pinning the other's key from the line's charter. There is
+// no certificate authority; a certificate's names and dates are ignored and
+// only its public key counts. Either side may dial.
+//
+// One request carries one bundle: POST /v1/exchange, and the reply is the
+// peer's bundle. See docs/protocol.md.
+package direct
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/wire"
+)
+
+// Path is the one endpoint of the direct route.
+const Path = "/v1/exchange"
+
+// Peers tells the route where a peer listens and which key it must show,
+// and which party a key belongs to.
+type Peers interface {
+	PeerRoute(line, peer string) (addr string, tlsKey ed25519.PublicKey, err error)
+	PartyForTLSKey(key ed25519.PublicKey) (string, bool)
+}
+
+func pinned(want func(ed25519.PublicKey) bool) func([][]byte, [][]*x509.Certificate) error {
+	return func(raw [][]byte, _ [][]*x509.Certificate) error {
+		if len(raw) == 0 {
+			return errors.New("direct: peer sent no certificate")
+		}
+		cert, err := x509.ParseCertificate(raw[0])
+		if err != nil {
+			return fmt.Errorf("direct: peer certificate: %w", err)
+		}
+		key, ok := cert.PublicKey.(ed25519.PublicKey)
+		if !ok || !want(key) {
+			return errors.New("direct: peer key is not pinned by any line")
+		}
+		return nil
+	}
+}
+
+// ServerTLS is the listener's TLS configuration: TLS 1.3 only, a client
+// certificate required, and accepted only if its key is a party's.
+func ServerTLS(cert tls.Certificate, peers Peers) *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.RequireAnyClientCert,
+		NextProtos:   []string{"h2", "http/1.1"},
+		VerifyPeerCertificate: pinned(func(k ed25519.PublicKey) bool {
+			_, ok := peers.PartyForTLSKey(k)
+			return ok
+		}),
+	}
+}
+
+// Handler serves the direct route for node n.
+func Handler(n *node.Node, peers Peers) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+Path, func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			http.Error(w, "client certificate required", http.StatusUnauthorized)
+			return
+		}
+		key, _ := r.TLS.PeerCertificates[0].PublicKey.(ed25519.PublicKey)
+		from, ok := peers.PartyForTLSKey(key)
+		if !ok {
+			http.Error(w, "unknown party", http.StatusForbidden)
+			return
+		}
+		b, err := wire.Decode(http.MaxBytesReader(w, r.Body, wire.MaxBundleSize))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		reply, err := n.HandleBundle(r.Context(), from, b)
+		status := http.StatusOK
+		switch {
+		case err == nil:
+		case errors.Is(err, node.ErrNoLine):
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		case errors.Is(err, node.ErrNotAParty):
+			http.Error(w, err.Error(), http.StatusForbidden)
+			return
+		case reply == nil:
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		default:
+			status = http.StatusUnprocessableEntity // refused; the reply says where we stand
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		reply.Encode(w)
+	})
+	return mux
+}
+
+// Client is the dialing side of the direct route.
+type Client struct {
+	cert  tls.Certificate
+	peers Peers
+
+	mu      sync.Mutex
+	clients map[string]*http.Client // by address and pinned key
+}
+
+// NewClient returns a route that dials peers with cert.
+func NewClient(cert tls.Certificate, peers Peers) *Client {
+	return &Client{cert: cert, peers: peers, clients: map[string]*http.Client{}}
+}
+
+// Name implements node.Route.
+func (c *Client) Name() string { return "direct" }
+
+func (c *Client) client(addr string, key ed25519.PublicKey) *http.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id := addr + "|" + string(key)
+	if hc, ok := c.clients[id]; ok {
+		return hc
+	}
+	tc := &tls.Config{
+		MinVersion:         tls.VersionTLS13,
+		Certificates:       []tls.Certificate{c.cert},
+		InsecureSkipVerify: true, // no CA: the pinned key is checked below
+		VerifyPeerCertificate: pinned(func(k ed25519.PublicKey) bool {
+			return k.Equal(key)
+		}),
+	}
+	tr := &http.Transport{
+		TLSClientConfig:     tc,
+		ForceAttemptHTTP2:   true,
+		TLSHandshakeTimeout: 5 * time.Second,
+		IdleConnTimeout:     90 * time.Second,
+		MaxIdleConnsPerHost: 4,
+	}
+	hc := &http.Client{Transport: tr}
+	c.clients[id] = hc
+	return hc
+}
+
+// Exchange implements node.Route.
+func (c *Client) Exchange(ctx context.Context, line, peer string, b *wire.Bundle) (*wire.Bundle, error) {
+	addr, key, err := c.peers.PeerRoute(line, peer)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+addr+Path, bytes.NewReader(b.Marshal()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.client(addr, key).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("direct to %s at %s: %w", peer, addr, err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return wire.Decode(resp.Body)
+	case http.StatusUnprocessableEntity:
+		reply, err := wire.Decode(resp.Body)
+		if err != nil {
+			return nil, &node.RefusedError{Msg: err.Error()}
+		}
+		return nil, &node.RefusedError{Msg: reply.Error}
+	}
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	return nil, &node.RefusedError{Msg: fmt.Sprintf("%s: %s", resp.Status, bytes.TrimSpace(msg))}
+}
+
+// CloseIdle closes idle connections, so a restarted peer is dialed afresh.
+func (c *Client) CloseIdle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, hc := range c.clients {
+		hc.CloseIdleConnections()
+	}
+}

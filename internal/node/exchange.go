@@ -1,0 +1,176 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/hotline-line/hotline/internal/store"
+	"github.com/hotline-line/hotline/internal/tlog"
+	"github.com/hotline-line/hotline/internal/wire"
+)
+
+// Route carries bundles to a peer and brings back the peer's reply.
+// Implementations: the direct mutual-TLS route, and in-memory routes in
+// tests.
+type Route interface {
+	Name() string
+	Exchange(ctx context.Context, line, peer string, b *wire.Bundle) (*wire.Bundle, error)
+}
+
+// ErrNotAParty means a bundle came from someone who is not a party of the line.
+var ErrNotAParty = errors.New("sender is not a party of this line")
+
+// HandleBundle processes a bundle that authenticated party from sent, and
+// returns the reply: our cosignature on from's log, the sizes we hold, and
+// (when asked, or when our own link to from is failing) what from lacks of
+// our log. A refusal is returned as an error; the reply still tells the
+// sender where we stand.
+func (n *Node) HandleBundle(ctx context.Context, from string, b *wire.Bundle) (*wire.Bundle, error) {
+	ls, err := n.line(b.Line)
+	if err != nil {
+		return nil, err
+	}
+	if b.From != from || from == ls.me || ls.logs[from] == nil {
+		return nil, fmt.Errorf("%w: %q (authenticated as %q)", ErrNotAParty, b.From, from)
+	}
+	l := n.linkFor(ls.id, from)
+	if l != nil {
+		l.inbound(b.Have[ls.me])
+	}
+	absorbErr := n.absorb(ctx, ls, from, b)
+	reply := n.reply(ls, from)
+	if b.Pull || (l != nil && l.failing()) {
+		if seg, err := n.segment(ls, b.Have[ls.me]); err == nil && seg != nil {
+			reply.Segments = []wire.Segment{*seg}
+		}
+	}
+	if absorbErr != nil {
+		reply.Error = absorbErr.Error()
+	}
+	return reply, absorbErr
+}
+
+// absorb takes in the segments and cosignatures of a bundle from peer. The
+// first refused part stops it; the input is kept as evidence.
+func (n *Node) absorb(ctx context.Context, ls *lineState, peer string, b *wire.Bundle) error {
+	for i := range b.Segments {
+		seg := &b.Segments[i]
+		v, err := n.verifySegment(ls, seg)
+		if err == nil {
+			_, err = n.ingest(ctx, v)
+		}
+		var r *Refusal
+		if err != nil && (v == nil || errors.As(err, &r)) {
+			n.keepEvidence(ls.id, peer, err, evidenceOf(ls, seg))
+			return err
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(b.Cosigs) > 0 {
+		if err := n.acceptReceipts(ctx, ls, peer, b.Cosigs); err != nil {
+			if !errors.Is(err, ErrClosed) {
+				n.keepEvidence(ls.id, peer, err, (&wire.Bundle{V: wire.Version, Line: ls.id, From: peer, Cosigs: b.Cosigs}).Marshal())
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// evidenceOf packs a refused segment with the author's checkpoint we held
+// before it, so that a fork is shown by two signed checkpoints side by side.
+func evidenceOf(ls *lineState, seg *wire.Segment) []byte {
+	b := &wire.Bundle{V: wire.Version, Line: ls.id, From: seg.Author, Segments: []wire.Segment{*seg}}
+	if lg := ls.logs[seg.Author]; lg != nil {
+		lg.mu.Lock()
+		if lg.checkpoint != nil {
+			b.Cosigs = [][]byte{lg.checkpoint}
+		}
+		lg.mu.Unlock()
+	}
+	return b.Marshal()
+}
+
+// reply builds the part of a bundle that is always sent to peer: our
+// latest cosignature on its log and the sizes of every log we hold.
+func (n *Node) reply(ls *lineState, peer string) *wire.Bundle {
+	b := &wire.Bundle{V: wire.Version, Line: ls.id, From: ls.me, Have: n.have(ls)}
+	if lg := ls.logs[peer]; lg != nil {
+		lg.mu.Lock()
+		if lg.ourCosig != nil {
+			b.Cosigs = [][]byte{lg.ourCosig}
+		}
+		lg.mu.Unlock()
+	}
+	return b
+}
+
+func (n *Node) have(ls *lineState) map[string]uint64 {
+	h := make(map[string]uint64, len(ls.logs))
+	for p, lg := range ls.logs {
+		h[p] = lg.committed.Load()
+	}
+	return h
+}
+
+// segment returns the next piece of our log after size from, ending at a
+// freshly signed checkpoint, or nil if from is already the end.
+func (n *Node) segment(ls *lineState, from uint64) (*wire.Segment, error) {
+	lg := ls.logs[ls.me]
+	size := lg.committed.Load()
+	if from >= size {
+		return nil, nil
+	}
+	end := min(size, from+wire.MaxSegmentLength)
+	rows, err := n.Store.Entries(ls.id, ls.me, from, end)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(len(rows)) != end-from {
+		return nil, fmt.Errorf("log %s: %d entries stored in [%d, %d)", ls.me, len(rows), from, end)
+	}
+	root, err := lg.tree.Root(end)
+	if err != nil {
+		return nil, err
+	}
+	// Signing any committed size is safe: the tree only grows, so every
+	// checkpoint we sign is consistent with every other.
+	cp, err := tlog.Sign(n.Keys.LogSigner, lg.origin, end, root)
+	if err != nil {
+		return nil, err
+	}
+	seg := &wire.Segment{Author: ls.me, Checkpoint: cp.Note, Start: from, Entries: make([]wire.Entry, len(rows))}
+	for i, r := range rows {
+		seg.Entries[i] = wire.Entry{Leaf: r.Leaf, Envelope: r.Envelope}
+	}
+	if from > 0 {
+		if seg.Proof, err = lg.tree.ConsistencyProof(from, end); err != nil {
+			return nil, err
+		}
+	}
+	return seg, nil
+}
+
+// recordSent notes when entries first left for a peer, for the "sent" rung
+// of the ladder. It does not wait: losing the note loses a timestamp, not a
+// message.
+func (n *Node) recordSent(line, peer string, lo, hi uint64, route string) {
+	at := n.now().UnixMilli()
+	select {
+	case n.ops <- &op{apply: func(tx *store.Tx) error { return tx.InsertSent(line, peer, lo, hi, at, route) }}:
+	default:
+	}
+}
+
+// Peers returns the parties of a line other than this one.
+func (n *Node) Peers(line string) ([]string, error) {
+	ls, err := n.line(line)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(ls.peers), nil
+}

@@ -1,0 +1,279 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/seal"
+	"github.com/hotline-line/hotline/internal/store"
+	"github.com/hotline-line/hotline/internal/tlog"
+	"github.com/hotline-line/hotline/internal/wire"
+)
+
+// Errors a peer's input is refused with. Each refusal keeps the input as
+// evidence; the line goes on working.
+var (
+	ErrForged       = errors.New("checkpoint signature does not verify")
+	ErrBadEntry     = errors.New("entry does not belong at its place")
+	ErrBadProof     = errors.New("consistency proof does not verify")
+	ErrRootMismatch = errors.New("checkpoint root does not match the entries")
+	ErrFork         = errors.New("fork: the author signed two different logs")
+	ErrBadBody      = errors.New("sealed body does not match its commitment")
+	ErrBadReceipt   = errors.New("cosignature does not match any checkpoint of ours")
+)
+
+// verified is a segment whose signature, leaves and bodies have been
+// checked; what remains is to check it against the log held so far.
+type verified struct {
+	ls      *lineState
+	lg      *logState
+	cp      *tlog.Checkpoint
+	start   uint64
+	hashes  [][]byte
+	entries []store.Entry
+	proof   [][]byte
+}
+
+// verifySegment checks everything about a segment that does not depend on
+// the node's state: the checkpoint signature, each leaf's fields and each
+// body against its commitment. It runs outside the writer, in parallel.
+func (n *Node) verifySegment(ls *lineState, seg *wire.Segment) (*verified, error) {
+	lg := ls.logs[seg.Author]
+	if lg == nil || seg.Author == ls.me {
+		return nil, fmt.Errorf("%w: segment of log %q", ErrBadEntry, seg.Author)
+	}
+	cp, err := tlog.Open(seg.Checkpoint, lg.origin, ls.logV[seg.Author])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrForged, err)
+	}
+	if seg.Start+uint64(len(seg.Entries)) != cp.Size {
+		return nil, fmt.Errorf("%w: segment %d+%d does not end at checkpoint size %d", ErrBadEntry, seg.Start, len(seg.Entries), cp.Size)
+	}
+	v := &verified{ls: ls, lg: lg, cp: cp, start: seg.Start, proof: seg.Proof,
+		hashes: make([][]byte, len(seg.Entries)), entries: make([]store.Entry, len(seg.Entries))}
+	errs := make([]error, len(seg.Entries))
+	workers := min(runtime.GOMAXPROCS(0), len(seg.Entries))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(seg.Entries); i += workers {
+				errs[i] = n.verifyEntry(ls, seg.Author, seg.Start+uint64(i), &seg.Entries[i], &v.entries[i])
+				v.hashes[i] = tlog.HashLeaf(seg.Entries[i].Leaf)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.Entry, out *store.Entry) error {
+	l, err := entry.Parse(we.Leaf)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadEntry, entry.ID(author, index), err)
+	}
+	if l.Line != ls.id || l.Author != author || l.Index != index {
+		return fmt.Errorf("%w: %s claims line %s, author %s, index %d", ErrBadEntry, entry.ID(author, index), l.Line, l.Author, l.Index)
+	}
+	if (index == 0) != (l.Kind == entry.KindCharter) {
+		return fmt.Errorf("%w: %s: the charter is entry 0 and only entry 0", ErrBadEntry, l.ID())
+	}
+	env, err := seal.Parse(we.Envelope)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadBody, l.ID(), err)
+	}
+	salt, body, err := env.OpenFor(ls.me, n.Keys.HPKEPrivateKey(), seal.Info(ls.id, author), l.Body)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadBody, l.ID(), err)
+	}
+	*out = store.Entry{
+		Line: ls.id, Author: author, Index: index, Leaf: we.Leaf, Envelope: we.Envelope,
+		Kind: string(l.Kind), Time: l.Time.UnixMilli(), Precedence: string(l.Precedence),
+		Salt: salt, Body: body,
+	}
+	// The commitment matched, so the author wrote these bytes. A body that
+	// does not decode is the author's error: it is kept and shown as
+	// unreadable rather than holding up the whole log behind it.
+	switch l.Kind {
+	case entry.KindCharter:
+		c, err := charter.Parse(body)
+		if err != nil || c.ID() != ls.id {
+			return fmt.Errorf("%w: %s: entry 0 is not this line's charter", ErrBadEntry, l.ID())
+		}
+	case entry.KindMessage:
+		m, err := entry.DecodeMessage(body)
+		if err != nil {
+			out.BodyError = err.Error()
+		} else {
+			out.Ref = m.ReplyTo
+		}
+	case entry.KindDisplayed, entry.KindAck:
+		m, err := entry.DecodeMark(body, l.Kind)
+		if err != nil {
+			out.BodyError = err.Error()
+		} else {
+			out.Ref, out.Officer = m.Message, m.Officer
+		}
+	}
+	return nil
+}
+
+// ingest checks a verified segment against the log held so far, stores what
+// is new and cosigns the result, all inside the writer. It returns our
+// cosignature note on the author's checkpoint (nil if there was nothing to
+// cosign). Input that is merely old (a replay, a retry) is not an error.
+func (n *Node) ingest(ctx context.Context, v *verified) ([]byte, error) {
+	var cosig []byte
+	err := n.submit(ctx, &op{
+		apply: func(tx *store.Tx) error {
+			var err error
+			cosig, err = n.applySegment(tx, v)
+			return err
+		},
+		after: func() {
+			if cosig != nil {
+				v.lg.mu.Lock()
+				v.lg.checkpoint, v.lg.ourCosig = cosig, cosig
+				v.lg.mu.Unlock()
+			}
+		},
+	})
+	return cosig, err
+}
+
+func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
+	lg, cp := v.lg, v.cp
+	cur := lg.tree.Size()
+	if v.start > cur {
+		return nil, nil // a gap: the reply's "have" tells the author where to resume
+	}
+	// Every entry we already hold must be the one the segment carries.
+	for i := v.start; i < min(cur, cp.Size); i++ {
+		if !bytes.Equal(lg.tree.LeafHash(i), v.hashes[i-v.start]) {
+			return nil, refuse(fmt.Errorf("%w: entry %s differs from the one already held", ErrFork, entry.ID(lg.author, i)))
+		}
+	}
+	if cp.Size <= cur {
+		root, err := lg.tree.Root(cp.Size)
+		if err != nil || !bytes.Equal(root, cp.Root) {
+			return nil, refuse(fmt.Errorf("%w: checkpoint at size %d has another root than the log held", ErrFork, cp.Size))
+		}
+		return nil, nil // old news: a replay or a retry
+	}
+	if v.start > 0 {
+		root1, err := lg.tree.Root(v.start)
+		if err != nil {
+			return nil, err
+		}
+		if err := tlog.VerifyConsistency(v.start, cp.Size, v.proof, root1, cp.Root); err != nil {
+			return nil, refuse(fmt.Errorf("%w: %d to %d: %v", ErrBadProof, v.start, cp.Size, err))
+		}
+	} else if len(v.proof) != 0 {
+		return nil, refuse(fmt.Errorf("%w: a segment from 0 carries no proof", ErrBadProof))
+	}
+	lg.tree.Append(v.hashes[cur-v.start:]...)
+	root, err := lg.tree.Root(cp.Size)
+	if err != nil || !bytes.Equal(root, cp.Root) {
+		lg.tree.Truncate(cur)
+		return nil, refuse(fmt.Errorf("%w: size %d", ErrRootMismatch, cp.Size))
+	}
+	now := n.now().UnixMilli()
+	for i := cur - v.start; i < uint64(len(v.entries)); i++ {
+		v.entries[i].Received = now // when it was stored, so inbox order follows log order
+		if err := tx.InsertEntry(&v.entries[i]); err != nil {
+			lg.tree.Truncate(cur)
+			return nil, err
+		}
+	}
+	cosig, at, err := tlog.Cosign(cp, n.Keys.CosignSigner)
+	if err != nil {
+		lg.tree.Truncate(cur)
+		return nil, err
+	}
+	// The cosigned note keeps the author's signature beside ours, so the
+	// receipt alone proves both what the author signed and that we held it.
+	receipt := mergeNotes(cp.Note, cosig)
+	err = tx.InsertCosig(&store.Cosig{Line: v.ls.id, Author: lg.author, Cosigner: v.ls.me,
+		Size: cp.Size, Time: at.Unix(), Note: receipt})
+	if err != nil {
+		lg.tree.Truncate(cur)
+		return nil, err
+	}
+	return receipt, nil
+}
+
+// mergeNotes appends the signature lines of b to note a (same text).
+func mergeNotes(a, b []byte) []byte {
+	i := bytes.LastIndex(b, []byte("\n\n"))
+	out := append([]byte{}, a...)
+	return append(out, b[i+2:]...)
+}
+
+// acceptReceipts verifies cosignatures by peer on this party's log and
+// stores the new ones.
+func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, notes [][]byte) error {
+	lg := ls.logs[ls.me]
+	var fresh []*tlog.Cosignature
+	for _, b := range notes {
+		c, err := tlog.OpenCosignature(b, lg.origin, peer, ls.cosV[peer])
+		if err != nil {
+			return err
+		}
+		if c.Size > lg.committed.Load() {
+			return fmt.Errorf("%w: size %d is beyond our log (%d)", ErrBadReceipt, c.Size, lg.committed.Load())
+		}
+		root, err := lg.tree.Root(c.Size)
+		if err != nil || !bytes.Equal(root, c.Root) {
+			return fmt.Errorf("%w: root at size %d", ErrBadReceipt, c.Size)
+		}
+		lg.mu.Lock()
+		old := lg.receipts[peer] >= c.Size
+		lg.mu.Unlock()
+		if !old {
+			fresh = append(fresh, c)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	return n.submit(ctx, &op{
+		apply: func(tx *store.Tx) error {
+			for _, c := range fresh {
+				if err := tx.InsertCosig(&store.Cosig{Line: ls.id, Author: ls.me, Cosigner: peer,
+					Size: c.Size, Time: c.Time.Unix(), Note: c.Note}); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		after: func() {
+			lg.mu.Lock()
+			for _, c := range fresh {
+				lg.receipts[peer] = max(lg.receipts[peer], c.Size)
+			}
+			lg.mu.Unlock()
+		},
+	})
+}
+
+// keepEvidence stores refused input without waiting for the commit.
+func (n *Node) keepEvidence(line, peer string, reason error, data []byte) {
+	const maxData = 1 << 20
+	if len(data) > maxData {
+		data = data[:maxData]
+	}
+	n.log.Warn("refused input from peer", "line", line, "peer", peer, "reason", reason)
+	e := &store.Evidence{Line: line, Peer: peer, Time: n.now().UnixMilli(), Reason: reason.Error(), Data: data}
+	select {
+	case n.ops <- &op{apply: func(tx *store.Tx) error { return tx.InsertEvidence(e) }}:
+	default: // the writer is swamped; the log line above still records it
+	}
+}

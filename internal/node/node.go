@@ -1,0 +1,299 @@
+// Package node is a party's hotline node: it keeps the party's log and its
+// copies of the other parties' logs, writes new entries, verifies and
+// cosigns what peers send, and runs one delivery link per peer over the
+// routes it is given.
+//
+// All writes go through one writer goroutine that commits in groups: many
+// sends and receipts share one fsync. Nothing is reported as queued, and no
+// cosignature leaves the node, before the transaction that holds it has
+// committed. See docs/protocol.md.
+package node
+
+import (
+	"context"
+	"crypto/hpke"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/identity"
+	"github.com/hotline-line/hotline/internal/store"
+	"github.com/hotline-line/hotline/internal/tlog"
+)
+
+// Options tune a node. The zero value is usable.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time // the clock; time.Now if nil
+}
+
+// Node is an open hotline node.
+type Node struct {
+	Dir   string
+	Cfg   *Config
+	Keys  *identity.Keys
+	Store *store.Store
+	lock  *os.File
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu    sync.RWMutex
+	lines map[string]*lineState
+
+	ops     chan *op
+	changed chan struct{} // closed and replaced whenever state changes
+	chMu    sync.Mutex
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	linkMu sync.Mutex
+	links  map[string]*link // by line + "/" + peer
+	routes []Route
+}
+
+type lineState struct {
+	id      string
+	charter *charter.Signed
+	me      string
+	peers   []string
+	logs    map[string]*logState
+	hpke    map[string]hpke.PublicKey // peers' keys
+	logV    map[string]note.Verifier
+	cosV    map[string]note.Verifier
+}
+
+// logState is what the node holds of one party's log on a line.
+type logState struct {
+	author string
+	origin string
+	tree   tlog.Tree
+	// committed is the size that is on disk. Anything beyond it in tree
+	// belongs to a transaction in flight and must not be signed or sent.
+	committed atomic.Uint64
+
+	mu         sync.Mutex
+	checkpoint []byte            // peer logs: the author's latest verified checkpoint note
+	ourCosig   []byte            // peer logs: our latest cosignature note
+	receipts   map[string]uint64 // own log: largest size each peer has cosigned
+}
+
+// Open opens the node in dir: its configuration, key, database and lines.
+func Open(dir string, opts Options) (*Node, error) {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	seed, err := identity.ReadSeed(filepath.Join(dir, KeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("read key: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := identity.Derive(cfg.Party, seed)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	st, err := store.Open(filepath.Join(dir, DBFile))
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	n := &Node{
+		Dir: dir, Cfg: cfg, Keys: keys, Store: st, lock: lock,
+		log:     opts.Logger,
+		now:     opts.Now,
+		lines:   map[string]*lineState{},
+		ops:     make(chan *op, 4096),
+		changed: make(chan struct{}),
+		links:   map[string]*link{},
+	}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	if n.now == nil {
+		n.now = time.Now
+	}
+	n.log = n.log.With("party", cfg.Party)
+	if err := n.loadLines(); err != nil {
+		st.Close()
+		lock.Close()
+		return nil, err
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.wg.Add(1)
+	go n.writer()
+	return n, nil
+}
+
+// Close stops the links and the writer and closes the database. Operations
+// in flight finish or fail; nothing committed is lost.
+func (n *Node) Close() error {
+	n.cancel()
+	n.wg.Wait()
+	err := n.Store.Close()
+	n.lock.Close()
+	return err
+}
+
+// Me is this node's party.
+func (n *Node) Me() string { return n.Cfg.Party }
+
+func (n *Node) loadLines() error {
+	rows, err := n.Store.Lines()
+	if err != nil {
+		return fmt.Errorf("load lines: %w", err)
+	}
+	for _, r := range rows {
+		c, err := charter.Parse(r.Charter)
+		if err != nil {
+			return fmt.Errorf("line %s: stored charter: %w", r.ID, err)
+		}
+		ls, err := n.newLineState(c)
+		if err != nil {
+			return err
+		}
+		if err := n.loadLogs(ls); err != nil {
+			return err
+		}
+		n.lines[ls.id] = ls
+	}
+	return nil
+}
+
+func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
+	ls := &lineState{
+		id: c.ID(), charter: c, me: n.Me(),
+		logs: map[string]*logState{},
+		hpke: map[string]hpke.PublicKey{},
+		logV: map[string]note.Verifier{},
+		cosV: map[string]note.Verifier{},
+	}
+	for i := range c.Parties {
+		p := &c.Parties[i]
+		lv, err := p.LogVerifier()
+		if err != nil {
+			return nil, err
+		}
+		cv, err := p.CosignerVerifier()
+		if err != nil {
+			return nil, err
+		}
+		ls.logV[p.Party], ls.cosV[p.Party] = lv, cv
+		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}}
+		if p.Party == n.Me() {
+			continue
+		}
+		ls.peers = append(ls.peers, p.Party)
+		pk, err := identity.KEM().NewPublicKey(p.HPKEKey)
+		if err != nil {
+			return nil, err
+		}
+		ls.hpke[p.Party] = pk
+	}
+	if _, ok := ls.logs[n.Me()]; !ok {
+		return nil, fmt.Errorf("line %s does not name this party (%s)", ls.id, n.Me())
+	}
+	return ls, nil
+}
+
+// loadLogs rebuilds the trees of a line from the database and restores the
+// latest checkpoints and cosignatures.
+func (n *Node) loadLogs(ls *lineState) error {
+	for author, lg := range ls.logs {
+		var want uint64
+		err := n.Store.Leaves(ls.id, author, func(i uint64, leaf []byte) error {
+			if i != want {
+				return fmt.Errorf("log %s of line %s: entry %d missing", author, ls.id, want)
+			}
+			want++
+			lg.tree.Append(tlog.HashLeaf(leaf))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		lg.committed.Store(lg.tree.Size())
+	}
+	cosigs, err := n.Store.LatestCosigs(ls.id)
+	if err != nil {
+		return err
+	}
+	for _, c := range cosigs {
+		lg := ls.logs[c.Author]
+		if lg == nil {
+			continue
+		}
+		switch {
+		case c.Author == n.Me():
+			lg.receipts[c.Cosigner] = c.Size
+		case c.Cosigner == n.Me():
+			lg.ourCosig = c.Note
+			lg.checkpoint = c.Note // carries the author's signature too
+		}
+	}
+	return nil
+}
+
+// line returns the state of line id.
+func (n *Node) line(id string) (*lineState, error) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if ls, ok := n.lines[id]; ok {
+		return ls, nil
+	}
+	return nil, fmt.Errorf("%w: %s", ErrNoLine, id)
+}
+
+// ErrNoLine means the node has no such line.
+var ErrNoLine = errors.New("no such line")
+
+// Lines returns the IDs of the node's lines.
+func (n *Node) Lines() []string {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	ids := make([]string, 0, len(n.lines))
+	for id := range n.lines {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// DefaultLine returns the node's only line, or an error naming the choice.
+func (n *Node) DefaultLine() (string, error) {
+	ids := n.Lines()
+	switch len(ids) {
+	case 0:
+		return "", fmt.Errorf("%w: this node has no line yet (pair with hotline line propose/accept)", ErrNoLine)
+	case 1:
+		return ids[0], nil
+	}
+	return "", fmt.Errorf("this node has %d lines: name one with --line", len(ids))
+}
+
+// Changed returns a channel closed at the next change of state (a new
+// entry, a receipt). Callers wait on it, then call Changed again.
+func (n *Node) Changed() <-chan struct{} {
+	n.chMu.Lock()
+	defer n.chMu.Unlock()
+	return n.changed
+}
+
+func (n *Node) notify() {
+	n.chMu.Lock()
+	close(n.changed)
+	n.changed = make(chan struct{})
+	n.chMu.Unlock()
+}

@@ -1,0 +1,233 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/seal"
+	"github.com/hotline-line/hotline/internal/store"
+	"github.com/hotline-line/hotline/internal/tlog"
+)
+
+// Install makes a fully signed charter one of the node's lines and writes
+// the charter as entry 0 of this party's log on it. Installing a line twice
+// is a no-op.
+func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
+	if !c.Complete() {
+		return fmt.Errorf("charter is not signed by every party yet: missing %v", c.Missing())
+	}
+	if c.Party(n.Me()) == nil {
+		return fmt.Errorf("charter does not name this party (%s)", n.Me())
+	}
+	if _, err := n.line(c.ID()); err == nil {
+		return nil
+	}
+	ls, err := n.newLineState(c)
+	if err != nil {
+		return err
+	}
+	salt := newSalt()
+	installed := false
+	return n.submit(ctx, &op{
+		apply: func(tx *store.Tx) error {
+			if ok, err := tx.HasLine(ls.id); err != nil || ok {
+				return err
+			}
+			installed = true
+			if err := tx.InsertLine(&store.Line{ID: ls.id, Charter: c.Raw, State: "open", Installed: n.now().UnixMilli()}); err != nil {
+				return err
+			}
+			_, err := n.writeEntry(tx, ls, draft{kind: entry.KindCharter, salt: salt, body: c.Raw, env: seal.Plain(salt, c.Raw)})
+			return err
+		},
+		after: func() {
+			if !installed {
+				return
+			}
+			n.mu.Lock()
+			n.lines[ls.id] = ls
+			n.mu.Unlock()
+			ls.logs[n.Me()].committed.Store(ls.logs[n.Me()].tree.Size())
+			n.startLinks(ls)
+		},
+	})
+}
+
+// draft is an entry before it has a place in the log.
+type draft struct {
+	kind       entry.Kind
+	precedence entry.Precedence
+	salt, body []byte
+	env        *seal.Envelope
+	ref        string
+	officer    string
+}
+
+func newSalt() []byte {
+	s := make([]byte, entry.SaltSize)
+	rand.Read(s)
+	return s
+}
+
+// seal prepares a draft whose body is sealed to every peer of the line. It
+// runs in the caller's goroutine: HPKE is the costly part of a send and
+// needs no state.
+func (n *Node) sealDraft(ls *lineState, kind entry.Kind, body []byte) (draft, error) {
+	salt := newSalt()
+	env, err := seal.Seal(ls.hpke, seal.Info(ls.id, ls.me), salt, body)
+	if err != nil {
+		return draft{}, err
+	}
+	return draft{kind: kind, salt: salt, body: body, env: env}, nil
+}
+
+// writeEntry appends a draft to this party's log inside the writer's
+// transaction and returns the new entry's ID.
+func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) {
+	lg := ls.logs[ls.me]
+	index := lg.tree.Size()
+	leaf := &entry.Leaf{
+		Line: ls.id, Author: ls.me, Index: index, Kind: d.kind,
+		Time: n.now().UTC(), Precedence: d.precedence,
+		Refs: n.refs(ls), Body: entry.Commit(d.salt, d.body),
+	}
+	raw := leaf.Marshal()
+	err := tx.InsertEntry(&store.Entry{
+		Line: ls.id, Author: ls.me, Index: index, Leaf: raw, Envelope: d.env.Marshal(),
+		Kind: string(d.kind), Time: leaf.Time.UnixMilli(), Precedence: string(d.precedence),
+		Salt: d.salt, Body: d.body, Ref: d.ref, Officer: d.officer, Received: n.now().UnixMilli(),
+	})
+	if err != nil {
+		return "", err
+	}
+	lg.tree.Append(tlog.HashLeaf(raw))
+	return leaf.ID(), nil
+}
+
+// refs names the latest committed checkpoint of every peer's log: what this
+// party had seen when it wrote.
+func (n *Node) refs(ls *lineState) []entry.Ref {
+	var refs []entry.Ref
+	for _, p := range slices.Sorted(slices.Values(ls.peers)) {
+		lg := ls.logs[p]
+		size := lg.committed.Load()
+		if size == 0 {
+			continue
+		}
+		root, err := lg.tree.Root(size)
+		if err != nil {
+			continue
+		}
+		refs = append(refs, entry.Ref{Party: p, Size: size, Root: root})
+	}
+	return refs
+}
+
+// SendRequest is a message to write.
+type SendRequest struct {
+	Line       string           `json:"line"`
+	Precedence entry.Precedence `json:"precedence"`
+	Lang       string           `json:"lang"`
+	Text       string           `json:"text"`
+	ReplyTo    string           `json:"reply_to,omitempty"`
+}
+
+// Send writes a message to this party's log. When it returns, the message
+// is on disk and queued for every peer.
+func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
+	ls, err := n.line(req.Line)
+	if err != nil {
+		return "", err
+	}
+	if req.Lang == "" {
+		req.Lang = n.Cfg.Langs[0]
+	}
+	if req.Precedence == "" {
+		req.Precedence = entry.Routine
+	}
+	if _, err := entry.ParsePrecedence(string(req.Precedence)); err != nil {
+		return "", err
+	}
+	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo}
+	if err := m.Validate(); err != nil {
+		return "", err
+	}
+	if m.ReplyTo != "" {
+		if _, err := n.Store.Entry(ls.id, mustAuthor(m.ReplyTo), mustIndex(m.ReplyTo)); err != nil {
+			return "", fmt.Errorf("reply to %s: no such message on this line", m.ReplyTo)
+		}
+	}
+	body, _ := json.Marshal(m)
+	d, err := n.sealDraft(ls, entry.KindMessage, body)
+	if err != nil {
+		return "", err
+	}
+	d.precedence, d.ref = req.Precedence, req.ReplyTo
+	var id string
+	err = n.submit(ctx, &op{apply: func(tx *store.Tx) (err error) {
+		id, err = n.writeEntry(tx, ls, d)
+		return err
+	}})
+	return id, err
+}
+
+func mustAuthor(id string) string { a, _, _ := entry.ParseID(id); return a }
+func mustIndex(id string) uint64  { _, i, _ := entry.ParseID(id); return i }
+
+// ErrNotAPeerMessage means a mark names a message this party did not receive.
+var ErrNotAPeerMessage = errors.New("not a message from another party")
+
+// MarkDisplayed records that a peer's message was shown to a person. Only
+// the first display is written.
+func (n *Node) MarkDisplayed(ctx context.Context, line, id string) error {
+	_, err := n.mark(ctx, line, id, entry.KindDisplayed, "")
+	return err
+}
+
+// Ack records that officer acknowledged a peer's message. It returns false
+// if the message had already been acknowledged.
+func (n *Node) Ack(ctx context.Context, line, id, officer string) (bool, error) {
+	return n.mark(ctx, line, id, entry.KindAck, officer)
+}
+
+func (n *Node) mark(ctx context.Context, line, id string, kind entry.Kind, officer string) (bool, error) {
+	ls, err := n.line(line)
+	if err != nil {
+		return false, err
+	}
+	mk := entry.Mark{Message: id, Officer: officer}
+	if err := mk.Validate(kind); err != nil {
+		return false, err
+	}
+	author, index, _ := entry.ParseID(id)
+	e, err := n.Store.Entry(ls.id, author, index)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (author == ls.me || e.Kind != string(entry.KindMessage)) {
+		return false, fmt.Errorf("%s: %w", id, ErrNotAPeerMessage)
+	}
+	if err != nil {
+		return false, err
+	}
+	body, _ := json.Marshal(mk)
+	d, err := n.sealDraft(ls, kind, body)
+	if err != nil {
+		return false, err
+	}
+	d.ref, d.officer = id, officer
+	wrote := false
+	err = n.submit(ctx, &op{apply: func(tx *store.Tx) error {
+		if done, err := tx.HasMark(ls.id, ls.me, string(kind), id); err != nil || done {
+			return err
+		}
+		wrote = true
+		_, err := n.writeEntry(tx, ls, d)
+		return err
+	}})
+	return wrote, err
+}

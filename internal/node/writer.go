@@ -1,0 +1,165 @@
+package node
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hotline-line/hotline/internal/store"
+)
+
+// op is one unit of work for the writer. apply validates and writes inside
+// the group transaction; it may append to in-memory trees but must leave
+// every other in-memory change to after, which runs only once the group has
+// committed.
+type op struct {
+	apply func(tx *store.Tx) error
+	after func()
+	done  chan error // nil for fire-and-forget ops
+}
+
+// Refusal is an error that concerns one operation only (bad input, a
+// refused peer): it fails that operation, not the group.
+type Refusal struct{ Err error }
+
+func (r *Refusal) Error() string { return r.Err.Error() }
+func (r *Refusal) Unwrap() error { return r.Err }
+
+func refuse(err error) error { return &Refusal{err} }
+
+// maxGroup bounds the operations that share one commit.
+const maxGroup = 512
+
+// submit queues an op and waits for its commit.
+func (n *Node) submit(ctx context.Context, o *op) error {
+	o.done = make(chan error, 1)
+	select {
+	case n.ops <- o:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.ctx.Done():
+		return ErrClosed
+	}
+	select {
+	case err := <-o.done:
+		return err
+	case <-n.ctx.Done():
+		// The writer finishes the group it holds before it exits.
+		return <-o.done
+	}
+}
+
+// ErrClosed means the node is shutting down.
+var ErrClosed = errors.New("node is closed")
+
+func (n *Node) writer() {
+	defer n.wg.Done()
+	for {
+		var group []*op
+		select {
+		case o := <-n.ops:
+			group = append(group, o)
+		case <-n.ctx.Done():
+			n.drain()
+			return
+		}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case o := <-n.ops:
+				group = append(group, o)
+			default:
+				break more
+			}
+		}
+		n.commit(group)
+	}
+}
+
+// drain fails the ops still queued at shutdown.
+func (n *Node) drain() {
+	for {
+		select {
+		case o := <-n.ops:
+			if o.done != nil {
+				o.done <- ErrClosed
+			}
+		default:
+			return
+		}
+	}
+}
+
+// commit applies a group of ops in one transaction. Each op runs inside a
+// savepoint: a refused op is rolled back alone. If the transaction itself
+// fails (a full disk), every op fails and the trees are cut back to what is
+// on disk.
+func (n *Node) commit(group []*op) {
+	errs := make([]error, len(group))
+	err := n.Store.Write(context.Background(), func(tx *store.Tx) error {
+		for i, o := range group {
+			if err := tx.Savepoint(); err != nil {
+				return err
+			}
+			errs[i] = o.apply(tx)
+			var r *Refusal
+			switch {
+			case errs[i] == nil:
+				if err := tx.Release(); err != nil {
+					return err
+				}
+			case errors.As(errs[i], &r):
+				if err := tx.RollbackTo(); err != nil {
+					return err
+				}
+			default:
+				return errs[i]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		n.log.Error("commit failed", "err", err, "ops", len(group))
+		n.truncateUncommitted()
+		for _, o := range group {
+			if o.done != nil {
+				o.done <- err
+			}
+		}
+		return
+	}
+	n.publishCommitted()
+	for i, o := range group {
+		if errs[i] == nil && o.after != nil {
+			o.after()
+		}
+		if o.done != nil {
+			o.done <- errs[i]
+		}
+	}
+	n.notify()
+}
+
+func (n *Node) eachLog(fn func(ls *lineState, lg *logState)) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	for _, ls := range n.lines {
+		for _, lg := range ls.logs {
+			fn(ls, lg)
+		}
+	}
+}
+
+func (n *Node) truncateUncommitted() {
+	n.eachLog(func(_ *lineState, lg *logState) { lg.tree.Truncate(lg.committed.Load()) })
+}
+
+func (n *Node) publishCommitted() {
+	n.eachLog(func(ls *lineState, lg *logState) {
+		if size := lg.tree.Size(); size != lg.committed.Load() {
+			lg.committed.Store(size)
+			if lg.author == ls.me {
+				n.wakeLinks(ls.id)
+			}
+		}
+	})
+}

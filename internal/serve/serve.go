@@ -1,0 +1,85 @@
+// Package serve runs a node as a service: the direct-route listener (mutual
+// TLS), the delivery links, and the control socket the command line uses.
+package serve
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/control"
+	"github.com/hotline-line/hotline/internal/direct"
+	"github.com/hotline-line/hotline/internal/node"
+)
+
+// Server is a running node.
+type Server struct {
+	Node       *node.Node
+	DirectAddr net.Addr
+	direct     *http.Server
+	control    *http.Server
+}
+
+// Start opens the node in dir and starts serving. Close stops it.
+func Start(dir string, log *slog.Logger) (*Server, error) {
+	n, err := node.Open(dir, node.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Node: n}
+	if err := s.start(log); err != nil {
+		n.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) start(log *slog.Logger) error {
+	n := s.Node
+	cert, err := n.Keys.TLSCertificate()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", n.Cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("direct route: listen on %s: %w", n.Cfg.Listen, err)
+	}
+	s.DirectAddr = ln.Addr()
+	s.direct = &http.Server{
+		Handler:           direct.Handler(n, n),
+		TLSConfig:         direct.ServerTLS(cert, n),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	go s.direct.Serve(tls.NewListener(ln, s.direct.TLSConfig))
+
+	sock := filepath.Join(n.Dir, node.SocketFile)
+	os.Remove(sock) // a stale socket from a crash; the directory lock proves nobody else serves
+	cl, err := net.Listen("unix", sock)
+	if err != nil {
+		s.direct.Close()
+		return fmt.Errorf("control socket: %w", err)
+	}
+	os.Chmod(sock, 0o600)
+	s.control = &http.Server{Handler: control.Handler(control.Local{N: n}), ReadHeaderTimeout: 10 * time.Second}
+	go s.control.Serve(cl)
+
+	n.Start(direct.NewClient(cert, n))
+	log.Info("serving", "party", n.Me(), "direct", s.DirectAddr.String(), "socket", sock)
+	return nil
+}
+
+// Close stops serving and closes the node; committed state is on disk.
+func (s *Server) Close(ctx context.Context) error {
+	err := errors.Join(s.direct.Shutdown(ctx), s.control.Shutdown(ctx))
+	os.Remove(filepath.Join(s.Node.Dir, node.SocketFile))
+	return errors.Join(err, s.Node.Close())
+}

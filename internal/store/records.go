@@ -1,0 +1,254 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+)
+
+// Entry is one log entry as stored.
+type Entry struct {
+	Line       string
+	Author     string
+	Index      uint64
+	Leaf       []byte
+	Envelope   []byte
+	Kind       string
+	Time       int64 // author's clock, ms
+	Precedence string
+	Salt       []byte // nil when this node cannot read the body
+	Body       []byte
+	BodyError  string
+	Ref        string
+	Officer    string
+	Received   int64 // this node's clock, ms
+}
+
+const entryCols = `line, author, idx, leaf, envelope, kind, time, precedence, salt, body, body_error, ref, officer, received`
+
+func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {
+	var e Entry
+	err := sc.Scan(&e.Line, &e.Author, &e.Index, &e.Leaf, &e.Envelope, &e.Kind, &e.Time, &e.Precedence,
+		&e.Salt, &e.Body, &e.BodyError, &e.Ref, &e.Officer, &e.Received)
+	return e, err
+}
+
+// InsertEntry stores an entry. Entries are immutable: inserting one that
+// exists is an error.
+func (t *Tx) InsertEntry(e *Entry) error {
+	_, err := t.tx.Exec(`INSERT INTO entries (`+entryCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		e.Line, e.Author, e.Index, e.Leaf, e.Envelope, e.Kind, e.Time, e.Precedence,
+		e.Salt, e.Body, e.BodyError, e.Ref, e.Officer, e.Received)
+	return err
+}
+
+// Entries returns the entries of author's log on line with from <= index < to.
+func (s *Store) Entries(line, author string, from, to uint64) ([]Entry, error) {
+	return s.queryEntries(`SELECT `+entryCols+` FROM entries WHERE line = ? AND author = ? AND idx >= ? AND idx < ? ORDER BY idx`,
+		line, author, from, to)
+}
+
+// Entry returns one entry, or sql.ErrNoRows.
+func (s *Store) Entry(line, author string, index uint64) (Entry, error) {
+	return scanEntry(s.r.QueryRow(`SELECT `+entryCols+` FROM entries WHERE line = ? AND author = ? AND idx = ?`, line, author, index))
+}
+
+// EntriesByKind returns the entries of a kind on line in the order this node
+// stored them, newest first, at most limit.
+func (s *Store) EntriesByKind(line, kind string, limit int) ([]Entry, error) {
+	return s.queryEntries(`SELECT `+entryCols+` FROM entries WHERE line = ? AND kind = ? ORDER BY received DESC, author, idx DESC LIMIT ?`,
+		line, kind, limit)
+}
+
+// Referring returns the entries whose ref names message id: the displayed
+// marks, acknowledgements and replies of a message.
+func (s *Store) Referring(line, id string) ([]Entry, error) {
+	return s.queryEntries(`SELECT `+entryCols+` FROM entries WHERE line = ? AND ref = ? ORDER BY time`, line, id)
+}
+
+func (s *Store) queryEntries(q string, args ...any) ([]Entry, error) {
+	rows, err := s.r.Query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Leaves calls fn with every leaf of author's log on line, in order.
+func (s *Store) Leaves(line, author string, fn func(index uint64, leaf []byte) error) error {
+	rows, err := s.r.Query(`SELECT idx, leaf FROM entries WHERE line = ? AND author = ? ORDER BY idx`, line, author)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i uint64
+		var leaf []byte
+		if err := rows.Scan(&i, &leaf); err != nil {
+			return err
+		}
+		if err := fn(i, leaf); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Line is an installed line.
+type Line struct {
+	ID        string
+	Charter   []byte
+	State     string
+	Installed int64
+}
+
+// InsertLine installs a line.
+func (t *Tx) InsertLine(l *Line) error {
+	_, err := t.tx.Exec(`INSERT INTO lines (id, charter, state, installed) VALUES (?,?,?,?)`, l.ID, l.Charter, l.State, l.Installed)
+	return err
+}
+
+// Lines lists the installed lines.
+func (s *Store) Lines() ([]Line, error) {
+	rows, err := s.r.Query(`SELECT id, charter, state, installed FROM lines ORDER BY installed`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Line
+	for rows.Next() {
+		var l Line
+		if err := rows.Scan(&l.ID, &l.Charter, &l.State, &l.Installed); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// Cosig is a stored cosignature: cosigner held author's log up to Size.
+type Cosig struct {
+	Line, Author, Cosigner string
+	Size                   uint64
+	Time                   int64 // cosigner's clock, unix seconds
+	Note                   []byte
+}
+
+// InsertCosig stores a cosignature; storing the same one again is a no-op.
+func (t *Tx) InsertCosig(c *Cosig) error {
+	_, err := t.tx.Exec(`INSERT INTO cosigs (line, author, cosigner, size, time, note) VALUES (?,?,?,?,?,?)
+		ON CONFLICT DO NOTHING`, c.Line, c.Author, c.Cosigner, c.Size, c.Time, c.Note)
+	return err
+}
+
+// LatestCosigs returns, for each (author, cosigner) pair on line, the
+// cosignature of the largest size.
+func (s *Store) LatestCosigs(line string) ([]Cosig, error) {
+	rows, err := s.r.Query(`SELECT c.line, c.author, c.cosigner, c.size, c.time, c.note FROM cosigs c
+		JOIN (SELECT author, cosigner, MAX(size) AS size FROM cosigs WHERE line = ? GROUP BY author, cosigner) m
+		ON c.author = m.author AND c.cosigner = m.cosigner AND c.size = m.size WHERE c.line = ?`, line, line)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Cosig
+	for rows.Next() {
+		var c Cosig
+		if err := rows.Scan(&c.Line, &c.Author, &c.Cosigner, &c.Size, &c.Time, &c.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// FirstCosig returns the earliest cosignature by cosigner that covers entry
+// index of author's log: the delivery receipt of that entry.
+func (s *Store) FirstCosig(line, author, cosigner string, index uint64) (*Cosig, error) {
+	c := Cosig{Line: line, Author: author, Cosigner: cosigner}
+	err := s.r.QueryRow(`SELECT size, time, note FROM cosigs WHERE line = ? AND author = ? AND cosigner = ? AND size > ?
+		ORDER BY size LIMIT 1`, line, author, cosigner, index).Scan(&c.Size, &c.Time, &c.Note)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return &c, err
+}
+
+// InsertSent records that entries lo..hi of this node's log went to peer.
+func (t *Tx) InsertSent(line, peer string, lo, hi uint64, timeMs int64, route string) error {
+	_, err := t.tx.Exec(`INSERT INTO sent (line, peer, lo, hi, time, route) VALUES (?,?,?,?,?,?)`, line, peer, lo, hi, timeMs, route)
+	return err
+}
+
+// FirstSent returns when entry index of this node's log was first sent to
+// peer (ms), or 0.
+func (s *Store) FirstSent(line, peer string, index uint64) (int64, error) {
+	var t sql.NullInt64
+	err := s.r.QueryRow(`SELECT MIN(time) FROM sent WHERE line = ? AND peer = ? AND hi >= ? AND lo <= ?`,
+		line, peer, index, index).Scan(&t)
+	return t.Int64, err
+}
+
+// Evidence is input a node refused, kept for later inspection.
+type Evidence struct {
+	ID     int64
+	Line   string
+	Peer   string
+	Time   int64
+	Reason string
+	Data   []byte
+}
+
+// InsertEvidence keeps refused input.
+func (t *Tx) InsertEvidence(e *Evidence) error {
+	_, err := t.tx.Exec(`INSERT INTO evidence (line, peer, time, reason, data) VALUES (?,?,?,?,?)`, e.Line, e.Peer, e.Time, e.Reason, e.Data)
+	return err
+}
+
+// EvidenceList returns the most recent evidence, newest first.
+func (s *Store) EvidenceList(limit int) ([]Evidence, error) {
+	rows, err := s.r.Query(`SELECT id, line, peer, time, reason, data FROM evidence ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Evidence
+	for rows.Next() {
+		var e Evidence
+		if err := rows.Scan(&e.ID, &e.Line, &e.Peer, &e.Time, &e.Reason, &e.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// HasMark reports whether author has already written an entry of kind that
+// refers to message ref, seeing the transaction's own uncommitted writes.
+func (t *Tx) HasMark(line, author, kind, ref string) (bool, error) {
+	var one int
+	err := t.tx.QueryRow(`SELECT 1 FROM entries WHERE line = ? AND author = ? AND kind = ? AND ref = ? LIMIT 1`,
+		line, author, kind, ref).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// HasLine reports whether line id is installed, seeing uncommitted writes.
+func (t *Tx) HasLine(id string) (bool, error) {
+	var one int
+	err := t.tx.QueryRow(`SELECT 1 FROM lines WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -1,0 +1,214 @@
+// Package store keeps a node's state in one SQLite file (modernc.org/sqlite,
+// pure Go): the lines and their charters, every log entry a node holds,
+// checkpoints, cosignatures (delivery receipts), and evidence of refused
+// input.
+//
+// The database runs in WAL mode with synchronous=FULL, so a committed
+// transaction is on disk (fsync) before Commit returns. The node relies on
+// that: it releases a cosignature or reports a message as queued only after
+// the transaction that holds it has committed.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Store is an open node database. One connection writes; several read.
+type Store struct {
+	w *sql.DB // exactly one connection: SQLite has one writer at a time
+	r *sql.DB
+}
+
+// Open opens (creating if needed) the database at path and brings its
+// schema up to date.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(4)
+	s := &Store{w: w, r: r}
+	if err := s.migrate(); err != nil {
+		s.Close()
+		return nil, Classify(err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+var migrations = []string{
+	`CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+	CREATE TABLE lines (
+		id TEXT PRIMARY KEY,
+		charter BLOB NOT NULL,
+		state TEXT NOT NULL DEFAULT 'open',
+		installed INTEGER NOT NULL
+	);
+	CREATE TABLE entries (
+		line TEXT NOT NULL,
+		author TEXT NOT NULL,
+		idx INTEGER NOT NULL,
+		leaf BLOB NOT NULL,
+		envelope BLOB NOT NULL,
+		kind TEXT NOT NULL,
+		time INTEGER NOT NULL,       -- author's clock, ms
+		precedence TEXT NOT NULL DEFAULT '',
+		salt BLOB,                   -- set when this node can read the body
+		body BLOB,
+		body_error TEXT NOT NULL DEFAULT '',
+		ref TEXT NOT NULL DEFAULT '',      -- reply_to of a message; message of a mark
+		officer TEXT NOT NULL DEFAULT '',
+		received INTEGER NOT NULL,   -- this node's clock, ms
+		PRIMARY KEY (line, author, idx)
+	) WITHOUT ROWID;
+	CREATE INDEX entries_ref ON entries (line, ref) WHERE ref != '';
+	CREATE INDEX entries_kind ON entries (line, kind, received);
+	CREATE TABLE cosigs (
+		line TEXT NOT NULL,
+		author TEXT NOT NULL,
+		cosigner TEXT NOT NULL,
+		size INTEGER NOT NULL,
+		time INTEGER NOT NULL,       -- cosigner's timestamp, s
+		note BLOB NOT NULL,          -- checkpoint with the author's signature and the cosignature
+		PRIMARY KEY (line, author, cosigner, size)
+	) WITHOUT ROWID;
+	CREATE TABLE sent (
+		line TEXT NOT NULL,
+		peer TEXT NOT NULL,
+		lo INTEGER NOT NULL,
+		hi INTEGER NOT NULL,
+		time INTEGER NOT NULL,
+		route TEXT NOT NULL
+	);
+	CREATE INDEX sent_range ON sent (line, peer, hi);
+	CREATE TABLE evidence (
+		id INTEGER PRIMARY KEY,
+		line TEXT NOT NULL,
+		peer TEXT NOT NULL,
+		time INTEGER NOT NULL,
+		reason TEXT NOT NULL,
+		data BLOB NOT NULL
+	);`,
+}
+
+func (s *Store) migrate() error {
+	var v int
+	if err := s.w.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this hotline (%d): upgrade hotline", v, len(migrations))
+	}
+	for ; v < len(migrations); v++ {
+		tx, err := s.w.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// ErrDiskFull means the database could not grow: the disk (or quota) is full.
+var ErrDiskFull = errors.New("disk full: nothing was written; free space and retry")
+
+// ErrReadOnly means the data directory cannot be written.
+var ErrReadOnly = errors.New("data directory is read-only: nothing was written")
+
+// Classify maps SQLite's errors for a full or read-only disk to the
+// sentinel errors callers branch on.
+func Classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	m := err.Error()
+	switch {
+	case strings.Contains(m, "SQLITE_FULL") || strings.Contains(m, "database or disk is full"):
+		return fmt.Errorf("%w (%v)", ErrDiskFull, err)
+	case strings.Contains(m, "SQLITE_READONLY") || strings.Contains(m, "readonly database") ||
+		strings.Contains(m, "SQLITE_CANTOPEN") || strings.Contains(m, "unable to open"):
+		return fmt.Errorf("%w (%v)", ErrReadOnly, err)
+	}
+	return err
+}
+
+// Tx is a write transaction.
+type Tx struct{ tx *sql.Tx }
+
+// Write runs fn in one write transaction and commits it; when Write returns
+// nil, everything fn wrote is on disk.
+func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return Classify(err)
+	}
+	if err := fn(&Tx{tx}); err != nil {
+		tx.Rollback()
+		return Classify(err)
+	}
+	return Classify(tx.Commit())
+}
+
+// Meta returns a value from the meta table, or nil.
+func (s *Store) Meta(key string) ([]byte, error) {
+	var v []byte
+	err := s.r.QueryRow(`SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// SetMeta stores a value in the meta table.
+func (t *Tx) SetMeta(key string, value []byte) error {
+	_, err := t.tx.Exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+// Savepoint starts a nested unit inside the transaction, so one operation of
+// a group commit can be undone without undoing the others.
+func (t *Tx) Savepoint() error { _, err := t.tx.Exec(`SAVEPOINT op`); return err }
+
+// Release keeps what was written since Savepoint.
+func (t *Tx) Release() error { _, err := t.tx.Exec(`RELEASE op`); return err }
+
+// RollbackTo undoes what was written since Savepoint.
+func (t *Tx) RollbackTo() error {
+	if _, err := t.tx.Exec(`ROLLBACK TO op`); err != nil {
+		return err
+	}
+	return t.Release()
+}
