@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/demo"
+	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/node"
+)
+
+func init() {
+	register(command{"demo", "[--dir DIR] [--keep]", "run a live line between Seoul and Beijing on this machine", cmdDemo})
+}
+
+func cmdDemo(ctx context.Context, args []string) error {
+	fs := flags("demo")
+	dir := fs.String("dir", "", "where to put both parties (default: a new temporary directory)")
+	keep := fs.Bool("keep", false, "keep the directory when the demo stops")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "hotline-demo-")
+		if err != nil {
+			return err
+		}
+		*dir = d
+		if !*keep {
+			defer os.RemoveAll(d)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	line, err := demo.Start(ctx, *dir, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		line.Close(sctx)
+		fmt.Println("\nstopped both nodes")
+	}()
+	seoul, beijing := line.Dirs[0], line.Dirs[1]
+	fmt.Printf(`A live hotline is running between two nodes on this machine.
+
+  seoul    %s  (direct route %s)
+  beijing  %s  (direct route %s)
+  line     %s
+
+Try, in another terminal:
+
+  hotline send   --dir %s --precedence FLASH "Missile launch detected at 03:12 UTC. Please confirm receipt."
+  hotline inbox  --dir %s
+  hotline show   --dir %s seoul-1
+  hotline ack    --dir %s --officer "Wang Lei" seoul-1
+  hotline send   --dir %s --reply-to seoul-1 "已收到。正在核实。"
+  hotline show   --dir %s seoul-1
+  hotline status --dir %s
+
+What happens on the line is printed below. Ctrl-C stops both nodes.
+
+`, seoul, line.Servers[0].DirectAddr, beijing, line.Servers[1].DirectAddr, line.ID,
+		seoul, beijing, beijing, beijing, beijing, seoul, seoul)
+	watch(ctx, line)
+	return nil
+}
+
+// watch prints each new message and each rung a message climbs, until ctx ends.
+func watch(ctx context.Context, line *demo.Line) {
+	seen := map[string]string{}
+	for {
+		var changed []<-chan struct{}
+		for _, s := range line.Servers {
+			changed = append(changed, s.Node.Changed())
+			report(s.Node, line.ID, seen)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed[0]:
+		case <-changed[1]:
+		}
+	}
+}
+
+func report(n *node.Node, line string, seen map[string]string) {
+	msgs, err := n.Messages(line, true, 50)
+	if err != nil {
+		return
+	}
+	for _, m := range msgs {
+		for _, r := range m.Ladder {
+			key := m.ID + ">" + r.Party
+			if seen[key] == r.State {
+				continue
+			}
+			if seen[key] == "" {
+				fmt.Printf("%s  %s %s %s → %s: %q\n", time.Now().UTC().Format("15:04:05.000"), m.ID, m.Precedence,
+					m.Author, r.Party, inert.Text(m.Text))
+			}
+			seen[key] = r.State
+			fmt.Printf("%s  %s at %s: %s\n", time.Now().UTC().Format("15:04:05.000"), m.ID, r.Party, r.State)
+		}
+	}
+}

@@ -1,0 +1,112 @@
+// Package demo sets up a live line between two parties on loopback: the
+// defense ministries in Seoul (Korean) and Beijing (Chinese), each with its
+// own data directory and node, paired by the same ceremony real parties use.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/card"
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/serve"
+)
+
+// Party is one side of the demo.
+type Party struct {
+	Slug, Name, Lang string
+}
+
+// Parties are the two sides of the demo line.
+var Parties = []Party{
+	{"seoul", "대한민국 국방부 (Ministry of National Defense, Seoul)", "ko"},
+	{"beijing", "中华人民共和国国防部 (Ministry of National Defense, Beijing)", "zh"},
+}
+
+// Line is a running demo line.
+type Line struct {
+	ID      string
+	Dirs    []string
+	Servers []*serve.Server
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// Start creates both parties under dir, pairs them and starts their nodes.
+func Start(ctx context.Context, dir string, log *slog.Logger) (*Line, error) {
+	d := &Line{}
+	var cards []*card.Card
+	var keys []*node.Config
+	for _, p := range Parties {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		pd := filepath.Join(dir, p.Slug)
+		cfg := node.Config{Party: p.Slug, Name: p.Name, Langs: []string{p.Lang}, Listen: addr}
+		if err := node.Init(pd, cfg); err != nil {
+			return nil, err
+		}
+		c, k, err := node.LoadIdentity(pd)
+		if err != nil {
+			return nil, err
+		}
+		cd, _, err := node.MakeCard(c, k)
+		if err != nil {
+			return nil, err
+		}
+		cards = append(cards, cd)
+		keys = append(keys, c)
+		d.Dirs = append(d.Dirs, pd)
+	}
+	ch := charter.New("Seoul–Beijing defense hotline", time.Now(), cards)
+	var raw []byte
+	for _, pd := range d.Dirs {
+		_, k, err := node.LoadIdentity(pd)
+		if err != nil {
+			return nil, err
+		}
+		s, err := charter.Sign(ch, raw, k)
+		if err != nil {
+			return nil, err
+		}
+		raw = s.Raw
+	}
+	signed, err := charter.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	d.ID = signed.ID()
+	for _, pd := range d.Dirs {
+		s, err := serve.Start(pd, log)
+		if err != nil {
+			d.Close(ctx)
+			return nil, err
+		}
+		d.Servers = append(d.Servers, s)
+		if err := s.Node.Install(ctx, signed); err != nil {
+			d.Close(ctx)
+			return nil, fmt.Errorf("install line: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// Close stops both nodes.
+func (d *Line) Close(ctx context.Context) {
+	for _, s := range d.Servers {
+		s.Close(ctx)
+	}
+}
