@@ -252,3 +252,21 @@ func (t *Tx) HasLine(id string) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// Cosigs returns every stored cosignature on author's log, smallest size first.
+func (s *Store) Cosigs(line, author string) ([]Cosig, error) {
+	rows, err := s.r.Query(`SELECT line, author, cosigner, size, time, note FROM cosigs WHERE line = ? AND author = ? ORDER BY size, cosigner`, line, author)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Cosig
+	for rows.Next() {
+		var c Cosig
+		if err := rows.Scan(&c.Line, &c.Author, &c.Cosigner, &c.Size, &c.Time, &c.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/atomicfile"
+	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/store"
+	"github.com/hotline-line/hotline/internal/transcript"
+)
+
+func init() {
+	register(command{"export", "--out FILE [--no-plaintext] [--line L]", "write the line's transcript for offline verification", cmdExport})
+	register(command{"disclose", "--message ID --out FILE [--line L]", "write a proof of one message for a third party", cmdDisclose})
+	register(command{"verify", "[--json] FILE", "verify a transcript, disclosure or fork proof offline", cmdVerify})
+}
+
+// openStore opens a node's database for reading beside a running node.
+func openStore(dir string) (*store.Store, func(), error) {
+	st, err := store.Open(filepath.Join(dir, node.DBFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, func() { st.Close() }, nil
+}
+
+func defaultLine(st *store.Store, flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	lines, err := st.Lines()
+	if err != nil {
+		return "", err
+	}
+	if len(lines) != 1 {
+		return "", usageError{fmt.Sprintf("this node has %d lines: name one with --line", len(lines))}
+	}
+	return lines[0].ID, nil
+}
+
+func cmdExport(_ context.Context, args []string) error {
+	fs := flags("export")
+	dir := dirFlag(fs)
+	line := fs.String("line", "", "the line (default: the node's only line)")
+	out := fs.String("out", "", "the transcript file to write")
+	noPlain := fs.Bool("no-plaintext", false, "leave out message bodies: the transcript then proves timing and receipts only")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"--out is required"}
+	}
+	_, keys, err := node.LoadIdentity(*dir)
+	if err != nil {
+		return err
+	}
+	st, done, err := openStore(*dir)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, err := defaultLine(st, *line)
+	if err != nil {
+		return err
+	}
+	t, err := transcript.Export(st, keys, l, !*noPlain, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(*out, transcript.Marshal(t), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s; check it anywhere with: hotline verify %s\n", *out, *out)
+	return nil
+}
+
+func cmdDisclose(_ context.Context, args []string) error {
+	fs := flags("disclose")
+	dir := dirFlag(fs)
+	line := fs.String("line", "", "the line (default: the node's only line)")
+	id := fs.String("message", "", "the message ID, e.g. seoul-17")
+	out := fs.String("out", "", "the disclosure file to write")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" || *id == "" {
+		return usageError{"--message and --out are required"}
+	}
+	_, keys, err := node.LoadIdentity(*dir)
+	if err != nil {
+		return err
+	}
+	st, done, err := openStore(*dir)
+	if err != nil {
+		return err
+	}
+	defer done()
+	l, err := defaultLine(st, *line)
+	if err != nil {
+		return err
+	}
+	d, err := transcript.Disclose(st, keys, l, *id)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(*out, transcript.Marshal(d), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s: %s with its receipts and acknowledgements, and nothing of any other message\n", *out, *id)
+	return nil
+}
+
+func cmdVerify(_ context.Context, args []string) error {
+	fs := flags("verify")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"verify takes one file"}
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	rep, err := transcript.Verify(data)
+	if err != nil {
+		return fmt.Errorf("%s does NOT verify: %w", fs.Arg(0), err)
+	}
+	if *asJSON {
+		return rep.WriteJSON(os.Stdout)
+	}
+	rep.WriteText(os.Stdout)
+	return nil
+}

@@ -1,0 +1,201 @@
+package transcript
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/identity"
+	"github.com/hotline-line/hotline/internal/store"
+	"github.com/hotline-line/hotline/internal/tlog"
+)
+
+// ErrNotDelivered means no checkpoint held by another party covers the
+// entry yet, so there is no receipt to disclose.
+var ErrNotDelivered = errors.New("no receipt covers this entry yet")
+
+// source reads a line from a node's database.
+type source struct {
+	st   *store.Store
+	keys *identity.Keys
+	line string
+	ch   *charter.Signed
+}
+
+func open(st *store.Store, keys *identity.Keys, line string) (*source, error) {
+	lines, err := st.Lines()
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		if l.ID == line {
+			c, err := charter.Parse(l.Charter)
+			if err != nil {
+				return nil, err
+			}
+			return &source{st: st, keys: keys, line: line, ch: c}, nil
+		}
+	}
+	return nil, fmt.Errorf("no such line: %s", line)
+}
+
+// Export writes the transcript of line as this node holds it. With
+// plaintext, it includes every body the node can read; without, only the
+// charter's.
+func Export(st *store.Store, keys *identity.Keys, line string, plaintext bool, now time.Time) (*Transcript, error) {
+	src, err := open(st, keys, line)
+	if err != nil {
+		return nil, err
+	}
+	t := &Transcript{Format: FormatTranscript, Line: line, Charter: string(src.ch.Raw), ExportedBy: keys.Slug, ExportedAt: now.UTC()}
+	for _, author := range src.ch.Slugs() {
+		rows, err := st.Entries(line, author, 0, math.MaxInt64)
+		if err != nil {
+			return nil, err
+		}
+		lg := Log{Author: author, Entries: make([]Entry, len(rows))}
+		for i, r := range rows {
+			lg.Entries[i].Leaf = string(r.Leaf)
+			if plaintext || r.Kind == string(entry.KindCharter) {
+				lg.Entries[i].Salt, lg.Entries[i].Body = r.Salt, r.Body
+			}
+		}
+		if len(rows) > 0 {
+			cp, err := src.checkpointAt(author, uint64(len(rows)))
+			if err != nil {
+				return nil, err
+			}
+			lg.Checkpoint = cp
+		}
+		cosigs, err := st.Cosigs(line, author)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cosigs {
+			lg.Receipts = append(lg.Receipts, string(c.Note))
+		}
+		t.Logs = append(t.Logs, lg)
+	}
+	return t, nil
+}
+
+// checkpointAt returns a checkpoint of author's log at exactly size, signed
+// by the author: freshly signed for our own log, or the latest one the
+// author sent us.
+func (s *source) checkpointAt(author string, size uint64) (string, error) {
+	if author == s.keys.Slug {
+		tree, err := s.tree(author)
+		if err != nil {
+			return "", err
+		}
+		root, err := tree.Root(size)
+		if err != nil {
+			return "", err
+		}
+		cp, err := tlog.Sign(s.keys.LogSigner, tlog.Origin(s.line, author), size, root)
+		if err != nil {
+			return "", err
+		}
+		return string(cp.Note), nil
+	}
+	cosigs, err := s.st.Cosigs(s.line, author)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cosigs {
+		if c.Size == size {
+			return string(c.Note), nil
+		}
+	}
+	return "", fmt.Errorf("log %s: no signed checkpoint at size %d", author, size)
+}
+
+func (s *source) tree(author string) (*tlog.Tree, error) {
+	t := &tlog.Tree{}
+	err := s.st.Leaves(s.line, author, func(_ uint64, leaf []byte) error {
+		t.Append(tlog.HashLeaf(leaf))
+		return nil
+	})
+	return t, err
+}
+
+// covering returns the first checkpoint of author's log that covers index
+// and that another party cosigned: the receipt of that entry.
+func (s *source) covering(author string, index uint64) (*store.Cosig, error) {
+	cosigs, err := s.st.Cosigs(s.line, author)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cosigs {
+		if cosigs[i].Size > index {
+			return &cosigs[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s", ErrNotDelivered, entry.ID(author, index))
+}
+
+func (s *source) prove(e store.Entry) (*Proven, error) {
+	c, err := s.covering(e.Author, e.Index)
+	if err != nil {
+		return nil, err
+	}
+	tree, err := s.tree(e.Author)
+	if err != nil {
+		return nil, err
+	}
+	proof, err := tree.InclusionProof(e.Index, c.Size)
+	if err != nil {
+		return nil, err
+	}
+	if e.Body == nil {
+		return nil, fmt.Errorf("%s: this node cannot read the body", entry.ID(e.Author, e.Index))
+	}
+	return &Proven{
+		Entry:  Entry{Leaf: string(e.Leaf), Salt: e.Salt, Body: e.Body},
+		Author: e.Author, Index: e.Index, Size: c.Size, Inclusion: proof, Checkpoint: string(c.Note),
+	}, nil
+}
+
+// Disclose proves one message, and the displayed marks, acknowledgements
+// and replies the other parties wrote about it, revealing nothing of any
+// other entry but hashes.
+func Disclose(st *store.Store, keys *identity.Keys, line, id string) (*Disclosure, error) {
+	src, err := open(st, keys, line)
+	if err != nil {
+		return nil, err
+	}
+	author, index, err := entry.ParseID(id)
+	if err != nil {
+		return nil, err
+	}
+	e, err := st.Entry(line, author, index)
+	if err != nil || e.Kind != string(entry.KindMessage) {
+		return nil, fmt.Errorf("no message %s on line %s", id, line)
+	}
+	p, err := src.prove(e)
+	if err != nil {
+		return nil, err
+	}
+	d := &Disclosure{Format: FormatDisclosure, Line: line, Charter: string(src.ch.Raw), Message: *p}
+	refs, err := st.Referring(line, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		if r.Author == author {
+			continue
+		}
+		mp, err := src.prove(r)
+		if errors.Is(err, ErrNotDelivered) {
+			continue // not yet cosigned: nothing to prove it with
+		}
+		if err != nil {
+			return nil, err
+		}
+		d.Marks = append(d.Marks, *mp)
+	}
+	return d, nil
+}

@@ -1,0 +1,201 @@
+package transcript
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/tlog"
+)
+
+// Report is what a verified document proves, in terms a non-engineer reads.
+type Report struct {
+	Kind     string          `json:"kind"` // transcript, disclosure or fork
+	Line     string          `json:"line"`
+	Title    string          `json:"title"`
+	Parties  []string        `json:"parties"`
+	Logs     []LogReport     `json:"logs,omitempty"`
+	Messages []MessageReport `json:"messages"`
+	Fork     *ForkReport     `json:"fork,omitempty"`
+}
+
+// LogReport summarizes one verified log.
+type LogReport struct {
+	Author string            `json:"author"`
+	Size   uint64            `json:"size"`
+	HeldBy map[string]uint64 `json:"held_by"` // cosigner -> largest size cosigned
+}
+
+// MessageReport is one message and what is proven about it.
+type MessageReport struct {
+	ID         string               `json:"id"`
+	Author     string               `json:"author"`
+	Precedence entry.Precedence     `json:"precedence"`
+	Written    time.Time            `json:"written"`
+	Lang       string               `json:"lang,omitempty"`
+	Text       string               `json:"text,omitempty"`
+	Readable   bool                 `json:"readable"`
+	ReplyTo    string               `json:"reply_to,omitempty"`
+	Held       map[string]time.Time `json:"held"` // party -> first cosignature covering it
+	Displayed  map[string]time.Time `json:"displayed,omitempty"`
+	Acked      map[string]Ack       `json:"acked,omitempty"`
+	Replies    map[string]string    `json:"replies,omitempty"`
+}
+
+// Ack is a proven acknowledgement.
+type Ack struct {
+	Officer string    `json:"officer"`
+	Time    time.Time `json:"time"`
+}
+
+// ForkReport describes a proven fork.
+type ForkReport struct {
+	Author string `json:"author"`
+	Index  uint64 `json:"index"`
+	SizeA  uint64 `json:"size_a"`
+	SizeB  uint64 `json:"size_b"`
+}
+
+func newReport(kind string, k *keyring) *Report {
+	return &Report{Kind: kind, Line: k.line, Title: k.charter.Title, Parties: k.charter.Slugs()}
+}
+
+// message starts the report of a message entry.
+func messageReport(l *entry.Leaf, e *Entry) MessageReport {
+	m := MessageReport{ID: l.ID(), Author: l.Author, Precedence: l.Precedence, Written: l.Time,
+		Held: map[string]time.Time{}, Displayed: map[string]time.Time{}, Acked: map[string]Ack{}, Replies: map[string]string{}}
+	if e.Body != nil {
+		if b, err := entry.DecodeMessage(e.Body); err == nil {
+			m.Readable, m.Lang, m.Text, m.ReplyTo = true, b.Lang, b.Text, b.ReplyTo
+		}
+	}
+	return m
+}
+
+// mark applies a displayed, ack or reply entry to the message it names.
+func mark(msgs map[string]*MessageReport, l *entry.Leaf, e *Entry) {
+	if e.Body == nil {
+		return
+	}
+	switch l.Kind {
+	case entry.KindDisplayed, entry.KindAck:
+		mk, err := entry.DecodeMark(e.Body, l.Kind)
+		if err != nil {
+			return
+		}
+		m := msgs[mk.Message]
+		if m == nil || m.Author == l.Author {
+			return
+		}
+		if l.Kind == entry.KindAck {
+			if _, ok := m.Acked[l.Author]; !ok {
+				m.Acked[l.Author] = Ack{Officer: mk.Officer, Time: l.Time}
+			}
+		} else if _, ok := m.Displayed[l.Author]; !ok {
+			m.Displayed[l.Author] = l.Time
+		}
+	case entry.KindMessage:
+		b, err := entry.DecodeMessage(e.Body)
+		if err != nil || b.ReplyTo == "" {
+			return
+		}
+		if m := msgs[b.ReplyTo]; m != nil && m.Author != l.Author {
+			if _, ok := m.Replies[l.Author]; !ok {
+				m.Replies[l.Author] = l.ID()
+			}
+		}
+	}
+}
+
+// WriteText prints the report for people.
+func (r *Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "VERIFIED %s of line %s %q\nparties: %s\n", r.Kind, r.Line, inert.Text(r.Title), strings.Join(r.Parties, ", "))
+	if r.Fork != nil {
+		f := r.Fork
+		fmt.Fprintf(w, "\nFORK PROVEN: %s signed two checkpoints (sizes %d and %d) that hold different entries at index %d.\n"+
+			"Both signatures verify with %s's key from the charter; both cannot be true.\n", f.Author, f.SizeA, f.SizeB, f.Index, f.Author)
+		return
+	}
+	for _, l := range r.Logs {
+		fmt.Fprintf(w, "log of %s: %d entries", l.Author, l.Size)
+		for _, p := range slices.Sorted(mapKeys(l.HeldBy)) {
+			fmt.Fprintf(w, "; %s cosigned up to %d", p, l.HeldBy[p])
+		}
+		fmt.Fprintln(w)
+	}
+	ts := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+	for _, m := range r.Messages {
+		fmt.Fprintf(w, "\n%s  %s  sent by %s, written %s\n", m.ID, m.Precedence, m.Author, ts(m.Written))
+		if m.Readable {
+			fmt.Fprintf(w, "  text (%s): %s\n", inert.Text(m.Lang), inert.Text(m.Text))
+			if m.ReplyTo != "" {
+				fmt.Fprintf(w, "  in reply to %s\n", m.ReplyTo)
+			}
+		} else {
+			fmt.Fprintln(w, "  text: not included (sealed to others)")
+		}
+		for _, p := range r.Parties {
+			if p == m.Author {
+				continue
+			}
+			if t, ok := m.Held[p]; ok {
+				fmt.Fprintf(w, "  %s's node held it at %s (cosigned)\n", p, ts(t))
+			} else {
+				fmt.Fprintf(w, "  %s's node: no receipt in this document\n", p)
+			}
+			if t, ok := m.Displayed[p]; ok {
+				fmt.Fprintf(w, "  shown to a person at %s at %s\n", p, ts(t))
+			}
+			if a, ok := m.Acked[p]; ok {
+				fmt.Fprintf(w, "  acknowledged at %s by %s at %s\n", p, inert.Text(a.Officer), ts(a.Time))
+			}
+			if id, ok := m.Replies[p]; ok {
+				fmt.Fprintf(w, "  answered by %s in %s\n", p, id)
+			}
+		}
+	}
+}
+
+// WriteJSON prints the report as JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	return enc.Encode(r)
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// firstHolder records, for each message of a log, the first cosignature by
+// each party that covers it.
+func firstHolder(msgs []*MessageReport, index func(*MessageReport) uint64, receipts []receipt) {
+	for _, m := range msgs {
+		for _, r := range receipts {
+			if r.cp.Size <= index(m) {
+				continue
+			}
+			for _, c := range r.cos {
+				if t, ok := m.Held[c.Party]; !ok || c.Time.Before(t) {
+					m.Held[c.Party] = c.Time
+				}
+			}
+		}
+	}
+}
+
+type receipt struct {
+	cp  *tlog.Checkpoint
+	cos []Cosigned
+}
