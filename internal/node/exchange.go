@@ -33,7 +33,11 @@ func (n *Node) HandleBundle(ctx context.Context, from string, b *wire.Bundle) (*
 		return nil, err
 	}
 	if b.From != from || from == ls.me || ls.logs[from] == nil {
-		return nil, fmt.Errorf("%w: %q (authenticated as %q)", ErrNotAParty, b.From, from)
+		err := fmt.Errorf("%w: %q (authenticated as %q)", ErrNotAParty, b.From, from)
+		// An authenticated party posing as another is kept like any
+		// other refused input.
+		n.keepEvidence(ls.id, from, err, b.Marshal())
+		return nil, err
 	}
 	l := n.linkFor(ls.id, from)
 	if l != nil {
@@ -63,7 +67,12 @@ func (n *Node) absorb(ctx context.Context, ls *lineState, peer string, b *wire.B
 		}
 		var r *Refusal
 		if err != nil && (v == nil || errors.As(err, &r)) {
-			n.keepEvidence(ls.id, peer, err, evidenceOf(ls, seg))
+			data := evidenceOf(ls, seg)
+			var fe *ForkError
+			if errors.As(err, &fe) && fe.Proof != nil {
+				data = fe.Proof // verifiable by anyone with: hotline verify
+			}
+			n.keepEvidence(ls.id, peer, err, data)
 			return err
 		}
 		if err != nil {

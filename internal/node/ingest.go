@@ -13,6 +13,7 @@ import (
 	"github.com/hotline-line/hotline/internal/seal"
 	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/tlog"
+	"github.com/hotline-line/hotline/internal/transcript"
 	"github.com/hotline-line/hotline/internal/wire"
 )
 
@@ -158,7 +159,8 @@ func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
 	// Every entry we already hold must be the one the segment carries.
 	for i := v.start; i < min(cur, cp.Size); i++ {
 		if !bytes.Equal(lg.tree.LeafHash(i), v.hashes[i-v.start]) {
-			return nil, refuse(fmt.Errorf("%w: entry %s differs from the one already held", ErrFork, entry.ID(lg.author, i)))
+			err := fmt.Errorf("%w: entry %s differs from the one already held", ErrFork, entry.ID(lg.author, i))
+			return nil, refuse(&ForkError{err, n.forkProof(v, i)})
 		}
 	}
 	if cp.Size <= cur {
@@ -208,6 +210,50 @@ func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
 		return nil, err
 	}
 	return receipt, nil
+}
+
+// ForkError is a refusal that carries a fork proof, when one could be made.
+type ForkError struct {
+	Err   error
+	Proof []byte // a transcript.ForkProof, or nil
+}
+
+func (e *ForkError) Error() string { return e.Err.Error() }
+func (e *ForkError) Unwrap() error { return e.Err }
+
+// forkProof builds the proof that the author signed two logs that differ
+// at index i: our checkpoint with the leaf we hold, and the new checkpoint
+// with the leaf it holds, each with an inclusion proof. It returns nil when
+// the new checkpoint does not even match its own entries (that is garbage,
+// not a fork) or when our side is not yet committed.
+func (n *Node) forkProof(v *verified, i uint64) []byte {
+	lg, ls := v.lg, v.ls
+	lg.mu.Lock()
+	ours := lg.checkpoint
+	lg.mu.Unlock()
+	committed := lg.committed.Load()
+	if ours == nil || i >= committed {
+		return nil
+	}
+	var alt tlog.Tree
+	for j := range v.start {
+		alt.Append(lg.tree.LeafHash(j))
+	}
+	alt.Append(v.hashes...)
+	if root, err := alt.Root(v.cp.Size); err != nil || !bytes.Equal(root, v.cp.Root) {
+		return nil
+	}
+	pa, err1 := lg.tree.InclusionProof(i, committed)
+	pb, err2 := alt.InclusionProof(i, v.cp.Size)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	n.log.Error("FORK: a peer signed two different logs", "line", ls.id, "author", lg.author, "index", i)
+	return transcript.Marshal(&transcript.ForkProof{
+		Format: transcript.FormatFork, Line: ls.id, Charter: string(ls.charter.Raw), Author: lg.author, Index: i,
+		A: transcript.Branch{Checkpoint: string(ours), LeafHash: lg.tree.LeafHash(i), Inclusion: pa},
+		B: transcript.Branch{Checkpoint: string(v.cp.Note), LeafHash: v.hashes[i-v.start], Inclusion: pb},
+	})
 }
 
 // mergeNotes appends the signature lines of b to note a (same text).

@@ -1,0 +1,339 @@
+// Package vectors generates tamper test vectors for transcripts and
+// disclosures: a real two-party exchange, exported, and then altered one
+// field at a time. Each vector names the error verification must give.
+package vectors
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/hotline-line/hotline/internal/atomicfile"
+	"github.com/hotline-line/hotline/internal/card"
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/identity"
+	"github.com/hotline-line/hotline/internal/memroute"
+	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/transcript"
+)
+
+// Vector is one case of the manifest.
+type Vector struct {
+	Name string `json:"name"`
+	File string `json:"file"`
+	Want string `json:"want"` // "ok" or the name of a transcript error, e.g. "ErrBody"
+}
+
+// Errors maps the names used in manifests to the sentinel errors.
+var Errors = map[string]error{
+	"ErrCharter": transcript.ErrCharter, "ErrEntry": transcript.ErrEntry, "ErrPlacement": transcript.ErrPlacement,
+	"ErrBody": transcript.ErrBody, "ErrCheckpoint": transcript.ErrCheckpoint, "ErrRoot": transcript.ErrRoot,
+	"ErrReceipt": transcript.ErrReceipt, "ErrRef": transcript.ErrRef, "ErrInclusion": transcript.ErrInclusion,
+	"ErrNotAFork": transcript.ErrNotAFork,
+}
+
+// Generate runs a real exchange between two nodes in a temporary directory
+// and writes the vectors and manifest.json to out.
+func Generate(out string) error {
+	tmp, err := os.MkdirTemp("", "hotline-vectors-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	t, d, err := exchange(tmp)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	var manifest []Vector
+	write := func(name, want string, v any) error {
+		file := name + ".json"
+		manifest = append(manifest, Vector{Name: name, File: file, Want: want})
+		return atomicfile.Write(filepath.Join(out, file), transcript.Marshal(v), 0o644)
+	}
+	if err := write("transcript-ok", "ok", t); err != nil {
+		return err
+	}
+	if err := write("disclosure-ok", "ok", d); err != nil {
+		return err
+	}
+	for _, c := range transcriptCases() {
+		tt := clone(t)
+		if err := c.mutate(tt); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		if err := write(c.name, c.want, tt); err != nil {
+			return err
+		}
+	}
+	for _, c := range disclosureCases() {
+		dd := clone(d)
+		c.mutate(dd)
+		if err := write(c.name, c.want, dd); err != nil {
+			return err
+		}
+	}
+	b, _ := json.MarshalIndent(manifest, "", " ")
+	return atomicfile.Write(filepath.Join(out, "manifest.json"), append(b, '\n'), 0o644)
+}
+
+func clone[T any](v *T) *T {
+	var c T
+	b, _ := json.Marshal(v)
+	json.Unmarshal(b, &c)
+	return &c
+}
+
+type tcase struct {
+	name, want string
+	mutate     func(*transcript.Transcript) error
+}
+
+// leafField rewrites one field in the first message of seoul's log that
+// has it.
+func leafField(field string, edit func(string) string) func(*transcript.Transcript) error {
+	return func(t *transcript.Transcript) error {
+		for i := 1; i < len(t.Logs[0].Entries); i++ {
+			e := &t.Logs[0].Entries[i]
+			lines := strings.Split(e.Leaf, "\n")
+			for j, l := range lines {
+				if v, ok := strings.CutPrefix(l, field+" "); ok {
+					lines[j] = field + " " + edit(v)
+					e.Leaf = strings.Join(lines, "\n")
+					return nil
+				}
+			}
+		}
+		return fmt.Errorf("no leaf has a %s line", field)
+	}
+}
+
+// flip changes the last character of s to another valid one.
+func flip(s string) string {
+	last := s[len(s)-1]
+	r := byte('0')
+	switch {
+	case last == '=':
+		return flip(s[:len(s)-1]) + "="
+	case last >= '0' && last <= '8', last >= 'a' && last <= 'y', last >= 'A' && last <= 'Y':
+		r = last + 1
+	case last == '9':
+		r = '8'
+	default:
+		r = 'A'
+	}
+	return s[:len(s)-1] + string(r)
+}
+
+// flipMiddle changes a character in the middle of s, keeping base64 valid
+// and canonical.
+func flipMiddle(s string) string {
+	i := len(s) / 2
+	c := byte('A')
+	if s[i] == 'A' {
+		c = 'B'
+	}
+	return s[:i] + string(c) + s[i+1:]
+}
+
+func transcriptCases() []tcase {
+	return []tcase{
+		{"entry-line", "ErrPlacement", leafField("line", func(string) string { return strings.Repeat("0", 32) })},
+		{"entry-author", "ErrPlacement", leafField("author", func(string) string { return "beijing" })},
+		{"entry-index", "ErrPlacement", leafField("index", flip)},
+		{"entry-kind", "ErrEntry", leafField("kind", func(string) string { return "messagf" })},
+		{"entry-time", "ErrRoot", leafField("time", flip)},
+		{"entry-precedence", "ErrEntry", leafField("precedence", func(string) string { return "FLASI" })},
+		{"entry-ref", "ErrRoot", leafField("ref", flipMiddle)},
+		{"entry-commitment", "ErrBody", leafField("body", flipMiddle)},
+		{"body-text", "ErrBody", func(t *transcript.Transcript) error {
+			e := &t.Logs[0].Entries[1]
+			e.Body = []byte(strings.Replace(string(e.Body), "03:12", "04:12", 1))
+			return nil
+		}},
+		{"body-salt", "ErrBody", func(t *transcript.Transcript) error {
+			t.Logs[0].Entries[1].Salt[0] ^= 1
+			return nil
+		}},
+		{"dropped-entry", "ErrPlacement", func(t *transcript.Transcript) error {
+			es := t.Logs[0].Entries
+			t.Logs[0].Entries = append(es[:1:1], es[2:]...)
+			return nil
+		}},
+		{"swapped-entries", "ErrPlacement", func(t *transcript.Transcript) error {
+			es := t.Logs[0].Entries
+			es[1], es[2] = es[2], es[1]
+			return nil
+		}},
+		{"dropped-tail", "ErrRoot", func(t *transcript.Transcript) error {
+			t.Logs[0].Entries = t.Logs[0].Entries[:len(t.Logs[0].Entries)-1]
+			return nil
+		}},
+		{"cosignature-moved", "ErrReceipt", func(t *transcript.Transcript) error {
+			rs := t.Logs[0].Receipts
+			if len(rs) < 2 {
+				return fmt.Errorf("need two receipts, have %d", len(rs))
+			}
+			// Put the cosignature line of the last receipt under the text
+			// and author signature of the first.
+			first, last := rs[0], rs[len(rs)-1]
+			cos := last[strings.LastIndex(strings.TrimSuffix(last, "\n"), "\n")+1:]
+			rs[0] = first[:strings.LastIndex(strings.TrimSuffix(first, "\n"), "\n")+1] + cos
+			return nil
+		}},
+		{"checkpoint-wrong-key", "ErrCheckpoint", func(t *transcript.Transcript) error {
+			_, priv, _ := ed25519.GenerateKey(rand.Reader)
+			vkey, _ := note.NewEd25519VerifierKey(identity.LogKeyName("seoul"), priv.Public().(ed25519.PublicKey))
+			parts := strings.Split(vkey, "+")
+			s, err := note.NewSigner("PRIVATE+KEY+" + parts[0] + "+" + parts[1] + "+" +
+				b64(append([]byte{1}, priv.Seed()...)))
+			if err != nil {
+				return err
+			}
+			text := t.Logs[0].Checkpoint[:strings.Index(t.Logs[0].Checkpoint, "\n\n")+1]
+			b, err := note.Sign(&note.Note{Text: text}, s)
+			t.Logs[0].Checkpoint = string(b)
+			return err
+		}},
+		{"charter-title", "ErrCharter", func(t *transcript.Transcript) error {
+			t.Charter = strings.Replace(t.Charter, "Seoul", "Seoux", 1)
+			return nil
+		}},
+	}
+}
+
+type dcase struct {
+	name, want string
+	mutate     func(*transcript.Disclosure)
+}
+
+func disclosureCases() []dcase {
+	return []dcase{
+		{"disclosure-text", "ErrBody", func(d *transcript.Disclosure) {
+			d.Message.Body = []byte(strings.Replace(string(d.Message.Body), "03:12", "04:12", 1))
+		}},
+		{"disclosure-truncated-proof", "ErrInclusion", func(d *transcript.Disclosure) {
+			d.Message.Inclusion = d.Message.Inclusion[:len(d.Message.Inclusion)-1]
+		}},
+		{"disclosure-modified-proof", "ErrInclusion", func(d *transcript.Disclosure) {
+			d.Message.Inclusion[0][0] ^= 1
+		}},
+		{"disclosure-wrong-index", "ErrPlacement", func(d *transcript.Disclosure) { d.Message.Index++ }},
+		{"disclosure-ack-officer", "ErrBody", func(d *transcript.Disclosure) {
+			for i := range d.Marks {
+				d.Marks[i].Body = []byte(strings.Replace(string(d.Marks[i].Body), "Wang Lei", "Li Wei", 1))
+			}
+		}},
+	}
+}
+
+// exchange pairs seoul and beijing in dir over an in-memory route, sends
+// messages both ways with a display, an acknowledgement and a reply, and
+// returns seoul's transcript and its disclosure of the first message.
+func exchange(dir string) (*transcript.Transcript, *transcript.Disclosure, error) {
+	ctx := context.Background()
+	var nodes []*node.Node
+	var cards []*card.Card
+	for _, p := range [][3]string{{"seoul", "Ministry of National Defense, Seoul", "ko"}, {"beijing", "Ministry of National Defense, Beijing", "zh"}} {
+		d := filepath.Join(dir, p[0])
+		if err := node.Init(d, node.Config{Party: p[0], Name: p[1], Langs: []string{p[2]}, Listen: "127.0.0.1:1"}); err != nil {
+			return nil, nil, err
+		}
+		n, err := node.Open(d, node.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		defer n.Close()
+		c, _, _ := n.Card()
+		nodes, cards = append(nodes, n), append(cards, c)
+	}
+	ch := charter.New("Seoul–Beijing defense hotline", time.Now(), cards)
+	var raw []byte
+	for _, n := range nodes {
+		s, err := charter.Sign(ch, raw, n.Keys)
+		if err != nil {
+			return nil, nil, err
+		}
+		raw = s.Raw
+	}
+	signed, _ := charter.Parse(raw)
+	net := memroute.New()
+	for _, n := range nodes {
+		if err := n.Install(ctx, signed); err != nil {
+			return nil, nil, err
+		}
+		net.Add(n)
+	}
+	for _, n := range nodes {
+		n.Start(net.Route(n.Me()))
+	}
+	seoul, beijing := nodes[0], nodes[1]
+	line := signed.ID()
+	id, err := seoul.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Flash, Text: "Missile launch detected at 03:12 UTC. Confirm receipt."})
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "Second message."}); err != nil {
+		return nil, nil, err
+	}
+	if err := waitFor(func() bool {
+		r, _ := beijing.Receipt(line, "seoul")
+		_, e := beijing.Message(line, id)
+		return r >= 0 && e == nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := beijing.MarkDisplayed(ctx, line, id); err != nil {
+		return nil, nil, err
+	}
+	if _, err := beijing.Ack(ctx, line, id, "Wang Lei"); err != nil {
+		return nil, nil, err
+	}
+	if _, err := beijing.Send(ctx, node.SendRequest{Line: line, Text: "已收到，正在核实。", ReplyTo: id}); err != nil {
+		return nil, nil, err
+	}
+	if _, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "Third message."}); err != nil {
+		return nil, nil, err
+	}
+	// Wait until each side holds the other's whole log and its receipts.
+	err = waitFor(func() bool {
+		a, _ := seoul.Receipt(line, "beijing")
+		b, _ := beijing.Receipt(line, "seoul")
+		sa, _ := seoul.Status(line)
+		return a == 4 && b == 4 && sa.Parties[1].LogSize == 4
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := transcript.Export(seoul.Store, seoul.Keys, line, true, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id)
+	return t, d, err
+}
+
+func waitFor(cond func() bool) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("exchange did not settle in 30s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
+}
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
