@@ -41,7 +41,7 @@ func (n *Node) HandleBundle(ctx context.Context, from string, b *wire.Bundle) (*
 	}
 	l := n.linkFor(ls.id, from)
 	if l != nil {
-		l.inbound(b.Have[ls.me])
+		l.inbound(b.Have)
 	}
 	absorbErr := n.absorb(ctx, ls, from, b)
 	reply := n.reply(ls, from)

@@ -116,9 +116,11 @@ func (l *link) poke() {
 // inbound is called when the peer reached us: it tells how much of our log
 // it holds, and it proves the peer is alive, so a link in backoff retries
 // at once.
-func (l *link) inbound(has uint64) {
+func (l *link) inbound(have map[string]uint64) {
 	l.mu.Lock()
-	l.peerHas = has
+	if has, ok := have[l.ls.me]; ok {
+		l.peerHas = has
+	}
 	retry := l.failures > 0
 	l.failures = 0
 	for _, h := range l.health {
