@@ -1,0 +1,152 @@
+package entry_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hotline-line/hotline/internal/entry"
+)
+
+// FuzzParse checks that Parse never panics and that every leaf it accepts
+// has exactly one encoding: marshalling the parsed leaf gives back the input.
+func FuzzParse(f *testing.F) {
+	for _, l := range validLeaves() {
+		f.Add(l.Marshal())
+	}
+	f.Add([]byte(goodLeaf()))
+	f.Add([]byte(swap(7, 8)))
+	f.Add([]byte(replace(3, "index 018")))
+	f.Add([]byte("hotline entry v1\n"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := entry.Parse(b)
+		if err != nil {
+			if l != nil {
+				t.Fatal("leaf returned with an error")
+			}
+			return
+		}
+		if got := l.Marshal(); !bytes.Equal(got, b) {
+			t.Fatalf("Marshal(Parse(b)) = %q, want %q", got, b)
+		}
+		if len(l.Body) != 32 || !l.Kind.Valid() {
+			t.Fatalf("accepted leaf %+v", l)
+		}
+		a, i, err := entry.ParseID(l.ID())
+		if err != nil || a != l.Author || i != l.Index {
+			t.Fatalf("ParseID(%q) = %q, %d, %v", l.ID(), a, i, err)
+		}
+	})
+}
+
+// FuzzParseID checks that ParseID never panics and that an accepted ID is
+// the one ID formats.
+func FuzzParseID(f *testing.F) {
+	for _, s := range []string{"seoul-17", "a-b-0", "seoul-017", "-1", "seoul-", "x-18446744073709551615"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		a, i, err := entry.ParseID(id)
+		if err != nil {
+			return
+		}
+		if got := entry.ID(a, i); got != id {
+			t.Fatalf("ID(ParseID(%q)) = %q", id, got)
+		}
+	})
+}
+
+// FuzzDecodeMessage checks that DecodeMessage never panics and never accepts
+// a message that fails validation.
+func FuzzDecodeMessage(f *testing.F) {
+	for _, s := range []string{
+		`{"lang":"ko","text":"안녕하세요"}`,
+		`{"lang":"zh","text":"收到","reply_to":"seoul-17"}`,
+		`{"lang":"en","text":"hi"}}`,
+		`{"lang":"en","text":"hi","x":1}`,
+		`{"lang":"","text":""}`,
+		`null`,
+		``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := entry.DecodeMessage(b)
+		if err != nil {
+			return
+		}
+		if err := m.Validate(); err != nil {
+			t.Fatalf("accepted an invalid message %+v: %v", m, err)
+		}
+	})
+}
+
+// FuzzDecodeMark checks that DecodeMark never panics and never accepts a
+// mark that fails validation for its kind.
+func FuzzDecodeMark(f *testing.F) {
+	for _, c := range []struct{ b, kind string }{
+		{`{"message":"seoul-17"}`, "displayed"},
+		{`{"message":"seoul-17","officer":"Kim"}`, "ack"},
+		{`{"message":"seoul-17"}`, "ack"},
+		{`{"message":"seoul-17"}]`, "displayed"},
+		{`{"message":"seoul"}`, "displayed"},
+		{`{}`, "message"},
+	} {
+		f.Add([]byte(c.b), c.kind)
+	}
+	f.Fuzz(func(t *testing.T, b []byte, kind string) {
+		m, err := entry.DecodeMark(b, entry.Kind(kind))
+		if err != nil {
+			return
+		}
+		if err := m.Validate(entry.Kind(kind)); err != nil {
+			t.Fatalf("accepted an invalid mark %+v: %v", m, err)
+		}
+		if entry.Kind(kind) == entry.KindAck && m.Officer == "" {
+			t.Fatal("accepted an acknowledgement without an officer")
+		}
+	})
+}
+
+// corpusSeed reads a seed corpus file of one []byte value from
+// testdata/fuzz/target/name.
+func corpusSeed(t *testing.T, target, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "fuzz", target, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) != 2 || lines[0] != "go test fuzz v1" {
+		t.Fatalf("%s/%s: not a one-value corpus file", target, name)
+	}
+	v, ok := strings.CutPrefix(lines[1], "[]byte(")
+	v, ok2 := strings.CutSuffix(v, ")")
+	s, err := strconv.Unquote(v)
+	if !ok || !ok2 || err != nil {
+		t.Fatalf("%s/%s: not a []byte value: %v", target, name, err)
+	}
+	return []byte(s)
+}
+
+// TestCorpusSeeds keeps the committed corpus meaningful: the valid seeds
+// must still parse, the others must not.
+func TestCorpusSeeds(t *testing.T) {
+	for name := range validLeaves() {
+		file := "valid-" + strings.ReplaceAll(name, " ", "-")
+		b := corpusSeed(t, "FuzzParse", file)
+		l, err := entry.Parse(b)
+		if err != nil || !bytes.Equal(l.Marshal(), b) {
+			t.Errorf("%s: %v", file, err)
+		}
+	}
+	for _, name := range []string{"refs-out-of-order", "index-leading-zero", "missing-precedence", "bad-line-id", "crlf", "header-only"} {
+		if _, err := entry.Parse(corpusSeed(t, "FuzzParse", name)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
