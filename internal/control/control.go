@@ -30,6 +30,8 @@ type API interface {
 	Ack(ctx context.Context, line, id, officer string) (bool, error)
 	Status(ctx context.Context, line string) (*node.LineStatus, error)
 	Install(ctx context.Context, charter []byte) error
+	ExportParcel(ctx context.Context, line, peer string) ([]byte, error)
+	ImportParcel(ctx context.Context, data []byte) (string, error)
 }
 
 // Local serves the API from an open node.
@@ -71,6 +73,24 @@ func (l Local) Install(ctx context.Context, raw []byte) error {
 	return l.N.Install(ctx, c)
 }
 
+func (l Local) ExportParcel(_ context.Context, line, peer string) ([]byte, error) {
+	data, _, err := l.N.ExportParcel(line, peer)
+	return data, err
+}
+
+// ImportParcel takes in a parcel and says what it held.
+func (l Local) ImportParcel(ctx context.Context, data []byte) (string, error) {
+	b, err := l.N.ImportParcel(ctx, data)
+	if err != nil {
+		return "", err
+	}
+	n := 0
+	for _, s := range b.Segments {
+		n += len(s.Entries)
+	}
+	return fmt.Sprintf("from %s: %d entries in %d segments, %d receipts", b.From, n, len(b.Segments), len(b.Cosigs)), nil
+}
+
 // call is the one request shape on the socket.
 type call struct {
 	Method  string            `json:"method"`
@@ -81,6 +101,8 @@ type call struct {
 	Limit   int               `json:"limit,omitempty"`
 	Send    *node.SendRequest `json:"send,omitempty"`
 	Charter []byte            `json:"charter,omitempty"`
+	Peer    string            `json:"peer,omitempty"`
+	Data    []byte            `json:"data,omitempty"`
 }
 
 type result struct {
@@ -93,7 +115,7 @@ func Handler(api API) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /call", func(w http.ResponseWriter, r *http.Request) {
 		var c call
-		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&c); err != nil {
+		if err := json.NewDecoder(io.LimitReader(r.Body, 256<<20)).Decode(&c); err != nil {
 			writeResult(w, nil, fmt.Errorf("bad call: %w", err))
 			return
 		}
@@ -122,6 +144,10 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.Status(ctx, c.Line)
 	case "install":
 		return nil, api.Install(ctx, c.Charter)
+	case "export-parcel":
+		return api.ExportParcel(ctx, c.Line, c.Peer)
+	case "import-parcel":
+		return api.ImportParcel(ctx, c.Data)
 	}
 	return nil, fmt.Errorf("unknown method %q", c.Method)
 }
@@ -206,4 +232,13 @@ func (c *Client) Status(ctx context.Context, line string) (s *node.LineStatus, e
 }
 func (c *Client) Install(ctx context.Context, raw []byte) error {
 	return c.do(ctx, &call{Method: "install", Charter: raw}, nil)
+}
+
+func (c *Client) ExportParcel(ctx context.Context, line, peer string) (data []byte, err error) {
+	err = c.do(ctx, &call{Method: "export-parcel", Line: line, Peer: peer}, &data)
+	return
+}
+func (c *Client) ImportParcel(ctx context.Context, data []byte) (s string, err error) {
+	err = c.do(ctx, &call{Method: "import-parcel", Data: data}, &s)
+	return
 }

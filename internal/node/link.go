@@ -132,6 +132,15 @@ func (l *link) inbound(have map[string]uint64) {
 	}
 }
 
+// heard is called when something of the peer's arrived by a carrier: the
+// peer is alive, and we probably owe it a cosignature.
+func (l *link) heard() {
+	l.mu.Lock()
+	l.failures = 0
+	l.mu.Unlock()
+	l.poke()
+}
+
 func (l *link) failing() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()

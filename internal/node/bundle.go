@@ -1,0 +1,75 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hotline-line/hotline/internal/parcel"
+	"github.com/hotline-line/hotline/internal/wire"
+)
+
+// ExportParcel seals, for peer, everything of our log it has not cosigned
+// yet (as many segments as one bundle holds) with our latest cosignature
+// on its log: what a file or a relay carries when no conversation is
+// possible.
+func (n *Node) ExportParcel(line, peer string) ([]byte, *wire.Bundle, error) {
+	ls, err := n.line(line)
+	if err != nil {
+		return nil, nil, err
+	}
+	pk, ok := ls.hpke[peer]
+	if !ok {
+		return nil, nil, fmt.Errorf("%s is not a peer on line %s", peer, line)
+	}
+	own := ls.logs[ls.me]
+	own.mu.Lock()
+	from := own.receipts[peer]
+	own.mu.Unlock()
+	b := n.reply(ls, peer)
+	for len(b.Segments) < wire.MaxSegments {
+		seg, err := n.segment(ls, from)
+		if err != nil {
+			return nil, nil, err
+		}
+		if seg == nil {
+			break
+		}
+		b.Segments = append(b.Segments, *seg)
+		from = seg.Start + uint64(len(seg.Entries))
+	}
+	data, err := parcel.Seal(b, peer, pk)
+	return data, b, err
+}
+
+// ErrNotForUs means a parcel is addressed to another party.
+var ErrNotForUs = errors.New("parcel is not for this party")
+
+// ImportParcel opens a parcel and takes in the bundle it holds. Nothing in
+// it is trusted but what verifies: its claims about what the sender holds
+// are ignored, and the cosignature we owe goes back on the next route that
+// works.
+func (n *Node) ImportParcel(ctx context.Context, data []byte) (*wire.Bundle, error) {
+	b, err := parcel.Open(data, n.Me(), n.Keys.HPKEPrivateKey())
+	if err != nil {
+		return nil, err
+	}
+	return b, n.absorbCarried(ctx, b)
+}
+
+// absorbCarried takes in a bundle that came by a carrier (file, relay)
+// rather than from the peer itself.
+func (n *Node) absorbCarried(ctx context.Context, b *wire.Bundle) error {
+	ls, err := n.line(b.Line)
+	if err != nil {
+		return err
+	}
+	if b.From == ls.me || ls.logs[b.From] == nil {
+		return fmt.Errorf("%w: %q", ErrNotAParty, b.From)
+	}
+	err = n.absorb(ctx, ls, b.From, b)
+	if l := n.linkFor(ls.id, b.From); l != nil {
+		l.heard()
+	}
+	return err
+}
