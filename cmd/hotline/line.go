@@ -117,8 +117,13 @@ func lineAccept(ctx context.Context, args []string) error {
 		p := &s.Parties[i]
 		fmt.Fprintf(os.Stderr, "  %-10s %-40s fingerprint %s\n", p.Party, inert.Text(p.Name), p.Fingerprint())
 	}
-	if s.Party(cfg.Party).LogKey != k.LogVerifierKey() {
-		return errors.New("the charter carries another key for this party: refusing to sign")
+	mine, _, err := node.MakeCard(cfg, k)
+	if err != nil {
+		return err
+	}
+	if s.Party(cfg.Party).Text() != mine.Text() {
+		return withHint(errors.New("the charter carries another card for this party (keys, name or routes differ): refusing to sign"),
+			"ask the proposer to use the card printed by: hotline card --dir "+*dir)
 	}
 	if !slices.Contains(s.SignedBy, cfg.Party) {
 		if s, err = charter.Sign(s.Charter, raw, k); err != nil {

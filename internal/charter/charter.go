@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -144,10 +145,14 @@ func (c *Charter) Validate() error {
 		if err := p.Validate(); err != nil {
 			return fmt.Errorf("charter: %w", err)
 		}
-		if seen[p.Party] {
-			return fmt.Errorf("charter: party %s appears twice", p.Party)
+		// Keys do not depend on the party's name: two parties with one key
+		// could not be told apart on a route.
+		for _, k := range []string{"party " + p.Party, "tls " + string(p.TLSKey), "hpke " + string(p.HPKEKey), "log " + strings.SplitN(p.LogKey, "+", 3)[2]} {
+			if seen[k] {
+				return fmt.Errorf("charter: party %s repeats a name or key of another party", p.Party)
+			}
+			seen[k] = true
 		}
-		seen[p.Party] = true
 	}
 	for _, p := range entry.Precedences {
 		d, ok := c.Deadlines[p]

@@ -81,7 +81,12 @@ func Handler(n *node.Node, peers Peers) http.Handler {
 			return
 		}
 		b, err := wire.Decode(http.MaxBytesReader(w, r.Body, wire.MaxBundleSize))
-		if err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			http.Error(w, fmt.Sprintf("bundle larger than %d bytes", wire.MaxBundleSize), http.StatusRequestEntityTooLarge)
+			return
+		case err != nil:
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -95,7 +100,8 @@ func Handler(n *node.Node, peers Peers) http.Handler {
 		case errors.Is(err, node.ErrNotAParty):
 			http.Error(w, err.Error(), http.StatusForbidden)
 			return
-		case reply == nil:
+		case reply == nil || errors.Is(err, node.ErrUnavailable):
+			w.Header().Set("Retry-After", "1")
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		default:

@@ -102,7 +102,7 @@ type Leaf struct {
 const leafHeader = "hotline entry v1\n"
 
 // MaxLeafSize bounds a leaf; larger ones are refused unread.
-const MaxLeafSize = 4096
+const MaxLeafSize = 16 << 10 // room for a ref to each of 64 parties
 
 // Marshal encodes the leaf text.
 func (l *Leaf) Marshal() []byte {

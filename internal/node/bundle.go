@@ -26,8 +26,8 @@ func (n *Node) ExportParcel(line, peer string) ([]byte, *wire.Bundle, error) {
 	own.mu.Lock()
 	from := own.receipts[peer]
 	own.mu.Unlock()
-	b := n.reply(ls, peer)
-	for len(b.Segments) < wire.MaxSegments {
+	b, _ := n.reply(ls, peer)
+	for len(b.Segments) < wire.MaxSegments && len(b.Segments)*maxSegmentBytes < wire.MaxBundleSize-2*maxSegmentBytes {
 		seg, err := n.segment(ls, from)
 		if err != nil {
 			return nil, nil, err

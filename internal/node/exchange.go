@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/tlog"
@@ -44,7 +45,10 @@ func (n *Node) HandleBundle(ctx context.Context, from string, b *wire.Bundle) (*
 		l.inbound(b.Have)
 	}
 	absorbErr := n.absorb(ctx, ls, from, b)
-	reply := n.reply(ls, from)
+	if errors.Is(absorbErr, ErrUnavailable) {
+		return nil, absorbErr
+	}
+	reply, _ := n.reply(ls, from)
 	if b.Pull || (l != nil && l.failing()) {
 		if seg, err := n.segment(ls, b.Have[ls.me]); err == nil && seg != nil {
 			reply.Segments = []wire.Segment{*seg}
@@ -66,7 +70,9 @@ func (n *Node) absorb(ctx context.Context, ls *lineState, peer string, b *wire.B
 			_, err = n.ingest(ctx, v)
 		}
 		var r *Refusal
-		if err != nil && (v == nil || errors.As(err, &r)) {
+		switch {
+		case err == nil:
+		case v == nil || errors.As(err, &r):
 			data := evidenceOf(ls, seg)
 			var fe *ForkError
 			if errors.As(err, &fe) && fe.Proof != nil {
@@ -74,21 +80,32 @@ func (n *Node) absorb(ctx context.Context, ls *lineState, peer string, b *wire.B
 			}
 			n.keepEvidence(ls.id, peer, err, data)
 			return err
-		}
-		if err != nil {
-			return err
+		default:
+			return unavailable(err)
 		}
 	}
 	if len(b.Cosigs) > 0 {
-		if err := n.acceptReceipts(ctx, ls, peer, b.Cosigs); err != nil {
-			if !errors.Is(err, ErrClosed) {
-				n.keepEvidence(ls.id, peer, err, (&wire.Bundle{V: wire.Version, Line: ls.id, From: peer, Cosigs: b.Cosigs}).Marshal())
-			}
+		err := n.acceptReceipts(ctx, ls, peer, b.Cosigs)
+		switch {
+		case err == nil:
+		case errors.Is(err, tlog.ErrBadCosignature) || errors.Is(err, ErrBadReceipt):
+			// Only a receipt that fails verification is evidence against
+			// the peer; one we could not store says nothing about it.
+			n.keepEvidence(ls.id, peer, err, (&wire.Bundle{V: wire.Version, Line: ls.id, From: peer, Cosigs: b.Cosigs}).Marshal())
 			return err
+		default:
+			return unavailable(err)
 		}
 	}
 	return nil
 }
+
+// ErrUnavailable means this node could not take input in for reasons of
+// its own (a full disk, shutting down): nothing is wrong with the input,
+// and the sender should retry later. The direct route answers 503.
+var ErrUnavailable = errors.New("node cannot take input now")
+
+func unavailable(err error) error { return fmt.Errorf("%w: %w", ErrUnavailable, err) }
 
 // evidenceOf packs a refused segment with the author's checkpoint we held
 // before it, so that a fork is shown by two signed checkpoints side by side.
@@ -106,16 +123,17 @@ func evidenceOf(ls *lineState, seg *wire.Segment) []byte {
 
 // reply builds the part of a bundle that is always sent to peer: our
 // latest cosignature on its log and the sizes of every log we hold.
-func (n *Node) reply(ls *lineState, peer string) *wire.Bundle {
+func (n *Node) reply(ls *lineState, peer string) (*wire.Bundle, uint64) {
 	b := &wire.Bundle{V: wire.Version, Line: ls.id, From: ls.me, Have: n.have(ls)}
+	var size uint64
 	if lg := ls.logs[peer]; lg != nil {
 		lg.mu.Lock()
 		if lg.ourCosig != nil {
-			b.Cosigs = [][]byte{lg.ourCosig}
+			b.Cosigs, size = [][]byte{lg.ourCosig}, lg.ourSize
 		}
 		lg.mu.Unlock()
 	}
-	return b
+	return b, size
 }
 
 func (n *Node) have(ls *lineState) map[string]uint64 {
@@ -125,6 +143,10 @@ func (n *Node) have(ls *lineState) map[string]uint64 {
 	}
 	return h
 }
+
+// maxSegmentBytes bounds the encoded size of one segment, so that a bundle
+// of a few segments stays under wire.MaxBundleSize.
+const maxSegmentBytes = 12 << 20
 
 // segment returns the next piece of our log after size from, ending at a
 // freshly signed checkpoint, or nil if from is already the end.
@@ -141,6 +163,16 @@ func (n *Node) segment(ls *lineState, from uint64) (*wire.Segment, error) {
 	}
 	if uint64(len(rows)) != end-from {
 		return nil, fmt.Errorf("log %s: %d entries stored in [%d, %d)", ls.me, len(rows), from, end)
+	}
+	// Keep a segment well inside the bundle limit however large the
+	// entries (long texts sealed to many parties).
+	bytes := 0
+	for i, r := range rows {
+		bytes += len(r.Leaf) + len(r.Envelope)*4/3 + 64
+		if bytes > maxSegmentBytes && i > 0 {
+			rows, end = rows[:i], from+uint64(i)
+			break
+		}
 	}
 	root, err := lg.tree.Root(end)
 	if err != nil {
@@ -167,8 +199,8 @@ func (n *Node) segment(ls *lineState, from uint64) (*wire.Segment, error) {
 // recordSent notes when entries first left for a peer, for the "sent" rung
 // of the ladder. It does not wait: losing the note loses a timestamp, not a
 // message.
-func (n *Node) recordSent(line, peer string, lo, hi uint64, route string) {
-	at := n.now().UnixMilli()
+func (n *Node) recordSent(line, peer string, lo, hi uint64, route string, when time.Time) {
+	at := when.UnixMilli()
 	select {
 	case n.ops <- &op{apply: func(tx *store.Tx) error { return tx.InsertSent(line, peer, lo, hi, at, route) }}:
 	default:

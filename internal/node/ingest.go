@@ -142,7 +142,7 @@ func (n *Node) ingest(ctx context.Context, v *verified) ([]byte, error) {
 		after: func() {
 			if cosig != nil {
 				v.lg.mu.Lock()
-				v.lg.checkpoint, v.lg.ourCosig = cosig, cosig
+				v.lg.checkpoint, v.lg.ourCosig, v.lg.ourSize = cosig, cosig, v.cp.Size
 				v.lg.mu.Unlock()
 			}
 		},

@@ -24,6 +24,11 @@ func Init(dir string, cfg Config) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	// The directory holds the seed and, in the database, every plaintext:
+	// nobody but its owner may even list it.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return err
+	}
 	if _, err := os.Stat(filepath.Join(dir, KeyFile)); err == nil {
 		return fmt.Errorf("%s: %w", dir, ErrExists)
 	}

@@ -28,13 +28,15 @@ type link struct {
 	wake  chan struct{}
 	clock func() time.Time
 
-	mu        sync.Mutex
-	peerHas   uint64 // how much of our log the peer holds, by its word or its receipt
-	cosigSent uint64 // size of our latest cosignature the peer has received
-	sentHi    uint64 // entries below this have been sent at least once
-	failures  int
-	ok        bool // at least one exchange succeeded
-	health    map[string]*RouteHealth
+	mu         sync.Mutex
+	peerHas    uint64 // how much of our log the peer holds, by its word or its receipt
+	cosigSent  uint64 // size of our latest cosignature the peer has received
+	builtCosig uint64 // size of the cosignature in the bundle being sent
+	sentHi     uint64 // entries below this have been sent at least once
+	failures   int
+	ok         bool // at least one exchange succeeded
+	health     map[string]*RouteHealth
+	posted     map[string]*posting // mailbox routes: what was last left there
 }
 
 // RouteHealth is what real traffic says about one route to one peer.
@@ -192,8 +194,11 @@ func (l *link) build(pull bool) *wire.Bundle {
 		n.log.Error("build segment", "peer", l.peer, "err", err)
 		return nil
 	}
-	b := n.reply(ls, l.peer)
-	owed := ls.logs[l.peer].committed.Load() > cosigSent && len(b.Cosigs) > 0
+	b, cosigSize := n.reply(ls, l.peer)
+	owed := cosigSize > cosigSent
+	l.mu.Lock()
+	l.builtCosig = cosigSize
+	l.mu.Unlock()
 	if seg == nil && !owed && !pull {
 		return nil
 	}
@@ -204,28 +209,20 @@ func (l *link) build(pull bool) *wire.Bundle {
 	return b
 }
 
-// exchange sends b over the first route that answers and takes in the
-// reply. It reports whether the link should go on at once.
+// exchange sends b by the sending policy and takes in the reply. Urgent
+// traffic (a FLASH or IMMEDIATE entry the peer has not cosigned) goes on
+// every usable route at once; the rest goes on the first usable route in
+// the charter's order, failing over to the next. It reports whether the
+// link should go on at once.
 func (l *link) exchange(ctx context.Context, routes []Route, b *wire.Bundle) bool {
 	n, ls := l.n, l.ls
-	var resp *wire.Bundle
+	usable := l.usable(routes)
+	var replies []*wire.Bundle
 	var err error
-	for _, r := range routes {
-		start := l.clock()
-		rctx, cancel := context.WithTimeout(ctx, exchangeTimeout(b))
-		resp, err = r.Exchange(rctx, ls.id, l.peer, b)
-		cancel()
-		l.record(r.Name(), start, err)
-		if err == nil {
-			if len(b.Segments) > 0 {
-				l.noteSent(b.Segments[0], r.Name())
-			}
-			break
-		}
-		var refused *RefusedError
-		if errors.As(err, &refused) {
-			break // the peer answered and said no: another route would hear the same
-		}
+	if l.urgent(b) && len(usable) > 1 {
+		replies, err = l.fanOut(ctx, usable, b)
+	} else {
+		replies, err = l.failover(ctx, usable, b)
 	}
 	if err != nil {
 		l.fail()
@@ -234,26 +231,139 @@ func (l *link) exchange(ctx context.Context, routes []Route, b *wire.Bundle) boo
 		}
 		return false
 	}
-	if resp.From != l.peer || resp.Line != ls.id {
-		l.fail()
-		n.log.Warn("reply from the wrong party", "peer", l.peer, "from", resp.From)
-		return false
+	if len(replies) == 0 {
+		return false // posted to a mailbox: the reply comes back through ours
 	}
-	if err := n.absorb(ctx, ls, l.peer, resp); err != nil {
-		l.fail()
-		return false
+	more := false
+	for _, resp := range replies {
+		if resp.From != l.peer || resp.Line != ls.id {
+			l.fail()
+			n.log.Warn("reply from the wrong party", "peer", l.peer, "from", resp.From)
+			return false
+		}
+		if err := n.absorb(ctx, ls, l.peer, resp); err != nil {
+			l.fail()
+			return false
+		}
+		l.mu.Lock()
+		l.failures, l.ok = 0, true
+		if h, ok := resp.Have[ls.me]; ok {
+			l.peerHas = h
+		}
+		l.cosigSent = max(l.cosigSent, l.builtCosig)
+		more = more || ls.logs[ls.me].committed.Load() > l.peerHas || len(resp.Segments) > 0
+		l.mu.Unlock()
 	}
+	return more
+}
+
+// send carries b on one route and records what happened. A nil reply with
+// a nil error means the route is a mailbox and took the bundle.
+func (l *link) send(ctx context.Context, r Route, b *wire.Bundle) (*wire.Bundle, error) {
+	if isMailbox(r) && !l.worthPosting(r.Name(), b) {
+		return nil, nil
+	}
+	start := l.clock()
+	rctx, cancel := context.WithTimeout(ctx, exchangeTimeout(b))
+	defer cancel()
+	resp, err := r.Exchange(rctx, l.ls.id, l.peer, b)
+	l.record(r.Name(), start, err)
+	if err == nil && len(b.Segments) > 0 {
+		l.noteSent(b.Segments[0], r.Name(), start)
+		if isMailbox(r) {
+			l.notePosted(r.Name(), b)
+		}
+	}
+	return resp, err
+}
+
+func (l *link) failover(ctx context.Context, routes []Route, b *wire.Bundle) ([]*wire.Bundle, error) {
+	var err error
+	for _, r := range routes {
+		var resp *wire.Bundle
+		resp, err = l.send(ctx, r, b)
+		if err == nil {
+			if resp == nil {
+				return nil, nil
+			}
+			return []*wire.Bundle{resp}, nil
+		}
+		var refused *RefusedError
+		if errors.As(err, &refused) {
+			break // the peer answered and said no: another route would hear the same
+		}
+	}
+	return nil, err
+}
+
+func (l *link) fanOut(ctx context.Context, routes []Route, b *wire.Bundle) ([]*wire.Bundle, error) {
+	type result struct {
+		resp *wire.Bundle
+		err  error
+	}
+	results := make([]result, len(routes))
+	var wg sync.WaitGroup
+	for i, r := range routes {
+		wg.Go(func() {
+			resp, err := l.send(ctx, r, b)
+			results[i] = result{resp, err}
+		})
+	}
+	wg.Wait()
+	var replies []*wire.Bundle
+	var errs []error
+	posted := false
+	for _, r := range results {
+		switch {
+		case r.err != nil:
+			errs = append(errs, r.err)
+		case r.resp == nil:
+			posted = true
+		default:
+			replies = append(replies, r.resp)
+		}
+	}
+	if len(replies) == 0 && !posted {
+		return nil, errors.Join(errs...)
+	}
+	return replies, nil
+}
+
+// urgent reports whether b carries an entry of FLASH or IMMEDIATE
+// precedence.
+func (l *link) urgent(b *wire.Bundle) bool {
+	for _, s := range b.Segments {
+		for _, e := range s.Entries {
+			if leafUrgent(e.Leaf) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// usable returns the routes worth trying now, in the charter's order: the
+// healthy ones, and the failed ones whose retry time has come (so a route
+// that comes back is noticed by itself). If none is, all of them.
+func (l *link) usable(routes []Route) []Route {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.failures, l.ok = 0, true
-	if h, ok := resp.Have[ls.me]; ok {
-		l.peerHas = h
+	now := l.clock()
+	var out []Route
+	for _, r := range routes {
+		h := l.health[r.Name()]
+		if h == nil || h.Failures == 0 || !now.Before(h.LastFailure.Add(routeBackoff(h.Failures))) {
+			out = append(out, r)
+		}
 	}
-	if len(b.Cosigs) > 0 {
-		l.cosigSent = ls.logs[l.peer].committed.Load()
+	if len(out) == 0 {
+		return routes
 	}
-	more := ls.logs[ls.me].committed.Load() > l.peerHas || len(resp.Segments) > 0
-	return more
+	return out
+}
+
+func routeBackoff(failures int) time.Duration {
+	return min(minBackoff<<min(failures, 10), maxBackoff)
 }
 
 // exchangeTimeout gives a bundle time in proportion to its size, so a dead
@@ -266,7 +376,7 @@ func exchangeTimeout(b *wire.Bundle) time.Duration {
 	return 5*time.Second + time.Duration(n)*5*time.Millisecond
 }
 
-func (l *link) noteSent(seg wire.Segment, route string) {
+func (l *link) noteSent(seg wire.Segment, route string, at time.Time) {
 	end := seg.Start + uint64(len(seg.Entries))
 	l.mu.Lock()
 	lo := max(seg.Start, l.sentHi)
@@ -275,7 +385,7 @@ func (l *link) noteSent(seg wire.Segment, route string) {
 	}
 	l.mu.Unlock()
 	if lo < end {
-		l.n.recordSent(l.ls.id, l.peer, lo, end-1, route)
+		l.n.recordSent(l.ls.id, l.peer, lo, end-1, route, at)
 	}
 }
 

@@ -84,6 +84,7 @@ type logState struct {
 	mu         sync.Mutex
 	checkpoint []byte            // peer logs: the author's latest verified checkpoint note
 	ourCosig   []byte            // peer logs: our latest cosignature note
+	ourSize    uint64            // peer logs: the size ourCosig covers
 	receipts   map[string]uint64 // own log: largest size each peer has cosigned
 }
 
@@ -240,7 +241,7 @@ func (n *Node) loadLogs(ls *lineState) error {
 		case c.Author == n.Me():
 			lg.receipts[c.Cosigner] = c.Size
 		case c.Cosigner == n.Me():
-			lg.ourCosig = c.Note
+			lg.ourCosig, lg.ourSize = c.Note, c.Size
 			lg.checkpoint = c.Note // carries the author's signature too
 		}
 	}

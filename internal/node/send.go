@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -23,8 +24,15 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 	if !c.Complete() {
 		return fmt.Errorf("charter is not signed by every party yet: missing %v", c.Missing())
 	}
-	if c.Party(n.Me()) == nil {
+	mine := c.Party(n.Me())
+	if mine == nil {
 		return fmt.Errorf("charter does not name this party (%s)", n.Me())
+	}
+	// Our own keys must be the ones in the charter: a charter that names us
+	// with another key would let its author read or speak for us.
+	if mine.LogKey != n.Keys.LogVerifierKey() || mine.CosignerKey != n.Keys.CosignerVerifierKey() ||
+		!bytes.Equal(mine.HPKEKey, n.Keys.HPKEPublicKey()) || !bytes.Equal(mine.TLSKey, n.Keys.TLSPublicKey()) {
+		return fmt.Errorf("the charter names %s with keys that are not this node's: refusing to install it", n.Me())
 	}
 	if _, err := n.line(c.ID()); err == nil {
 		return nil
@@ -160,7 +168,7 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 		return "", err
 	}
 	if m.ReplyTo != "" {
-		if _, err := n.Store.Entry(ls.id, mustAuthor(m.ReplyTo), mustIndex(m.ReplyTo)); err != nil {
+		if e, err := n.Store.Entry(ls.id, mustAuthor(m.ReplyTo), mustIndex(m.ReplyTo)); err != nil || e.Kind != string(entry.KindMessage) {
 			return "", fmt.Errorf("reply to %s: no such message on this line", m.ReplyTo)
 		}
 	}

@@ -109,8 +109,10 @@ func (n *Node) ladder(ls *lineState, m *Message, index uint64) error {
 		}
 		// A later rung proves the earlier ones even if their records are
 		// missing (a receipt still in flight, a display not yet written).
-		if r.Delivered.IsZero() && !r.Displayed.IsZero() {
-			r.Delivered = r.Displayed
+		for _, later := range []time.Time{r.Displayed, r.Acknowledged, r.Replied} {
+			if r.Delivered.IsZero() && !later.IsZero() {
+				r.Delivered = later
+			}
 		}
 		if r.Sent.IsZero() && !r.Delivered.IsZero() {
 			r.Sent = r.Delivered

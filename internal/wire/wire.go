@@ -77,7 +77,7 @@ func (b *Bundle) Marshal() []byte {
 func Decode(r io.Reader) (*Bundle, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBundleSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return Parse(data)
 }
@@ -93,7 +93,8 @@ func Parse(data []byte) (*Bundle, error) {
 	if err := dec.Decode(&b); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if dec.More() {
+	// More would report false for a stray '}' or ']'; only EOF ends a bundle.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: trailing data", ErrMalformed)
 	}
 	return &b, b.Validate()
