@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/atomicfile"
@@ -13,6 +14,7 @@ import (
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/relay"
 )
 
 func init() {
@@ -42,8 +44,10 @@ func linepropose(args []string) error {
 	dir := dirFlag(fs)
 	title := fs.String("title", "", "the line's title")
 	out := fs.String("out", "charter.txt", "where to write the charter, signed by this party")
-	var peers multi
+	var peers, relays multi
 	fs.Var(&peers, "peer", "a peer's card file (repeat for each peer)")
+	fs.Var(&relays, "relay", "a relay the line may use, as HOST:PORT=KEY with the key printed by 'hotline relay key' (repeatable)")
+	linkTests := fs.Duration("link-tests", time.Hour, "how often each node tests every route")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -72,6 +76,16 @@ func linepropose(args []string) error {
 		cards = append(cards, c)
 	}
 	ch := charter.New(*title, time.Now(), cards)
+	ch.LinkTests = charter.Duration(*linkTests)
+	for _, r := range relays {
+		addr, keyText, ok := strings.Cut(r, "=")
+		key, err := relay.ParseKeyText(keyText)
+		if !ok || err != nil {
+			return usageError{fmt.Sprintf("--relay %q: want HOST:PORT=KEY", r)}
+		}
+		ch.Relays = append(ch.Relays, charter.Relay{Addr: addr, TLSKey: key})
+		fmt.Fprintf(os.Stderr, "relay %s: fingerprint %s\n", addr, relay.Fingerprint(key))
+	}
 	if err := ch.Validate(); err != nil {
 		return err
 	}

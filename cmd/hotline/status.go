@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/node"
 )
 
 func init() {
@@ -39,6 +40,7 @@ func cmdStatus(ctx context.Context, args []string) error {
 		return json.NewEncoder(os.Stdout).Encode(st)
 	}
 	fmt.Printf("line %s %q: %s (this node: %s)\n", st.ID, inert.Text(st.Title), st.State, st.Me)
+	defer printLinkTests(st)
 	for _, p := range st.Parties {
 		fmt.Printf("  %-10s %s, log %d entries", p.Party, inert.Text(p.Name), p.LogSize)
 		if p.Party != st.Me {
@@ -59,4 +61,28 @@ func cmdStatus(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
+}
+
+func printLinkTests(st *node.LineStatus) {
+	for _, v := range st.LinkTests {
+		if v.At.IsZero() {
+			fmt.Printf("  link tests by %s: none yet", v.By)
+		} else {
+			fmt.Printf("  link tests by %s at %s UTC:", v.By, v.At.Format(time.DateTime))
+			for _, r := range v.Results {
+				state := fmt.Sprintf("ok %dms", r.RTTms)
+				if !r.OK {
+					state = "FAILED"
+				}
+				fmt.Printf(" %s>%s %s %s;", v.By, r.Peer, r.Route, state)
+			}
+		}
+		if v.Overdue {
+			fmt.Print(" OVERDUE")
+		}
+		fmt.Println()
+	}
+	if st.Evidence > 0 {
+		fmt.Printf("  %d pieces of refused input kept as evidence: hotline evidence\n", st.Evidence)
+	}
 }

@@ -79,6 +79,23 @@ type Charter struct {
 	Nonce     []byte                        `json:"nonce"` // makes every line's ID unique
 	Parties   []card.Card                   `json:"parties"`
 	Deadlines map[entry.Precedence]Deadline `json:"deadlines"`
+	LinkTests Duration                      `json:"link_tests,omitempty"` // how often every route is tested; 0 means hourly
+	Relays    []Relay                       `json:"relays,omitempty"`     // store-and-forward mailboxes the line may use
+}
+
+// Relay names an untrusted mailbox (hotline relay) by address and the TLS
+// key it must present.
+type Relay struct {
+	Addr   string `json:"addr"`
+	TLSKey []byte `json:"tls_key"`
+}
+
+// LinkTestEvery is how often each node tests every route.
+func (c *Charter) LinkTestEvery() time.Duration {
+	if c.LinkTests <= 0 {
+		return time.Hour
+	}
+	return time.Duration(c.LinkTests)
 }
 
 // New drafts a charter between the parties of cards.
@@ -158,6 +175,14 @@ func (c *Charter) Validate() error {
 		d, ok := c.Deadlines[p]
 		if !ok || d.Ack <= 0 || d.Reply < d.Ack {
 			return fmt.Errorf("charter: deadlines of %s: want ack > 0 and reply >= ack", p)
+		}
+	}
+	if len(c.Relays) > 8 {
+		return errors.New("charter: at most 8 relays")
+	}
+	for _, r := range c.Relays {
+		if r.Addr == "" || len(r.TLSKey) != 32 {
+			return fmt.Errorf("charter: relay %q: want an address and a 32-byte key", r.Addr)
 		}
 	}
 	if len(c.Deadlines) != len(entry.Precedences) {

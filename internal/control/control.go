@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
 )
 
@@ -32,6 +33,7 @@ type API interface {
 	Install(ctx context.Context, charter []byte) error
 	ExportParcel(ctx context.Context, line, peer string) ([]byte, error)
 	ImportParcel(ctx context.Context, data []byte) (string, error)
+	LinkTest(ctx context.Context, line string) (*entry.LinkTest, error)
 }
 
 // Local serves the API from an open node.
@@ -91,6 +93,11 @@ func (l Local) ImportParcel(ctx context.Context, data []byte) (string, error) {
 	return fmt.Sprintf("from %s: %d entries in %d segments, %d receipts", b.From, n, len(b.Segments), len(b.Cosigs)), nil
 }
 
+// LinkTest tests every route now.
+func (l Local) LinkTest(ctx context.Context, line string) (*entry.LinkTest, error) {
+	return l.N.RunLinkTests(ctx, line)
+}
+
 // call is the one request shape on the socket.
 type call struct {
 	Method  string            `json:"method"`
@@ -148,6 +155,8 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.ExportParcel(ctx, c.Line, c.Peer)
 	case "import-parcel":
 		return api.ImportParcel(ctx, c.Data)
+	case "linktest":
+		return api.LinkTest(ctx, c.Line)
 	}
 	return nil, fmt.Errorf("unknown method %q", c.Method)
 }
@@ -240,5 +249,9 @@ func (c *Client) ExportParcel(ctx context.Context, line, peer string) (data []by
 }
 func (c *Client) ImportParcel(ctx context.Context, data []byte) (s string, err error) {
 	err = c.do(ctx, &call{Method: "import-parcel", Data: data}, &s)
+	return
+}
+func (c *Client) LinkTest(ctx context.Context, line string) (t *entry.LinkTest, err error) {
+	err = c.do(ctx, &call{Method: "linktest", Line: line}, &t)
 	return
 }

@@ -88,3 +88,36 @@ func strictJSON(b []byte, v any) error {
 	}
 	return nil
 }
+
+// RouteResult is the outcome of testing one route to one peer.
+type RouteResult struct {
+	Peer  string `json:"peer"`
+	Route string `json:"route"`
+	OK    bool   `json:"ok"`
+	RTTms int64  `json:"rtt_ms"`
+	Error string `json:"error,omitempty"`
+}
+
+// LinkTest is the body of a KindLinkTest entry: what the author found when
+// it tested every route to every peer. Being an entry, it reaches the
+// peers, so each side sees both directions.
+type LinkTest struct {
+	Results []RouteResult `json:"results"`
+}
+
+// DecodeLinkTest decodes and validates a link-test body.
+func DecodeLinkTest(b []byte) (*LinkTest, error) {
+	var t LinkTest
+	if err := strictJSON(b, &t); err != nil {
+		return nil, fmt.Errorf("linktest body: %w", err)
+	}
+	if len(t.Results) > 1024 {
+		return nil, fmt.Errorf("linktest body: %d results", len(t.Results))
+	}
+	for _, r := range t.Results {
+		if len(r.Peer) > 32 || len(r.Route) > 32 || len(r.Error) > 1024 {
+			return nil, fmt.Errorf("linktest body: oversized result")
+		}
+	}
+	return &t, nil
+}

@@ -43,12 +43,13 @@ const (
 	KindMessage   Kind = "message"   // a message written by the author's party
 	KindDisplayed Kind = "displayed" // a peer's message was shown to a person
 	KindAck       Kind = "ack"       // a named officer acknowledged a peer's message
+	KindLinkTest  Kind = "linktest"  // the results of a scheduled test of every route
 )
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
 	switch k {
-	case KindCharter, KindMessage, KindDisplayed, KindAck:
+	case KindCharter, KindMessage, KindDisplayed, KindAck, KindLinkTest:
 		return true
 	}
 	return false

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/parcel"
 	"github.com/hotline-line/hotline/internal/wire"
 )
@@ -40,6 +41,46 @@ func (n *Node) ExportParcel(line, peer string) ([]byte, *wire.Bundle, error) {
 	}
 	data, err := parcel.Seal(b, peer, pk)
 	return data, b, err
+}
+
+// Relays lists the mailboxes the charter of line names.
+func (n *Node) Relays(line string) ([]charter.Relay, error) {
+	ls, err := n.line(line)
+	if err != nil {
+		return nil, err
+	}
+	return ls.charter.Relays, nil
+}
+
+// SealFor seals a bundle to peer on line, for a mailbox route.
+func (n *Node) SealFor(line, peer string, b *wire.Bundle) ([]byte, error) {
+	ls, err := n.line(line)
+	if err != nil {
+		return nil, err
+	}
+	pk, ok := ls.hpke[peer]
+	if !ok {
+		return nil, fmt.Errorf("%s is not a peer on line %s", peer, line)
+	}
+	return parcel.Seal(b, peer, pk)
+}
+
+// ErrWrongSender means a carrier says a parcel came from one party and the
+// bundle inside says another.
+var ErrWrongSender = errors.New("parcel's sender does not match the carrier's")
+
+// AbsorbMailbox takes in a parcel that a relay attests sender put in our
+// mailbox.
+func (n *Node) AbsorbMailbox(ctx context.Context, line, sender string, data []byte) error {
+	b, err := parcel.Open(data, n.Me(), n.Keys.HPKEPrivateKey())
+	if err == nil && (b.From != sender || b.Line != line) {
+		err = fmt.Errorf("%w: %s says %s on line %s", ErrWrongSender, sender, b.From, b.Line)
+	}
+	if err != nil {
+		n.keepEvidence(line, sender, err, data)
+		return err
+	}
+	return n.absorbCarried(ctx, b)
 }
 
 // ErrNotForUs means a parcel is addressed to another party.

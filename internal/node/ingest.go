@@ -116,6 +116,10 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 		} else {
 			out.Ref = m.ReplyTo
 		}
+	case entry.KindLinkTest:
+		if _, err := entry.DecodeLinkTest(body); err != nil {
+			out.BodyError = err.Error()
+		}
 	case entry.KindDisplayed, entry.KindAck:
 		m, err := entry.DecodeMark(body, l.Kind)
 		if err != nil {

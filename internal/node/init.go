@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -32,14 +33,23 @@ func Init(dir string, cfg Config) error {
 	if _, err := os.Stat(filepath.Join(dir, KeyFile)); err == nil {
 		return fmt.Errorf("%s: %w", dir, ErrExists)
 	}
-	if err := identity.WriteSeed(filepath.Join(dir, KeyFile), identity.NewSeed()); err != nil {
+	// A key written by a failed init (a full disk) must not stay behind:
+	// it would be empty or unused, and would make every retry fail with
+	// ErrExists. The seed is new and no card was made from it yet.
+	keyFile := filepath.Join(dir, KeyFile)
+	if err := identity.WriteSeed(keyFile, identity.NewSeed()); err != nil {
+		if !errors.Is(err, fs.ErrExist) {
+			os.Remove(keyFile)
+		}
 		return fmt.Errorf("write key: %w", store.Classify(err))
 	}
 	if err := cfg.Save(dir); err != nil {
+		os.Remove(keyFile)
 		return fmt.Errorf("write config: %w", store.Classify(err))
 	}
 	st, err := store.Open(filepath.Join(dir, DBFile))
 	if err != nil {
+		os.Remove(keyFile)
 		return err
 	}
 	return st.Close()

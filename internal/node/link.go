@@ -56,6 +56,13 @@ func (n *Node) Start(routes ...Route) {
 	n.linkMu.Lock()
 	n.routes = routes
 	n.linkMu.Unlock()
+	if len(routes) > 0 {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			n.linkTester(n.ctx)
+		}()
+	}
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	for _, ls := range n.lines {

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,6 +71,9 @@ type lineState struct {
 	hpke    map[string]hpke.PublicKey // peers' keys
 	logV    map[string]note.Verifier
 	cosV    map[string]note.Verifier
+	// installed is when this node installed the line: link tests are not
+	// overdue before the first interval has passed.
+	installed time.Time
 }
 
 // logState is what the node holds of one party's log on a line.
@@ -133,6 +137,13 @@ func Open(dir string, opts Options) (*Node, error) {
 		lock.Close()
 		return nil, err
 	}
+	// Rebuilding the trees read every leaf of every log once: for a long
+	// log that is tens of megabytes of garbage, which the runtime returns
+	// to the system only slowly. A node spends its life mostly idle, so
+	// hand it back now.
+	if n.leaves() >= 10_000 {
+		debug.FreeOSMemory()
+	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.wg.Add(1)
 	go n.writer()
@@ -166,6 +177,7 @@ func (n *Node) loadLines() error {
 		if err != nil {
 			return err
 		}
+		ls.installed = time.UnixMilli(r.Installed)
 		if err := n.loadLogs(ls); err != nil {
 			return err
 		}
@@ -246,6 +258,13 @@ func (n *Node) loadLogs(ls *lineState) error {
 		}
 	}
 	return nil
+}
+
+// leaves counts the entries of every log the node holds.
+func (n *Node) leaves() uint64 {
+	var total uint64
+	n.eachLog(func(_ *lineState, lg *logState) { total += lg.tree.Size() })
+	return total
 }
 
 // line returns the state of line id.

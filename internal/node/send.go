@@ -41,6 +41,7 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 	if err != nil {
 		return err
 	}
+	ls.installed = n.now()
 	salt := newSalt()
 	installed := false
 	return n.submit(ctx, &op{

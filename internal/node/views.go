@@ -203,6 +203,10 @@ type LineStatus struct {
 	State   string        `json:"state"`
 	Me      string        `json:"me"`
 	Parties []PartyStatus `json:"parties"`
+	// LinkTests is the latest link test of every party: ours, and each
+	// peer's view of its routes to us.
+	LinkTests []LinkTestView `json:"link_tests"`
+	Evidence  int            `json:"evidence"` // pieces of refused input kept (hotline evidence)
 }
 
 // PartyStatus is what this node knows of one party of a line.
@@ -241,6 +245,18 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 			}
 		}
 		st.Parties = append(st.Parties, ps)
+	}
+	if st.LinkTests, err = n.LinkTests(line); err != nil {
+		return nil, err
+	}
+	ev, err := n.Store.EvidenceList(1000)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ev {
+		if e.Line == ls.id {
+			st.Evidence++
+		}
 	}
 	return st, nil
 }

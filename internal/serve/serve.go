@@ -17,6 +17,7 @@ import (
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/direct"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/relayroute"
 )
 
 // Server is a running node.
@@ -25,6 +26,7 @@ type Server struct {
 	DirectAddr net.Addr
 	direct     *http.Server
 	control    *http.Server
+	stop       context.CancelFunc
 }
 
 // Start opens the node in dir and starts serving. Close stops it.
@@ -72,13 +74,20 @@ func (s *Server) start(log *slog.Logger) error {
 	s.control = &http.Server{Handler: control.Handler(control.Local{N: n}), ReadHeaderTimeout: 10 * time.Second}
 	go s.control.Serve(cl)
 
-	n.Start(direct.NewClient(cert, n))
+	// The direct route first: it answers at once. The relay carries what
+	// the direct route cannot, and urgent traffic goes on both.
+	relays := relayroute.New(n, cert, log)
+	var ctx context.Context
+	ctx, s.stop = context.WithCancel(context.Background())
+	go relays.Run(ctx)
+	n.Start(direct.NewClient(cert, n), relays)
 	log.Info("serving", "party", n.Me(), "direct", s.DirectAddr.String(), "socket", sock)
 	return nil
 }
 
 // Close stops serving and closes the node; committed state is on disk.
 func (s *Server) Close(ctx context.Context) error {
+	s.stop()
 	err := errors.Join(s.direct.Shutdown(ctx), s.control.Shutdown(ctx))
 	os.Remove(filepath.Join(s.Node.Dir, node.SocketFile))
 	return errors.Join(err, s.Node.Close())

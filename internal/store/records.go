@@ -32,13 +32,13 @@ func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {
 	return e, err
 }
 
+const stmtInsertEntry = `INSERT INTO entries (` + entryCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
 // InsertEntry stores an entry. Entries are immutable: inserting one that
 // exists is an error.
 func (t *Tx) InsertEntry(e *Entry) error {
-	_, err := t.tx.Exec(`INSERT INTO entries (`+entryCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		e.Line, e.Author, e.Index, e.Leaf, e.Envelope, e.Kind, e.Time, e.Precedence,
+	return t.exec(stmtInsertEntry, e.Line, e.Author, e.Index, e.Leaf, e.Envelope, e.Kind, e.Time, e.Precedence,
 		e.Salt, e.Body, e.BodyError, e.Ref, e.Officer, e.Received)
-	return err
 }
 
 // Entries returns the entries of author's log on line with from <= index < to.
@@ -66,7 +66,7 @@ func (s *Store) Referring(line, id string) ([]Entry, error) {
 }
 
 func (s *Store) queryEntries(q string, args ...any) ([]Entry, error) {
-	rows, err := s.r.Query(q, args...)
+	rows, err := s.query(q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -142,11 +142,12 @@ type Cosig struct {
 	Note                   []byte
 }
 
+const stmtInsertCosig = `INSERT INTO cosigs (line, author, cosigner, size, time, note) VALUES (?,?,?,?,?,?)
+	ON CONFLICT DO NOTHING`
+
 // InsertCosig stores a cosignature; storing the same one again is a no-op.
 func (t *Tx) InsertCosig(c *Cosig) error {
-	_, err := t.tx.Exec(`INSERT INTO cosigs (line, author, cosigner, size, time, note) VALUES (?,?,?,?,?,?)
-		ON CONFLICT DO NOTHING`, c.Line, c.Author, c.Cosigner, c.Size, c.Time, c.Note)
-	return err
+	return t.exec(stmtInsertCosig, c.Line, c.Author, c.Cosigner, c.Size, c.Time, c.Note)
 }
 
 // LatestCosigs returns, for each (author, cosigner) pair on line, the
@@ -182,10 +183,11 @@ func (s *Store) FirstCosig(line, author, cosigner string, index uint64) (*Cosig,
 	return &c, err
 }
 
+const stmtInsertSent = `INSERT INTO sent (line, peer, lo, hi, time, route) VALUES (?,?,?,?,?,?)`
+
 // InsertSent records that entries lo..hi of this node's log went to peer.
 func (t *Tx) InsertSent(line, peer string, lo, hi uint64, timeMs int64, route string) error {
-	_, err := t.tx.Exec(`INSERT INTO sent (line, peer, lo, hi, time, route) VALUES (?,?,?,?,?,?)`, line, peer, lo, hi, timeMs, route)
-	return err
+	return t.exec(stmtInsertSent, line, peer, lo, hi, timeMs, route)
 }
 
 // FirstSent returns when entry index of this node's log was first sent to
@@ -207,9 +209,17 @@ type Evidence struct {
 	Data   []byte
 }
 
+// MaxEvidence is how many pieces of evidence are kept: a peer that keeps
+// sending bad input must not fill the disk. The oldest go first.
+const MaxEvidence = 1000
+
 // InsertEvidence keeps refused input.
 func (t *Tx) InsertEvidence(e *Evidence) error {
 	_, err := t.tx.Exec(`INSERT INTO evidence (line, peer, time, reason, data) VALUES (?,?,?,?,?)`, e.Line, e.Peer, e.Time, e.Reason, e.Data)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(`DELETE FROM evidence WHERE id <= (SELECT MAX(id) FROM evidence) - ?`, MaxEvidence)
 	return err
 }
 

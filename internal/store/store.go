@@ -17,6 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -25,6 +27,12 @@ import (
 type Store struct {
 	w *sql.DB // exactly one connection: SQLite has one writer at a time
 	r *sql.DB
+
+	// Prepared statements of the hot paths, by database and text: SQLite
+	// parses a statement in about as much time as it takes to run a small
+	// insert, and the writer runs the same few statements all day.
+	mu       sync.Mutex
+	prepared map[*sql.DB]map[string]*sql.Stmt
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -51,12 +59,76 @@ func Open(path string) (*Store, error) {
 		s.Close()
 		return nil, Classify(err)
 	}
+	for _, q := range writerStmts {
+		if _, err := s.stmt(w, q); err != nil {
+			s.Close()
+			return nil, Classify(err)
+		}
+	}
+	// The database holds plaintext: whatever the umask, only the owner reads
+	// it. (Best effort: on a read-only disk the node still opens for reading.)
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if st, err := os.Stat(path + suffix); err == nil && st.Mode().Perm()&0o077 != 0 {
+			os.Chmod(path+suffix, 0o600)
+		}
+	}
 	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	var errs []error
+	s.mu.Lock()
+	for _, m := range s.prepared {
+		for _, st := range m {
+			errs = append(errs, st.Close())
+		}
+	}
+	s.prepared = nil
+	s.mu.Unlock()
+	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
+}
+
+// The statements the writer runs in every group commit, prepared when the
+// store opens. (They cannot be prepared later: the writer's one connection
+// is then held by the transaction that needs them.)
+var writerStmts = []string{stmtSavepoint, stmtRelease, stmtRollbackTo, stmtInsertEntry, stmtInsertCosig, stmtInsertSent}
+
+const (
+	stmtSavepoint  = `SAVEPOINT op`
+	stmtRelease    = `RELEASE op`
+	stmtRollbackTo = `ROLLBACK TO op`
+)
+
+// stmt returns q prepared on db, preparing it on first use. It must not be
+// called for the writer's database inside a transaction.
+func (s *Store) stmt(db *sql.DB, q string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.prepared[db][q]; st != nil {
+		return st, nil
+	}
+	st, err := db.Prepare(q)
+	if err != nil {
+		return nil, err
+	}
+	if s.prepared == nil {
+		s.prepared = map[*sql.DB]map[string]*sql.Stmt{}
+	}
+	if s.prepared[db] == nil {
+		s.prepared[db] = map[string]*sql.Stmt{}
+	}
+	s.prepared[db][q] = st
+	return st, nil
+}
+
+// query runs a prepared read.
+func (s *Store) query(q string, args ...any) (*sql.Rows, error) {
+	st, err := s.stmt(s.r, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.Query(args...)
 }
 
 var migrations = []string{
@@ -154,6 +226,14 @@ func Classify(err error) error {
 	if err == nil {
 		return nil
 	}
+	// Errors of the operating system, from the files a node writes beside
+	// the database (the key, the configuration, the lock).
+	switch {
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		return fmt.Errorf("%w (%w)", ErrDiskFull, err)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("%w (%w)", ErrReadOnly, err)
+	}
 	m := err.Error()
 	switch {
 	case strings.Contains(m, "SQLITE_FULL") || strings.Contains(m, "database or disk is full"):
@@ -166,7 +246,46 @@ func Classify(err error) error {
 }
 
 // Tx is a write transaction.
-type Tx struct{ tx *sql.Tx }
+type Tx struct {
+	tx    *sql.Tx
+	s     *Store
+	stmts map[string]*sql.Stmt // the store's prepared statements, bound to tx
+}
+
+// stmt returns q bound to the transaction: one of the store's prepared
+// writer statements if it is one, else prepared for this transaction only.
+func (t *Tx) stmt(q string) (*sql.Stmt, error) {
+	if st := t.stmts[q]; st != nil {
+		return st, nil
+	}
+	t.s.mu.Lock()
+	ps := t.s.prepared[t.s.w][q]
+	t.s.mu.Unlock()
+	var st *sql.Stmt
+	if ps != nil {
+		st = t.tx.Stmt(ps)
+	} else {
+		var err error
+		if st, err = t.tx.Prepare(q); err != nil {
+			return nil, err
+		}
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[q] = st
+	return st, nil
+}
+
+// exec runs a prepared statement in the transaction.
+func (t *Tx) exec(q string, args ...any) error {
+	st, err := t.stmt(q)
+	if err != nil {
+		return err
+	}
+	_, err = st.Exec(args...)
+	return err
+}
 
 // Write runs fn in one write transaction and commits it; when Write returns
 // nil, everything fn wrote is on disk.
@@ -175,7 +294,7 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return Classify(err)
 	}
-	if err := fn(&Tx{tx}); err != nil {
+	if err := fn(&Tx{tx: tx, s: s}); err != nil {
 		tx.Rollback()
 		return Classify(err)
 	}
@@ -200,14 +319,14 @@ func (t *Tx) SetMeta(key string, value []byte) error {
 
 // Savepoint starts a nested unit inside the transaction, so one operation of
 // a group commit can be undone without undoing the others.
-func (t *Tx) Savepoint() error { _, err := t.tx.Exec(`SAVEPOINT op`); return err }
+func (t *Tx) Savepoint() error { return t.exec(stmtSavepoint) }
 
 // Release keeps what was written since Savepoint.
-func (t *Tx) Release() error { _, err := t.tx.Exec(`RELEASE op`); return err }
+func (t *Tx) Release() error { return t.exec(stmtRelease) }
 
 // RollbackTo undoes what was written since Savepoint.
 func (t *Tx) RollbackTo() error {
-	if _, err := t.tx.Exec(`ROLLBACK TO op`); err != nil {
+	if err := t.exec(stmtRollbackTo); err != nil {
 		return err
 	}
 	return t.Release()
