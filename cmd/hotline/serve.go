@@ -17,6 +17,8 @@ func cmdServe(ctx context.Context, args []string) error {
 	fs := flags("serve")
 	dir := dirFlag(fs)
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	importDir := fs.String("import-dir", "", "watch this directory for parcels to import (air-gapped transfer)")
+	skew := fs.Duration("clock-skew", 0, "run the node's clock off by this much (for testing)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -25,7 +27,14 @@ func cmdServe(ctx context.Context, args []string) error {
 		return usageError{err.Error()}
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
-	s, err := serve.Start(*dir, log)
+	var opts []serve.Option
+	if *importDir != "" {
+		opts = append(opts, serve.ImportDir(*importDir))
+	}
+	if *skew != 0 {
+		opts = append(opts, serve.ClockSkew(*skew))
+	}
+	s, err := serve.Start(*dir, log, opts...)
 	if err != nil {
 		return err
 	}

@@ -30,20 +30,28 @@ type Server struct {
 }
 
 // Start opens the node in dir and starts serving. Close stops it.
-func Start(dir string, log *slog.Logger) (*Server, error) {
-	n, err := node.Open(dir, node.Options{Logger: log})
+func Start(dir string, log *slog.Logger, opts ...Option) (*Server, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	nopts := node.Options{Logger: log}
+	if o.skew != 0 {
+		nopts.Now = func() time.Time { return time.Now().Add(o.skew) }
+	}
+	n, err := node.Open(dir, nopts)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{Node: n}
-	if err := s.start(log); err != nil {
+	if err := s.start(log, o); err != nil {
 		n.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) start(log *slog.Logger) error {
+func (s *Server) start(log *slog.Logger, o options) error {
 	n := s.Node
 	cert, err := n.Keys.TLSCertificate()
 	if err != nil {
@@ -81,6 +89,9 @@ func (s *Server) start(log *slog.Logger) error {
 	ctx, s.stop = context.WithCancel(context.Background())
 	go relays.Run(ctx)
 	n.Start(direct.NewClient(cert, n), relays)
+	if o.importDir != "" {
+		go watch(ctx, n, o.importDir, log)
+	}
 	log.Info("serving", "party", n.Me(), "direct", s.DirectAddr.String(), "socket", sock)
 	return nil
 }
