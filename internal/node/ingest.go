@@ -39,6 +39,7 @@ type verified struct {
 	hashes  [][]byte
 	entries []store.Entry
 	proof   [][]byte
+	urgent  bool // a new entry is FLASH or IMMEDIATE
 }
 
 // verifySegment checks everything about a segment that does not depend on
@@ -147,6 +148,9 @@ func (n *Node) ingest(ctx context.Context, v *verified) ([]byte, error) {
 			if cosig != nil {
 				v.lg.mu.Lock()
 				v.lg.checkpoint, v.lg.ourCosig, v.lg.ourSize = cosig, cosig, v.cp.Size
+				if v.urgent {
+					v.lg.urgentAt = v.cp.Size
+				}
 				v.lg.mu.Unlock()
 			}
 		},
@@ -193,6 +197,7 @@ func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
 	}
 	now := n.now().UnixMilli()
 	for i := cur - v.start; i < uint64(len(v.entries)); i++ {
+		v.urgent = v.urgent || entry.Precedence(v.entries[i].Precedence).Urgent()
 		v.entries[i].Received = now // when it was stored, so inbox order follows log order
 		if err := tx.InsertEntry(&v.entries[i]); err != nil {
 			lg.tree.Truncate(cur)

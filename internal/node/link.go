@@ -28,15 +28,16 @@ type link struct {
 	wake  chan struct{}
 	clock func() time.Time
 
-	mu         sync.Mutex
-	peerHas    uint64 // how much of our log the peer holds, by its word or its receipt
-	cosigSent  uint64 // size of our latest cosignature the peer has received
-	builtCosig uint64 // size of the cosignature in the bundle being sent
-	sentHi     uint64 // entries below this have been sent at least once
-	failures   int
-	ok         bool // at least one exchange succeeded
-	health     map[string]*RouteHealth
-	posted     map[string]*posting // mailbox routes: what was last left there
+	mu            sync.Mutex
+	peerHas       uint64 // how much of our log the peer holds, by its word or its receipt
+	cosigSent     uint64 // size of our latest cosignature the peer has received
+	builtCosig    uint64 // size of the cosignature in the bundle being sent
+	urgentReceipt bool   // that cosignature covers a FLASH or IMMEDIATE entry
+	sentHi        uint64 // entries below this have been sent at least once
+	failures      int
+	ok            bool // at least one exchange succeeded
+	health        map[string]*RouteHealth
+	posted        map[string]*posting // mailbox routes: what was last left there
 }
 
 // RouteHealth is what real traffic says about one route to one peer.
@@ -48,6 +49,7 @@ type RouteHealth struct {
 	RTT         time.Duration `json:"rtt"`
 	Failures    int           `json:"consecutive_failures"`
 	LastInbound time.Time     `json:"last_inbound,omitzero"`
+	Mailbox     bool          `json:"mailbox,omitempty"` // a store-and-forward route: no answer comes back on it
 }
 
 // Start runs a delivery link to every peer of every line over routes, in
@@ -88,7 +90,7 @@ func (n *Node) startLinks(ls *lineState) {
 		l := &link{n: n, ls: ls, peer: p, wake: make(chan struct{}, 1), clock: n.now,
 			peerHas: has, sentHi: has, health: map[string]*RouteHealth{}}
 		for _, r := range n.routes {
-			l.health[r.Name()] = &RouteHealth{Route: r.Name()}
+			l.health[r.Name()] = &RouteHealth{Route: r.Name(), Mailbox: isMailbox(r)}
 		}
 		n.links[key] = l
 		n.wg.Add(1)
@@ -134,6 +136,9 @@ func (l *link) inbound(have map[string]uint64) {
 	l.failures = 0
 	for _, h := range l.health {
 		h.LastInbound = l.clock()
+		if !h.Mailbox && h.Failures > 0 {
+			h.Failures, retry = 0, true // it reached us, so try it again now
+		}
 	}
 	l.mu.Unlock()
 	if retry {
@@ -203,8 +208,15 @@ func (l *link) build(pull bool) *wire.Bundle {
 	}
 	b, cosigSize := n.reply(ls, l.peer)
 	owed := cosigSize > cosigSent
+	lg := ls.logs[l.peer]
+	lg.mu.Lock()
+	urgentAt := lg.urgentAt
+	lg.mu.Unlock()
 	l.mu.Lock()
 	l.builtCosig = cosigSize
+	// The receipt of a FLASH is as urgent as the FLASH: the sender's
+	// people are waiting for "delivered".
+	l.urgentReceipt = owed && urgentAt > cosigSent
 	l.mu.Unlock()
 	if seg == nil && !owed && !pull {
 		return nil
@@ -226,7 +238,10 @@ func (l *link) exchange(ctx context.Context, routes []Route, b *wire.Bundle) boo
 	usable := l.usable(routes)
 	var replies []*wire.Bundle
 	var err error
-	if l.urgent(b) && len(usable) > 1 {
+	l.mu.Lock()
+	urgent := l.urgentReceipt
+	l.mu.Unlock()
+	if (urgent || l.urgent(b)) && len(usable) > 1 {
 		replies, err = l.fanOut(ctx, usable, b)
 	} else {
 		replies, err = l.failover(ctx, usable, b)
@@ -304,36 +319,51 @@ func (l *link) failover(ctx context.Context, routes []Route, b *wire.Bundle) ([]
 }
 
 func (l *link) fanOut(ctx context.Context, routes []Route, b *wire.Bundle) ([]*wire.Bundle, error) {
-	type result struct {
+	results := make(chan struct {
 		resp *wire.Bundle
 		err  error
-	}
-	results := make([]result, len(routes))
-	var wg sync.WaitGroup
-	for i, r := range routes {
-		wg.Go(func() {
+	}, len(routes))
+	for _, r := range routes {
+		go func() {
 			resp, err := l.send(ctx, r, b)
-			results[i] = result{resp, err}
-		})
+			results <- struct {
+				resp *wire.Bundle
+				err  error
+			}{resp, err}
+		}()
 	}
-	wg.Wait()
-	var replies []*wire.Bundle
+	// The first route that carries the bundle is enough; a slow or dead
+	// route (a blackholed cable) must not hold up the next urgent message.
+	// What the others bring back later is still taken in.
 	var errs []error
-	posted := false
-	for _, r := range results {
-		switch {
-		case r.err != nil:
+	for i := range routes {
+		r := <-results
+		if r.err != nil {
 			errs = append(errs, r.err)
-		case r.resp == nil:
-			posted = true
-		default:
-			replies = append(replies, r.resp)
+			continue
+		}
+		if rest := len(routes) - i - 1; rest > 0 {
+			go l.drain(ctx, results, rest)
+		}
+		if r.resp == nil {
+			return nil, nil
+		}
+		return []*wire.Bundle{r.resp}, nil
+	}
+	return nil, errors.Join(errs...)
+}
+
+// drain takes in the replies of routes that answered after the first.
+func (l *link) drain(ctx context.Context, results <-chan struct {
+	resp *wire.Bundle
+	err  error
+}, n int) {
+	for range n {
+		r := <-results
+		if r.err == nil && r.resp != nil && r.resp.From == l.peer && r.resp.Line == l.ls.id {
+			l.n.absorb(ctx, l.ls, l.peer, r.resp)
 		}
 	}
-	if len(replies) == 0 && !posted {
-		return nil, errors.Join(errs...)
-	}
-	return replies, nil
 }
 
 // urgent reports whether b carries an entry of FLASH or IMMEDIATE
@@ -369,8 +399,11 @@ func (l *link) usable(routes []Route) []Route {
 	return out
 }
 
+// routeBackoff is how long a failed route rests before the link tries it
+// again: while it rests, traffic goes on the other routes, so a dead route
+// costs nothing but its probes.
 func routeBackoff(failures int) time.Duration {
-	return min(minBackoff<<min(failures, 10), maxBackoff)
+	return min(250*time.Millisecond<<min(failures, 10), 15*time.Second)
 }
 
 // exchangeTimeout gives a bundle time in proportion to its size, so a dead

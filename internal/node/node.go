@@ -89,6 +89,7 @@ type logState struct {
 	checkpoint []byte            // peer logs: the author's latest verified checkpoint note
 	ourCosig   []byte            // peer logs: our latest cosignature note
 	ourSize    uint64            // peer logs: the size ourCosig covers
+	urgentAt   uint64            // peer logs: size after the latest FLASH or IMMEDIATE entry; its receipt is urgent too
 	receipts   map[string]uint64 // own log: largest size each peer has cosigned
 }
 
