@@ -51,6 +51,11 @@ func cmdDemo(ctx context.Context, args []string) error {
   beijing  %s  (direct route %s)
   line     %s
 
+Web consoles (log in as the watch officer of each side):
+
+  seoul    %s  officer %q  password %s
+  beijing  %s  officer %q  password %s
+
 Try, in another terminal:
 
   hotline send   --dir %s --precedence FLASH "Missile launch detected at 03:12 UTC. Please confirm receipt."
@@ -64,6 +69,8 @@ Try, in another terminal:
 What happens on the line is printed below. Ctrl-C stops both nodes.
 
 `, seoul, line.Servers[0].DirectAddr, beijing, line.Servers[1].DirectAddr, line.ID,
+		line.Logins[0].URL, line.Logins[0].Officer, line.Logins[0].Password,
+		line.Logins[1].URL, line.Logins[1].Officer, line.Logins[1].Password,
 		seoul, beijing, beijing, beijing, beijing, seoul, seoul)
 	watch(ctx, line)
 	return nil

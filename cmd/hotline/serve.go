@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -10,7 +12,8 @@ import (
 )
 
 func init() {
-	register(command{"serve", "[--dir DIR]", "run the node: direct route, delivery, control socket", cmdServe})
+	register(command{"serve", "[--dir DIR] [--console ADDR [--console-cert F --console-key F]]",
+		"run the node: direct route, delivery, control socket, web console", cmdServe})
 }
 
 func cmdServe(ctx context.Context, args []string) error {
@@ -19,6 +22,9 @@ func cmdServe(ctx context.Context, args []string) error {
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	importDir := fs.String("import-dir", "", "watch this directory for parcels to import (air-gapped transfer)")
 	skew := fs.Duration("clock-skew", 0, "run the node's clock off by this much (for testing)")
+	consoleAddr := fs.String("console", "", "serve the officers' web console on this address, e.g. 127.0.0.1:7480")
+	consoleCert := fs.String("console-cert", "", "serve the console over TLS with this certificate (PEM file)")
+	consoleKey := fs.String("console-key", "", "the console certificate's key (PEM file)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -34,9 +40,24 @@ func cmdServe(ctx context.Context, args []string) error {
 	if *skew != 0 {
 		opts = append(opts, serve.ClockSkew(*skew))
 	}
+	if *consoleAddr != "" {
+		opts = append(opts, serve.Console(*consoleAddr))
+	}
+	if *consoleCert != "" || *consoleKey != "" {
+		if *consoleAddr == "" || *consoleCert == "" || *consoleKey == "" {
+			return usageError{"--console-cert and --console-key go together, with --console"}
+		}
+		opts = append(opts, serve.ConsoleTLS(*consoleCert, *consoleKey))
+	}
 	s, err := serve.Start(*dir, log, opts...)
+	if errors.Is(err, serve.ErrConsoleNotLoopback) {
+		return withHint(err, "listen on 127.0.0.1, or give --console-cert and --console-key")
+	}
 	if err != nil {
 		return err
+	}
+	if s.ConsoleURL != "" {
+		fmt.Fprintf(os.Stderr, "hotline: console at %s (add officers with: hotline officer add NAME --role watch)\n", s.ConsoleURL)
 	}
 	<-ctx.Done()
 	log.Info("stopping")

@@ -5,15 +5,19 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
 	"github.com/hotline-line/hotline/internal/serve"
 )
 
@@ -33,6 +37,29 @@ type Line struct {
 	ID      string
 	Dirs    []string
 	Servers []*serve.Server
+	Logins  []Login // one console login per party, in the order of Parties
+}
+
+// Login is an officer account the demo made on one party's console.
+type Login struct {
+	URL, Officer, Password string
+}
+
+// officers are the demo's watch officers, one per party, with every role's
+// rights so that one login can read, acknowledge and send.
+var officers = map[string]string{"seoul": "Kim Min-jun", "beijing": "Wang Lei"}
+
+// addOfficer creates the demo officer of party in pd with a random password.
+func addOfficer(ctx context.Context, pd, party string) (Login, error) {
+	b := make([]byte, 10)
+	rand.Read(b)
+	l := Login{Officer: officers[party], Password: strings.ToLower(base32.StdEncoding.EncodeToString(b))}
+	st, err := officer.OpenDir(pd, officer.Config{})
+	if err != nil {
+		return l, err
+	}
+	defer st.Close()
+	return l, st.Add(ctx, l.Officer, officer.Admin, l.Password)
 }
 
 func freeAddr() (string, error) {
@@ -89,13 +116,20 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*Line, error) {
 		return nil, err
 	}
 	d.ID = signed.ID()
-	for _, pd := range d.Dirs {
-		s, err := serve.Start(pd, log)
+	for i, pd := range d.Dirs {
+		login, err := addOfficer(ctx, pd, Parties[i].Slug)
+		if err != nil {
+			d.Close(ctx)
+			return nil, err
+		}
+		s, err := serve.Start(pd, log, serve.Console("127.0.0.1:0"))
 		if err != nil {
 			d.Close(ctx)
 			return nil, err
 		}
 		d.Servers = append(d.Servers, s)
+		login.URL = s.ConsoleURL
+		d.Logins = append(d.Logins, login)
 		if err := s.Node.Install(ctx, signed); err != nil {
 			d.Close(ctx)
 			return nil, fmt.Errorf("install line: %w", err)

@@ -51,6 +51,7 @@ type Node struct {
 
 	ops     chan *op
 	changed chan struct{} // closed and replaced whenever state changes
+	wrote   chan struct{} // closed when the writer has exited
 	chMu    sync.Mutex
 
 	ctx    context.Context
@@ -124,6 +125,7 @@ func Open(dir string, opts Options) (*Node, error) {
 		lines:   map[string]*lineState{},
 		ops:     make(chan *op, 4096),
 		changed: make(chan struct{}),
+		wrote:   make(chan struct{}),
 		links:   map[string]*link{},
 	}
 	if n.log == nil {

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/hotline-line/hotline/internal/store"
 )
@@ -15,7 +16,16 @@ type op struct {
 	apply func(tx *store.Tx) error
 	after func()
 	done  chan error // nil for fire-and-forget ops
+	// lazy marks a fire-and-forget record that need not be on disk at once
+	// (when entries were sent): it waits up to noteDelay for another op to
+	// share a commit with, rather than costing an fsync of its own. Ops
+	// that are not lazy never wait.
+	lazy bool
 }
+
+// noteDelay bounds how long a lazy op waits for company. The receipt that
+// follows a send comes well within it, so the two share one fsync.
+const noteDelay = 20 * time.Millisecond
 
 // Refusal is an error that concerns one operation only (bad input, a
 // refused peer): it fails that operation, not the group.
@@ -42,9 +52,17 @@ func (n *Node) submit(ctx context.Context, o *op) error {
 	select {
 	case err := <-o.done:
 		return err
-	case <-n.ctx.Done():
-		// The writer finishes the group it holds before it exits.
-		return <-o.done
+	case <-n.wrote:
+		// The writer finished the group it held and failed the ops
+		// queued before it exited. An op queued after that (the node
+		// closed while this call was between its two selects) is never
+		// taken: waiting for it would block forever.
+		select {
+		case err := <-o.done:
+			return err
+		default:
+			return ErrClosed
+		}
 	}
 }
 
@@ -53,6 +71,7 @@ var ErrClosed = errors.New("node is closed")
 
 func (n *Node) writer() {
 	defer n.wg.Done()
+	defer close(n.wrote)
 	for {
 		var group []*op
 		select {
@@ -61,6 +80,16 @@ func (n *Node) writer() {
 		case <-n.ctx.Done():
 			n.drain()
 			return
+		}
+		if group[0].lazy {
+			t := time.NewTimer(noteDelay)
+			select {
+			case o := <-n.ops:
+				group = append(group, o)
+			case <-t.C:
+			case <-n.ctx.Done():
+			}
+			t.Stop()
 		}
 	more:
 		for len(group) < maxGroup {

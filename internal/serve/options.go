@@ -18,6 +18,7 @@ type Option func(*options)
 type options struct {
 	importDir string
 	skew      time.Duration
+	console   consoleOptions // see console.go
 }
 
 // ImportDir watches dir for parcels (files written by hotline bundle

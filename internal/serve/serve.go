@@ -24,6 +24,10 @@ import (
 type Server struct {
 	Node       *node.Node
 	DirectAddr net.Addr
+	// ConsoleURL is where the officers' web console answers ("" when it
+	// is not served); see console.go.
+	ConsoleURL string
+	console    *consoleServer
 	direct     *http.Server
 	control    *http.Server
 	stop       context.CancelFunc
@@ -81,6 +85,12 @@ func (s *Server) start(log *slog.Logger, o options) error {
 	os.Chmod(sock, 0o600)
 	s.control = &http.Server{Handler: control.Handler(control.Local{N: n}), ReadHeaderTimeout: 10 * time.Second}
 	go s.control.Serve(cl)
+	if err := s.startConsole(log, o.console); err != nil {
+		s.direct.Close()
+		s.control.Close()
+		os.Remove(sock)
+		return err
+	}
 
 	// The direct route first: it answers at once. The relay carries what
 	// the direct route cannot, and urgent traffic goes on both.
@@ -99,7 +109,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 // Close stops serving and closes the node; committed state is on disk.
 func (s *Server) Close(ctx context.Context) error {
 	s.stop()
-	err := errors.Join(s.direct.Shutdown(ctx), s.control.Shutdown(ctx))
+	err := errors.Join(s.closeConsole(ctx), s.direct.Shutdown(ctx), s.control.Shutdown(ctx))
 	os.Remove(filepath.Join(s.Node.Dir, node.SocketFile))
 	return errors.Join(err, s.Node.Close())
 }

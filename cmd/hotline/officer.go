@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
+)
+
+func init() {
+	register(command{"officer", "add NAME --role watch|drafter|releaser|admin [--password-file F] | list [--json] | remove NAME",
+		"manage the officers who log in to the web console", cmdOfficer})
+}
+
+func cmdOfficer(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usageError{"officer needs a subcommand: add, list or remove"}
+	}
+	switch args[0] {
+	case "add":
+		return officerAdd(ctx, args[1:])
+	case "list", "ls":
+		return officerList(ctx, args[1:])
+	case "remove", "rm":
+		return officerRemove(ctx, args[1:])
+	}
+	return usageError{fmt.Sprintf("unknown officer subcommand %q: use add, list or remove", args[0])}
+}
+
+// parseAnywhere parses flags placed before or after the positional
+// arguments ("add NAME --role watch"), and returns the positional ones.
+func parseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// openOfficers opens the officers database of the node in dir. It works
+// whether or not hotline serve is running: the console reads each account
+// and session afresh.
+func openOfficers(dir string) (*officer.Store, error) {
+	if _, err := os.Stat(filepath.Join(dir, node.ConfigFile)); err != nil {
+		return nil, withHint(errors.New("no hotline node in "+dir), "create one with: hotline init --dir "+dir+" --party NAME ...")
+	}
+	return officer.OpenDir(dir, officer.Config{})
+}
+
+func officerAdd(ctx context.Context, args []string) error {
+	fs := flags("officer add")
+	dir := dirFlag(fs)
+	role := fs.String("role", "", "watch, drafter, releaser or admin")
+	pwFile := fs.String("password-file", "", "read the password from this file (its first line) instead of a prompt")
+	pos, err := parseAnywhere(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"officer add takes one NAME (quote a name with spaces)"}
+	}
+	r, err := officer.ParseRole(*role)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	name := pos[0]
+	if err := officer.CheckName(name); err != nil {
+		return err
+	}
+	pw, err := readPassword(name, *pwFile)
+	if err != nil {
+		return err
+	}
+	st, err := openOfficers(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Add(ctx, name, r, pw); err != nil {
+		if errors.Is(err, officer.ErrExists) {
+			return withHint(err, "remove the account first: hotline officer remove "+quoteArg(name))
+		}
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "hotline: added %s (%s)\n", name, r)
+	return nil
+}
+
+// readPassword reads a new password: from a file, from a prompt on the
+// terminal (typed twice, not echoed), or from the first line of standard
+// input when it is not a terminal.
+func readPassword(name, file string) (string, error) {
+	var pw string
+	switch {
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		pw, _, _ = strings.Cut(string(b), "\n")
+	case term.IsTerminal(int(os.Stdin.Fd())):
+		fmt.Fprintf(os.Stderr, "Password for %s: ", name)
+		a, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(os.Stderr, "Again: ")
+		b, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(a) != string(b) {
+			return "", errors.New("the two passwords differ")
+		}
+		pw = string(a)
+	default:
+		line, err := bufio.NewReader(io.LimitReader(os.Stdin, officer.MaxPassword+2)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", err
+		}
+		pw = strings.TrimSuffix(line, "\n")
+	}
+	pw = strings.TrimSuffix(pw, "\r")
+	if err := officer.CheckPassword(pw); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+func quoteArg(s string) string {
+	if strings.ContainsAny(s, " '\"") {
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	}
+	return s
+}
+
+func officerList(ctx context.Context, args []string) error {
+	fs := flags("officer list")
+	dir := dirFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openOfficers(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	list, err := st.List(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if list == nil {
+			list = []officer.Officer{}
+		}
+		return json.NewEncoder(os.Stdout).Encode(list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(os.Stderr, "hotline: no officers yet: add one with hotline officer add NAME --role watch")
+		return nil
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tROLE\tADDED (UTC)")
+	for _, o := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", o.Name, o.Role, o.Created.Format(time.DateTime))
+	}
+	return tw.Flush()
+}
+
+func officerRemove(ctx context.Context, args []string) error {
+	fs := flags("officer remove")
+	dir := dirFlag(fs)
+	pos, err := parseAnywhere(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"officer remove takes one NAME"}
+	}
+	st, err := openOfficers(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Remove(ctx, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "hotline: removed %s; their console sessions have ended\n", pos[0])
+	return nil
+}

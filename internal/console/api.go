@@ -1,0 +1,270 @@
+package console
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/store"
+)
+
+// messageView is a message as the console shows it. Text stays the
+// original, authoritative text; TextVisible is what the page renders.
+type messageView struct {
+	node.Message
+	TextVisible string `json:"text_visible"`
+	Inbound     bool   `json:"inbound"`           // written by another party
+	SentBy      string `json:"sent_by,omitempty"` // the officer who sent it from this console
+}
+
+func (s *Server) view(m node.Message) messageView {
+	// The language tag and a body error come from the other party too.
+	m.Lang, m.BodyError = inert.Text(m.Lang), inert.Text(m.BodyError)
+	return messageView{Message: m, TextVisible: inert.Text(m.Text), Inbound: m.Author != s.n.Me()}
+}
+
+// nodeError answers with the status that fits an error of the node.
+func (s *Server) nodeError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, node.ErrNoLine):
+		apiError(w, http.StatusNotFound, "no_line", err.Error())
+	case errors.Is(err, node.ErrNoMessage):
+		apiError(w, http.StatusNotFound, "no_message", err.Error())
+	case errors.Is(err, node.ErrNotAPeerMessage):
+		apiError(w, http.StatusConflict, "not_inbound", err.Error())
+	case errors.Is(err, node.ErrUnavailable) || errors.Is(err, node.ErrClosed) ||
+		errors.Is(err, store.ErrDiskFull) || errors.Is(err, store.ErrReadOnly):
+		s.log.Error("node unavailable", "err", err)
+		apiError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+	default:
+		s.internalError(w, err)
+	}
+}
+
+type lineView struct {
+	ID      string             `json:"id"`
+	Title   string             `json:"title"`
+	State   string             `json:"state"`
+	Me      string             `json:"me"`
+	Parties []node.PartyStatus `json:"parties"`
+}
+
+func (s *Server) lines(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
+	ids := s.n.Lines()
+	slices.Sort(ids)
+	out := []lineView{}
+	for _, id := range ids {
+		st, err := s.n.Status(id)
+		if err != nil {
+			s.nodeError(w, err)
+			return
+		}
+		out = append(out, lineView{ID: st.ID, Title: st.Title, State: st.State, Me: st.Me, Parties: st.Parties})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
+	st, err := s.n.Status(r.PathValue("line"))
+	if err != nil {
+		s.nodeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		*node.LineStatus
+		ServerTime time.Time `json:"server_time"`
+	}{st, time.Now().UTC()})
+}
+
+func limitOf(r *http.Request) (int, bool) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 50, true
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n >= 1 && n <= 500
+}
+
+func (s *Server) inbox(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
+	s.list(w, r, false)
+}
+
+func (s *Server) outbox(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
+	s.list(w, r, true)
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request, outbox bool) {
+	limit, ok := limitOf(r)
+	if !ok {
+		apiError(w, http.StatusBadRequest, "bad_limit", "limit must be 1 to 500")
+		return
+	}
+	line := r.PathValue("line")
+	msgs, err := s.n.Messages(line, outbox, limit)
+	if err != nil {
+		s.nodeError(w, err)
+		return
+	}
+	out := make([]messageView, 0, len(msgs))
+	ids := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, s.view(m))
+		ids = append(ids, m.ID)
+	}
+	if outbox {
+		by, err := s.off.SentBy(r.Context(), line, ids)
+		if err != nil {
+			s.internalError(w, err)
+			return
+		}
+		for i := range out {
+			out[i].SentBy = by[out[i].ID]
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// message returns one message. Opening a message from another party is
+// what "displayed" means, so it records that first.
+func (s *Server) message(w http.ResponseWriter, r *http.Request, ss *officer.Session) {
+	line, id := r.PathValue("line"), r.PathValue("id")
+	if _, _, err := entry.ParseID(id); err != nil {
+		apiError(w, http.StatusBadRequest, "bad_id", err.Error())
+		return
+	}
+	m, err := s.n.Message(line, id)
+	if err != nil {
+		s.nodeError(w, err)
+		return
+	}
+	if m.Author != s.n.Me() && !displayed(m, s.n.Me()) {
+		// Only the first opening writes: every write wakes the event
+		// streams, and an open page fetches again on each event.
+		if err := s.n.MarkDisplayed(r.Context(), line, id); err != nil {
+			s.nodeError(w, err)
+			return
+		}
+		if m, err = s.n.Message(line, id); err != nil {
+			s.nodeError(w, err)
+			return
+		}
+	}
+	v := s.view(*m)
+	if !v.Inbound {
+		by, err := s.off.SentBy(r.Context(), line, []string{id})
+		if err != nil {
+			s.internalError(w, err)
+			return
+		}
+		v.SentBy = by[id]
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// displayed reports whether party has marked m displayed.
+func displayed(m *node.Message, party string) bool {
+	for _, r := range m.Ladder {
+		if r.Party == party {
+			return !r.Displayed.IsZero()
+		}
+	}
+	return false
+}
+
+type ackResponse struct {
+	Acknowledged bool        `json:"acknowledged"` // false: it was acknowledged before
+	Officer      string      `json:"officer"`
+	Message      messageView `json:"message"`
+}
+
+func (s *Server) ack(w http.ResponseWriter, r *http.Request, ss *officer.Session) {
+	line, id := r.PathValue("line"), r.PathValue("id")
+	if _, _, err := entry.ParseID(id); err != nil {
+		apiError(w, http.StatusBadRequest, "bad_id", err.Error())
+		return
+	}
+	if _, err := s.n.Message(line, id); err != nil {
+		s.nodeError(w, err) // no such line or message: 404
+		return
+	}
+	wrote, err := s.n.Ack(r.Context(), line, id, ss.Officer)
+	if err != nil {
+		s.nodeError(w, err)
+		return
+	}
+	if wrote {
+		s.record(r, officer.Act{Officer: ss.Officer, Act: "ack", Line: line, Message: id})
+		s.log.Info("acknowledged", "officer", ss.Officer, "line", line, "message", id)
+	}
+	m, err := s.n.Message(line, id)
+	if err != nil {
+		s.nodeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ackResponse{Acknowledged: wrote, Officer: ss.Officer, Message: s.view(*m)})
+}
+
+type composeRequest struct {
+	Precedence string `json:"precedence"`
+	Text       string `json:"text"`
+	Lang       string `json:"lang,omitempty"` // default: the party's first language
+	ReplyTo    string `json:"reply_to,omitempty"`
+}
+
+type composeResponse struct {
+	ID      string `json:"id"`
+	Line    string `json:"line"`
+	Officer string `json:"officer"`
+}
+
+func (s *Server) compose(w http.ResponseWriter, r *http.Request, ss *officer.Session) {
+	var req composeRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 2*entry.MaxTextSize))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		apiError(w, http.StatusBadRequest, "bad_request", "bad JSON: "+err.Error())
+		return
+	}
+	p, err := entry.ParsePrecedence(req.Precedence)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "bad_precedence", err.Error())
+		return
+	}
+	lang := req.Lang
+	if lang == "" {
+		lang = s.n.Cfg.Langs[0]
+	}
+	body := entry.Message{Lang: lang, Text: req.Text, ReplyTo: req.ReplyTo}
+	if err := body.Validate(); err != nil {
+		apiError(w, http.StatusBadRequest, "bad_message", err.Error())
+		return
+	}
+	line := r.PathValue("line")
+	if req.ReplyTo != "" {
+		if _, err := s.n.Message(line, req.ReplyTo); err != nil {
+			if errors.Is(err, node.ErrNoMessage) {
+				apiError(w, http.StatusBadRequest, "bad_reply_to", "reply_to: "+err.Error())
+				return
+			}
+			s.nodeError(w, err)
+			return
+		}
+	}
+	id, err := s.n.Send(r.Context(), node.SendRequest{Line: line, Precedence: p, Lang: lang, Text: req.Text, ReplyTo: req.ReplyTo})
+	if err != nil {
+		s.nodeError(w, err)
+		return
+	}
+	// The message is on disk and queued; the record says who sent it.
+	s.record(r, officer.Act{Officer: ss.Officer, Act: "send", Line: line, Message: id, Detail: string(p)})
+	s.log.Info("message sent", "officer", ss.Officer, "line", line, "message", id, "precedence", p)
+	writeJSON(w, http.StatusCreated, composeResponse{ID: id, Line: line, Officer: ss.Officer})
+}

@@ -1,0 +1,78 @@
+// The FLASH alarm: a banner and a beep, from the moment a FLASH message
+// arrives until an officer acknowledges it. The beep is made here with the
+// WebAudio API; nothing is loaded.
+
+import { href } from './dom.js';
+
+let audio = null;
+let timer = null;
+let beeps = 0;
+const baseTitle = document.title;
+
+// unlockAudio must run inside a user gesture (a click, a key): browsers
+// keep sound off until the person has interacted with the page.
+export function unlockAudio() {
+  try {
+    if (!audio) audio = new AudioContext();
+    if (audio.state === 'suspended') audio.resume();
+  } catch (e) {
+    audio = null;
+  }
+}
+
+function beep() {
+  if (!audio || audio.state !== 'running') return false;
+  const t0 = audio.currentTime + 0.02;
+  for (let i = 0; i < 2; i++) {
+    const t = t0 + i * 0.3;
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.type = 'square';
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.0001, t);
+    gain.gain.exponentialRampToValueAtTime(0.25, t + 0.01);
+    gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.2);
+    osc.connect(gain).connect(audio.destination);
+    osc.start(t);
+    osc.stop(t + 0.22);
+  }
+  return true;
+}
+
+function ring() {
+  const banner = document.getElementById('alarm');
+  const ok = beep();
+  if (ok) beeps++;
+  banner.dataset.sound = ok ? 'on' : 'blocked';
+  banner.dataset.beeps = String(beeps);
+  document.getElementById('alarm-sound').hidden = ok;
+  document.title = (document.title === baseTitle ? '■ FLASH — ' : '') + baseTitle;
+}
+
+// show sets the messages that alarm: FLASH messages from other parties
+// that this party has not acknowledged. An empty list silences the alarm.
+export function show(pending) {
+  const banner = document.getElementById('alarm');
+  if (!pending.length) {
+    banner.hidden = true;
+    delete banner.dataset.message;
+    clearInterval(timer);
+    timer = null;
+    document.title = baseTitle;
+    return;
+  }
+  const first = pending[0];
+  const more = pending.length > 1 ? ` (and ${pending.length - 1} more)` : '';
+  document.getElementById('alarm-text').textContent =
+    `from ${first.author}: ${first.id} — not acknowledged${more}`;
+  const due = document.getElementById('alarm-due');
+  due.dataset.deadline = first.ackBy || '';
+  due.dataset.done = '';
+  document.getElementById('alarm-open').setAttribute('href', href('message', first.line, first.id));
+  banner.dataset.message = first.id;
+  banner.hidden = false;
+  if (!timer) {
+    ring();
+    timer = setInterval(ring, 2000);
+  }
+}

@@ -1,0 +1,223 @@
+// The console page: login, the views behind the #/ routes, live updates
+// from the server's event stream, clocks and the FLASH alarm.
+
+import { el, clear, clock, href, tick } from './dom.js';
+import { api, session, forget, line as lineURL, msg as msgURL } from './api.js';
+import * as alarm from './alarm.js';
+import { board } from './board.js';
+import { list, message, rungOf } from './messages.js';
+import { compose } from './compose.js';
+
+const state = { me: null, lines: [], inbox: {}, es: null, shown: '' };
+const $ = id => document.getElementById(id);
+
+function route() {
+  const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  return { view: parts[0] || 'board', args: parts.slice(1), query: new URLSearchParams(query || '') };
+}
+
+function clocks() {
+  const now = new Date();
+  $('clock-utc').textContent = clock(now, false) + ' UTC';
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local';
+  $('clock-local').textContent = clock(now, true) + ' ' + zone;
+}
+
+function live(text, ok) {
+  $('live').textContent = text;
+  $('live').className = 'live ' + (ok ? 'ok' : 'bad');
+}
+
+// Refreshes run one at a time; a change during one runs one more after it.
+let refreshing = false;
+let again = false;
+async function refresh() {
+  if (!state.me) return;
+  if (refreshing) {
+    again = true;
+    return;
+  }
+  refreshing = true;
+  try {
+    do {
+      again = false;
+      await refreshOnce();
+    } while (again && state.me);
+  } catch (e) {
+    if (e.status !== 401) live('error: ' + e.message, false);
+  } finally {
+    refreshing = false;
+  }
+}
+
+async function refreshOnce() {
+  state.lines = await api('GET', '/api/lines');
+  const pending = [];
+  for (const l of state.lines) {
+    const inbox = await api('GET', lineURL(l.id) + '/inbox?limit=50');
+    state.inbox[l.id] = inbox;
+    for (const m of inbox) {
+      const r = rungOf(m, state.me.party);
+      if (m.precedence === 'FLASH' && !(r && (r.acknowledged || r.replied))) {
+        pending.push({ line: l.id, id: m.id, author: m.author, ackBy: r && r.ack_by });
+      }
+    }
+  }
+  alarm.show(pending);
+  await render(false);
+}
+
+function lineTabs(view, current) {
+  if (state.lines.length < 2) return '';
+  return el('nav', { class: 'line-tabs' }, state.lines.map(l =>
+    el('a', { href: href(view, l.id), class: l.id === current ? 'current' : '', text: l.title })));
+}
+
+// render draws the current route. A refresh (full false) leaves the
+// compose form alone, and redraws other views only if their data changed,
+// so a reader's scrolling and selection survive receipts arriving. Only the
+// latest render draws: one still fetching for a route the officer has left
+// must not draw over the new one.
+let renders = 0;
+async function render(full) {
+  if (!state.me) return;
+  const r = route();
+  const gen = ++renders; // a later render supersedes this one
+  document.querySelectorAll('[data-nav]').forEach(a => a.classList.toggle('current', a.dataset.nav === r.view));
+  if (r.view === 'compose') {
+    if (full || state.shown !== 'compose') {
+      state.shown = 'compose';
+      const lineId = r.args[0] || (state.lines[0] || {}).id;
+      clear($('view')).append(compose(state.lines, lineId, r.query.get('reply_to'), state.me));
+    }
+    return;
+  }
+  let data, draw;
+  if (r.view === 'message' && r.args.length === 2) {
+    data = await api('GET', msgURL(r.args[0], r.args[1]));
+    draw = () => message(data, state.me, { ack: () => acknowledge(data) });
+  } else if (r.view === 'inbox' || r.view === 'outbox') {
+    const lineId = r.args[0] || (state.lines[0] || {}).id;
+    if (!lineId) {
+      data = [];
+      draw = () => el('p', { class: 'muted', text: 'No line yet.' });
+    } else {
+      data = r.view === 'inbox' && !full && state.inbox[lineId]
+        ? state.inbox[lineId]
+        : await api('GET', lineURL(lineId) + '/' + r.view + '?limit=50');
+      draw = () => el('div', {}, el('h2', { text: r.view === 'inbox' ? 'Inbox' : 'Outbox' }),
+        lineTabs(r.view, lineId), list(lineId, data, r.view === 'outbox', state.me));
+    }
+  } else {
+    data = await Promise.all(state.lines.map(l => api('GET', lineURL(l.id) + '/status')));
+    draw = () => el('div', {}, el('h2', { text: 'Lines' }), board(data));
+  }
+  if (gen !== renders || !state.me) return; // the route changed while fetching
+  const key = location.hash + JSON.stringify(data);
+  if (!full && key === state.shown) return;
+  state.shown = key;
+  const scroller = $('message-text');
+  const top = scroller ? scroller.scrollTop : 0;
+  clear($('view')).append(draw());
+  if ($('message-text')) $('message-text').scrollTop = top;
+  document.body.dataset.view = r.view;
+}
+
+async function acknowledge(m) {
+  const button = $('ack');
+  if (button) button.disabled = true;
+  try {
+    await api('POST', msgURL(m.line, m.id) + '/ack');
+  } catch (e) {
+    live('not acknowledged: ' + e.message, false);
+    if (button) button.disabled = false;
+    return;
+  }
+  await refresh();
+  await render(true);
+}
+
+function connect() {
+  if (state.es) state.es.close();
+  const es = new EventSource('/api/events');
+  state.es = es;
+  es.addEventListener('hello', () => { live('live', true); refresh(); });
+  es.addEventListener('change', () => refresh());
+  es.addEventListener('logout', () => loggedOut());
+  es.onerror = () => {
+    live('reconnecting…', false);
+    if (es.readyState === EventSource.CLOSED) {
+      // The server refused the stream: find out whether the session ended.
+      setTimeout(() => api('GET', '/api/me').then(() => state.me && connect(), () => {}), 3000);
+    }
+  };
+}
+
+function begin(me) {
+  state.me = me;
+  session(me, loggedOut);
+  $('login').hidden = true;
+  $('top').hidden = false;
+  $('who').textContent = `${me.name} (${me.role})`;
+  $('party').textContent = me.party;
+  $('nav-compose').hidden = !(me.role === 'drafter' || me.role === 'admin');
+  connect();
+  refresh();
+}
+
+function loggedOut() {
+  state.me = null;
+  state.shown = '';
+  forget();
+  if (state.es) state.es.close();
+  state.es = null;
+  alarm.show([]);
+  $('top').hidden = true;
+  clear($('view'));
+  $('login').hidden = false;
+  $('login-name').focus();
+}
+
+async function login(ev) {
+  ev.preventDefault();
+  alarm.unlockAudio(); // the click that logs in lets the alarm sound
+  const err = $('login-error');
+  err.textContent = '';
+  $('login-submit').disabled = true;
+  try {
+    const me = await api('POST', '/api/login', { name: $('login-name').value, password: $('login-password').value });
+    $('login-password').value = '';
+    begin(me);
+  } catch (e) {
+    err.textContent = e.status === 429 ? `Too many failed logins: try again in ${e.retryAfter} s.` : e.message;
+  } finally {
+    $('login-submit').disabled = false;
+  }
+}
+
+async function logout() {
+  try {
+    await api('POST', '/api/logout');
+  } finally {
+    loggedOut();
+  }
+}
+
+async function start() {
+  clocks();
+  setInterval(() => { clocks(); tick(); }, 1000);
+  setInterval(refresh, 30000); // ages on the board; a safety net for the stream
+  document.addEventListener('pointerdown', alarm.unlockAudio);
+  document.addEventListener('keydown', alarm.unlockAudio);
+  window.addEventListener('hashchange', () => render(true).catch(e => live('error: ' + e.message, false)));
+  $('login-form').addEventListener('submit', login);
+  $('logout').addEventListener('click', logout);
+  try {
+    begin(await api('GET', '/api/me'));
+  } catch (e) {
+    loggedOut();
+  }
+}
+
+start();

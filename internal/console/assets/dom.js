@@ -1,0 +1,99 @@
+// Building the page without parsing HTML. Every string goes into the
+// document as a text node or an attribute value, never as markup: message
+// text comes from another organization and is hostile input.
+
+export function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+// clear empties an element.
+export function clear(e) {
+  e.replaceChildren();
+  return e;
+}
+
+// link is a hash link inside the console: parts are encoded, so an ID
+// from the other party cannot escape the fragment.
+export function href(...parts) {
+  return '#/' + parts.map(encodeURIComponent).join('/');
+}
+
+const pad = (n, w = 2) => String(n).padStart(w, '0');
+
+// utc formats a time as 2026-05-01 03:12:09 UTC; empty for none.
+export function utc(t) {
+  if (!t) return '';
+  const d = new Date(t);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
+}
+
+// clock formats the time of day, in UTC or local time.
+export function clock(d, local) {
+  if (local) return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+}
+
+// span formats a duration in ms: 9:42, 1:02:03, 3 d 4 h.
+export function span(ms) {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const d = Math.floor(s / 86400), h = Math.floor(s / 3600) % 24, m = Math.floor(s / 60) % 60;
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h}:${pad(m)}:${pad(s % 60)}`;
+  return `${m}:${pad(s % 60)}`;
+}
+
+// ago says how long ago t was: "12 s ago", "never".
+export function ago(t, now = Date.now()) {
+  if (!t) return 'never';
+  const s = Math.max(0, Math.round((now - new Date(t).getTime()) / 1000));
+  if (s < 90) return `${s} s ago`;
+  if (s < 5400) return `${Math.round(s / 60)} min ago`;
+  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+// countdown is an element that counts down to deadline until done (the
+// time the deadline was met, if it was). tick() updates every one.
+export function countdown(deadline, done) {
+  const e = el('span', { class: 'countdown', dataset: { deadline: deadline || '', done: done || '' } });
+  paint(e, Date.now());
+  return e;
+}
+
+function paint(e, now) {
+  const deadline = e.dataset.deadline, done = e.dataset.done;
+  if (!deadline) {
+    e.textContent = '—';
+    e.className = 'countdown';
+    return;
+  }
+  const due = new Date(deadline).getTime();
+  if (done) {
+    const late = new Date(done).getTime() - due;
+    e.textContent = late > 0 ? `met ${span(late)} late` : 'met';
+    e.className = 'countdown ' + (late > 0 ? 'late' : 'met');
+    return;
+  }
+  const left = due - now;
+  e.textContent = left > 0 ? `in ${span(left)}` : `OVERDUE by ${span(left)}`;
+  e.className = 'countdown ' + (left > 0 ? (left < 120000 ? 'soon' : 'due') : 'overdue');
+}
+
+export function tick() {
+  const now = Date.now();
+  for (const e of document.querySelectorAll('.countdown[data-deadline]')) paint(e, now);
+}

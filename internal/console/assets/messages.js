@@ -1,0 +1,92 @@
+// Inbox, outbox and one message with its receipt ladder. Message text is
+// rendered from text_visible (the server has made every invisible and
+// control character visible) and only ever as text.
+
+import { el, href, utc, countdown } from './dom.js';
+
+const rungs = ['queued', 'sent', 'delivered', 'displayed', 'acknowledged', 'replied'];
+
+// mine is the ladder rung of a message at party.
+export function rungOf(m, party) {
+  return (m.ladder || []).find(r => r.party === party);
+}
+
+function prec(p) {
+  return el('span', { class: `prec prec-${p}`, text: p });
+}
+
+function stateBadge(r) {
+  return el('span', { class: `rung rung-${r ? r.state : 'none'}`, text: r ? r.state : '—' });
+}
+
+// ackDue is the acknowledgement countdown of one rung.
+function ackDue(r) {
+  return r ? countdown(r.ack_by, r.acknowledged || r.replied) : countdown('');
+}
+
+export function list(lineId, msgs, outbox, me) {
+  if (!msgs.length) {
+    return el('p', { class: 'muted', text: outbox ? 'Nothing sent on this line yet.' : 'No message received on this line yet.' });
+  }
+  const head = ['Precedence', 'ID', outbox ? 'Sent by' : 'From', 'Written', 'Lang', 'Text', outbox ? 'Receipts' : 'State', 'Ack due'];
+  return el('table', { class: 'messages' },
+    el('thead', {}, el('tr', {}, head.map(h => el('th', { text: h })))),
+    el('tbody', {}, msgs.map(m => {
+      const mine = rungOf(m, me.party);
+      const open = () => { location.hash = href('message', lineId, m.id); };
+      return el('tr', { class: `row prec-row-${m.precedence}`, dataset: { id: m.id }, onclick: open },
+        el('td', {}, prec(m.precedence)),
+        el('td', {}, el('a', { href: href('message', lineId, m.id), text: m.id })),
+        el('td', { text: outbox ? (m.sent_by || '(command line)') : m.author }),
+        el('td', { class: 'time', text: utc(m.written) }),
+        el('td', { text: m.lang || '' }),
+        el('td', { class: 'preview', dir: 'auto', text: m.body_error ? `(unreadable: ${m.body_error})` : m.text_visible }),
+        el('td', {}, outbox
+          ? (m.ladder || []).map(r => el('div', { dataset: { party: r.party } }, `${r.party}: `, stateBadge(r)))
+          : stateBadge(mine)),
+        el('td', {}, outbox ? (m.ladder || []).map(r => el('div', {}, ackDue(r))) : ackDue(mine)));
+    })));
+}
+
+function ladder(m) {
+  const head = ['Party', 'State', ...rungs.map(r => r[0].toUpperCase() + r.slice(1)), 'Ack due', 'Reply due'];
+  return el('div', { class: 'table-scroll' }, el('table', { class: 'ladder' },
+    el('thead', {}, el('tr', {}, head.map(h => el('th', { text: h })))),
+    el('tbody', {}, (m.ladder || []).map(r =>
+      el('tr', { dataset: { party: r.party } },
+        el('td', {}, el('strong', { text: r.party })),
+        el('td', { class: 'state' }, stateBadge(r)),
+        ...rungs.map(name => el('td', { class: `time t-${name}` },
+          utc(r[name]),
+          name === 'acknowledged' && r.acked_by ? el('div', { class: 'by', text: `by ${r.acked_by}` }) : '',
+          name === 'replied' && r.reply ? el('div', {}, el('a', { href: href('message', m.line, r.reply), text: r.reply })) : '')),
+        el('td', {}, countdown(r.ack_by, r.acknowledged || r.replied)),
+        el('td', {}, countdown(r.reply_by, r.replied)))))));
+}
+
+// message renders one message. actions has the buttons' handlers.
+export function message(m, me, actions) {
+  const mine = rungOf(m, me.party);
+  const canAck = m.inbound && mine && !mine.acknowledged && (me.role === 'watch' || me.role === 'admin');
+  const canReply = m.inbound && (me.role === 'drafter' || me.role === 'admin');
+  return el('article', { class: `message prec-row-${m.precedence}`, dataset: { id: m.id } },
+    el('header', {},
+      prec(m.precedence), ' ', el('h2', { class: 'msg-id', text: m.id })),
+    el('dl', { class: 'meta' },
+      el('dt', { text: m.inbound ? 'From' : 'Sent by' }),
+      el('dd', { text: m.inbound ? m.author : `${m.author}` + (m.sent_by ? ` — ${m.sent_by}` : '') }),
+      el('dt', { text: 'Written' }), el('dd', { text: utc(m.written) + ' (author’s clock)' }),
+      el('dt', { text: 'Received' }), el('dd', { text: utc(m.received) + ' (this node’s clock)' }),
+      el('dt', { text: 'Language' }), el('dd', { text: m.lang || '—' }),
+      m.reply_to ? [el('dt', { text: 'In reply to' }), el('dd', {}, el('a', { href: href('message', m.line, m.reply_to), text: m.reply_to }))] : []),
+    m.body_error
+      ? el('p', { class: 'bad', text: `This message's body could not be read: ${m.body_error}` })
+      : el('div', { class: 'text', id: 'message-text', dir: 'auto', lang: m.lang || undefined, text: m.text_visible }),
+    el('p', { class: 'muted note', text: 'The original text, as written. Invisible and control characters are shown as <U+XXXX>.' }),
+    el('div', { class: 'actions' },
+      canAck ? el('button', { id: 'ack', class: 'primary', type: 'button', onclick: actions.ack, text: `Acknowledge as ${me.name}` }) : '',
+      canReply ? el('a', { class: 'button', href: href('compose', m.line) + '?reply_to=' + encodeURIComponent(m.id), text: 'Reply' }) : '',
+      mine && mine.acknowledged ? el('span', { class: 'ok', id: 'acked', text: `Acknowledged by ${mine.acked_by} at ${utc(mine.acknowledged)}` }) : ''),
+    el('h3', { text: 'Receipt ladder' }),
+    ladder(m));
+}

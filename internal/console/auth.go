@@ -1,0 +1,173 @@
+package console
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/officer"
+)
+
+// Cookie names carry the party, so that the consoles of two parties on one
+// machine (as in the demo) do not overwrite each other's cookies: browsers
+// share cookies between the ports of one host. Over TLS they carry the
+// __Host- prefix, which makes the browser refuse them unless Secure, on
+// path / and bound to this host.
+func (s *Server) cookieName(kind string) string {
+	name := "hotline_" + kind + "_" + s.n.Me()
+	if s.tls {
+		name = "__Host-" + name
+	}
+	return name
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, kind, value string, httpOnly bool, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: s.cookieName(kind), Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: httpOnly, Secure: s.tls, SameSite: http.SameSiteStrictMode,
+	})
+}
+
+func (s *Server) clearCookies(w http.ResponseWriter) {
+	s.setCookie(w, "session", "", true, -1)
+	s.setCookie(w, "csrf", "", false, -1)
+}
+
+// session returns the live session of the request's cookie.
+func (s *Server) session(r *http.Request) (*officer.Session, error) {
+	c, err := r.Cookie(s.cookieName("session"))
+	if err != nil {
+		return nil, officer.ErrNoSession
+	}
+	return s.off.Session(r.Context(), c.Value)
+}
+
+// csrfValid is the double-submit check, held to the session: the header
+// must equal the CSRF cookie, and be the token issued with this session.
+func (s *Server) csrfValid(r *http.Request, ss *officer.Session) bool {
+	h := r.Header.Get("X-CSRF-Token")
+	c, err := r.Cookie(s.cookieName("csrf"))
+	return err == nil && h != "" && c.Value == h && ss.CSRFValid(h)
+}
+
+type loginRequest struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
+type meResponse struct {
+	Name       string    `json:"name"`
+	Role       string    `json:"role"`
+	Party      string    `json:"party"`
+	Langs      []string  `json:"langs"`
+	Expires    time.Time `json:"expires"`
+	CSRFCookie string    `json:"csrf_cookie"` // the cookie the page reads its CSRF token from
+	CSRF       string    `json:"csrf,omitempty"`
+}
+
+func (s *Server) meOf(ss *officer.Session) meResponse {
+	return meResponse{Name: ss.Officer, Role: string(ss.Role), Party: s.n.Me(), Langs: s.n.Cfg.Langs,
+		Expires: ss.Expires.UTC(), CSRFCookie: s.cookieName("csrf")}
+}
+
+// clientAddr is the address the limiter counts by: the peer's IP (a proxy
+// in front would need its own limit), and for IPv6 its /64, which one
+// client typically holds whole.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	}
+	return host
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
+	// A JSON body: a form on another site cannot send one without a CORS
+	// preflight, which this server does not answer.
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		apiError(w, http.StatusUnsupportedMediaType, "content_type", "send JSON")
+		return
+	}
+	var req loginRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil || req.Name == "" || req.Password == "" {
+		apiError(w, http.StatusBadRequest, "bad_request", "give a name and a password")
+		return
+	}
+	addr := clientAddr(r)
+	if wait := s.limiter.wait(addr, req.Name); wait > 0 {
+		secs := int(wait.Round(time.Second) / time.Second)
+		if secs < 1 {
+			secs = 1
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		apiError(w, http.StatusTooManyRequests, "rate_limited", fmt.Sprintf("too many failed logins: try again in %d s", secs))
+		return
+	}
+	o, err := s.off.Authenticate(r.Context(), req.Name, req.Password)
+	if errors.Is(err, officer.ErrBadLogin) {
+		s.limiter.fail(addr, req.Name)
+		s.log.Warn("failed login", "name", inert.Text(req.Name), "client", addr)
+		apiError(w, http.StatusUnauthorized, "bad_login", "wrong name or password")
+		return
+	}
+	if err != nil {
+		s.internalError(w, err)
+		return
+	}
+	s.limiter.succeed(addr, o.Name)
+	token, csrf, err := s.off.NewSession(r.Context(), o.Name)
+	if err != nil {
+		s.internalError(w, err)
+		return
+	}
+	ss, err := s.off.Session(r.Context(), token)
+	if err != nil {
+		s.internalError(w, err)
+		return
+	}
+	s.setCookie(w, "session", token, true, 0)
+	s.setCookie(w, "csrf", csrf, false, 0)
+	s.record(r, officer.Act{Officer: o.Name, Act: "login", Detail: addr})
+	s.log.Info("login", "officer", o.Name, "role", o.Role, "client", addr)
+	me := s.meOf(ss)
+	me.CSRF = csrf
+	writeJSON(w, http.StatusOK, me)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, ss *officer.Session) {
+	if err := s.off.EndSession(r.Context(), ss); err != nil {
+		s.internalError(w, err)
+		return
+	}
+	s.clearCookies(w)
+	s.record(r, officer.Act{Officer: ss.Officer, Act: "logout"})
+	s.log.Info("logout", "officer", ss.Officer)
+	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, ss *officer.Session) {
+	writeJSON(w, http.StatusOK, s.meOf(ss))
+}
+
+// record writes an officer's act; a failure is logged, as the act itself
+// (on the node) has happened.
+func (s *Server) record(r *http.Request, a officer.Act) {
+	if err := s.off.Record(r.Context(), a); err != nil {
+		s.log.Error("record act", "act", a.Act, "officer", a.Officer, "err", err)
+	}
+}
+
+func (s *Server) internalError(w http.ResponseWriter, err error) {
+	s.log.Error("console", "err", err)
+	apiError(w, http.StatusInternalServerError, "internal", "internal error: see the node's log")
+}

@@ -1,0 +1,227 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hotline-line/hotline/internal/card"
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/nodetest"
+	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/serve"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// chromium returns the browser to drive. Without it the browser tests skip,
+// except in CI (CI set), where they fail: CI installs it (see .ci/run).
+func chromium(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing, and CI is set: CI must install chromium (.ci/run does)", chromiumPath)
+		}
+		t.Skipf("%s is missing: install it (apt-get install chromium) to run the browser tests", chromiumPath)
+	}
+	return chromiumPath
+}
+
+// side is one running party with its console and an officer to log in as.
+type side struct {
+	srv      *serve.Server
+	officer  string
+	password string
+}
+
+// startLine runs two real nodes in this process through internal/serve:
+// SQLite, the direct route over mutual TLS on loopback, and each with its
+// console on a loopback port. Seoul has a drafter, Beijing a watch officer.
+func startLine(t *testing.T) (seoul, beijing *side, line string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	roles := []officer.Role{officer.Drafter, officer.Watch}
+	names := []string{"Kim Min-jun", "Wang Lei"}
+	var dirs []string
+	var cards []*card.Card
+	for i, p := range nodetest.Default {
+		d := nodetest.Create(t, dir, p)
+		cfg, keys, err := node.LoadIdentity(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _, err := node.MakeCard(cfg, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off, err := officer.OpenDir(d, officer.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := off.Add(ctx, names[i], roles[i], "password of "+names[i]); err != nil {
+			t.Fatal(err)
+		}
+		off.Close()
+		dirs, cards = append(dirs, d), append(cards, c)
+	}
+	ch := charter.New("Seoul–Beijing defense hotline", time.Now(), cards)
+	var raw []byte
+	for _, d := range dirs {
+		_, keys, err := node.LoadIdentity(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := charter.Sign(ch, raw, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = s.Raw
+	}
+	signed, err := charter.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var sides []*side
+	for i, d := range dirs {
+		s, err := serve.Start(d, log, serve.Console("127.0.0.1:0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			s.Close(cctx)
+		})
+		if err := s.Node.Install(ctx, signed); err != nil {
+			t.Fatal(err)
+		}
+		sides = append(sides, &side{srv: s, officer: names[i], password: "password of " + names[i]})
+	}
+	return sides[0], sides[1], signed.ID()
+}
+
+// newBrowser starts headless Chromium with a fresh profile.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 860),
+	)
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	browser, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(browser); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	return browser
+}
+
+// tab is a browser tab that remembers what the page wrote to its console.
+// The tabs of one browser share their cookies, as a person's would: the
+// two consoles on one host must not take each other's.
+type tab struct {
+	ctx  context.Context
+	mu   sync.Mutex
+	logs []chromedp.ConsoleMessage
+}
+
+func newTab(t *testing.T, browser context.Context) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	tb := &tab{ctx: ctx}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			tb.mu.Lock()
+			tb.logs = append(tb.logs, m)
+			tb.mu.Unlock()
+		}
+	}()
+	return tb
+}
+
+// do runs actions with a deadline.
+func (tb *tab) do(t *testing.T, d time.Duration, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, d)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func run[T any](t *testing.T, tb *tab, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// login opens the console and logs in.
+func (tb *tab) login(t *testing.T, s *side) {
+	t.Helper()
+	tb.do(t, 30*time.Second, "log in to "+s.srv.ConsoleURL,
+		chromedp.Navigate(s.srv.ConsoleURL),
+		chromedp.WaitVisible(chromedp.ID("login-name")),
+		chromedp.SendKeys(chromedp.ID("login-name"), s.officer),
+		chromedp.SendKeys(chromedp.ID("login-password"), s.password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("top")),
+		chromedp.WaitVisible(chromedp.CSS(".line-card")),
+	)
+}
+
+// goTo changes the route in the page, without a reload.
+func (tb *tab) goTo(t *testing.T, hash string) {
+	t.Helper()
+	tb.do(t, 10*time.Second, "go to "+hash, chromedp.Evaluate[chromedp.Void]("location.hash = "+jsString(hash)))
+}
+
+// checkConsole fails the test if the page reported an error: a script
+// exception, or a resource the Content-Security-Policy refused.
+func (tb *tab) checkConsole(t *testing.T) {
+	t.Helper()
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	for _, m := range tb.logs {
+		if m.Type == chromedp.ConsoleError && strings.Contains(m.Text, "401") && strings.HasSuffix(m.URL, "/api/me") {
+			continue // the page asking whether it has a session yet
+		}
+		if m.Type == chromedp.ConsoleException || m.Type == chromedp.ConsoleError ||
+			strings.Contains(m.Text, "Content Security Policy") {
+			t.Errorf("page console: %s: %s (%s)", m.Type, m.Text, m.URL)
+		}
+	}
+}
+
+func jsString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
+	return "'" + r.Replace(s) + "'"
+}

@@ -1,0 +1,149 @@
+package console
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/officer"
+)
+
+// Event stream tuning.
+const (
+	// eventGap is the least time between two change events on one stream:
+	// a burst of receipts becomes one event, and the page still learns of
+	// a FLASH well within a second.
+	eventGap = 150 * time.Millisecond
+	// heartbeat keeps proxies and the browser from closing an idle stream,
+	// and is when an expired or revoked session ends it.
+	heartbeat = 20 * time.Second
+	// watched is how many of the newest messages of each line the stream
+	// compares to find the new ones.
+	watched = 20
+)
+
+// newMessage is what a change event says of each new inbox message.
+type newMessage struct {
+	Line       string           `json:"line"`
+	ID         string           `json:"id"`
+	Author     string           `json:"author"`
+	Precedence entry.Precedence `json:"precedence"`
+}
+
+// changeEvent is the data of an event "change": something changed on the
+// node (a message, a receipt, a mark, a link test); Inbox lists the
+// messages from other parties that arrived since the previous event.
+type changeEvent struct {
+	Time  time.Time    `json:"time"`
+	Inbox []newMessage `json:"inbox"`
+}
+
+// events streams Server-Sent Events: "hello" at once, then "change"
+// whenever the node's state changes.
+func (s *Server) events(w http.ResponseWriter, r *http.Request, ss *officer.Session) {
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+
+	ctx := r.Context()
+	changed := s.n.Changed() // before the first look, so no change falls between
+	seen := map[string]bool{}
+	s.newInbox(seen)
+	if err := send(w, rc, "hello", changeEvent{Time: time.Now().UTC(), Inbox: []newMessage{}}); err != nil {
+		return
+	}
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
+	var last time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-beat.C:
+			if _, err := s.off.Session(ctx, cookieValue(r, s.cookieName("session"))); err != nil {
+				send(w, rc, "logout", struct{}{})
+				return
+			}
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+			continue
+		case <-changed:
+		}
+		if wait := eventGap - time.Since(last); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		changed = s.n.Changed()
+		last = time.Now()
+		if _, err := s.off.Session(ctx, cookieValue(r, s.cookieName("session"))); err != nil {
+			send(w, rc, "logout", struct{}{})
+			return
+		}
+		if err := send(w, rc, "change", changeEvent{Time: last.UTC(), Inbox: s.newInbox(seen)}); err != nil {
+			return
+		}
+	}
+}
+
+// newInbox returns the inbox messages not in seen, and adds them to it.
+func (s *Server) newInbox(seen map[string]bool) []newMessage {
+	out := []newMessage{}
+	lines := s.n.Lines()
+	slices.Sort(lines)
+	for _, line := range lines {
+		msgs, err := s.n.Messages(line, false, watched)
+		if err != nil {
+			s.log.Warn("event stream", "line", line, "err", err)
+			continue
+		}
+		for _, m := range msgs {
+			key := line + "/" + m.ID
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, newMessage{Line: line, ID: m.ID, Author: m.Author, Precedence: m.Precedence})
+		}
+	}
+	if len(seen) > 4*watched*len(lines)+64 {
+		// Keep only what the next look can see again.
+		clear(seen)
+		for _, line := range lines {
+			msgs, _ := s.n.Messages(line, false, watched)
+			for _, m := range msgs {
+				seen[line+"/"+m.ID] = true
+			}
+		}
+	}
+	return out
+}
+
+func send(w http.ResponseWriter, rc *http.ResponseController, event string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+		return err
+	}
+	return rc.Flush()
+}
+
+func cookieValue(r *http.Request, name string) string {
+	c, err := r.Cookie(name)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}

@@ -1,0 +1,156 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/memroute"
+	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/nodetest"
+	"github.com/hotline-line/hotline/internal/officer"
+)
+
+// cheap keeps argon2id fast in tests that are not about its cost (the
+// officer package tests the real parameters).
+var cheap = officer.Params{Time: 1, Memory: 64, Threads: 1}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// fixture is a console on the Beijing node of a Seoul–Beijing pair joined
+// by in-memory routes.
+type fixture struct {
+	seoul, beijing *node.Node
+	line           string
+	off            *officer.Store
+	clock          *fakeClock
+	srv            *httptest.Server
+	console        *Server
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	var dirs []string
+	for _, p := range nodetest.Default {
+		dirs = append(dirs, nodetest.Create(t, dir, p))
+	}
+	nodes, line := nodetest.Pair(t, dirs, node.Options{})
+	net := memroute.New()
+	for _, n := range nodes {
+		net.Add(n)
+	}
+	for _, n := range nodes {
+		n.Start(net.Route(n.Me()))
+	}
+	off, err := officer.Open(filepath.Join(dirs[1], officer.File), officer.Config{Params: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { off.Close() })
+	f := &fixture{seoul: nodes[0], beijing: nodes[1], line: line, off: off, clock: &fakeClock{t: time.Now()}}
+	f.console = New(f.beijing, Config{Officers: off, Now: f.clock.Now})
+	f.srv = httptest.NewServer(f.console)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// login is a session made directly in the store (no argon2, no limiter).
+type login struct {
+	name, token, csrf string
+}
+
+func (f *fixture) session(t *testing.T, name string, role officer.Role) login {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.off.Add(ctx, name, role, "a long enough password"); err != nil && !strings.Contains(err.Error(), "exists") {
+		t.Fatal(err)
+	}
+	token, csrf, err := f.off.NewSession(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return login{name, token, csrf}
+}
+
+// request builds a request as the console page would send it: the
+// session cookie, the CSRF cookie, and the CSRF header when csrfHeader.
+func (f *fixture) request(t *testing.T, method, path string, l *login, csrfHeader string, body any) *http.Request {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, f.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if l != nil {
+		req.AddCookie(&http.Cookie{Name: f.console.cookieName("session"), Value: l.token})
+		req.AddCookie(&http.Cookie{Name: f.console.cookieName("csrf"), Value: l.csrf})
+	}
+	if csrfHeader != "" {
+		req.Header.Set("X-CSRF-Token", csrfHeader)
+	}
+	return req
+}
+
+// do sends a request and returns the status and the decoded JSON body.
+func (f *fixture) do(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	json.Unmarshal(b, &v)
+	return resp.StatusCode, v
+}
+
+// waitFor waits, with no sleeping, until cond holds after some change of
+// node n, or fails at the deadline.
+func waitFor(t *testing.T, n *node.Node, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		ch := n.Changed()
+		if cond() {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+	}
+}

@@ -1,0 +1,123 @@
+package console_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/node"
+)
+
+var screenshots = flag.Bool("screenshots", false, "write screenshots of the console to docs/screenshots")
+
+// TestScreenshots writes the console's screenshots for the README:
+//
+//	go test ./internal/console -run Screenshots -screenshots
+//
+// (Install fonts-noto-cjk first, or the Korean and Chinese come out as
+// boxes.)
+func TestScreenshots(t *testing.T) {
+	if !*screenshots {
+		t.Skip("run with -screenshots to write docs/screenshots/*.png")
+	}
+	chromium(t)
+	out := filepath.Join("..", "..", "docs", "screenshots")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	seoul, beijing, line := startLine(t)
+	a, b := seoul.srv.Node, beijing.srv.Node
+
+	// Some history: a routine check, acknowledged and answered.
+	first, err := a.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Routine,
+		Text: "정기 연락 점검입니다. 수신 상태를 확인해 주십시오."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitMessage(t, b, line, first)
+	if _, err := b.Ack(ctx, line, first, "Wang Lei"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Routine, Text: "已收到，线路正常。", ReplyTo: first}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []*node.Node{a, b} {
+		if _, err := n.RunLinkTests(ctx, line); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	browser := newBrowser(t)
+	tabA, tabB := newTab(t, browser), newTab(t, browser)
+	for tb, zone := range map[*tab]string{tabA: "Asia/Seoul", tabB: "Asia/Shanghai"} {
+		if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shot := func(tb *tab, name string) {
+		t.Helper()
+		png := run(t, tb, "screenshot "+name, chromedp.CaptureScreenshot())
+		if err := os.WriteFile(filepath.Join(out, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", filepath.Join(out, name))
+	}
+
+	tabB.login(t, beijing)
+	tabB.do(t, 20*time.Second, "link tests on the board",
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('.line-card tr[data-party] .ok').length >= 2`,
+			chromedp.WithPollingTimeout(20*time.Second)))
+	shot(tabB, "board.png")
+
+	flash, err := a.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Flash,
+		Text: "03:12 UTC 서해상에서 미사일 발사 탐지. 귀측 상황을 즉시 확인 바랍니다."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tabB.goTo(t, "#/inbox")
+	tabB.do(t, 20*time.Second, "the FLASH alarm",
+		chromedp.WaitVisible(chromedp.ID("alarm")),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="`+flash+`"]`)))
+	shot(tabB, "inbox-flash.png")
+
+	tabB.goTo(t, "#/message/"+line+"/"+flash)
+	tabB.do(t, 20*time.Second, "acknowledge",
+		chromedp.WaitVisible(chromedp.ID("ack")),
+		chromedp.Click(chromedp.ID("ack")),
+		chromedp.WaitVisible(chromedp.ID("acked")))
+	tabA.login(t, seoul)
+	tabA.goTo(t, "#/message/"+line+"/"+flash)
+	tabA.do(t, 20*time.Second, "the acknowledgement in Seoul",
+		chromedp.Poll[chromedp.Void](`(() => {
+			const r = document.querySelector('tr[data-party="beijing"] .rung');
+			return r && r.textContent === 'acknowledged';
+		})()`, chromedp.WithPollingTimeout(20*time.Second)))
+	shot(tabA, "message-ladder.png")
+}
+
+// waitMessage waits until n holds message id.
+func waitMessage(t *testing.T, n *node.Node, line, id string) {
+	t.Helper()
+	deadline := time.NewTimer(20 * time.Second)
+	defer deadline.Stop()
+	for {
+		ch := n.Changed()
+		if _, err := n.Message(line, id); err == nil {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("%s never reached %s", id, n.Me())
+		}
+	}
+}

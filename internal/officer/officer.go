@@ -1,0 +1,310 @@
+// Package officer keeps a node's officer accounts, their console sessions
+// and a record of what each officer did in the console.
+//
+// # Accounts
+//
+// An officer has a name (the one written in acknowledgements), a [Role] and
+// a password hashed with argon2id ([HashPassword]) under a per-officer salt.
+// Accounts live in their own SQLite file, officers.db in the node's data
+// directory, apart from the node's log database: they are local to this
+// party, never carried on the line, and `hotline officer add` can change
+// them while the node runs.
+//
+// # Sessions
+//
+// A console login creates a session ([Store.NewSession]): a random token
+// the browser holds in an HttpOnly cookie, and a CSRF token the page sends
+// back in a header. The store keeps only their SHA-256 hashes, so a copy of
+// the database does not let anyone act as an officer. A session ends at
+// logout, after [Config.Idle] without use, after [Config.Absolute] in any
+// case (one watch), and when its officer is removed.
+//
+// # Acts
+//
+// [Store.Record] writes what an officer did (login, acknowledge, send) with
+// the time, so acts done in the console are attributable afterwards.
+package officer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hotline-line/hotline/internal/inert"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// File is the name of the officers database in a node's data directory.
+const File = "officers.db"
+
+// Role is what an officer may do in the console.
+type Role string
+
+// The roles. A watch officer reads and acknowledges; a drafter reads and
+// composes; a releaser reads (release of drafts is not built yet); an
+// administrator does everything.
+const (
+	Watch    Role = "watch"
+	Drafter  Role = "drafter"
+	Releaser Role = "releaser"
+	Admin    Role = "admin"
+)
+
+// Roles lists every role.
+var Roles = []Role{Watch, Drafter, Releaser, Admin}
+
+// ParseRole accepts a role name.
+func ParseRole(s string) (Role, error) {
+	for _, r := range Roles {
+		if string(r) == strings.ToLower(s) {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("unknown role %q: use watch, drafter, releaser or admin", s)
+}
+
+// Officer is an account.
+type Officer struct {
+	Name    string    `json:"name"`
+	Role    Role      `json:"role"`
+	Created time.Time `json:"created"`
+}
+
+// Errors callers branch on.
+var (
+	// ErrExists means an officer of that name exists: pick another name or
+	// remove the old account first.
+	ErrExists = errors.New("an officer of that name exists")
+	// ErrNoOfficer means there is no officer of that name.
+	ErrNoOfficer = errors.New("no such officer")
+	// ErrBadLogin means the name or the password is wrong. It does not say
+	// which.
+	ErrBadLogin = errors.New("wrong name or password")
+)
+
+// CheckName says what is wrong with an officer's name, or nil. The name is
+// written into acknowledgements, so it follows their limit (100 bytes) and
+// must be plainly visible.
+func CheckName(name string) error {
+	switch {
+	case name == "" || len(name) > 100:
+		return errors.New("officer name must be 1 to 100 bytes")
+	case !utf8.ValidString(name):
+		return errors.New("officer name is not valid UTF-8")
+	case strings.TrimSpace(name) != name:
+		return errors.New("officer name starts or ends with a space")
+	case inert.Text(name) != name:
+		return fmt.Errorf("officer name %q holds invisible or control characters", inert.Text(name))
+	}
+	return nil
+}
+
+// Config tunes a store. The zero value is usable.
+type Config struct {
+	Params   Params           // argon2id cost; DefaultParams if zero
+	Idle     time.Duration    // a session unused this long ends; 1 hour if zero
+	Absolute time.Duration    // a session ends this long after login; 12 hours if zero
+	Now      func() time.Time // the clock; time.Now if nil
+}
+
+// Store is an open officers database.
+type Store struct {
+	db  *sql.DB
+	cfg Config
+
+	dummyOnce sync.Once
+	dummy     string // a hash to verify against when the name is unknown
+}
+
+var migrations = []string{
+	`CREATE TABLE officers (
+		name TEXT PRIMARY KEY,
+		role TEXT NOT NULL,
+		hash TEXT NOT NULL,
+		created INTEGER NOT NULL     -- ms
+	);
+	CREATE TABLE sessions (
+		token_hash BLOB PRIMARY KEY, -- SHA-256 of the cookie's token
+		csrf_hash BLOB NOT NULL,     -- SHA-256 of the CSRF token
+		officer TEXT NOT NULL REFERENCES officers (name) ON DELETE CASCADE,
+		created INTEGER NOT NULL,    -- ms
+		seen INTEGER NOT NULL        -- ms
+	);
+	CREATE TABLE acts (
+		id INTEGER PRIMARY KEY,
+		time INTEGER NOT NULL,       -- ms
+		officer TEXT NOT NULL,
+		act TEXT NOT NULL,
+		line TEXT NOT NULL DEFAULT '',
+		message TEXT NOT NULL DEFAULT '',
+		detail TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX acts_message ON acts (line, message) WHERE message != '';`,
+}
+
+// Open opens (creating if needed) the officers database at path.
+func Open(path string, cfg Config) (*Store, error) {
+	if cfg.Params == (Params{}) {
+		cfg.Params = DefaultParams
+	}
+	if cfg.Idle == 0 {
+		cfg.Idle = time.Hour
+	}
+	if cfg.Absolute == 0 {
+		cfg.Absolute = 12 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	// synchronous(FULL): an account change or a recorded act is on disk
+	// when the call returns, as the node's own database does.
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"+
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, cfg: cfg}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("officers database: %w", err)
+	}
+	// It holds password hashes: only the owner reads it, whatever the umask.
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Chmod(path+suffix, 0o600)
+	}
+	return s, nil
+}
+
+// OpenDir opens the officers database of the node in dir.
+func OpenDir(dir string, cfg Config) (*Store, error) { return Open(filepath.Join(dir, File), cfg) }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) migrate() error {
+	var v int
+	if err := s.db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this hotline (%d): upgrade hotline", v, len(migrations))
+	}
+	for ; v < len(migrations); v++ {
+		tx, err := s.db.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) ms() int64 { return s.cfg.Now().UnixMilli() }
+
+// Add creates an account.
+func (s *Store) Add(ctx context.Context, name string, role Role, password string) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	if _, err := ParseRole(string(role)); err != nil {
+		return err
+	}
+	if err := CheckPassword(password); err != nil {
+		return err
+	}
+	hash, err := HashPassword(password, s.cfg.Params)
+	if err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO officers (name, role, hash, created) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		name, string(role), hash, s.ms())
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: %s", ErrExists, name)
+	}
+	return nil
+}
+
+// Remove deletes an account and ends its sessions at once.
+func (s *Store) Remove(ctx context.Context, name string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM officers WHERE name = ?`, name)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: %s", ErrNoOfficer, name)
+	}
+	return nil
+}
+
+// List returns every account, by name.
+func (s *Store) List(ctx context.Context) ([]Officer, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, role, created FROM officers ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Officer
+	for rows.Next() {
+		var o Officer
+		var created int64
+		if err := rows.Scan(&o.Name, &o.Role, &created); err != nil {
+			return nil, err
+		}
+		o.Created = time.UnixMilli(created).UTC()
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Authenticate checks a name and password. It returns ErrBadLogin for an
+// unknown name or a wrong password, after the same work in both cases, so
+// the time taken does not tell which names exist.
+func (s *Store) Authenticate(ctx context.Context, name, password string) (*Officer, error) {
+	var o Officer
+	var hash string
+	var created int64
+	err := s.db.QueryRowContext(ctx, `SELECT name, role, hash, created FROM officers WHERE name = ?`, name).
+		Scan(&o.Name, &o.Role, &hash, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		s.dummyOnce.Do(func() { s.dummy, _ = HashPassword("not a password of anyone", s.cfg.Params) })
+		VerifyPassword(password, s.dummy)
+		return nil, ErrBadLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := VerifyPassword(password, hash)
+	if err != nil {
+		return nil, fmt.Errorf("officer %s: %w", name, err)
+	}
+	if !ok {
+		return nil, ErrBadLogin
+	}
+	o.Created = time.UnixMilli(created).UTC()
+	return &o, nil
+}
