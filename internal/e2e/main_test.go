@@ -1,0 +1,133 @@
+// Package e2e tests hotline end to end with real processes: the hotline
+// binary is built once, two parties are created and paired with the same
+// commands a user runs, and "hotline serve" processes are started, killed
+// with SIGKILL and restarted while "hotline send" processes write to them.
+// State is read back only through the command line's JSON output. Real
+// SQLite, real mutual TLS on loopback, no mocks. The harness lives in
+// internal/soak, which the soak command (cmd/hotline-soak) shares.
+//
+// Set HOTLINE_E2E_RACE=1 to build the hotline binary itself with the race
+// detector (much slower: its SQLite is instrumented too); a data race in a
+// serve process then fails the test through its log. Set HOTLINE_E2E_SEED
+// to replay the kill schedule of a failed TestKillRecovery.
+package e2e
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/soak"
+)
+
+// hotlineBin is the hotline binary built for this test run.
+var hotlineBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "hotline-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	hotlineBin, err = soak.Build(ctx, dir, os.Getenv("HOTLINE_E2E_RACE") == "1")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	if testing.Verbose() {
+		fmt.Fprintf(os.Stderr, "e2e: built %s in %v\n", hotlineBin, time.Since(start).Round(time.Millisecond))
+	}
+	return m.Run()
+}
+
+// newCluster creates and pairs two parties in a temporary directory. Their
+// serve processes are not running yet; whatever runs at the end of the
+// test is killed, and on failure the tails of the serve logs are printed.
+func newCluster(t *testing.T) *soak.Cluster {
+	t.Helper()
+	trackSources(t)
+	root := t.TempDir()
+	c, err := soak.NewCluster(t.Context(), hotlineBin, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Logf = t.Logf
+	t.Cleanup(func() {
+		c.Close()
+		if !t.Failed() {
+			return
+		}
+		t.Logf("last lines of the serve logs:\n%s", c.Tails(60))
+		keep, err := os.MkdirTemp("", "hotline-e2e-"+t.Name()+"-")
+		if err == nil {
+			err = c.KeepLogs(keep)
+		}
+		if err != nil {
+			t.Logf("keeping the serve logs: %v", err)
+			return
+		}
+		t.Logf("whole serve logs kept in %s", keep)
+	})
+	return c
+}
+
+// startAll starts both serve processes and waits until they are ready.
+func startAll(t *testing.T, c *soak.Cluster) {
+	t.Helper()
+	for _, n := range c.Nodes {
+		if err := n.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// trackSources makes go test's result cache depend on every source file of
+// the module and on HOTLINE_E2E_RACE. The hotline binary these tests run is
+// built from packages this one does not import (cmd/hotline, serve,
+// direct, control), so without this a cached pass would outlive a change
+// to them. The cache notes the files a test stats; TestMain runs before it
+// starts noting, so this runs inside the tests.
+func trackSources(t *testing.T) {
+	os.Getenv("HOTLINE_E2E_RACE")
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("module root: %v", err)
+	}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" {
+			_, err = os.Stat(path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
