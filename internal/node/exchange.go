@@ -44,7 +44,9 @@ func (n *Node) HandleBundle(ctx context.Context, from string, b *wire.Bundle) (*
 	if l != nil {
 		l.inbound(b.Have)
 	}
-	absorbErr := n.absorb(ctx, ls, from, b)
+	// Work begun is finished even if the sender hangs up: its retry then
+	// finds the entries held instead of starting over.
+	absorbErr := n.absorb(context.WithoutCancel(ctx), ls, from, b)
 	if errors.Is(absorbErr, ErrUnavailable) {
 		return nil, absorbErr
 	}
@@ -198,11 +200,12 @@ func (n *Node) segment(ls *lineState, from uint64) (*wire.Segment, error) {
 
 // recordSent notes when entries first left for a peer, for the "sent" rung
 // of the ladder. It does not wait: losing the note loses a timestamp, not a
-// message.
+// message. The note is lazy: it shares the commit of the receipt that
+// usually follows instead of costing an fsync of its own.
 func (n *Node) recordSent(line, peer string, lo, hi uint64, route string, when time.Time) {
 	at := when.UnixMilli()
 	select {
-	case n.ops <- &op{apply: func(tx *store.Tx) error { return tx.InsertSent(line, peer, lo, hi, at, route) }}:
+	case n.ops <- &op{apply: func(tx *store.Tx) error { return tx.InsertSent(line, peer, lo, hi, at, route) }, lazy: true}:
 	default:
 	}
 }

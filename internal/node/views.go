@@ -148,23 +148,17 @@ func (n *Node) Messages(line string, outbox bool, limit int) ([]Message, error) 
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := n.Store.EntriesByKind(ls.id, string(entry.KindMessage), limit*len(ls.charter.Parties))
+	rows, err := n.Store.Messages(ls.id, ls.me, outbox, limit)
 	if err != nil {
 		return nil, err
 	}
 	var out []Message
 	for _, e := range rows {
-		if (e.Author == ls.me) != outbox {
-			continue
-		}
 		m := n.toMessage(ls, e)
 		if err := n.ladder(ls, &m, e.Index); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
-		if len(out) == limit {
-			break
-		}
 	}
 	return out, nil
 }

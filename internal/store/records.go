@@ -59,10 +59,23 @@ func (s *Store) EntriesByKind(line, kind string, limit int) ([]Entry, error) {
 		line, kind, limit)
 }
 
+// Messages returns the messages on line written by author (mine) or by
+// every other party (!mine), newest first, at most limit.
+func (s *Store) Messages(line, author string, mine bool, limit int) ([]Entry, error) {
+	op := "!="
+	if mine {
+		op = "="
+	}
+	return s.queryEntries(`SELECT `+entryCols+` FROM entries WHERE line = ? AND kind = 'message' AND author `+op+` ?
+		ORDER BY received DESC, author, idx DESC LIMIT ?`, line, author, limit)
+}
+
 // Referring returns the entries whose ref names message id: the displayed
 // marks, acknowledgements and replies of a message.
 func (s *Store) Referring(line, id string) ([]Entry, error) {
-	return s.queryEntries(`SELECT `+entryCols+` FROM entries WHERE line = ? AND ref = ? ORDER BY time`, line, id)
+	// "ref != ''" lets SQLite use the partial index entries_ref; without it
+	// every listed message scanned the whole line.
+	return s.queryEntries(`SELECT `+entryCols+` FROM entries WHERE line = ? AND ref = ? AND ref != '' ORDER BY time`, line, id)
 }
 
 func (s *Store) queryEntries(q string, args ...any) ([]Entry, error) {
