@@ -61,15 +61,19 @@ func (n *Node) verifySegment(ls *lineState, seg *wire.Segment) (*verified, error
 		hashes: make([][]byte, len(seg.Entries)), entries: make([]store.Entry, len(seg.Entries))}
 	errs := make([]error, len(seg.Entries))
 	workers := min(runtime.GOMAXPROCS(0), len(seg.Entries))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(seg.Entries); i += workers {
-				errs[i] = n.verifyEntry(ls, seg.Author, seg.Start+uint64(i), &seg.Entries[i], &v.entries[i])
-				v.hashes[i] = tlog.HashLeaf(seg.Entries[i].Leaf)
-			}
-		})
+	work := func(w int) {
+		for i := w; i < len(seg.Entries); i += workers {
+			errs[i] = n.verifyEntry(ls, seg.Author, seg.Start+uint64(i), &seg.Entries[i], &v.entries[i])
+			v.hashes[i] = tlog.HashLeaf(seg.Entries[i].Leaf)
+		}
 	}
+	// This goroutine takes a share too: a single entry (the usual push)
+	// is verified without a hand-off to another goroutine.
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Go(func() { work(w) })
+	}
+	work(0)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -1,0 +1,151 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Memory is the resident memory of an idle node process.
+type Memory struct {
+	RSS  uint64 // VmRSS once settled, bytes
+	Peak uint64 // VmHWM, bytes: the most it ever held (startup included)
+}
+
+// IdleRSS runs "bin serve --dir dir" as a child process, waits until it
+// reports that it serves, lets it settle (its resident size stops moving)
+// and reads VmRSS from /proc. It stops the child with SIGTERM.
+func IdleRSS(ctx context.Context, bin, dir string) (Memory, error) {
+	cmd := exec.Command(bin, "serve", "--dir", dir, "--log-level", "info")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return Memory{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return Memory{}, err
+	}
+	exited := make(chan error, 1)
+	ready := make(chan struct{})
+	var tail strings.Builder
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(nil, 1<<20)
+		signalled := false
+		for sc.Scan() {
+			l := sc.Text()
+			if !signalled && strings.Contains(l, `"msg":"serving"`) {
+				close(ready)
+				signalled = true
+			}
+			if tail.Len() < 4096 {
+				tail.WriteString(l + "\n")
+			}
+		}
+		io.Copy(io.Discard, stderr)
+		exited <- cmd.Wait()
+	}()
+	stop := func() error {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			return err
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			return errors.Join(errors.New("serve did not stop on SIGTERM"), <-exited)
+		}
+	}
+	select {
+	case <-ready:
+	case err := <-exited:
+		return Memory{}, fmt.Errorf("hotline serve exited before serving: %v\n%s", err, tail.String())
+	case <-time.After(60 * time.Second):
+		stop()
+		return Memory{}, errors.New("hotline serve did not report serving within 60s")
+	case <-ctx.Done():
+		stop()
+		return Memory{}, ctx.Err()
+	}
+	m, err := settle(ctx, cmd.Process.Pid)
+	if serr := stop(); err == nil && serr != nil {
+		err = fmt.Errorf("stop serve: %w", serr)
+	}
+	return m, err
+}
+
+// settle samples the child's resident size four times a second until it
+// has moved by less than 1% over the last three seconds (or 30 s pass).
+func settle(ctx context.Context, pid int) (Memory, error) {
+	const window = 12 // samples: 3 s
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(30 * time.Second)
+	var hist []uint64
+	var last Memory
+	for {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			return last, nil
+		case <-ctx.Done():
+			return last, ctx.Err()
+		}
+		m, err := procMemory(pid)
+		if err != nil {
+			return last, err
+		}
+		last = m
+		hist = append(hist, m.RSS)
+		if len(hist) < window {
+			continue
+		}
+		w := hist[len(hist)-window:]
+		lo, hi := w[0], w[0]
+		for _, v := range w {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if hi-lo <= hi/100 {
+			return last, nil
+		}
+	}
+}
+
+// procMemory reads VmRSS and VmHWM of a process.
+func procMemory(pid int) (Memory, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return Memory{}, err
+	}
+	var m Memory
+	for l := range strings.Lines(string(b)) {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) != 2 || f[1] != "kB" {
+			continue
+		}
+		kb, err := strconv.ParseUint(f[0], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch k {
+		case "VmRSS":
+			m.RSS = kb << 10
+		case "VmHWM":
+			m.Peak = kb << 10
+		}
+	}
+	if m.RSS == 0 {
+		return m, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	}
+	return m, nil
+}
