@@ -152,6 +152,13 @@ func (c *Client) client(addr string, key ed25519.PublicKey) *http.Client {
 		TLSHandshakeTimeout: 5 * time.Second,
 		IdleConnTimeout:     90 * time.Second,
 		MaxIdleConnsPerHost: 4,
+		// A connection whose packets are silently dropped (a cut cable, a
+		// firewall or NAT that lost its state) is never reset: without a
+		// health check every later request would be queued on it and time
+		// out, long after the route came back. Ping a connection that has
+		// been silent for a few seconds, and drop it if the ping goes
+		// unanswered, so the next request dials afresh.
+		HTTP2: &http.HTTP2Config{SendPingTimeout: healthPing, PingTimeout: healthPing},
 	}
 	hc := &http.Client{Transport: tr}
 	c.clients[id] = hc
@@ -169,8 +176,13 @@ func (c *Client) Exchange(ctx context.Context, line, peer string, b *wire.Bundle
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.client(addr, key).Do(req)
+	hc := c.client(addr, key)
+	resp, err := hc.Do(req)
 	if err != nil {
+		// No answer at all. The connection may be dead without knowing it
+		// (a cut cable drops packets, it does not reset them): the next
+		// exchange dials afresh instead of queueing on it.
+		c.forget(addr, key, hc)
 		return nil, fmt.Errorf("direct to %s at %s: %w", peer, addr, err)
 	}
 	defer resp.Body.Close()
@@ -188,6 +200,18 @@ func (c *Client) Exchange(ctx context.Context, line, peer string, b *wire.Bundle
 	return nil, &node.RefusedError{Msg: fmt.Sprintf("%s: %s", resp.Status, bytes.TrimSpace(msg))}
 }
 
+// forget drops hc, the client for addr and key, if it is still the one in
+// use.
+func (c *Client) forget(addr string, key ed25519.PublicKey, hc *http.Client) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id := addr + "|" + string(key)
+	if c.clients[id] == hc {
+		delete(c.clients, id)
+		hc.CloseIdleConnections()
+	}
+}
+
 // CloseIdle closes idle connections, so a restarted peer is dialed afresh.
 func (c *Client) CloseIdle() {
 	c.mu.Lock()
@@ -196,3 +220,7 @@ func (c *Client) CloseIdle() {
 		hc.CloseIdleConnections()
 	}
 }
+
+// healthPing is how long a connection may be silent before it is pinged,
+// and how long the ping may go unanswered before the connection is closed.
+const healthPing = 3 * time.Second

@@ -294,8 +294,9 @@ func (f *fixture) checkCosig(t *testing.T, reply *wire.Bundle, size uint64) {
 }
 
 // refused sends b and requires that the victim refuses it with want, keeps
-// it as evidence, and holds exactly what it held before.
-func (f *fixture) refused(t *testing.T, b *wire.Bundle, want error) error {
+// it as evidence, and holds exactly what it held before. It returns the
+// evidence kept and the error.
+func (f *fixture) refused(t *testing.T, b *wire.Bundle, want error) (store.Evidence, error) {
 	t.Helper()
 	victim, me := f.h.victim, f.h.me
 	before := held(t, victim, f.line, me)
@@ -323,7 +324,7 @@ func (f *fixture) refused(t *testing.T, b *wire.Bundle, want error) error {
 	if after := held(t, victim, f.line, me); after != before {
 		t.Fatalf("refused bundle changed the log held: %d -> %d", before, after)
 	}
-	return err
+	return ev, err
 }
 
 // waitEvidence waits for the evidence row that records refusal err of
@@ -462,26 +463,27 @@ func flipSignature(t testing.TB, note []byte) []byte {
 
 func TestHostileRefusals(t *testing.T) {
 	cases := []struct {
-		name string
-		want error
+		name      string
+		want      error
+		forkProof bool // the evidence is a fork proof, not the bundle
 		// attack prepares the victim if it needs to (by sending legitimate
 		// bundles first) and returns the hostile bundle.
 		attack func(t *testing.T, f *fixture) *wire.Bundle
 	}{
-		{"forged checkpoint signature", node.ErrForged, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"forged checkpoint signature", node.ErrForged, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two")
 			seg := f.h.segment(t, log, 0, 3)
 			seg.Checkpoint = flipSignature(t, seg.Checkpoint)
 			return f.h.bundle(seg)
 		}},
-		{"checkpoint text changed under a valid signature", node.ErrForged, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"checkpoint text changed under a valid signature", node.ErrForged, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two")
 			seg := f.h.segment(t, log, 0, 3)
 			seg.Checkpoint = bytes.Replace(seg.Checkpoint, []byte("\n3\n"), []byte("\n2\n"), 1)
 			seg.Entries = seg.Entries[:2]
 			return f.h.bundle(seg)
 		}},
-		{"checkpoint signed by an unknown key", node.ErrForged, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"checkpoint signed by an unknown key", node.ErrForged, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two")
 			// Same name as the party's log key, another key.
 			impostor, err := identity.Derive(f.h.me, identity.NewSeed())
@@ -495,7 +497,7 @@ func TestHostileRefusals(t *testing.T) {
 			}
 			return f.h.bundle(wire.Segment{Author: f.h.me, Checkpoint: cp.Note, Entries: log})
 		}},
-		{"checkpoint of another line", node.ErrForged, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"checkpoint of another line", node.ErrForged, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one")
 			root, _ := treeOf(log).Root(2)
 			cp, err := tlog.Sign(f.h.keys.LogSigner, tlog.Origin(strings.Repeat("0", 32), f.h.me), 2, root)
@@ -504,7 +506,7 @@ func TestHostileRefusals(t *testing.T) {
 			}
 			return f.h.bundle(wire.Segment{Author: f.h.me, Checkpoint: cp.Note, Entries: log})
 		}},
-		{"fork: another entry at an index already accepted", node.ErrFork, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"fork: another entry at an index already accepted", node.ErrFork, true, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two")
 			f.accept(t, f.h.bundle(f.h.segment(t, log, 0, 3)), 3)
 			forked := slices.Clone(log)
@@ -512,7 +514,7 @@ func TestHostileRefusals(t *testing.T) {
 			forked = append(forked, f.h.message(t, 3, "three"))
 			return f.h.bundle(f.h.segment(t, forked, 2, 4))
 		}},
-		{"fork: a checkpoint at an accepted size with another root", node.ErrFork, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"fork: a checkpoint at an accepted size with another root", node.ErrFork, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two")
 			f.accept(t, f.h.bundle(f.h.segment(t, log, 0, 3)), 3)
 			forked := slices.Clone(log)
@@ -521,7 +523,7 @@ func TestHostileRefusals(t *testing.T) {
 			seg.Checkpoint = f.h.segment(t, forked, 0, 3).Checkpoint
 			return f.h.bundle(seg)
 		}},
-		{"consistency proof that does not verify", node.ErrBadProof, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"consistency proof that does not verify", node.ErrBadProof, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two", "three", "four")
 			f.accept(t, f.h.bundle(f.h.segment(t, log, 0, 2)), 2)
 			seg := f.h.segment(t, log, 2, 5)
@@ -532,14 +534,14 @@ func TestHostileRefusals(t *testing.T) {
 			seg.Proof[0][0] ^= 1
 			return f.h.bundle(seg)
 		}},
-		{"consistency proof missing", node.ErrBadProof, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"consistency proof missing", node.ErrBadProof, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two", "three")
 			f.accept(t, f.h.bundle(f.h.segment(t, log, 0, 2)), 2)
 			seg := f.h.segment(t, log, 2, 4)
 			seg.Proof = nil
 			return f.h.bundle(seg)
 		}},
-		{"consistency proof from another log", node.ErrBadProof, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"consistency proof from another log", node.ErrBadProof, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two", "three")
 			f.accept(t, f.h.bundle(f.h.segment(t, log, 0, 2)), 2)
 			// A log that shares nothing with the one accepted, signed by
@@ -548,7 +550,7 @@ func TestHostileRefusals(t *testing.T) {
 			other[1] = f.h.message(t, 1, "rewritten")
 			return f.h.bundle(f.h.segment(t, other, 2, 4))
 		}},
-		{"checkpoint root that does not match the entries", node.ErrRootMismatch, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"checkpoint root that does not match the entries", node.ErrRootMismatch, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two", "three")
 			f.accept(t, f.h.bundle(f.h.segment(t, log, 0, 2)), 2)
 			other := slices.Clone(log)
@@ -557,7 +559,7 @@ func TestHostileRefusals(t *testing.T) {
 			seg.Checkpoint = f.h.segment(t, other, 0, 4).Checkpoint
 			return f.h.bundle(seg)
 		}},
-		{"tampered sealed body", node.ErrBadBody, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"tampered sealed body", node.ErrBadBody, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two")
 			// Reseal another text under the same salt: the ciphertext opens,
 			// the commitment in the signed leaf does not match.
@@ -573,7 +575,7 @@ func TestHostileRefusals(t *testing.T) {
 			seg.Entries[2].Envelope = env.Marshal()
 			return f.h.bundle(seg)
 		}},
-		{"sealed body with a corrupted ciphertext", node.ErrBadBody, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"sealed body with a corrupted ciphertext", node.ErrBadBody, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one")
 			env, err := seal.Parse(log[1].Envelope)
 			if err != nil {
@@ -586,7 +588,7 @@ func TestHostileRefusals(t *testing.T) {
 			seg.Entries[1].Envelope = env.Marshal()
 			return f.h.bundle(seg)
 		}},
-		{"body sealed to nobody on the line", node.ErrBadBody, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"body sealed to nobody on the line", node.ErrBadBody, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			f.write(t)
 			stranger, _ := identity.Derive("stranger", identity.NewSeed())
 			salt, body := newSaltFor(t), messageBody("for someone else")
@@ -599,7 +601,7 @@ func TestHostileRefusals(t *testing.T) {
 			log := append(f.h.entries(t), e)
 			return f.h.bundle(f.h.segment(t, log, 0, 2))
 		}},
-		{"cosignature on a checkpoint the victim never signed", node.ErrBadReceipt, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"cosignature on a checkpoint the victim never signed", node.ErrBadReceipt, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			root := sha256.Sum256([]byte("a log the victim never wrote"))
 			cp := &tlog.Checkpoint{Origin: tlog.Origin(f.line, f.h.victim.Me()), Size: 1, Root: root[:]}
 			cosig, _, err := tlog.Cosign(cp, f.h.keys.CosignSigner)
@@ -610,7 +612,7 @@ func TestHostileRefusals(t *testing.T) {
 			b.Cosigs = [][]byte{cosig}
 			return b
 		}},
-		{"cosignature beyond the victim's log", node.ErrBadReceipt, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"cosignature beyond the victim's log", node.ErrBadReceipt, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			root := sha256.Sum256([]byte("the future"))
 			cp := &tlog.Checkpoint{Origin: tlog.Origin(f.line, f.h.victim.Me()), Size: 1000, Root: root[:]}
 			cosig, _, err := tlog.Cosign(cp, f.h.keys.CosignSigner)
@@ -621,7 +623,7 @@ func TestHostileRefusals(t *testing.T) {
 			b.Cosigs = [][]byte{cosig}
 			return b
 		}},
-		{"cosignature by a key that is not the party's", tlog.ErrBadCosignature, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"cosignature by a key that is not the party's", tlog.ErrBadCosignature, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			// The checkpoint is real (the victim's log at size 1); the
 			// cosigner key is not the one in the charter.
 			impostor, _ := identity.Derive(f.h.me, identity.NewSeed())
@@ -639,34 +641,34 @@ func TestHostileRefusals(t *testing.T) {
 			b.Cosigs = [][]byte{cosig}
 			return b
 		}},
-		{"segment of the victim's own log", node.ErrBadEntry, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"segment of the victim's own log", node.ErrBadEntry, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one")
 			seg := f.h.segment(t, log, 0, 2)
 			seg.Author = f.h.victim.Me()
 			return f.h.bundle(seg)
 		}},
-		{"segment of a party not on the line", node.ErrBadEntry, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"segment of a party not on the line", node.ErrBadEntry, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one")
 			seg := f.h.segment(t, log, 0, 2)
 			seg.Author = "tokyo"
 			return f.h.bundle(seg)
 		}},
-		{"entry that claims another index", node.ErrBadEntry, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"entry that claims another index", node.ErrBadEntry, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one")
 			log = append(log, f.h.message(t, 7, "out of place"))
 			return f.h.bundle(f.h.segment(t, log, 0, 3))
 		}},
-		{"message at index 0", node.ErrBadEntry, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"message at index 0", node.ErrBadEntry, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := []wire.Entry{f.h.message(t, 0, "where the charter belongs")}
 			return f.h.bundle(f.h.segment(t, log, 0, 1))
 		}},
-		{"segment that does not end at its checkpoint", node.ErrBadEntry, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"segment that does not end at its checkpoint", node.ErrBadEntry, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one", "two")
 			seg := f.h.segment(t, log, 0, 3)
 			seg.Entries = seg.Entries[:2]
 			return f.h.bundle(seg)
 		}},
-		{"bundle claiming to come from the victim", node.ErrNotAParty, func(t *testing.T, f *fixture) *wire.Bundle {
+		{"bundle claiming to come from the victim", node.ErrNotAParty, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one")
 			b := f.h.bundle(f.h.segment(t, log, 0, 2))
 			b.From = f.h.victim.Me()
@@ -678,7 +680,15 @@ func TestHostileRefusals(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			b := c.attack(t, f)
-			f.refused(t, b, c.want)
+			ev, _ := f.refused(t, b, c.want)
+			if c.forkProof {
+				if _, err := wire.Parse(ev.Data); err == nil {
+					t.Fatal("the evidence of a fork is the bundle, not a fork proof")
+				}
+				if _, err := transcript.Verify(ev.Data); err != nil {
+					t.Fatalf("fork proof does not verify: %v", err)
+				}
+			}
 			f.lineStillWorks(t)
 		})
 	}
@@ -773,6 +783,54 @@ func TestHostileReplay(t *testing.T) {
 	}
 }
 
+// TestHostileConcurrentFork races two signed branches of the same log
+// against each other: whichever the victim takes first wins, every copy of
+// the other is refused as a fork, and the winner's log goes on.
+func TestHostileConcurrentFork(t *testing.T) {
+	f := newFixture(t)
+	log := f.write(t, "one", "two")
+	f.accept(t, f.h.bundle(f.h.segment(t, log, 0, 3)), 3)
+	branches := [2][]wire.Entry{
+		append(slices.Clone(log), f.h.message(t, 3, "branch a")),
+		append(slices.Clone(log), f.h.message(t, 3, "branch b")),
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var ok, forks [2]int
+	for i := range 32 {
+		br := i % 2
+		b := f.h.bundle(f.h.segment(t, branches[br], 3, 4))
+		wg.Go(func() {
+			_, err := f.h.send(b)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok[br]++
+			case errors.Is(err, node.ErrFork):
+				forks[br]++
+			default:
+				t.Errorf("branch %d: %v", br, err)
+			}
+		})
+	}
+	wg.Wait()
+	win := 0
+	if ok[1] > 0 {
+		win = 1
+	}
+	if ok[win] != 16 || forks[win] != 0 || ok[1-win] != 0 || forks[1-win] != 16 {
+		t.Fatalf("accepted %v, refused as forks %v: want one branch taken every time, the other never", ok, forks)
+	}
+	in := inbox(t, f.h.victim, f.line)
+	if len(in) != 3 || in["seoul-3"] != fmt.Sprintf("branch %c", 'a'+win) {
+		t.Fatalf("inbox after the race: %v", in)
+	}
+	waitEvidence(t, f.h.victim, f.h.me, fmt.Errorf("%w: entry seoul-3 differs from the one already held", node.ErrFork))
+	next := append(branches[win], f.h.message(t, 4, "after the race"))
+	f.accept(t, f.h.bundle(f.h.segment(t, next, 4, 5)), 5)
+}
+
 // TestHostileImpersonation: on a line of three, an authenticated party
 // claims to be another one.
 func TestHostileImpersonation(t *testing.T) {
@@ -780,7 +838,7 @@ func TestHostileImpersonation(t *testing.T) {
 	log := f.write(t, "one")
 	b := f.h.bundle(f.h.segment(t, log, 0, 2))
 	b.From = "tokyo"
-	err := f.refused(t, b, node.ErrNotAParty)
+	_, err := f.refused(t, b, node.ErrNotAParty)
 	if !strings.Contains(err.Error(), `"tokyo"`) || !strings.Contains(err.Error(), `"seoul"`) {
 		t.Fatalf("error does not name both parties: %v", err)
 	}

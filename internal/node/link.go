@@ -26,10 +26,12 @@ type link struct {
 	ls    *lineState
 	peer  string
 	wake  chan struct{}
+	rearm chan struct{} // a route failed: recompute when to try again
 	clock func() time.Time
 
 	mu            sync.Mutex
 	peerHas       uint64 // how much of our log the peer holds, by its word or its receipt
+	receiptSeen   uint64 // the largest receipt of the peer's that build has taken into peerHas
 	cosigSent     uint64 // size of our latest cosignature the peer has received
 	builtCosig    uint64 // size of the cosignature in the bundle being sent
 	urgentReceipt bool   // that cosignature covers a FLASH or IMMEDIATE entry
@@ -50,6 +52,12 @@ type RouteHealth struct {
 	Failures    int           `json:"consecutive_failures"`
 	LastInbound time.Time     `json:"last_inbound,omitzero"`
 	Mailbox     bool          `json:"mailbox,omitempty"` // a store-and-forward route: no answer comes back on it
+	// Stalled means an exchange on the route has gone unanswered for
+	// longer than it should (packets dropped, not refused): until it ends,
+	// one way or the other, traffic goes on the other routes.
+	Stalled bool `json:"stalled,omitempty"`
+
+	pending int // exchanges under way on the route
 }
 
 // Start runs a delivery link to every peer of every line over routes, in
@@ -87,8 +95,8 @@ func (n *Node) startLinks(ls *lineState) {
 		lg.mu.Lock()
 		has := lg.receipts[p]
 		lg.mu.Unlock()
-		l := &link{n: n, ls: ls, peer: p, wake: make(chan struct{}, 1), clock: n.now,
-			peerHas: has, sentHi: has, health: map[string]*RouteHealth{}}
+		l := &link{n: n, ls: ls, peer: p, wake: make(chan struct{}, 1), rearm: make(chan struct{}, 1), clock: n.now,
+			peerHas: has, receiptSeen: has, sentHi: has, health: map[string]*RouteHealth{}}
 		for _, r := range n.routes {
 			l.health[r.Name()] = &RouteHealth{Route: r.Name(), Mailbox: isMailbox(r)}
 		}
@@ -164,22 +172,43 @@ func (l *link) failing() bool {
 func (l *link) delay() time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.failures == 0 {
-		return heartbeat
+	d := heartbeat
+	if l.failures > 0 {
+		d = min(minBackoff<<min(l.failures-1, 10), maxBackoff)
+		d = d/2 + rand.N(d/2+1) // jitter, so two sides do not retry in lockstep
 	}
-	d := min(minBackoff<<min(l.failures-1, 10), maxBackoff)
-	return d/2 + rand.N(d/2+1) // jitter, so two sides do not retry in lockstep
+	// A failed route that answers (rather than a mailbox) is tried again
+	// as soon as its rest ends, so that a cable that comes back carries
+	// traffic within that rest, not at the next heartbeat. The pull goes
+	// on the first usable route in the charter's order: routes that answer
+	// come first.
+	now := l.clock()
+	for _, h := range l.health {
+		if h.Failures > 0 && !h.Mailbox && h.pending == 0 {
+			d = min(d, max(h.LastFailure.Add(routeBackoff(h.Failures)).Sub(now), minBackoff))
+		}
+	}
+	return d
 }
 
 func (l *link) run(ctx context.Context, routes []Route) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	due := time.Now()
 	for {
 		pull := false
 		select {
 		case <-ctx.Done():
 			return
 		case <-l.wake:
+		case <-l.rearm:
+			// A route failed after the timer was set: try it again when
+			// its rest ends, if that comes first.
+			if d := l.delay(); time.Now().Add(d).Before(due) {
+				timer.Reset(d)
+				due = time.Now().Add(d)
+			}
+			continue
 		case <-timer.C:
 			pull = true
 		}
@@ -190,7 +219,9 @@ func (l *link) run(ctx context.Context, routes []Route) {
 			}
 			pull = false
 		}
-		timer.Reset(l.delay())
+		d := l.delay()
+		timer.Reset(d)
+		due = time.Now().Add(d)
 	}
 }
 
@@ -198,7 +229,20 @@ func (l *link) run(ctx context.Context, routes []Route) {
 // to say and no reason to ask.
 func (l *link) build(pull bool) *wire.Bundle {
 	n, ls := l.n, l.ls
+	own := ls.logs[ls.me]
+	own.mu.Lock()
+	receipt := own.receipts[l.peer]
+	own.mu.Unlock()
 	l.mu.Lock()
+	// A new receipt says how much the peer holds, whatever route brought
+	// it (a relay brings no reply): without this, every bundle on the
+	// relay would carry again all that was sent since the direct route
+	// last answered. Only a new one counts, so that a peer restored from
+	// an old backup can still say, on the direct route, that it holds less.
+	if receipt > l.receiptSeen {
+		l.receiptSeen = receipt
+		l.peerHas = max(l.peerHas, receipt)
+	}
 	from, cosigSent := l.peerHas, l.cosigSent
 	l.mu.Unlock()
 	seg, err := n.segment(ls, from)
@@ -235,7 +279,7 @@ func (l *link) build(pull bool) *wire.Bundle {
 // link should go on at once.
 func (l *link) exchange(ctx context.Context, routes []Route, b *wire.Bundle) bool {
 	n, ls := l.n, l.ls
-	usable := l.usable(routes)
+	usable, stalled := l.usable(routes)
 	var replies []*wire.Bundle
 	var err error
 	l.mu.Lock()
@@ -244,7 +288,9 @@ func (l *link) exchange(ctx context.Context, routes []Route, b *wire.Bundle) boo
 	if (urgent || l.urgent(b)) && len(usable) > 1 {
 		replies, err = l.fanOut(ctx, usable, b)
 	} else {
-		replies, err = l.failover(ctx, usable, b)
+		// A stalled route comes last: the usable ones are tried first, and
+		// it is tried again only if they fail or are late too.
+		replies, err = l.failover(ctx, append(usable, stalled...), b)
 	}
 	if err != nil {
 		l.fail()
@@ -254,7 +300,13 @@ func (l *link) exchange(ctx context.Context, routes []Route, b *wire.Bundle) boo
 		return false
 	}
 	if len(replies) == 0 {
-		return false // posted to a mailbox: the reply comes back through ours
+		// Posted to a mailbox: the reply comes back through ours. The
+		// relay keeps our cosignature for the peer, so it is not owed
+		// again; were it lost, the next heartbeat carries it.
+		l.mu.Lock()
+		l.cosigSent = max(l.cosigSent, l.builtCosig)
+		l.mu.Unlock()
+		return false
 	}
 	more := false
 	for _, resp := range replies {
@@ -288,7 +340,30 @@ func (l *link) send(ctx context.Context, r Route, b *wire.Bundle) (*wire.Bundle,
 	start := l.clock()
 	rctx, cancel := context.WithTimeout(ctx, exchangeTimeout(b))
 	defer cancel()
+	// An exchange unanswered past its hedge time marks the route stalled,
+	// so that later bundles do not queue behind it on a dead cable.
+	ended := false // guarded by l.mu
+	l.mu.Lock()
+	h := l.health[r.Name()]
+	if h != nil {
+		h.pending++
+	}
+	l.mu.Unlock()
+	stall := time.AfterFunc(l.hedgeAfter(r, b), func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if h != nil && !ended {
+			h.Stalled = true
+		}
+	})
 	resp, err := r.Exchange(rctx, l.ls.id, l.peer, b)
+	stall.Stop()
+	l.mu.Lock()
+	ended = true
+	if h != nil {
+		h.pending--
+	}
+	l.mu.Unlock()
 	l.record(r.Name(), start, err)
 	if err == nil && len(b.Segments) > 0 {
 		l.noteSent(b.Segments[0], r.Name(), start)
@@ -299,37 +374,118 @@ func (l *link) send(ctx context.Context, r Route, b *wire.Bundle) (*wire.Bundle,
 	return resp, err
 }
 
+// routeResult is what one route brought back for a bundle.
+type routeResult struct {
+	resp *wire.Bundle
+	err  error
+}
+
+// failover carries b on the first route that takes it, in the charter's
+// order. A route that fails passes the bundle to the next at once; one
+// that neither answers nor fails within hedgeAfter (a dead cable drops
+// packets, it does not refuse them) gets the next route started beside
+// it, so a blackholed route costs about a second, not a whole timeout, and
+// does not hold up the link. What a slow route brings back later is still
+// taken in.
 func (l *link) failover(ctx context.Context, routes []Route, b *wire.Bundle) ([]*wire.Bundle, error) {
-	var err error
-	for _, r := range routes {
-		var resp *wire.Bundle
-		resp, err = l.send(ctx, r, b)
-		if err == nil {
-			if resp == nil {
-				return nil, nil
-			}
-			return []*wire.Bundle{resp}, nil
+	results := make(chan routeResult, len(routes))
+	next := 0
+	launch := func() time.Duration {
+		r := routes[next]
+		next++
+		go func() {
+			resp, err := l.send(ctx, r, b)
+			results <- routeResult{resp, err}
+		}()
+		return l.hedgeAfter(r, b)
+	}
+	hedge := time.NewTimer(launch())
+	defer hedge.Stop()
+	inFlight, refused, stalled := 1, false, false
+	var errs []error
+	// giveUp leaves the routes still under way, all stalled, to finish in
+	// the background once another has failed: the link retries after its
+	// backoff, on the routes that are not stalled.
+	giveUp := func() ([]*wire.Bundle, error) {
+		go l.drain(ctx, results, inFlight)
+		return nil, errors.Join(errs...)
+	}
+	for inFlight > 0 {
+		var hedged <-chan time.Time
+		if !refused && !stalled {
+			hedged = hedge.C
 		}
-		var refused *RefusedError
-		if errors.As(err, &refused) {
-			break // the peer answered and said no: another route would hear the same
+		select {
+		case r := <-results:
+			inFlight--
+			if r.err == nil {
+				if inFlight > 0 {
+					go l.drain(ctx, results, inFlight)
+				}
+				if r.resp == nil {
+					return nil, nil
+				}
+				return []*wire.Bundle{r.resp}, nil
+			}
+			errs = append(errs, r.err)
+			var rf *RefusedError
+			switch {
+			case errors.As(r.err, &rf):
+				refused = true // the peer answered and said no: another route would hear the same
+			case !refused && next < len(routes):
+				hedge.Reset(launch())
+				inFlight++
+			case stalled && inFlight > 0:
+				return giveUp()
+			}
+		case <-hedged:
+			if next < len(routes) {
+				hedge.Reset(launch())
+				inFlight++
+				continue
+			}
+			stalled = true // every route is under way or failed, and the last one is late
+			if len(errs) > 0 {
+				return giveUp()
+			}
 		}
 	}
-	return nil, err
+	return nil, errors.Join(errs...)
+}
+
+// Bounds of hedgeAfter.
+const (
+	minHedge = 500 * time.Millisecond
+	maxHedge = 2 * time.Second
+)
+
+// hedgeAfter is how long failover waits for route r to carry b before it
+// starts the next route too: a few of r's round trips, more for a big
+// bundle, within bounds.
+func (l *link) hedgeAfter(r Route, b *wire.Bundle) time.Duration {
+	l.mu.Lock()
+	rtt := time.Duration(0)
+	if h := l.health[r.Name()]; h != nil {
+		rtt = h.RTT
+	}
+	l.mu.Unlock()
+	d := maxHedge
+	if rtt > 0 {
+		d = min(max(4*rtt, minHedge), maxHedge)
+	}
+	n := 0
+	for _, s := range b.Segments {
+		n += len(s.Entries)
+	}
+	return d + time.Duration(n)*time.Millisecond
 }
 
 func (l *link) fanOut(ctx context.Context, routes []Route, b *wire.Bundle) ([]*wire.Bundle, error) {
-	results := make(chan struct {
-		resp *wire.Bundle
-		err  error
-	}, len(routes))
+	results := make(chan routeResult, len(routes))
 	for _, r := range routes {
 		go func() {
 			resp, err := l.send(ctx, r, b)
-			results <- struct {
-				resp *wire.Bundle
-				err  error
-			}{resp, err}
+			results <- routeResult{resp, err}
 		}()
 	}
 	// The first route that carries the bundle is enough; a slow or dead
@@ -354,10 +510,7 @@ func (l *link) fanOut(ctx context.Context, routes []Route, b *wire.Bundle) ([]*w
 }
 
 // drain takes in the replies of routes that answered after the first.
-func (l *link) drain(ctx context.Context, results <-chan struct {
-	resp *wire.Bundle
-	err  error
-}, n int) {
+func (l *link) drain(ctx context.Context, results <-chan routeResult, n int) {
 	for range n {
 		r := <-results
 		if r.err == nil && r.resp != nil && r.resp.From == l.peer && r.resp.Line == l.ls.id {
@@ -380,23 +533,27 @@ func (l *link) urgent(b *wire.Bundle) bool {
 }
 
 // usable returns the routes worth trying now, in the charter's order: the
-// healthy ones, and the failed ones whose retry time has come (so a route
-// that comes back is noticed by itself). If none is, all of them.
-func (l *link) usable(routes []Route) []Route {
+// healthy ones, and the failed ones whose retry time has come and that are
+// not being tried already (so a route that comes back is noticed by
+// itself), but not a stalled one. If none is, all of them. It returns the
+// stalled ones apart.
+func (l *link) usable(routes []Route) (usable, stalled []Route) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock()
-	var out []Route
 	for _, r := range routes {
 		h := l.health[r.Name()]
-		if h == nil || h.Failures == 0 || !now.Before(h.LastFailure.Add(routeBackoff(h.Failures))) {
-			out = append(out, r)
+		switch {
+		case h == nil || !h.Stalled && (h.Failures == 0 || h.pending == 0 && !now.Before(h.LastFailure.Add(routeBackoff(h.Failures)))):
+			usable = append(usable, r)
+		case h.Stalled:
+			stalled = append(stalled, r)
 		}
 	}
-	if len(out) == 0 {
-		return routes
+	if len(usable) == 0 {
+		return routes, nil
 	}
-	return out
+	return usable, stalled
 }
 
 // routeBackoff is how long a failed route rests before the link tries it
@@ -437,9 +594,25 @@ func (l *link) record(route string, start time.Time, err error) {
 		return
 	}
 	now := l.clock()
+	h.Stalled = false
 	if err != nil {
+		// Exchanges that were already under way when the last failure was
+		// noted fail for the same reason (they queued on the same dead
+		// connection): they are one failure, not one each, or the route
+		// would rest for the longest time after its first outage.
+		if h.Failures == 0 || start.After(h.LastFailure) {
+			h.Failures++
+		}
 		h.LastFailure, h.LastError = now, err.Error()
-		h.Failures++
+		if !h.Mailbox {
+			// The failure may end an exchange the link no longer waits
+			// for: have it set its timer to try the route again when its
+			// rest ends (see delay).
+			select {
+			case l.rearm <- struct{}{}:
+			default:
+			}
+		}
 		return
 	}
 	h.LastSuccess, h.RTT, h.Failures, h.LastError = now, now.Sub(start), 0, ""

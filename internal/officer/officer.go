@@ -38,6 +38,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/store"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -169,7 +170,7 @@ func Open(path string, cfg Config) (*Store, error) {
 	}
 	// synchronous(FULL): an account change or a recorded act is on disk
 	// when the call returns, as the node's own database does.
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"+
+	db, err := sql.Open("sqlite", "file:"+store.URIPath(path)+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"+
 		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate")
 	if err != nil {
 		return nil, err

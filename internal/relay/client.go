@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/identity"
@@ -65,8 +66,11 @@ func (e *StatusError) Is(target error) bool {
 
 // Client talks to one relay, pinning its key.
 type Client struct {
-	addr string
-	hc   *http.Client
+	addr  string
+	newHC func() *http.Client
+
+	mu sync.Mutex
+	hc *http.Client // replaced after a request that got no answer
 }
 
 // NewClient returns a client that dials the relay at addr (host:port) with
@@ -82,18 +86,47 @@ func NewClient(cert tls.Certificate, addr string, relayKey ed25519.PublicKey) *C
 			return k.Equal(key)
 		}),
 	}
-	tr := &http.Transport{
-		TLSClientConfig:     tc,
-		ForceAttemptHTTP2:   true,
-		TLSHandshakeTimeout: 5 * time.Second,
-		IdleConnTimeout:     90 * time.Second,
-		MaxIdleConnsPerHost: 4,
+	newTransport := func() *http.Transport {
+		return &http.Transport{
+			TLSClientConfig:     tc,
+			ForceAttemptHTTP2:   true,
+			TLSHandshakeTimeout: 5 * time.Second,
+			IdleConnTimeout:     90 * time.Second,
+			MaxIdleConnsPerHost: 4,
+			// A connection whose packets are silently dropped (a cut cable, a
+			// firewall or NAT that lost its state) is never reset: without a
+			// health check every later request would be queued on it and time
+			// out, long after the route came back. Ping a connection that has
+			// been silent for a few seconds, and drop it if the ping goes
+			// unanswered, so the next request dials afresh.
+			HTTP2: &http.HTTP2Config{SendPingTimeout: healthPing, PingTimeout: healthPing},
+		}
 	}
-	return &Client{addr: addr, hc: &http.Client{Transport: tr}}
+	c := &Client{addr: addr, newHC: func() *http.Client { return &http.Client{Transport: newTransport()} }}
+	c.hc = c.newHC()
+	return c
+}
+
+func (c *Client) current() *http.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hc
+}
+
+// redial makes the next request dial afresh, if hc is still the client in
+// use: a request that got no answer may sit on a connection that is dead
+// without knowing it (a cut cable drops packets, it does not reset them).
+func (c *Client) redial(hc *http.Client) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hc == hc {
+		c.hc = c.newHC()
+		hc.CloseIdleConnections()
+	}
 }
 
 // CloseIdle closes idle connections, so a restarted relay is dialed afresh.
-func (c *Client) CloseIdle() { c.hc.CloseIdleConnections() }
+func (c *Client) CloseIdle() { c.current().CloseIdleConnections() }
 
 func (c *Client) do(ctx context.Context, method, line, mailbox string, query url.Values, body []byte) (*http.Response, error) {
 	u := "https://" + c.addr + MailboxPath(url.PathEscape(line), url.PathEscape(mailbox))
@@ -111,8 +144,10 @@ func (c *Client) do(ctx context.Context, method, line, mailbox string, query url
 	if body != nil {
 		req.Header.Set("Content-Type", "application/octet-stream")
 	}
-	resp, err := c.hc.Do(req)
+	hc := c.current()
+	resp, err := hc.Do(req)
 	if err != nil {
+		c.redial(hc)
 		return nil, fmt.Errorf("relay at %s: %w", c.addr, err)
 	}
 	return resp, nil
@@ -240,3 +275,9 @@ func (c *Client) Ack(ctx context.Context, line, me string, through uint64) error
 	}
 	return nil
 }
+
+// healthPing is how long a connection may be silent before it is pinged,
+// and how long the ping may go unanswered before the connection is closed.
+// A long poll stays open on a healthy connection: the relay answers pings
+// while it waits.
+const healthPing = 3 * time.Second

@@ -6,7 +6,7 @@ import "net/http"
 func SetWaitHook(s *Server, f func(line, recipient string)) { s.onWait.Store(&f) }
 
 // HTTPClient is the pinned HTTP client of c.
-func HTTPClient(c *Client) *http.Client { return c.hc }
+func HTTPClient(c *Client) *http.Client { return c.current() }
 
 // DecodePut decodes the reply to a put.
 var DecodePut = decodePut

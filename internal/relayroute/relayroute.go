@@ -116,7 +116,11 @@ func (r *Route) receive(ctx context.Context, line string, c *relay.Client) {
 	var after uint64
 	failures := 0
 	for ctx.Err() == nil {
-		msgs, err := c.Fetch(ctx, line, me, after, 25*time.Second)
+		// The relay answers a long poll within fetchWait; a fetch that
+		// takes much longer hangs on a dead connection and is given up.
+		fctx, cancel := context.WithTimeout(ctx, fetchWait+15*time.Second)
+		msgs, err := c.Fetch(fctx, line, me, after, fetchWait)
+		cancel()
 		if err != nil {
 			failures++
 			if ctx.Err() == nil && failures%10 == 1 {
@@ -148,6 +152,9 @@ func (r *Route) receive(ctx context.Context, line string, c *relay.Client) {
 		}
 	}
 }
+
+// fetchWait is how long a fetch waits on the relay for a parcel to arrive.
+const fetchWait = 25 * time.Second
 
 func wait(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)

@@ -41,7 +41,7 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+	dsn := "file:" + URIPath(path) + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
 	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
@@ -330,4 +330,13 @@ func (t *Tx) RollbackTo() error {
 		return err
 	}
 	return t.Release()
+}
+
+// URIPath escapes a file name for a "file:" URI: SQLite reads what follows
+// a '#' as a fragment and a '?' as parameters, so a directory such as
+// /srv/hotline#2 would otherwise open the database /srv/hotline, shared
+// with every other such directory. Every SQLite file of hotline is opened
+// through it.
+func URIPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }

@@ -1,0 +1,134 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hotlineBin is the hotline binary built for this test run.
+var hotlineBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "hotline-faults-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	hotlineBin, err = Build(ctx, dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faults:", err)
+		return 1
+	}
+	if testing.Verbose() {
+		fmt.Fprintf(os.Stderr, "faults: built %s in %v\n", hotlineBin, time.Since(start).Round(time.Millisecond))
+	}
+	return m.Run()
+}
+
+// newCluster creates a relay and two paired parties behind proxies and
+// starts them. Whatever runs at the end of the test is killed; on failure
+// the tails of the logs are printed.
+func newCluster(t *testing.T, o Options) *Cluster {
+	t.Helper()
+	trackSources(t)
+	root := t.TempDir()
+	o.Bin, o.Root = hotlineBin, root
+	o.Logf = func(format string, args ...any) { t.Logf(format, args...) }
+	c, err := NewCluster(t.Context(), o)
+	if err != nil {
+		if o.TmpfsSize > 0 && errors.Is(err, ErrNoMount) {
+			t.Skipf("the receiver's full disk needs a tmpfs: %v", err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		if t.Failed() {
+			t.Logf("cluster in %s (removed after the test)\n%s", root, c.Tails(40))
+		}
+	})
+	if err := c.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// trackSources makes go test's result cache depend on every source file of
+// the module: the hotline binary these tests run is built from packages
+// this one does not import, so without this a cached pass would outlive a
+// change to them. The cache notes the files a test stats; TestMain runs
+// before it starts noting, so this runs inside the tests.
+func trackSources(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" {
+			_, err = os.Stat(path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// check runs the invariants and reports how long the line took to settle.
+func check(t *testing.T, c *Cluster, d time.Duration) *Settled {
+	t.Helper()
+	s, err := c.Check(t.Context(), d)
+	if err != nil {
+		t.Fatalf("invariants: %v", err)
+	}
+	t.Logf("settled in %v: logs %v, accepted messages delivered once each: %v", s.Took.Round(time.Millisecond), s.LogSizes, s.Delivered)
+	return s
+}
+
+// send sends a message and fails the test if send printed no ID.
+func send(t *testing.T, p *Party, precedence, text string) Sent {
+	t.Helper()
+	s, err := p.Send(t.Context(), precedence, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// delivered waits until p holds its peer's receipt for s, and returns how
+// long after send that was.
+func delivered(t *testing.T, p *Party, s Sent, d time.Duration) time.Duration {
+	t.Helper()
+	at, err := p.WaitDelivered(t.Context(), s, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at.Sub(s.At)
+}
