@@ -5,25 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"path/filepath"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/hotline-line/hotline/internal/card"
-	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/demo"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/serve"
 )
 
 // Parties are the two sides of the benchmark line: A sends, B receives.
-var Parties = [2]struct{ Slug, Name, Lang string }{
-	{"seoul", "Ministry of National Defense, Seoul", "ko"},
-	{"beijing", "Ministry of National Defense, Beijing", "zh"},
+var Parties = [2]demo.Party{
+	{Slug: "seoul", Name: "Ministry of National Defense, Seoul", Lang: "ko"},
+	{Slug: "beijing", Name: "Ministry of National Defense, Beijing", Lang: "zh"},
 }
 
 // Env is a paired line between two real nodes on loopback, each served by
@@ -43,45 +40,11 @@ func NewEnv(ctx context.Context, dir string, log *slog.Logger) (*Env, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := &Env{log: log}
-	var cards []*card.Card
-	for i, p := range Parties {
-		addr, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
-		d := filepath.Join(dir, p.Slug)
-		cfg := node.Config{Party: p.Slug, Name: p.Name, Langs: []string{p.Lang}, Listen: addr}
-		if err := node.Init(d, cfg); err != nil {
-			return nil, err
-		}
-		c, k, err := node.LoadIdentity(d)
-		if err != nil {
-			return nil, err
-		}
-		cd, _, err := node.MakeCard(c, k)
-		if err != nil {
-			return nil, err
-		}
-		cards = append(cards, cd)
-		e.Dirs[i] = d
-	}
-	ch := charter.New("benchmark line", time.Now(), cards)
-	var raw []byte
-	for _, d := range e.Dirs {
-		_, k, err := node.LoadIdentity(d)
-		if err != nil {
-			return nil, err
-		}
-		s, err := charter.Sign(ch, raw, k)
-		if err != nil {
-			return nil, err
-		}
-		raw = s.Raw
-	}
-	signed, err := charter.Parse(raw)
+	dirs, signed, err := demo.Pair(dir, "benchmark line", Parties[:])
 	if err != nil {
 		return nil, err
 	}
+	copy(e.Dirs[:], dirs)
 	e.Line = signed.ID()
 	for i, d := range e.Dirs {
 		s, err := startNode(d, Parties[i].Slug, log)
@@ -115,15 +78,6 @@ func startNode(dir, slug string, log *slog.Logger) (s *serve.Server, err error) 
 		s, err = serve.Start(dir, log)
 	})
 	return s, err
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // Close stops whichever nodes run.

@@ -71,50 +71,58 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// Start creates both parties under dir, pairs them and starts their nodes.
-func Start(ctx context.Context, dir string, log *slog.Logger) (*Line, error) {
-	d := &Line{}
+// Pair creates parties under dir (each listening on a free loopback port),
+// and has each sign a charter between them, in the same ceremony real
+// parties follow. It returns their data directories and the charter.
+func Pair(dir, title string, parties []Party) ([]string, *charter.Signed, error) {
+	var dirs []string
 	var cards []*card.Card
-	var keys []*node.Config
-	for _, p := range Parties {
+	for _, p := range parties {
 		addr, err := freeAddr()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		pd := filepath.Join(dir, p.Slug)
 		cfg := node.Config{Party: p.Slug, Name: p.Name, Langs: []string{p.Lang}, Listen: addr}
 		if err := node.Init(pd, cfg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		c, k, err := node.LoadIdentity(pd)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cd, _, err := node.MakeCard(c, k)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cards = append(cards, cd)
-		keys = append(keys, c)
-		d.Dirs = append(d.Dirs, pd)
+		dirs = append(dirs, pd)
 	}
-	ch := charter.New("Seoul–Beijing defense hotline", time.Now(), cards)
+	ch := charter.New(title, time.Now(), cards)
 	var raw []byte
-	for _, pd := range d.Dirs {
+	for _, pd := range dirs {
 		_, k, err := node.LoadIdentity(pd)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s, err := charter.Sign(ch, raw, k)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		raw = s.Raw
 	}
 	signed, err := charter.Parse(raw)
+	return dirs, signed, err
+}
+
+// Start creates both parties under dir, pairs them and starts their nodes.
+func Start(ctx context.Context, dir string, log *slog.Logger) (*Line, error) {
+	d := &Line{}
+	dirs, signed, err := Pair(dir, "Seoul–Beijing defense hotline", Parties)
 	if err != nil {
 		return nil, err
 	}
+	d.Dirs = dirs
 	d.ID = signed.ID()
 	for i, pd := range d.Dirs {
 		login, err := addOfficer(ctx, pd, Parties[i].Slug)

@@ -177,7 +177,7 @@ func Open(path string, cfg Config) (*Store, error) {
 	}
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db, cfg: cfg}
-	if err := s.migrate(); err != nil {
+	if err := store.Migrate(s.db, migrations); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("officers database: %w", err)
 	}
@@ -193,34 +193,6 @@ func OpenDir(dir string, cfg Config) (*Store, error) { return Open(filepath.Join
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
-
-func (s *Store) migrate() error {
-	var v int
-	if err := s.db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
-		return err
-	}
-	if v > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this hotline (%d): upgrade hotline", v, len(migrations))
-	}
-	for ; v < len(migrations); v++ {
-		tx, err := s.db.Begin()
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(migrations[v]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v+1, err)
-		}
-		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func (s *Store) ms() int64 { return s.cfg.Now().UnixMilli() }
 

@@ -41,7 +41,7 @@ func openDB(path string) (*db, error) {
 	}
 	r.SetMaxOpenConns(4)
 	d := &db{w: w, r: r}
-	if err := d.migrate(); err != nil {
+	if err := store.Migrate(d.w, migrations); err != nil {
 		d.close()
 		return nil, err
 	}
@@ -72,34 +72,6 @@ var migrations = []string{
 		blob BLOB NOT NULL
 	);
 	CREATE UNIQUE INDEX messages_seq ON messages (line, recipient, seq);`,
-}
-
-func (d *db) migrate() error {
-	var v int
-	if err := d.w.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if v > len(migrations) {
-		return fmt.Errorf("relay database schema version %d is newer than this hotline (%d): upgrade hotline", v, len(migrations))
-	}
-	for ; v < len(migrations); v++ {
-		tx, err := d.w.Begin()
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(migrations[v]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v+1, err)
-		}
-		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", v+1, err)
-		}
-	}
-	return nil
 }
 
 // quotaError is a put refused because the mailbox is full.

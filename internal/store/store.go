@@ -55,7 +55,7 @@ func Open(path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	s := &Store{w: w, r: r}
-	if err := s.migrate(); err != nil {
+	if err := Migrate(s.w, migrations); err != nil {
 		s.Close()
 		return nil, Classify(err)
 	}
@@ -186,16 +186,19 @@ var migrations = []string{
 	);`,
 }
 
-func (s *Store) migrate() error {
+// Migrate brings the schema of db up to date: migrations[i] takes
+// user_version i to i+1, each in its own transaction. Every SQLite file of
+// hotline (the node's, the relay's, the officers') goes through it.
+func Migrate(db *sql.DB, migrations []string) error {
 	var v int
-	if err := s.w.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if v > len(migrations) {
 		return fmt.Errorf("database schema version %d is newer than this hotline (%d): upgrade hotline", v, len(migrations))
 	}
 	for ; v < len(migrations); v++ {
-		tx, err := s.w.Begin()
+		tx, err := db.Begin()
 		if err != nil {
 			return err
 		}
