@@ -83,9 +83,6 @@ func (n *Node) AbsorbMailbox(ctx context.Context, line, sender string, data []by
 	return n.absorbCarried(ctx, b)
 }
 
-// ErrNotForUs means a parcel is addressed to another party.
-var ErrNotForUs = errors.New("parcel is not for this party")
-
 // ImportParcel opens a parcel and takes in the bundle it holds. Nothing in
 // it is trusted but what verifies: its claims about what the sender holds
 // are ignored, and the cosignature we owe goes back on the next route that
