@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/faults"
+	"github.com/hotline-line/hotline/internal/hotlinebin"
 )
 
 func main() {
@@ -56,7 +57,7 @@ func run(ctx context.Context, duration time.Duration, seed uint64, gap time.Dura
 		defer os.RemoveAll(root)
 	}
 	if bin == "" {
-		if bin, err = faults.Build(ctx, root); err != nil {
+		if bin, err = hotlinebin.Build(ctx, root, false); err != nil {
 			return err
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/hotlinebin"
 	"github.com/hotline-line/hotline/internal/soak"
 )
 
@@ -106,7 +107,7 @@ func run(duration time.Duration, dir string, keep bool, bin string, race bool, o
 	}()
 	if bin == "" {
 		logf("soak: building hotline (race: %v)", race)
-		b, err := soak.Build(ctx, dir, race)
+		b, err := hotlinebin.Build(ctx, dir, race)
 		if err != nil {
 			logf("soak: %v", err)
 			return 1

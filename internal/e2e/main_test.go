@@ -16,13 +16,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/hotlinebin"
 	"github.com/hotline-line/hotline/internal/soak"
 )
 
@@ -44,7 +42,7 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	hotlineBin, err = soak.Build(ctx, dir, os.Getenv("HOTLINE_E2E_RACE") == "1")
+	hotlineBin, err = hotlinebin.Build(ctx, dir, os.Getenv("HOTLINE_E2E_RACE") == "1")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
@@ -60,7 +58,7 @@ func run(m *testing.M) int {
 // test is killed, and on failure the tails of the serve logs are printed.
 func newCluster(t *testing.T) *soak.Cluster {
 	t.Helper()
-	trackSources(t)
+	hotlinebin.TrackSources(t, "HOTLINE_E2E_RACE")
 	root := t.TempDir()
 	c, err := soak.NewCluster(t.Context(), hotlineBin, root)
 	if err != nil {
@@ -93,41 +91,5 @@ func startAll(t *testing.T, c *soak.Cluster) {
 		if err := n.Start(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// trackSources makes go test's result cache depend on every source file of
-// the module and on HOTLINE_E2E_RACE. The hotline binary these tests run is
-// built from packages this one does not import (cmd/hotline, serve,
-// direct, control), so without this a cached pass would outlive a change
-// to them. The cache notes the files a test stats; TestMain runs before it
-// starts noting, so this runs inside the tests.
-func trackSources(t *testing.T) {
-	os.Getenv("HOTLINE_E2E_RACE")
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root: %v", err)
-	}
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" {
-			_, err = os.Stat(path)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

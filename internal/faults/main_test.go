@@ -5,12 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/hotlinebin"
 )
 
 // hotlineBin is the hotline binary built for this test run.
@@ -31,7 +30,7 @@ func runTests(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	hotlineBin, err = Build(ctx, dir)
+	hotlineBin, err = hotlinebin.Build(ctx, dir, false)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "faults:", err)
 		return 1
@@ -47,7 +46,7 @@ func runTests(m *testing.M) int {
 // the tails of the logs are printed.
 func newCluster(t *testing.T, o Options) *Cluster {
 	t.Helper()
-	trackSources(t)
+	hotlinebin.TrackSources(t)
 	root := t.TempDir()
 	o.Bin, o.Root = hotlineBin, root
 	o.Logf = func(format string, args ...any) { t.Logf(format, args...) }
@@ -68,37 +67,6 @@ func newCluster(t *testing.T, o Options) *Cluster {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// trackSources makes go test's result cache depend on every source file of
-// the module: the hotline binary these tests run is built from packages
-// this one does not import, so without this a cached pass would outlive a
-// change to them. The cache notes the files a test stats; TestMain runs
-// before it starts noting, so this runs inside the tests.
-func trackSources(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" {
-			_, err = os.Stat(path)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // check runs the invariants and reports how long the line took to settle.

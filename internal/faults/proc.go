@@ -7,33 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
 )
-
-// Build compiles cmd/hotline into dir and returns the binary's path. It
-// runs the go command of the toolchain that built the caller, from the
-// current directory, which must be inside the hotline module.
-func Build(ctx context.Context, dir string) (string, error) {
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		if goCmd, err = exec.LookPath("go"); err != nil {
-			return "", fmt.Errorf("build hotline: no go command: %w", err)
-		}
-	}
-	bin := filepath.Join(dir, "hotline")
-	args := []string{"build", "-o", bin, "github.com/hotline-line/hotline/cmd/hotline"}
-	cmd := exec.CommandContext(ctx, goCmd, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out.Bytes())
-	}
-	return bin, nil
-}
 
 // proc is one long-running hotline process (serve or relay serve) whose
 // standard error is appended to a log file.

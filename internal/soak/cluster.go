@@ -21,7 +21,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,31 +29,6 @@ import (
 
 	"github.com/hotline-line/hotline/internal/node"
 )
-
-// Build compiles cmd/hotline into dir and returns the binary's path. It
-// runs the go command of the toolchain that built the caller, from the
-// current directory, which must be inside the hotline module.
-func Build(ctx context.Context, dir string, race bool) (string, error) {
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		if goCmd, err = exec.LookPath("go"); err != nil {
-			return "", fmt.Errorf("build hotline: no go command: %w", err)
-		}
-	}
-	bin := filepath.Join(dir, "hotline")
-	args := []string{"build", "-o", bin}
-	if race {
-		args = append(args, "-race")
-	}
-	args = append(args, "github.com/hotline-line/hotline/cmd/hotline")
-	cmd := exec.CommandContext(ctx, goCmd, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out.Bytes())
-	}
-	return bin, nil
-}
 
 // Party is one side of the line.
 type Party struct {
