@@ -2,13 +2,11 @@ package card_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hotline-line/hotline/internal/card"
+	"github.com/hotline-line/hotline/internal/fuzzseed"
 )
 
 // FuzzParse checks that Parse never panics, and that a card it accepts is
@@ -47,37 +45,16 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// corpusSeed reads a seed corpus file of one []byte value from
-// testdata/fuzz/target/name.
-func corpusSeed(t *testing.T, target, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "fuzz", target, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-	if len(lines) != 2 || lines[0] != "go test fuzz v1" {
-		t.Fatalf("%s/%s: not a one-value corpus file", target, name)
-	}
-	v, ok := strings.CutPrefix(lines[1], "[]byte(")
-	v, ok2 := strings.CutSuffix(v, ")")
-	s, err := strconv.Unquote(v)
-	if !ok || !ok2 || err != nil {
-		t.Fatalf("%s/%s: not a []byte value: %v", target, name, err)
-	}
-	return []byte(s)
-}
-
 // TestCorpusSeeds keeps the committed corpus meaningful: the valid seeds
 // must still parse under the current format and keys, the others must not.
 func TestCorpusSeeds(t *testing.T) {
 	for _, name := range []string{"valid", "valid-korean"} {
-		if _, err := card.Parse(corpusSeed(t, "FuzzParse", name)); err != nil {
+		if _, err := card.Parse(fuzzseed.Read(t, "FuzzParse", name)); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	for _, name := range []string{"signed-text-extended", "non-canonical-space", "unknown-field", "tampered-name", "other-party-key", "empty-object", "header-only"} {
-		if _, err := card.Parse(corpusSeed(t, "FuzzParse", name)); err == nil {
+		if _, err := card.Parse(fuzzseed.Read(t, "FuzzParse", name)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -2,14 +2,12 @@ package charter_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/fuzzseed"
 )
 
 // FuzzParse checks that Parse never panics, and that a charter it accepts
@@ -62,40 +60,19 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// corpusSeed reads a seed corpus file of one []byte value from
-// testdata/fuzz/target/name.
-func corpusSeed(t *testing.T, target, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "fuzz", target, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-	if len(lines) != 2 || lines[0] != "go test fuzz v1" {
-		t.Fatalf("%s/%s: not a one-value corpus file", target, name)
-	}
-	v, ok := strings.CutPrefix(lines[1], "[]byte(")
-	v, ok2 := strings.CutSuffix(v, ")")
-	s, err := strconv.Unquote(v)
-	if !ok || !ok2 || err != nil {
-		t.Fatalf("%s/%s: not a []byte value: %v", target, name, err)
-	}
-	return []byte(s)
-}
-
 // TestCorpusSeeds keeps the committed corpus meaningful: the valid seeds
 // must still parse under the current format and keys, the others must not.
 func TestCorpusSeeds(t *testing.T) {
-	s, err := charter.Parse(corpusSeed(t, "FuzzParse", "complete"))
+	s, err := charter.Parse(fuzzseed.Read(t, "FuzzParse", "complete"))
 	if err != nil || !s.Complete() {
 		t.Errorf("complete: %v", err)
 	}
-	s, err = charter.Parse(corpusSeed(t, "FuzzParse", "signed-by-one"))
+	s, err = charter.Parse(fuzzseed.Read(t, "FuzzParse", "signed-by-one"))
 	if err != nil || s.Complete() || len(s.SignedBy) != 1 {
 		t.Errorf("signed-by-one: %v", err)
 	}
 	for _, name := range []string{"signed-text-extended", "non-canonical-duration", "outsider-signature", "tampered-title", "zero-ack", "empty-object"} {
-		if _, err := charter.Parse(corpusSeed(t, "FuzzParse", name)); err == nil {
+		if _, err := charter.Parse(fuzzseed.Read(t, "FuzzParse", name)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -2,13 +2,11 @@ package entry_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/fuzzseed"
 )
 
 // FuzzParse checks that Parse never panics and that every leaf it accepts
@@ -112,40 +110,19 @@ func FuzzDecodeMark(f *testing.F) {
 	})
 }
 
-// corpusSeed reads a seed corpus file of one []byte value from
-// testdata/fuzz/target/name.
-func corpusSeed(t *testing.T, target, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "fuzz", target, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-	if len(lines) != 2 || lines[0] != "go test fuzz v1" {
-		t.Fatalf("%s/%s: not a one-value corpus file", target, name)
-	}
-	v, ok := strings.CutPrefix(lines[1], "[]byte(")
-	v, ok2 := strings.CutSuffix(v, ")")
-	s, err := strconv.Unquote(v)
-	if !ok || !ok2 || err != nil {
-		t.Fatalf("%s/%s: not a []byte value: %v", target, name, err)
-	}
-	return []byte(s)
-}
-
 // TestCorpusSeeds keeps the committed corpus meaningful: the valid seeds
 // must still parse, the others must not.
 func TestCorpusSeeds(t *testing.T) {
 	for name := range validLeaves() {
 		file := "valid-" + strings.ReplaceAll(name, " ", "-")
-		b := corpusSeed(t, "FuzzParse", file)
+		b := fuzzseed.Read(t, "FuzzParse", file)
 		l, err := entry.Parse(b)
 		if err != nil || !bytes.Equal(l.Marshal(), b) {
 			t.Errorf("%s: %v", file, err)
 		}
 	}
 	for _, name := range []string{"refs-out-of-order", "index-leading-zero", "missing-precedence", "bad-line-id", "crlf", "header-only"} {
-		if _, err := entry.Parse(corpusSeed(t, "FuzzParse", name)); err == nil {
+		if _, err := entry.Parse(fuzzseed.Read(t, "FuzzParse", name)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

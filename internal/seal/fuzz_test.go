@@ -2,14 +2,11 @@ package seal_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"reflect"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/fuzzseed"
 	"github.com/hotline-line/hotline/internal/seal"
 )
 
@@ -50,31 +47,10 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// corpusSeed reads a seed corpus file of one []byte value from
-// testdata/fuzz/target/name.
-func corpusSeed(t *testing.T, target, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "fuzz", target, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-	if len(lines) != 2 || lines[0] != "go test fuzz v1" {
-		t.Fatalf("%s/%s: not a one-value corpus file", target, name)
-	}
-	v, ok := strings.CutPrefix(lines[1], "[]byte(")
-	v, ok2 := strings.CutSuffix(v, ")")
-	s, err := strconv.Unquote(v)
-	if !ok || !ok2 || err != nil {
-		t.Fatalf("%s/%s: not a []byte value: %v", target, name, err)
-	}
-	return []byte(s)
-}
-
 // TestCorpusSeeds keeps the committed corpus meaningful: the sealed seed
 // must still open for its recipients, the malformed ones must not parse.
 func TestCorpusSeeds(t *testing.T) {
-	e, err := seal.Parse(corpusSeed(t, "FuzzParse", "sealed-two"))
+	e, err := seal.Parse(fuzzseed.Read(t, "FuzzParse", "sealed-two"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +61,7 @@ func TestCorpusSeeds(t *testing.T) {
 			t.Errorf("sealed-two for %s: %q, %v", slug, b, err)
 		}
 	}
-	p, err := seal.Parse(corpusSeed(t, "FuzzParse", "plain"))
+	p, err := seal.Parse(fuzzseed.Read(t, "FuzzParse", "plain"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +69,7 @@ func TestCorpusSeeds(t *testing.T) {
 		t.Errorf("plain: %q, %v", b, err)
 	}
 	for _, name := range []string{"trailing-brace", "open-null", "empty-object", "both"} {
-		if _, err := seal.Parse(corpusSeed(t, "FuzzParse", name)); err == nil {
+		if _, err := seal.Parse(fuzzseed.Read(t, "FuzzParse", name)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

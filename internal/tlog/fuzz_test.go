@@ -3,12 +3,9 @@ package tlog_test
 import (
 	"bytes"
 	"encoding/base64"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
+	"github.com/hotline-line/hotline/internal/fuzzseed"
 	"github.com/hotline-line/hotline/internal/tlog"
 )
 
@@ -80,48 +77,27 @@ func FuzzOpenCosignature(f *testing.F) {
 	})
 }
 
-// corpusSeed reads a seed corpus file of one []byte value from
-// testdata/fuzz/target/name.
-func corpusSeed(t *testing.T, target, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "fuzz", target, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-	if len(lines) != 2 || lines[0] != "go test fuzz v1" {
-		t.Fatalf("%s/%s: not a one-value corpus file", target, name)
-	}
-	v, ok := strings.CutPrefix(lines[1], "[]byte(")
-	v, ok2 := strings.CutSuffix(v, ")")
-	s, err := strconv.Unquote(v)
-	if !ok || !ok2 || err != nil {
-		t.Fatalf("%s/%s: not a []byte value: %v", target, name, err)
-	}
-	return []byte(s)
-}
-
 // TestCorpusSeeds keeps the committed corpus meaningful: the valid seeds
 // must still open under the current format and keys, the others must not.
 func TestCorpusSeeds(t *testing.T) {
 	k, peer := keys(t, "seoul"), keys(t, "beijing")
 	for _, name := range []string{"valid", "valid-empty"} {
-		if _, err := tlog.Open(corpusSeed(t, "FuzzOpen", name), fuzzOrigin, logVerifier(t, k)); err != nil {
+		if _, err := tlog.Open(fuzzseed.Read(t, "FuzzOpen", name), fuzzOrigin, logVerifier(t, k)); err != nil {
 			t.Errorf("FuzzOpen/%s: %v", name, err)
 		}
 	}
 	for _, name := range []string{"extension-line", "size-leading-zero", "cosignature-only", "size-tampered", "wrong-origin"} {
-		if _, err := tlog.Open(corpusSeed(t, "FuzzOpen", name), fuzzOrigin, logVerifier(t, k)); err == nil {
+		if _, err := tlog.Open(fuzzseed.Read(t, "FuzzOpen", name), fuzzOrigin, logVerifier(t, k)); err == nil {
 			t.Errorf("FuzzOpen/%s: accepted", name)
 		}
 	}
 	for _, name := range []string{"valid", "valid-large", "witnessed"} {
-		if _, err := tlog.OpenCosignature(corpusSeed(t, "FuzzOpenCosignature", name), fuzzOrigin, "beijing", cosignerVerifier(t, peer)); err != nil {
+		if _, err := tlog.OpenCosignature(fuzzseed.Read(t, "FuzzOpenCosignature", name), fuzzOrigin, "beijing", cosignerVerifier(t, peer)); err != nil {
 			t.Errorf("FuzzOpenCosignature/%s: %v", name, err)
 		}
 	}
 	for _, name := range []string{"extension-line", "size-leading-zero", "log-signature-only", "size-tampered"} {
-		if _, err := tlog.OpenCosignature(corpusSeed(t, "FuzzOpenCosignature", name), fuzzOrigin, "beijing", cosignerVerifier(t, peer)); err == nil {
+		if _, err := tlog.OpenCosignature(fuzzseed.Read(t, "FuzzOpenCosignature", name), fuzzOrigin, "beijing", cosignerVerifier(t, peer)); err == nil {
 			t.Errorf("FuzzOpenCosignature/%s: accepted", name)
 		}
 	}
