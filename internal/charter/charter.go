@@ -81,7 +81,25 @@ type Charter struct {
 	Deadlines map[entry.Precedence]Deadline `json:"deadlines"`
 	LinkTests Duration                      `json:"link_tests,omitempty"` // how often every route is tested; 0 means hourly
 	Relays    []Relay                       `json:"relays,omitempty"`     // store-and-forward mailboxes the line may use
+	// RollCall, if set, asks each party's officer on duty to confirm
+	// presence on a schedule; the answers are entries in its log.
+	RollCall *RollCallRule `json:"roll_call,omitempty"`
+	// TwoPerson lists the precedences a party may send only when one
+	// officer drafted the message and another released it.
+	TwoPerson []entry.Precedence `json:"two_person,omitempty"`
 }
+
+// RollCallRule is the roll-call schedule. Slots begin at Created + k*Every;
+// in each slot the party's officer on duty confirms presence within Answer
+// of the slot's start (or of the line's opening, for the slot it opened in).
+type RollCallRule struct {
+	Every  Duration `json:"every"`
+	Answer Duration `json:"answer"`
+}
+
+// NeedsTwoPerson reports whether messages of precedence p need two-person
+// release.
+func (c *Charter) NeedsTwoPerson(p entry.Precedence) bool { return slices.Contains(c.TwoPerson, p) }
 
 // Relay names an untrusted mailbox (hotline relay) by address and the TLS
 // key it must present.
@@ -183,6 +201,16 @@ func (c *Charter) Validate() error {
 	for _, r := range c.Relays {
 		if r.Addr == "" || len(r.TLSKey) != 32 {
 			return fmt.Errorf("charter: relay %q: want an address and a 32-byte key", r.Addr)
+		}
+	}
+	if r := c.RollCall; r != nil {
+		if r.Every < Duration(time.Minute) || r.Answer <= 0 || r.Answer > r.Every {
+			return errors.New("charter: roll-call: want every >= 1m and 0 < answer <= every")
+		}
+	}
+	for i, p := range c.TwoPerson {
+		if !slices.Contains(entry.Precedences, p) || slices.Contains(c.TwoPerson[:i], p) {
+			return fmt.Errorf("charter: two_person: %q is unknown or repeated", p)
 		}
 	}
 	if len(c.Deadlines) != len(entry.Precedences) {

@@ -16,7 +16,16 @@ type Message struct {
 	Lang    string `json:"lang"`
 	Text    string `json:"text"`
 	ReplyTo string `json:"reply_to,omitempty"` // the ID of the message this answers
+	// Officer is who wrote (or drafted) the message, and ReleasedBy the
+	// second officer who released it where the charter requires two-person
+	// release. Both are signed with the entry, so every party can see who
+	// spoke for the author.
+	Officer    string `json:"officer,omitempty"`
+	ReleasedBy string `json:"released_by,omitempty"`
 }
+
+// MaxOfficerName bounds an officer's name in any body.
+const MaxOfficerName = 100
 
 // Mark is the body of KindDisplayed and KindAck entries: it names a peer's
 // message and, for an acknowledgement, the officer who made it.
@@ -44,6 +53,27 @@ func (m *Message) Validate() error {
 			return err
 		}
 	}
+	if err := checkOfficer(m.Officer, false); err != nil {
+		return err
+	}
+	if err := checkOfficer(m.ReleasedBy, false); err != nil {
+		return err
+	}
+	if m.ReleasedBy != "" && (m.Officer == "" || m.ReleasedBy == m.Officer) {
+		return fmt.Errorf("a released message names its drafter, and the releaser is another officer")
+	}
+	return nil
+}
+
+// checkOfficer checks an officer's name in a body: valid UTF-8 of at most
+// MaxOfficerName bytes, and present if required.
+func checkOfficer(name string, required bool) error {
+	if name == "" && !required {
+		return nil
+	}
+	if name == "" || len(name) > MaxOfficerName || !utf8.ValidString(name) {
+		return fmt.Errorf("an officer's name is 1 to %d bytes of UTF-8", MaxOfficerName)
+	}
 	return nil
 }
 
@@ -52,8 +82,8 @@ func (m *Mark) Validate(kind Kind) error {
 	if _, _, err := ParseID(m.Message); err != nil {
 		return err
 	}
-	if kind == KindAck && (m.Officer == "" || len(m.Officer) > 100) {
-		return fmt.Errorf("an acknowledgement names the officer who made it (1 to 100 bytes)")
+	if kind == KindAck && (m.Officer == "" || len(m.Officer) > MaxOfficerName) {
+		return fmt.Errorf("an acknowledgement names the officer who made it (1 to %d bytes)", MaxOfficerName)
 	}
 	return nil
 }
@@ -120,4 +150,32 @@ func DecodeLinkTest(b []byte) (*LinkTest, error) {
 		}
 	}
 	return &t, nil
+}
+
+// RollCall is the body of a KindRollCall entry: the officer who confirmed
+// that a person is on watch, answering the roll-call of the slot that began
+// at Slot (Unix milliseconds; see charter.RollCallRule).
+type RollCall struct {
+	Officer string `json:"officer"`
+	Slot    int64  `json:"slot"`
+}
+
+// Validate checks a roll-call body.
+func (r *RollCall) Validate() error {
+	if err := checkOfficer(r.Officer, true); err != nil {
+		return fmt.Errorf("roll-call: %w", err)
+	}
+	if r.Slot < 0 {
+		return fmt.Errorf("roll-call: negative slot")
+	}
+	return nil
+}
+
+// DecodeRollCall decodes and validates a roll-call body.
+func DecodeRollCall(b []byte) (*RollCall, error) {
+	var r RollCall
+	if err := strictJSON(b, &r); err != nil {
+		return nil, fmt.Errorf("rollcall body: %w", err)
+	}
+	return &r, r.Validate()
 }

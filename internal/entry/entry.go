@@ -44,12 +44,13 @@ const (
 	KindDisplayed Kind = "displayed" // a peer's message was shown to a person
 	KindAck       Kind = "ack"       // a named officer acknowledged a peer's message
 	KindLinkTest  Kind = "linktest"  // the results of a scheduled test of every route
+	KindRollCall  Kind = "rollcall"  // a named officer confirmed a person is on watch
 )
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
 	switch k {
-	case KindCharter, KindMessage, KindDisplayed, KindAck, KindLinkTest:
+	case KindCharter, KindMessage, KindDisplayed, KindAck, KindLinkTest, KindRollCall:
 		return true
 	}
 	return false

@@ -146,7 +146,17 @@ type SendRequest struct {
 	Lang       string           `json:"lang"`
 	Text       string           `json:"text"`
 	ReplyTo    string           `json:"reply_to,omitempty"`
+	// Officer wrote (or drafted) the message; ReleasedBy, another officer,
+	// released it. Both are signed into the message. A precedence the
+	// charter puts under two-person release needs both.
+	Officer    string `json:"officer,omitempty"`
+	ReleasedBy string `json:"released_by,omitempty"`
 }
+
+// ErrNeedsRelease means the charter requires two-person release for the
+// message's precedence and the request does not name a drafter and a
+// different releaser.
+var ErrNeedsRelease = errors.New("this precedence needs two-person release: one officer drafts, another releases")
 
 // Send writes a message to this party's log. When it returns, the message
 // is on disk and queued for every peer.
@@ -164,9 +174,12 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	if _, err := entry.ParsePrecedence(string(req.Precedence)); err != nil {
 		return "", err
 	}
-	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo}
+	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy}
 	if err := m.Validate(); err != nil {
 		return "", err
+	}
+	if ls.charter.NeedsTwoPerson(req.Precedence) && m.ReleasedBy == "" {
+		return "", fmt.Errorf("%w (%s)", ErrNeedsRelease, req.Precedence)
 	}
 	if m.ReplyTo != "" {
 		if e, err := n.Store.Entry(ls.id, mustAuthor(m.ReplyTo), mustIndex(m.ReplyTo)); err != nil || e.Kind != string(entry.KindMessage) {

@@ -20,6 +20,8 @@ type Message struct {
 	Lang       string           `json:"lang,omitempty"`
 	Text       string           `json:"text,omitempty"`
 	ReplyTo    string           `json:"reply_to,omitempty"`
+	Officer    string           `json:"officer,omitempty"`     // who wrote or drafted it, as its author's node signed
+	ReleasedBy string           `json:"released_by,omitempty"` // the second officer, under two-person release
 	BodyError  string           `json:"body_error,omitempty"`
 	Written    time.Time        `json:"written"`  // the author's clock
 	Received   time.Time        `json:"received"` // this node's clock
@@ -58,6 +60,7 @@ func (n *Node) toMessage(ls *lineState, e store.Entry) Message {
 		var body entry.Message
 		if err := json.Unmarshal(e.Body, &body); err == nil {
 			m.Lang, m.Text, m.ReplyTo = body.Lang, body.Text, body.ReplyTo
+			m.Officer, m.ReleasedBy = body.Officer, body.ReleasedBy
 		}
 	}
 	return m
