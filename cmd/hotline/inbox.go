@@ -44,10 +44,10 @@ func cmdInbox(ctx context.Context, args []string) error {
 		return json.NewEncoder(os.Stdout).Encode(msgs)
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tPRECEDENCE\tWRITTEN (UTC)\tSTATE\tTEXT")
+	fmt.Fprintln(w, "ID\tPRECEDENCE\tWRITTEN (UTC)\tSTATE\tOFFICER\tTEXT")
 	for _, m := range msgs {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", m.ID, m.Precedence, m.Written.Format(time.DateTime),
-			states(m), preview(m))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Precedence, m.Written.Format(time.DateTime),
+			states(m), messageOfficers(m), preview(m))
 	}
 	return w.Flush()
 }
@@ -58,6 +58,16 @@ func states(m node.Message) string {
 		s = append(s, r.Party+":"+r.State)
 	}
 	return strings.Join(s, " ")
+}
+
+// messageOfficers names who wrote a message and, under two-person release, who
+// released it, as the author's node signed them.
+func messageOfficers(m node.Message) string {
+	s := inert.Text(m.Officer)
+	if m.ReleasedBy != "" {
+		s += ", released by " + inert.Text(m.ReleasedBy)
+	}
+	return s
 }
 
 func preview(m node.Message) string {

@@ -48,7 +48,18 @@ func linepropose(args []string) error {
 	fs.Var(&peers, "peer", "a peer's card file (repeat for each peer)")
 	fs.Var(&relays, "relay", "a relay the line may use, as HOST:PORT=KEY with the key printed by 'hotline relay key' (repeatable)")
 	linkTests := fs.Duration("link-tests", time.Hour, "how often each node tests every route")
+	rollCall := fs.String("roll-call", "", "ask each party's officer on duty to confirm presence this often, e.g. 4h (default: no roll-call)")
+	rollCallAnswer := fs.Duration("roll-call-answer", 15*time.Minute, "time to answer each roll-call (at most --roll-call)")
+	twoPersonList := fs.String("two-person", "", "precedences that need two-person release, comma-separated, e.g. FLASH,IMMEDIATE")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	rule, err := rollCallRule(*rollCall, *rollCallAnswer)
+	if err != nil {
+		return err
+	}
+	released, err := twoPerson(*twoPersonList)
+	if err != nil {
 		return err
 	}
 	if *title == "" || len(peers) == 0 {
@@ -77,6 +88,7 @@ func linepropose(args []string) error {
 	}
 	ch := charter.New(*title, time.Now(), cards)
 	ch.LinkTests = charter.Duration(*linkTests)
+	ch.RollCall, ch.TwoPerson = rule, released
 	for _, r := range relays {
 		addr, keyText, ok := strings.Cut(r, "=")
 		key, err := relay.ParseKeyText(keyText)
@@ -89,6 +101,7 @@ func linepropose(args []string) error {
 	if err := ch.Validate(); err != nil {
 		return err
 	}
+	printRules(os.Stderr, ch)
 	s, err := charter.Sign(ch, nil, k)
 	if err != nil {
 		return err
@@ -131,6 +144,7 @@ func lineAccept(ctx context.Context, args []string) error {
 		p := &s.Parties[i]
 		fmt.Fprintf(os.Stderr, "  %-10s %-40s fingerprint %s\n", p.Party, inert.Text(p.Name), p.Fingerprint())
 	}
+	printRules(os.Stderr, s.Charter)
 	mine, _, err := node.MakeCard(cfg, k)
 	if err != nil {
 		return err

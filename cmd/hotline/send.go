@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--line L] TEXT... | -",
+	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--line L] TEXT... | -",
 		"write a message; it is on disk and queued when this returns", cmdSend})
 }
 
@@ -22,6 +22,8 @@ func cmdSend(ctx context.Context, args []string) error {
 	prec := fs.String("precedence", "ROUTINE", "FLASH, IMMEDIATE, PRIORITY or ROUTINE")
 	replyTo := fs.String("reply-to", "", "ID of the message this answers")
 	lang := fs.String("lang", "", "language of the text (default: the party's first language)")
+	officer := fs.String("officer", "", "the officer who wrote (drafted) the message; signed into it")
+	releasedBy := fs.String("released-by", "", "the second officer who released it, where the charter requires two-person release")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -49,7 +51,11 @@ func cmdSend(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := api.Send(ctx, node.SendRequest{Line: l, Precedence: p, Lang: *lang, Text: text, ReplyTo: *replyTo})
+	id, err := api.Send(ctx, node.SendRequest{Line: l, Precedence: p, Lang: *lang, Text: text, ReplyTo: *replyTo,
+		Officer: *officer, ReleasedBy: *releasedBy})
+	if isNodeErr(err, node.ErrNeedsRelease) {
+		return withHint(err, "hotline send --officer DRAFTER --released-by RELEASER, or release it in the console")
+	}
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,9 @@ func printMessage(m *node.Message) {
 	if m.ReplyTo != "" {
 		fmt.Printf("in reply to %s\n", m.ReplyTo)
 	}
+	if by := messageOfficers(*m); by != "" {
+		fmt.Printf("written by officer %s\n", by)
+	}
 	if m.BodyError != "" {
 		fmt.Printf("\n(unreadable body: %s)\n\n", m.BodyError)
 	} else {

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(command{"status", "[--json] [--line L]", "show the line: parties, logs, receipts, routes", cmdStatus})
+	register(command{"status", "[--json] [--line L]", "show the line: parties, logs, receipts, routes, roll-call", cmdStatus})
 }
 
 func cmdStatus(ctx context.Context, args []string) error {
@@ -41,12 +41,19 @@ func cmdStatus(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("line %s %q: %s (this node: %s)\n", st.ID, inert.Text(st.Title), st.State, st.Me)
 	defer printLinkTests(st)
+	rollCalls := map[string]node.RollCallView{}
+	for _, v := range st.RollCalls {
+		rollCalls[v.Party] = v
+	}
 	for _, p := range st.Parties {
 		fmt.Printf("  %-10s %s, log %d entries", p.Party, inert.Text(p.Name), p.LogSize)
 		if p.Party != st.Me {
 			fmt.Printf(", holds %d of ours (%d pending)", p.Receipt, p.Pending)
 		}
 		fmt.Println()
+		if v, ok := rollCalls[p.Party]; ok {
+			fmt.Printf("    %s\n", rollCallText(v, time.Now()))
+		}
 		for _, r := range p.Routes {
 			fmt.Printf("    route %-7s", r.Route)
 			if !r.LastSuccess.IsZero() {

@@ -34,6 +34,7 @@ type API interface {
 	ExportParcel(ctx context.Context, line, peer string) ([]byte, error)
 	ImportParcel(ctx context.Context, data []byte) (string, error)
 	LinkTest(ctx context.Context, line string) (*entry.LinkTest, error)
+	RollCall(ctx context.Context, line, officer string) (*node.RollCallView, error)
 }
 
 // Local serves the API from an open node.
@@ -98,6 +99,11 @@ func (l Local) LinkTest(ctx context.Context, line string) (*entry.LinkTest, erro
 	return l.N.RunLinkTests(ctx, line)
 }
 
+// RollCall answers the roll-call under way as officer.
+func (l Local) RollCall(ctx context.Context, line, officer string) (*node.RollCallView, error) {
+	return l.N.AnswerRollCall(ctx, line, officer)
+}
+
 // call is the one request shape on the socket.
 type call struct {
 	Method  string            `json:"method"`
@@ -157,6 +163,8 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.ImportParcel(ctx, c.Data)
 	case "linktest":
 		return api.LinkTest(ctx, c.Line)
+	case "rollcall":
+		return api.RollCall(ctx, c.Line, c.Officer)
 	}
 	return nil, fmt.Errorf("unknown method %q", c.Method)
 }
@@ -253,5 +261,9 @@ func (c *Client) ImportParcel(ctx context.Context, data []byte) (s string, err e
 }
 func (c *Client) LinkTest(ctx context.Context, line string) (t *entry.LinkTest, err error) {
 	err = c.do(ctx, &call{Method: "linktest", Line: line}, &t)
+	return
+}
+func (c *Client) RollCall(ctx context.Context, line, officer string) (v *node.RollCallView, err error) {
+	err = c.do(ctx, &call{Method: "rollcall", Line: line, Officer: officer}, &v)
 	return
 }

@@ -61,6 +61,10 @@ func validLeaves() map[string]*entry.Leaf {
 			Line: testLine, Author: "seoul", Index: 3, Kind: entry.KindMessage,
 			Time: time.UnixMilli(math.MinInt64).UTC(), Precedence: entry.Priority, Body: hash("y"),
 		},
+		"rollcall": {
+			Line: testLine, Author: "beijing", Index: 4, Kind: entry.KindRollCall,
+			Time: t0, Refs: []entry.Ref{{Party: "seoul", Size: 18, Root: hash("s")}}, Body: hash("r"),
+		},
 	}
 }
 

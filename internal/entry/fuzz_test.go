@@ -2,6 +2,7 @@ package entry_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -110,6 +111,47 @@ func FuzzDecodeMark(f *testing.F) {
 	})
 }
 
+// FuzzDecodeRollCall checks that DecodeRollCall never panics, never accepts
+// a roll-call that fails validation, and that what it accepts encodes and
+// decodes to the same roll-call.
+func FuzzDecodeRollCall(f *testing.F) {
+	for _, s := range rollCallSeeds {
+		f.Add([]byte(s.body))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := entry.DecodeRollCall(b)
+		if err != nil {
+			return
+		}
+		if err := r.Validate(); err != nil {
+			t.Fatalf("accepted an invalid roll-call %+v: %v", r, err)
+		}
+		again, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r2, err := entry.DecodeRollCall(again); err != nil || *r2 != *r {
+			t.Fatalf("round trip of %+v: %+v, %v", r, r2, err)
+		}
+	})
+}
+
+// rollCallSeeds are the committed seeds of FuzzDecodeRollCall, by file
+// name, and whether each must decode.
+var rollCallSeeds = []struct {
+	name, body string
+	valid      bool
+}{
+	{"valid", `{"officer":"Kim","slot":1795704000000}`, true},
+	{"unicode-officer", `{"officer":"王 磊","slot":0}`, true},
+	{"no-officer", `{"slot":1795704000000}`, false},
+	{"negative-slot", `{"officer":"Kim","slot":-1}`, false},
+	{"unknown-field", `{"officer":"Kim","slot":1,"party":"seoul"}`, false},
+	{"trailing-brace", `{"officer":"Kim","slot":1}}`, false},
+	{"slot-string", `{"officer":"Kim","slot":"1"}`, false},
+	{"null", `null`, false},
+}
+
 // TestCorpusSeeds keeps the committed corpus meaningful: the valid seeds
 // must still parse, the others must not.
 func TestCorpusSeeds(t *testing.T) {
@@ -119,6 +161,15 @@ func TestCorpusSeeds(t *testing.T) {
 		l, err := entry.Parse(b)
 		if err != nil || !bytes.Equal(l.Marshal(), b) {
 			t.Errorf("%s: %v", file, err)
+		}
+	}
+	for _, s := range rollCallSeeds {
+		b := fuzzseed.Read(t, "FuzzDecodeRollCall", s.name)
+		if string(b) != s.body {
+			t.Errorf("FuzzDecodeRollCall/%s holds %q, want %q", s.name, b, s.body)
+		}
+		if _, err := entry.DecodeRollCall(b); (err == nil) != s.valid {
+			t.Errorf("FuzzDecodeRollCall/%s: decoded %v, want %v (%v)", s.name, err == nil, s.valid, err)
 		}
 	}
 	for _, name := range []string{"refs-out-of-order", "index-leading-zero", "missing-precedence", "bad-line-id", "crlf", "header-only"} {

@@ -204,6 +204,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, parties ...nodetest.Party) *fixture {
 	t.Helper()
+	return newFixtureWith(t, node.Options{}, nil, parties...)
+}
+
+// newFixtureWith is newFixture with node options and a charter that edit
+// may change.
+func newFixtureWith(t *testing.T, opts node.Options, edit func(*charter.Charter), parties ...nodetest.Party) *fixture {
+	t.Helper()
 	if len(parties) == 0 {
 		parties = nodetest.Default
 	}
@@ -212,7 +219,7 @@ func newFixture(t *testing.T, parties ...nodetest.Party) *fixture {
 	for _, p := range parties {
 		f.dirs = append(f.dirs, nodetest.Create(t, dir, p))
 	}
-	f.nodes, f.line = nodetest.Pair(t, f.dirs, node.Options{})
+	f.nodes, f.line = nodetest.PairWith(t, f.dirs, opts, edit)
 	src, victim := f.nodes[0], f.nodes[1]
 	keys := loadKeys(t, f.dirs[0])
 	if keys.LogVerifierKey() != src.Keys.LogVerifierKey() {

@@ -125,6 +125,13 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 		if _, err := entry.DecodeLinkTest(body); err != nil {
 			out.BodyError = err.Error()
 		}
+	case entry.KindRollCall:
+		r, err := entry.DecodeRollCall(body)
+		if err != nil {
+			out.BodyError = err.Error()
+		} else {
+			out.Officer = r.Officer
+		}
 	case entry.KindDisplayed, entry.KindAck:
 		m, err := entry.DecodeMark(body, l.Kind)
 		if err != nil {

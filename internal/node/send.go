@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
@@ -175,11 +176,13 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 		return "", err
 	}
 	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy}
+	// Checked before Validate, so that a releaser who is the drafter gets
+	// the error that says what the charter wants.
+	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || sameOfficer(m.Officer, m.ReleasedBy)) {
+		return "", fmt.Errorf("%w (%s)", ErrNeedsRelease, req.Precedence)
+	}
 	if err := m.Validate(); err != nil {
 		return "", err
-	}
-	if ls.charter.NeedsTwoPerson(req.Precedence) && m.ReleasedBy == "" {
-		return "", fmt.Errorf("%w (%s)", ErrNeedsRelease, req.Precedence)
 	}
 	if m.ReplyTo != "" {
 		if e, err := n.Store.Entry(ls.id, mustAuthor(m.ReplyTo), mustIndex(m.ReplyTo)); err != nil || e.Kind != string(entry.KindMessage) {
@@ -198,6 +201,13 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 		return err
 	}})
 	return id, err
+}
+
+// sameOfficer reports whether two officers' names are one name written
+// twice, up to case and surrounding spaces: "Kim" cannot release what
+// "kim " drafted.
+func sameOfficer(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 func mustAuthor(id string) string { a, _, _ := entry.ParseID(id); return a }

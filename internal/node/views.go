@@ -203,6 +203,9 @@ type LineStatus struct {
 	// LinkTests is the latest link test of every party: ours, and each
 	// peer's view of its routes to us.
 	LinkTests []LinkTestView `json:"link_tests"`
+	// RollCalls is "person present" at every party, where the charter
+	// has a roll-call.
+	RollCalls []RollCallView `json:"roll_calls,omitempty"`
 	Evidence  int            `json:"evidence"` // pieces of refused input kept (hotline evidence)
 }
 
@@ -244,6 +247,9 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 		st.Parties = append(st.Parties, ps)
 	}
 	if st.LinkTests, err = n.LinkTests(line); err != nil {
+		return nil, err
+	}
+	if st.RollCalls, err = n.RollCalls(line); err != nil {
 		return nil, err
 	}
 	ev, err := n.Store.EvidenceList(1000)

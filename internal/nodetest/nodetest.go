@@ -51,6 +51,13 @@ func Create(t testing.TB, dir string, p Party) string {
 // (closed at test end) and the line ID.
 func Pair(t testing.TB, dirs []string, opts node.Options) ([]*node.Node, string) {
 	t.Helper()
+	return PairWith(t, dirs, opts, nil)
+}
+
+// PairWith is Pair with a charter that edit may change before anyone signs
+// it: its rules, or its creation time under an injected clock.
+func PairWith(t testing.TB, dirs []string, opts node.Options, edit func(*charter.Charter)) ([]*node.Node, string) {
+	t.Helper()
 	var nodes []*node.Node
 	var cards []*card.Card
 	for _, d := range dirs {
@@ -67,6 +74,9 @@ func Pair(t testing.TB, dirs []string, opts node.Options) ([]*node.Node, string)
 		cards = append(cards, c)
 	}
 	ch := charter.New("test line", time.Now(), cards)
+	if edit != nil {
+		edit(ch)
+	}
 	var raw []byte
 	for _, n := range nodes {
 		s, err := charter.Sign(ch, raw, n.Keys)

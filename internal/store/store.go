@@ -184,6 +184,10 @@ var migrations = []string{
 		reason TEXT NOT NULL,
 		data BLOB NOT NULL
 	);`,
+	// Roll-call answers, per party by the author's clock: the views read
+	// a party's latest answer and its first answer since a slot began.
+	// Partial, so that no other entry pays for it.
+	`CREATE INDEX entries_rollcall ON entries (line, author, time) WHERE kind = 'rollcall';`,
 }
 
 // Migrate brings the schema of db up to date: migrations[i] takes

@@ -36,11 +36,14 @@ func VerifyTranscript(t *Transcript) (*Report, error) {
 			}
 			tree.Append(tlog.HashLeaf([]byte(lg.Entries[j].Leaf)))
 			leaves[lg.Author] = append(leaves[lg.Author], l)
-			if l.Kind == entry.KindMessage {
+			switch l.Kind {
+			case entry.KindMessage:
 				m := messageReport(l, &lg.Entries[j])
 				msgs[m.ID] = &m
 				order = append(order, &m)
 				index[&m] = l.Index
+			case entry.KindRollCall:
+				rep.RollCalls = append(rep.RollCalls, rollCallReport(l, &lg.Entries[j]))
 			}
 		}
 		trees[lg.Author] = tree

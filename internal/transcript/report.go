@@ -21,7 +21,10 @@ type Report struct {
 	Parties  []string        `json:"parties"`
 	Logs     []LogReport     `json:"logs,omitempty"`
 	Messages []MessageReport `json:"messages"`
-	Fork     *ForkReport     `json:"fork,omitempty"`
+	// RollCalls are the roll-call answers in the document's logs, log by
+	// log in log order.
+	RollCalls []RollCallReport `json:"roll_calls,omitempty"`
+	Fork      *ForkReport      `json:"fork,omitempty"`
 }
 
 // LogReport summarizes one verified log.
@@ -41,7 +44,9 @@ type MessageReport struct {
 	Text       string               `json:"text,omitempty"`
 	Readable   bool                 `json:"readable"`
 	ReplyTo    string               `json:"reply_to,omitempty"`
-	Held       map[string]time.Time `json:"held"` // party -> first cosignature covering it
+	Officer    string               `json:"officer,omitempty"`     // who wrote or drafted it, as signed
+	ReleasedBy string               `json:"released_by,omitempty"` // who released it, under two-person release
+	Held       map[string]time.Time `json:"held"`                  // party -> first cosignature covering it
 	Displayed  map[string]time.Time `json:"displayed,omitempty"`
 	Acked      map[string]Ack       `json:"acked,omitempty"`
 	Replies    map[string]string    `json:"replies,omitempty"`
@@ -51,6 +56,17 @@ type MessageReport struct {
 type Ack struct {
 	Officer string    `json:"officer"`
 	Time    time.Time `json:"time"`
+}
+
+// RollCallReport is a proven roll-call answer: an officer of the author
+// confirmed a person on watch.
+type RollCallReport struct {
+	ID       string    `json:"id"`
+	Author   string    `json:"author"`
+	Written  time.Time `json:"written"` // the author's clock, as signed
+	Readable bool      `json:"readable"`
+	Officer  string    `json:"officer,omitempty"`
+	Slot     time.Time `json:"slot,omitzero"` // the start of the slot it answers, as the body says
 }
 
 // ForkReport describes a proven fork.
@@ -72,9 +88,23 @@ func messageReport(l *entry.Leaf, e *Entry) MessageReport {
 	if e.Body != nil {
 		if b, err := entry.DecodeMessage(e.Body); err == nil {
 			m.Readable, m.Lang, m.Text, m.ReplyTo = true, b.Lang, b.Text, b.ReplyTo
+			m.Officer, m.ReleasedBy = b.Officer, b.ReleasedBy
 		}
 	}
 	return m
+}
+
+// rollCallReport reports a roll-call entry. A body that is not included,
+// or does not decode, leaves it unreadable: the entry still proves that
+// the author wrote a roll-call answer at that time.
+func rollCallReport(l *entry.Leaf, e *Entry) RollCallReport {
+	r := RollCallReport{ID: l.ID(), Author: l.Author, Written: l.Time}
+	if e.Body != nil {
+		if b, err := entry.DecodeRollCall(e.Body); err == nil {
+			r.Readable, r.Officer, r.Slot = true, b.Officer, time.UnixMilli(b.Slot).UTC()
+		}
+	}
+	return r
 }
 
 // mark applies a displayed, ack or reply entry to the message it names.
@@ -136,6 +166,13 @@ func (r *Report) WriteText(w io.Writer) {
 			if m.ReplyTo != "" {
 				fmt.Fprintf(w, "  in reply to %s\n", m.ReplyTo)
 			}
+			if m.Officer != "" {
+				fmt.Fprintf(w, "  written by officer %s", inert.Text(m.Officer))
+				if m.ReleasedBy != "" {
+					fmt.Fprintf(w, ", released by %s", inert.Text(m.ReleasedBy))
+				}
+				fmt.Fprintln(w)
+			}
 		} else {
 			fmt.Fprintln(w, "  text: not included (sealed to others)")
 		}
@@ -157,6 +194,15 @@ func (r *Report) WriteText(w io.Writer) {
 			if id, ok := m.Replies[p]; ok {
 				fmt.Fprintf(w, "  answered by %s in %s\n", p, id)
 			}
+		}
+	}
+	for _, r := range r.RollCalls {
+		if r.Readable {
+			fmt.Fprintf(w, "\n%s  roll-call answered by %s at %s, written %s, for the slot of %s\n",
+				r.ID, inert.Text(r.Officer), r.Author, ts(r.Written), ts(r.Slot))
+		} else {
+			fmt.Fprintf(w, "\n%s  roll-call answered at %s, written %s; officer not shown (body not included, or unreadable)\n",
+				r.ID, r.Author, ts(r.Written))
 		}
 	}
 }
