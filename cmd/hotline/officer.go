@@ -21,13 +21,14 @@ import (
 )
 
 func init() {
-	register(command{"officer", "add NAME --role watch|drafter|releaser|admin [--password-file F] | list [--json] | remove NAME",
+	register(command{"officer", "add NAME --role watch|drafter|releaser|admin [--password-file F] | list [--json] | remove NAME" +
+		" | passwd NAME [--password-file F] | role NAME --role R",
 		"manage the officers who log in to the web console", cmdOfficer})
 }
 
 func cmdOfficer(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"officer needs a subcommand: add, list or remove"}
+		return usageError{"officer needs a subcommand: add, list, remove, passwd or role"}
 	}
 	switch args[0] {
 	case "add":
@@ -36,8 +37,12 @@ func cmdOfficer(ctx context.Context, args []string) error {
 		return officerList(ctx, args[1:])
 	case "remove", "rm":
 		return officerRemove(ctx, args[1:])
+	case "passwd", "password":
+		return officerPasswd(ctx, args[1:])
+	case "role":
+		return officerRole(ctx, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown officer subcommand %q: use add, list or remove", args[0])}
+	return usageError{fmt.Sprintf("unknown officer subcommand %q: use add, list, remove, passwd or role", args[0])}
 }
 
 // parseAnywhere parses flags placed before or after the positional
@@ -209,4 +214,100 @@ func officerRemove(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "hotline: removed %s; their console sessions have ended\n", pos[0])
 	return nil
+}
+
+// officerPasswd sets a new password. Every console session of the officer
+// ends: whoever knew the old password is logged out.
+func officerPasswd(ctx context.Context, args []string) error {
+	fs := flags("officer passwd")
+	dir := dirFlag(fs)
+	pwFile := fs.String("password-file", "", "read the new password from this file (its first line) instead of a prompt")
+	pos, err := parseAnywhere(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"officer passwd takes one NAME (quote a name with spaces)"}
+	}
+	st, err := openOfficers(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := knownOfficer(ctx, st, pos[0]); err != nil {
+		return err
+	}
+	pw, err := readPassword(pos[0], *pwFile)
+	if err != nil {
+		return err
+	}
+	n, err := st.SetPassword(ctx, pos[0], pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "hotline: new password for %s; %s\n", pos[0], sessions(n))
+	return nil
+}
+
+// officerRole changes an officer's role. Every console session of the
+// officer ends, so no open console goes on with the old role's rights.
+func officerRole(ctx context.Context, args []string) error {
+	fs := flags("officer role")
+	dir := dirFlag(fs)
+	role := fs.String("role", "", "the new role: watch, drafter, releaser or admin")
+	pos, err := parseAnywhere(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"officer role takes one NAME (quote a name with spaces)"}
+	}
+	r, err := officer.ParseRole(*role)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openOfficers(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.SetRole(ctx, pos[0], r)
+	if err != nil {
+		return noOfficerHint(err)
+	}
+	fmt.Fprintf(os.Stderr, "hotline: %s is now %s; %s\n", pos[0], r, sessions(n))
+	return nil
+}
+
+// knownOfficer fails before a password prompt for a name that has no
+// account.
+func knownOfficer(ctx context.Context, st *officer.Store, name string) error {
+	list, err := st.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range list {
+		if o.Name == name {
+			return nil
+		}
+	}
+	return noOfficerHint(fmt.Errorf("%w: %s", officer.ErrNoOfficer, name))
+}
+
+func noOfficerHint(err error) error {
+	if errors.Is(err, officer.ErrNoOfficer) {
+		return withHint(err, "list the accounts with: hotline officer list")
+	}
+	return err
+}
+
+// sessions says how many console sessions a change ended.
+func sessions(n int) string {
+	switch n {
+	case 0:
+		return "no console session was open"
+	case 1:
+		return "their console session has ended"
+	}
+	return fmt.Sprintf("their %d console sessions have ended", n)
 }

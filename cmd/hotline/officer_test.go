@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,5 +61,79 @@ func TestOfficerCommand(t *testing.T) {
 	}
 	if code, _ := hotline("officer", "remove", "--dir", dir, "Wang Lei"); code != 1 {
 		t.Errorf("removing twice: exit %d, want 1", code)
+	}
+}
+
+// passwd and role change an account in place, and end the officer's
+// console sessions: none goes on with the old password or the old role.
+func TestOfficerPasswdAndRole(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "beijing")
+	if err := node.Init(dir, node.Config{Party: "beijing", Name: "Beijing", Langs: []string{"zh"}, Listen: "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	pw1, pw2 := filepath.Join(t.TempDir(), "pw1"), filepath.Join(t.TempDir(), "pw2")
+	os.WriteFile(pw1, []byte("the first password\n"), 0o600)
+	os.WriteFile(pw2, []byte("the second password\n"), 0o600)
+	hotline := func(args ...string) (int, string) {
+		var stderr bytes.Buffer
+		code := run(ctx, args, &stderr)
+		return code, stderr.String()
+	}
+	if code, out := hotline("officer", "add", "Wang Lei", "--role", "watch", "--dir", dir, "--password-file", pw1); code != 0 {
+		t.Fatalf("officer add: %d %s", code, out)
+	}
+	st, err := officer.OpenDir(dir, officer.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	login := func() string {
+		t.Helper()
+		tok, _, err := st.NewSession(ctx, "Wang Lei")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+
+	tok := login()
+	if code, out := hotline("officer", "passwd", "Wang Lei", "--dir", dir, "--password-file", pw2); code != 0 {
+		t.Fatalf("officer passwd: %d %s", code, out)
+	}
+	if _, err := st.Session(ctx, tok); !errors.Is(err, officer.ErrNoSession) {
+		t.Errorf("a session outlived the new password: %v", err)
+	}
+	if _, err := st.Authenticate(ctx, "Wang Lei", "the second password"); err != nil {
+		t.Errorf("the new password does not log in: %v", err)
+	}
+	if _, err := st.Authenticate(ctx, "Wang Lei", "the first password"); !errors.Is(err, officer.ErrBadLogin) {
+		t.Errorf("the old password still logs in: %v", err)
+	}
+
+	tok = login()
+	if code, out := hotline("officer", "role", "--dir", dir, "Wang Lei", "--role", "releaser"); code != 0 {
+		t.Fatalf("officer role: %d %s", code, out)
+	}
+	if _, err := st.Session(ctx, tok); !errors.Is(err, officer.ErrNoSession) {
+		t.Errorf("a session outlived the role change: %v", err)
+	}
+	if list, _ := st.List(ctx); len(list) != 1 || list[0].Role != officer.Releaser {
+		t.Errorf("after officer role: %+v", list)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"officer", "role", "Wang Lei", "--role", "captain", "--dir", dir}, 2},
+		{[]string{"officer", "role", "--role", "admin", "--dir", dir}, 2},
+		{[]string{"officer", "passwd", "--dir", dir, "--password-file", pw1}, 2},
+		{[]string{"officer", "role", "Nobody", "--role", "admin", "--dir", dir}, 1},
+		{[]string{"officer", "passwd", "Nobody", "--dir", dir, "--password-file", pw1}, 1},
+	} {
+		if code, out := hotline(tc.args...); code != tc.code {
+			t.Errorf("%v: exit %d, want %d: %s", tc.args, code, tc.code, out)
+		}
 	}
 }

@@ -26,9 +26,20 @@ type messageView struct {
 }
 
 func (s *Server) view(m node.Message) messageView {
-	// The language tag and a body error come from the other party too.
+	// The language tag, a body error and the officers' names (the author's,
+	// signed into the message; the receivers', in their acknowledgements)
+	// come from the other parties too.
 	m.Lang, m.BodyError = inert.Text(m.Lang), inert.Text(m.BodyError)
-	return messageView{Message: m, TextVisible: inert.Text(m.Text), Inbound: m.Author != s.n.Me()}
+	m.Officer, m.ReleasedBy = inert.Text(m.Officer), inert.Text(m.ReleasedBy)
+	m.Ladder = slices.Clone(m.Ladder)
+	for i := range m.Ladder {
+		m.Ladder[i].AckedBy = inert.Text(m.Ladder[i].AckedBy)
+	}
+	v := messageView{Message: m, TextVisible: inert.Text(m.Text), Inbound: m.Author != s.n.Me()}
+	if !v.Inbound {
+		v.SentBy = m.Officer
+	}
+	return v
 }
 
 // nodeError answers with the status that fits an error of the node.
@@ -40,6 +51,8 @@ func (s *Server) nodeError(w http.ResponseWriter, err error) {
 		apiError(w, http.StatusNotFound, "no_message", err.Error())
 	case errors.Is(err, node.ErrNotAPeerMessage):
 		apiError(w, http.StatusConflict, "not_inbound", err.Error())
+	case errors.Is(err, node.ErrNeedsRelease):
+		apiError(w, http.StatusConflict, "needs_release", err.Error())
 	case errors.Is(err, node.ErrUnavailable) || errors.Is(err, node.ErrClosed) ||
 		errors.Is(err, store.ErrDiskFull) || errors.Is(err, store.ErrReadOnly):
 		s.log.Error("node unavailable", "err", err)
@@ -55,6 +68,9 @@ type lineView struct {
 	State   string             `json:"state"`
 	Me      string             `json:"me"`
 	Parties []node.PartyStatus `json:"parties"`
+	// TwoPerson lists the precedences that need a second officer's
+	// release on this line.
+	TwoPerson []entry.Precedence `json:"two_person"`
 }
 
 func (s *Server) lines(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
@@ -67,7 +83,12 @@ func (s *Server) lines(w http.ResponseWriter, r *http.Request, _ *officer.Sessio
 			s.nodeError(w, err)
 			return
 		}
-		out = append(out, lineView{ID: st.ID, Title: st.Title, State: st.State, Me: st.Me, Parties: st.Parties})
+		tp, err := s.twoPerson(id)
+		if err != nil {
+			s.nodeError(w, err)
+			return
+		}
+		out = append(out, lineView{ID: st.ID, Title: st.Title, State: st.State, Me: st.Me, Parties: st.Parties, TwoPerson: tp})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -114,19 +135,13 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, outbox bool) {
 		return
 	}
 	out := make([]messageView, 0, len(msgs))
-	ids := make([]string, 0, len(msgs))
 	for _, m := range msgs {
 		out = append(out, s.view(m))
-		ids = append(ids, m.ID)
 	}
 	if outbox {
-		by, err := s.off.SentBy(r.Context(), line, ids)
-		if err != nil {
+		if err := s.sentBy(r, line, out); err != nil {
 			s.internalError(w, err)
 			return
-		}
-		for i := range out {
-			out[i].SentBy = by[out[i].ID]
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -157,16 +172,38 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, ss *officer.Ses
 			return
 		}
 	}
-	v := s.view(*m)
-	if !v.Inbound {
-		by, err := s.off.SentBy(r.Context(), line, []string{id})
-		if err != nil {
+	v := []messageView{s.view(*m)}
+	if !v[0].Inbound {
+		if err := s.sentBy(r, line, v); err != nil {
 			s.internalError(w, err)
 			return
 		}
-		v.SentBy = by[id]
 	}
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, v[0])
+}
+
+// sentBy fills in who sent our messages that do not name their officer
+// (sent before messages carried the name) from the record of acts.
+func (s *Server) sentBy(r *http.Request, line string, msgs []messageView) error {
+	var ids []string
+	for _, m := range msgs {
+		if m.SentBy == "" {
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	by, err := s.off.SentBy(r.Context(), line, ids)
+	if err != nil {
+		return err
+	}
+	for i := range msgs {
+		if msgs[i].SentBy == "" {
+			msgs[i].SentBy = by[msgs[i].ID]
+		}
+	}
+	return nil
 }
 
 // displayed reports whether party has marked m displayed.
@@ -219,10 +256,13 @@ type composeRequest struct {
 	ReplyTo    string `json:"reply_to,omitempty"`
 }
 
+// composeResponse: ID when the message was sent (201), Draft when it
+// waits for a second officer's release (202).
 type composeResponse struct {
-	ID      string `json:"id"`
-	Line    string `json:"line"`
-	Officer string `json:"officer"`
+	ID      string     `json:"id,omitempty"`
+	Line    string     `json:"line"`
+	Officer string     `json:"officer"`
+	Draft   *draftView `json:"draft,omitempty"`
 }
 
 func (s *Server) compose(w http.ResponseWriter, r *http.Request, ss *officer.Session) {
@@ -242,12 +282,17 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, ss *officer.Ses
 	if lang == "" {
 		lang = s.n.Cfg.Langs[0]
 	}
-	body := entry.Message{Lang: lang, Text: req.Text, ReplyTo: req.ReplyTo}
+	body := entry.Message{Lang: lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: ss.Officer}
 	if err := body.Validate(); err != nil {
 		apiError(w, http.StatusBadRequest, "bad_message", err.Error())
 		return
 	}
 	line := r.PathValue("line")
+	c, err := s.charterOf(line)
+	if err != nil {
+		s.nodeError(w, err)
+		return
+	}
 	if req.ReplyTo != "" {
 		if _, err := s.n.Message(line, req.ReplyTo); err != nil {
 			if errors.Is(err, node.ErrNoMessage) {
@@ -258,7 +303,16 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, ss *officer.Ses
 			return
 		}
 	}
-	id, err := s.n.Send(r.Context(), node.SendRequest{Line: line, Precedence: p, Lang: lang, Text: req.Text, ReplyTo: req.ReplyTo})
+	if c.NeedsTwoPerson(p) {
+		s.saveDraft(w, r, ss, line, p, body)
+		return
+	}
+	id, err := s.n.Send(r.Context(), node.SendRequest{Line: line, Precedence: p, Lang: lang, Text: req.Text,
+		ReplyTo: req.ReplyTo, Officer: ss.Officer})
+	if errors.Is(err, node.ErrNeedsRelease) {
+		s.saveDraft(w, r, ss, line, p, body) // the node knows better than our reading of the charter
+		return
+	}
 	if err != nil {
 		s.nodeError(w, err)
 		return

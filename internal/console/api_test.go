@@ -56,7 +56,7 @@ func (f *fixture) events(t *testing.T, ctx context.Context, l *login) <-chan sse
 }
 
 func TestMessageFlow(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, nil)
 	watch := f.session(t, "Wang Lei", officer.Watch)
 	drafter := f.session(t, "Li Na", officer.Drafter)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -155,7 +155,7 @@ func TestMessageFlow(t *testing.T) {
 }
 
 func TestComposeRefusesBadInput(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, nil)
 	d := f.session(t, "Li Na", officer.Drafter)
 	path := "/api/lines/" + f.line + "/messages"
 	for name, tc := range map[string]struct {

@@ -3,12 +3,10 @@ package console
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/inert"
@@ -105,12 +103,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *officer.Sessio
 	}
 	addr := clientAddr(r)
 	if wait := s.limiter.wait(addr, req.Name); wait > 0 {
-		secs := int(wait.Round(time.Second) / time.Second)
-		if secs < 1 {
-			secs = 1
-		}
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		apiError(w, http.StatusTooManyRequests, "rate_limited", fmt.Sprintf("too many failed logins: try again in %d s", secs))
+		tooMany(w, wait, "failed logins")
 		return
 	}
 	o, err := s.off.Authenticate(r.Context(), req.Name, req.Password)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -42,15 +43,41 @@ type side struct {
 	password string
 }
 
+// as is the same party with another of its officers logged in.
+func (s *side) as(name string) *side {
+	return &side{srv: s.srv, officer: name, password: "password of " + name}
+}
+
+// account is an officer to create: its password is "password of NAME".
+type account struct {
+	name string
+	role officer.Role
+}
+
+// lineSpec shapes a line for a test: each party's officers (the first is
+// the side's officer) and changes to the charter before it is signed.
+type lineSpec struct {
+	seoul, beijing []account
+	charter        func(*charter.Charter)
+}
+
 // startLine runs two real nodes in this process through internal/serve:
 // SQLite, the direct route over mutual TLS on loopback, and each with its
 // console on a loopback port. Seoul has a drafter, Beijing a watch officer.
 func startLine(t *testing.T) (seoul, beijing *side, line string) {
 	t.Helper()
+	return startLineWith(t, lineSpec{
+		seoul:   []account{{"Kim Min-jun", officer.Drafter}},
+		beijing: []account{{"Wang Lei", officer.Watch}},
+	})
+}
+
+// startLineWith is startLine with the officers and charter of spec.
+func startLineWith(t *testing.T, spec lineSpec) (seoul, beijing *side, line string) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	roles := []officer.Role{officer.Drafter, officer.Watch}
-	names := []string{"Kim Min-jun", "Wang Lei"}
+	accounts := [][]account{spec.seoul, spec.beijing}
 	var dirs []string
 	var cards []*card.Card
 	for i, p := range nodetest.Default {
@@ -67,13 +94,18 @@ func startLine(t *testing.T) (seoul, beijing *side, line string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := off.Add(ctx, names[i], roles[i], "password of "+names[i]); err != nil {
-			t.Fatal(err)
+		for _, a := range accounts[i] {
+			if err := off.Add(ctx, a.name, a.role, "password of "+a.name); err != nil {
+				t.Fatal(err)
+			}
 		}
 		off.Close()
 		dirs, cards = append(dirs, d), append(cards, c)
 	}
 	ch := charter.New("Seoul–Beijing defense hotline", time.Now(), cards)
+	if spec.charter != nil {
+		spec.charter(ch)
+	}
 	var raw []byte
 	for _, d := range dirs {
 		_, keys, err := node.LoadIdentity(d)
@@ -105,7 +137,8 @@ func startLine(t *testing.T) (seoul, beijing *side, line string) {
 		if err := s.Node.Install(ctx, signed); err != nil {
 			t.Fatal(err)
 		}
-		sides = append(sides, &side{srv: s, officer: names[i], password: "password of " + names[i]})
+		name := accounts[i][0].name
+		sides = append(sides, &side{srv: s, officer: name, password: "password of " + name})
 	}
 	return sides[0], sides[1], signed.ID()
 }
@@ -205,14 +238,18 @@ func (tb *tab) goTo(t *testing.T, hash string) {
 }
 
 // checkConsole fails the test if the page reported an error: a script
-// exception, or a resource the Content-Security-Policy refused.
-func (tb *tab) checkConsole(t *testing.T) {
+// exception, or a resource the Content-Security-Policy refused. The API
+// paths in refused are requests the test made fail on purpose.
+func (tb *tab) checkConsole(t *testing.T, refused ...string) {
 	t.Helper()
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
 	for _, m := range tb.logs {
 		if m.Type == chromedp.ConsoleError && strings.Contains(m.Text, "401") && strings.HasSuffix(m.URL, "/api/me") {
 			continue // the page asking whether it has a session yet
+		}
+		if m.Type == chromedp.ConsoleError && slices.ContainsFunc(refused, func(p string) bool { return strings.HasSuffix(m.URL, p) }) {
+			continue
 		}
 		if m.Type == chromedp.ConsoleException || m.Type == chromedp.ConsoleError ||
 			strings.Contains(m.Text, "Content Security Policy") {

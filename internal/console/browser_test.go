@@ -11,6 +11,7 @@ import (
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
 )
 
 const hostile = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>\u202Eevil"
@@ -128,6 +129,32 @@ func TestConsoleInBrowser(t *testing.T) {
 			t.Fatalf("the hostile text made %d elements", n)
 		}
 		tabB.checkConsole(t)
+	})
+	t.Run("password", func(t *testing.T) {
+		tabB.goTo(t, "#/account")
+		tabB.do(t, 20*time.Second, "a wrong current password",
+			chromedp.WaitVisible(chromedp.ID("password-form")),
+			chromedp.SendKeys(chromedp.ID("password-current"), "not my password"),
+			chromedp.SendKeys(chromedp.ID("password-new"), "a brand new password"),
+			chromedp.SendKeys(chromedp.ID("password-again"), "a brand new password"),
+			chromedp.Click(chromedp.ID("password-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#password-status.bad")))
+		tabB.do(t, 20*time.Second, "the right one",
+			chromedp.SetValue(chromedp.ID("password-current"), beijing.password),
+			chromedp.Click(chromedp.ID("password-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#password-status.ok")))
+		off, err := officer.OpenDir(beijing.srv.Node.Dir, officer.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer off.Close()
+		if _, err := off.Authenticate(context.Background(), beijing.officer, "a brand new password"); err != nil {
+			t.Errorf("the new password does not log in: %v", err)
+		}
+		// This session goes on.
+		tabB.goTo(t, "#/inbox")
+		tabB.do(t, 20*time.Second, "the inbox after the change", chromedp.WaitVisible(chromedp.CSS(`body[data-view="inbox"] #view h2`)))
+		tabB.checkConsole(t, "/api/me/password") // the wrong password's 400
 	})
 	t.Logf("browser test took %v", time.Since(start))
 }

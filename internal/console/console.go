@@ -21,10 +21,19 @@
 // made visible by [inert.Text], and the pages put it in the document only
 // through textContent.
 //
+// # Two-person release and proof
+//
+// Where a line's charter puts a precedence under two-person release,
+// compose saves a draft in officers.db, and a second officer releases it
+// (drafts.go). The proof page exports the line's transcript in-process and
+// verifies it as `hotline verify` does, entry by entry (proof.go,
+// proofcheck.go).
+//
 // See docs/api.md for the API.
 package console
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"io/fs"
@@ -32,8 +41,10 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/officer"
 )
@@ -59,11 +70,18 @@ type Server struct {
 	tls     bool
 	limiter *limiter
 	handler http.Handler
+
+	chMu     sync.Mutex
+	charters map[string]*charter.Signed // by line; see charterOf
+
+	draftsChanged changes       // drafts live in officers.db, not in the node
+	proof         chan struct{} // one transcript verification at a time
 }
 
 // New returns the console of node n.
 func New(n *node.Node, cfg Config) *Server {
-	s := &Server{n: n, off: cfg.Officers, log: cfg.Logger, tls: cfg.TLS}
+	s := &Server{n: n, off: cfg.Officers, log: cfg.Logger, tls: cfg.TLS, charters: map[string]*charter.Signed{},
+		proof: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -73,6 +91,7 @@ func New(n *node.Node, cfg Config) *Server {
 		now = time.Now
 	}
 	s.limiter = newLimiter(now)
+	s.settleReleases(context.Background())
 	api := s.apiMux()
 	pages := pageMux()
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

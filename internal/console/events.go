@@ -34,7 +34,8 @@ type newMessage struct {
 }
 
 // changeEvent is the data of an event "change": something changed on the
-// node (a message, a receipt, a mark, a link test); Inbox lists the
+// node (a message, a receipt, a mark, a link test) or among the drafts
+// waiting for release; Inbox lists the
 // messages from other parties that arrived since the previous event.
 type changeEvent struct {
 	Time  time.Time    `json:"time"`
@@ -52,6 +53,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ss *officer.Sess
 
 	ctx := r.Context()
 	changed := s.n.Changed() // before the first look, so no change falls between
+	drafts := s.draftsChanged.C()
 	seen := map[string]bool{}
 	s.newInbox(seen)
 	if err := send(w, rc, "hello", changeEvent{Time: time.Now().UTC(), Inbox: []newMessage{}}); err != nil {
@@ -74,6 +76,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ss *officer.Sess
 			}
 			continue
 		case <-changed:
+		case <-drafts:
 		}
 		if wait := eventGap - time.Since(last); wait > 0 {
 			t := time.NewTimer(wait)
@@ -84,7 +87,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ss *officer.Sess
 			case <-t.C:
 			}
 		}
-		changed = s.n.Changed()
+		changed, drafts = s.n.Changed(), s.draftsChanged.C()
 		last = time.Now()
 		if _, err := s.off.Session(ctx, cookieValue(r, s.cookieName("session"))); err != nil {
 			send(w, rc, "logout", struct{}{})
@@ -102,7 +105,7 @@ func (s *Server) newInbox(seen map[string]bool) []newMessage {
 	lines := s.n.Lines()
 	slices.Sort(lines)
 	for _, line := range lines {
-		msgs, err := s.n.Messages(line, false, watched)
+		msgs, err := s.latestInbox(line)
 		if err != nil {
 			s.log.Warn("event stream", "line", line, "err", err)
 			continue
@@ -113,20 +116,36 @@ func (s *Server) newInbox(seen map[string]bool) []newMessage {
 				continue
 			}
 			seen[key] = true
-			out = append(out, newMessage{Line: line, ID: m.ID, Author: m.Author, Precedence: m.Precedence})
+			out = append(out, m)
 		}
 	}
 	if len(seen) > 4*watched*len(lines)+64 {
 		// Keep only what the next look can see again.
 		clear(seen)
 		for _, line := range lines {
-			msgs, _ := s.n.Messages(line, false, watched)
+			msgs, _ := s.latestInbox(line)
 			for _, m := range msgs {
 				seen[line+"/"+m.ID] = true
 			}
 		}
 	}
 	return out
+}
+
+// latestInbox lists the newest inbox messages of a line, newest first. It
+// reads the node's database directly: the stream needs IDs and
+// precedences, not the receipt ladders node.Messages builds for each
+// message, and it runs on every change.
+func (s *Server) latestInbox(line string) ([]newMessage, error) {
+	rows, err := s.n.Store.Messages(line, s.n.Me(), false, watched)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]newMessage, 0, len(rows))
+	for _, e := range rows {
+		out = append(out, newMessage{Line: line, ID: entry.ID(e.Author, e.Index), Author: e.Author, Precedence: entry.Precedence(e.Precedence)})
+	}
+	return out, nil
 }
 
 func send(w http.ResponseWriter, rc *http.ResponseController, event string, v any) error {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
@@ -51,14 +53,16 @@ type fixture struct {
 	console        *Server
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture starts the pair; edit, if not nil, changes the charter
+// before the parties sign it.
+func newFixture(t *testing.T, edit func(*charter.Charter)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	var dirs []string
 	for _, p := range nodetest.Default {
 		dirs = append(dirs, nodetest.Create(t, dir, p))
 	}
-	nodes, line := nodetest.Pair(t, dirs, node.Options{})
+	nodes, line := nodetest.PairWith(t, dirs, node.Options{}, edit)
 	net := memroute.New()
 	for _, n := range nodes {
 		net.Add(n)
@@ -77,6 +81,9 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(f.srv.Close)
 	return f
 }
+
+// twoPersonFlash puts FLASH under two-person release.
+func twoPersonFlash(c *charter.Charter) { c.TwoPerson = []entry.Precedence{entry.Flash} }
 
 // login is a session made directly in the store (no argon2, no limiter).
 type login struct {

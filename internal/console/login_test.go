@@ -24,7 +24,7 @@ func (f *fixture) login(t *testing.T, name, password string) *http.Response {
 }
 
 func TestLogin(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, nil)
 	if err := f.off.Add(context.Background(), "Wang Lei", officer.Watch, "a long enough password"); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestLogin(t *testing.T) {
 // The login takes only JSON from its own origin: a form posted from
 // another site (login CSRF) is refused.
 func TestLoginRefusesForms(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, nil)
 	req, _ := http.NewRequest("POST", f.srv.URL+"/api/login", strings.NewReader("name=a&password=b"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if code, _ := f.do(t, req); code != http.StatusUnsupportedMediaType {
@@ -84,7 +84,7 @@ func TestLoginRefusesForms(t *testing.T) {
 // the right password, for a time that doubles with each further failure;
 // one address that fails over many names is locked out too.
 func TestLoginRateLimit(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, nil)
 	if err := f.off.Add(context.Background(), "Wang Lei", officer.Watch, "a long enough password"); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestLimiterBackoff(t *testing.T) {
 }
 
 func TestHeaders(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, nil)
 	for _, path := range []string{"/", "/static/app.js", "/api/me", "/nothing"} {
 		resp, err := f.srv.Client().Get(f.srv.URL + path)
 		if err != nil {
@@ -211,7 +211,7 @@ func TestHeaders(t *testing.T) {
 
 // Over TLS, cookies are Secure and carry the __Host- prefix.
 func TestTLSCookies(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, nil)
 	f.off.Add(context.Background(), "Wang Lei", officer.Watch, "a long enough password")
 	s := New(f.beijing, Config{Officers: f.off, TLS: true})
 	srv := httptest.NewTLSServer(s)

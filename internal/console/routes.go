@@ -30,6 +30,10 @@ var (
 	everyone  = officer.Roles
 	ackers    = []officer.Role{officer.Watch, officer.Admin}
 	composers = []officer.Role{officer.Drafter, officer.Admin}
+	releasers = []officer.Role{officer.Releaser, officer.Admin}
+	// Drafts are seen by those who write them (a drafter sees its own)
+	// and those who release them.
+	draftReaders = []officer.Role{officer.Drafter, officer.Releaser, officer.Admin}
 )
 
 // routes is the API. Reading is open to every officer; opening a received
@@ -46,6 +50,11 @@ var routes = []route{
 	{Method: "GET", Pattern: "/api/lines/{line}/messages/{id}", Roles: everyone, CSRF: true, handle: (*Server).message},
 	{Method: "POST", Pattern: "/api/lines/{line}/messages/{id}/ack", Roles: ackers, CSRF: true, handle: (*Server).ack},
 	{Method: "POST", Pattern: "/api/lines/{line}/messages", Roles: composers, CSRF: true, handle: (*Server).compose},
+	{Method: "GET", Pattern: "/api/lines/{line}/drafts", Roles: draftReaders, handle: (*Server).drafts},
+	{Method: "POST", Pattern: "/api/lines/{line}/drafts/{draft}/release", Roles: releasers, CSRF: true, handle: (*Server).release},
+	{Method: "POST", Pattern: "/api/lines/{line}/drafts/{draft}/reject", Roles: releasers, CSRF: true, handle: (*Server).reject},
+	{Method: "GET", Pattern: "/api/lines/{line}/transcript", Roles: everyone, handle: (*Server).transcriptProof},
+	{Method: "POST", Pattern: "/api/me/password", Roles: everyone, CSRF: true, handle: (*Server).changePassword},
 	{Method: "GET", Pattern: "/api/events", Roles: everyone, Stream: true, handle: (*Server).events},
 }
 

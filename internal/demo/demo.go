@@ -73,8 +73,9 @@ func freeAddr() (string, error) {
 
 // Pair creates parties under dir (each listening on a free loopback port),
 // and has each sign a charter between them, in the same ceremony real
-// parties follow. It returns their data directories and the charter.
-func Pair(dir, title string, parties []Party) ([]string, *charter.Signed, error) {
+// parties follow. Rules, if given, set the charter's rules before anyone
+// signs. It returns their data directories and the charter.
+func Pair(dir, title string, parties []Party, rules ...func(*charter.Charter)) ([]string, *charter.Signed, error) {
 	var dirs []string
 	var cards []*card.Card
 	for _, p := range parties {
@@ -99,6 +100,9 @@ func Pair(dir, title string, parties []Party) ([]string, *charter.Signed, error)
 		dirs = append(dirs, pd)
 	}
 	ch := charter.New(title, time.Now(), cards)
+	for _, r := range rules {
+		r(ch)
+	}
 	var raw []byte
 	for _, pd := range dirs {
 		_, k, err := node.LoadIdentity(pd)
@@ -115,10 +119,16 @@ func Pair(dir, title string, parties []Party) ([]string, *charter.Signed, error)
 	return dirs, signed, err
 }
 
+// demoRules asks each side's officer on duty to confirm presence every
+// four hours, within 15 minutes, as a real line would.
+func demoRules(c *charter.Charter) {
+	c.RollCall = &charter.RollCallRule{Every: charter.Duration(4 * time.Hour), Answer: charter.Duration(15 * time.Minute)}
+}
+
 // Start creates both parties under dir, pairs them and starts their nodes.
 func Start(ctx context.Context, dir string, log *slog.Logger) (*Line, error) {
 	d := &Line{}
-	dirs, signed, err := Pair(dir, "Seoul–Beijing defense hotline", Parties)
+	dirs, signed, err := Pair(dir, "Seoul–Beijing defense hotline", Parties, demoRules)
 	if err != nil {
 		return nil, err
 	}

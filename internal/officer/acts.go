@@ -11,7 +11,7 @@ import (
 type Act struct {
 	Time    time.Time `json:"time"`
 	Officer string    `json:"officer"`
-	Act     string    `json:"act"` // login, logout, ack, send
+	Act     string    `json:"act"` // login, logout, ack, send, draft, release, reject, password
 	Line    string    `json:"line,omitempty"`
 	Message string    `json:"message,omitempty"`
 	Detail  string    `json:"detail,omitempty"`

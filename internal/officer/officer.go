@@ -17,12 +17,20 @@
 // back in a header. The store keeps only their SHA-256 hashes, so a copy of
 // the database does not let anyone act as an officer. A session ends at
 // logout, after [Config.Idle] without use, after [Config.Absolute] in any
-// case (one watch), and when its officer is removed.
+// case (one watch), and when its officer is removed or given a new
+// password or role.
 //
 // # Acts
 //
-// [Store.Record] writes what an officer did (login, acknowledge, send) with
-// the time, so acts done in the console are attributable afterwards.
+// [Store.Record] writes what an officer did (login, acknowledge, send,
+// draft, release, reject) with the time, so acts done in the console are
+// attributable afterwards.
+//
+// # Drafts
+//
+// Where the charter puts a precedence under two-person release, a message
+// composed in the console waits here as a [Draft] until a second officer
+// releases or rejects it; see drafts.go.
 package officer
 
 import (
@@ -50,8 +58,9 @@ const File = "officers.db"
 type Role string
 
 // The roles. A watch officer reads and acknowledges; a drafter reads and
-// composes; a releaser reads (release of drafts is not built yet); an
-// administrator does everything.
+// composes; a releaser reads and releases or rejects other officers'
+// drafts; an administrator does everything (but, like anyone, may not
+// release a draft of its own).
 const (
 	Watch    Role = "watch"
 	Drafter  Role = "drafter"
@@ -149,6 +158,7 @@ var migrations = []string{
 		detail TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX acts_message ON acts (line, message) WHERE message != '';`,
+	draftsSchema,
 }
 
 // Open opens (creating if needed) the officers database at path.

@@ -1,5 +1,6 @@
 // The console page: login, the views behind the #/ routes, live updates
-// from the server's event stream, clocks and the FLASH alarm.
+// from the server's event stream, clocks and the FLASH alarm. Each view
+// is a module of its own; this one routes, fetches and redraws.
 
 import { el, clear, clock, href, tick } from './dom.js';
 import { api, session, forget, line as lineURL, msg as msgURL } from './api.js';
@@ -7,8 +8,11 @@ import * as alarm from './alarm.js';
 import { board } from './board.js';
 import { list, message, rungOf } from './messages.js';
 import { compose } from './compose.js';
+import * as drafts from './drafts.js';
+import * as proof from './proof.js';
+import { account } from './account.js';
 
-const state = { me: null, lines: [], inbox: {}, es: null, shown: '' };
+const state = { me: null, lines: [], inbox: {}, pending: [], es: null, shown: '' };
 const $ = id => document.getElementById(id);
 
 function route() {
@@ -30,6 +34,8 @@ function live(text, ok) {
 }
 
 // Refreshes run one at a time; a change during one runs one more after it.
+// The body's data-refreshing says one is running (the console benchmark
+// waits for a quiet page).
 let refreshing = false;
 let again = false;
 async function refresh() {
@@ -39,6 +45,7 @@ async function refresh() {
     return;
   }
   refreshing = true;
+  document.body.dataset.refreshing = 'yes';
   try {
     do {
       again = false;
@@ -48,10 +55,41 @@ async function refresh() {
     if (e.status !== 401) live('error: ' + e.message, false);
   } finally {
     refreshing = false;
+    delete document.body.dataset.refreshing;
   }
 }
 
+// FLASH messages a change event announced: they alarm at once, before the
+// refresh that fetches the inbox has finished (on a long line the fetch
+// takes longer than the event). Each remembers how many refreshes had
+// begun when it came; a refresh begun after it knows better, as its inbox
+// holds the message, acknowledged or not.
+const announced = [];
+let refreshesBegun = 0;
+
+function announce(ev) {
+  if (!state.me) return;
+  let data;
+  try {
+    data = JSON.parse(ev.data);
+  } catch (e) {
+    return;
+  }
+  for (const m of data.inbox || []) {
+    if (m.precedence !== 'FLASH' || m.author === state.me.party) continue;
+    if (announced.some(a => a.line === m.line && a.id === m.id)) continue;
+    announced.unshift({ line: m.line, id: m.id, author: m.author, before: refreshesBegun });
+  }
+  showAlarm();
+}
+
+function showAlarm() {
+  const extra = announced.filter(a => !state.pending.some(p => p.line === a.line && p.id === a.id));
+  alarm.show([...extra, ...state.pending]);
+}
+
 async function refreshOnce() {
+  const begun = ++refreshesBegun;
   state.lines = await api('GET', '/api/lines');
   const pending = [];
   for (const l of state.lines) {
@@ -64,8 +102,26 @@ async function refreshOnce() {
       }
     }
   }
-  alarm.show(pending);
+  state.pending = pending;
+  for (let i = announced.length - 1; i >= 0; i--) {
+    if (announced[i].before < begun) announced.splice(i, 1);
+  }
+  showAlarm();
+  await countDrafts();
   await render(false);
+}
+
+// countDrafts shows a releaser how many drafts wait for release.
+async function countDrafts() {
+  const badge = $('drafts-count');
+  if (!drafts.canRelease(state.me)) {
+    badge.hidden = true;
+    return;
+  }
+  let n = 0;
+  for (const l of state.lines) n += await drafts.pendingCount(l.id);
+  badge.textContent = String(n);
+  badge.hidden = n === 0;
 }
 
 function lineTabs(view, current) {
@@ -85,18 +141,40 @@ async function render(full) {
   const r = route();
   const gen = ++renders; // a later render supersedes this one
   document.querySelectorAll('[data-nav]').forEach(a => a.classList.toggle('current', a.dataset.nav === r.view));
-  if (r.view === 'compose') {
-    if (full || state.shown !== 'compose') {
-      state.shown = 'compose';
+  if (r.view === 'compose' || r.view === 'account') {
+    // Forms: drawn once, never redrawn under the officer's typing.
+    if (full || state.shown !== r.view) {
+      state.shown = r.view;
       const lineId = r.args[0] || (state.lines[0] || {}).id;
-      clear($('view')).append(compose(state.lines, lineId, r.query.get('reply_to'), state.me));
+      clear($('view')).append(r.view === 'compose'
+        ? compose(state.lines, lineId, r.query.get('reply_to'), state.me)
+        : account(state.me));
+      document.body.dataset.view = r.view;
     }
     return;
   }
+  // The proof re-reads and hashes the whole line: only when asked for.
+  if (r.view === 'proof' && !full && state.shown.startsWith(location.hash + '\n')) return;
   let data, draw;
   if (r.view === 'message' && r.args.length === 2) {
     data = await api('GET', msgURL(r.args[0], r.args[1]));
     draw = () => message(data, state.me, { ack: () => acknowledge(data) });
+  } else if (r.view === 'drafts' || r.view === 'proof') {
+    const lineId = r.args[0] || (state.lines[0] || {}).id;
+    if (!lineId) {
+      data = [];
+      draw = () => el('p', { class: 'muted', text: 'No line yet.' });
+    } else if (r.view === 'drafts') {
+      data = await drafts.load(lineId, state.me);
+      draw = () => el('div', {}, el('h2', { text: 'Drafts' }), lineTabs('drafts', lineId),
+        drafts.drafts(data, state.me, { release: releaseDraft, reject: rejectDraft }));
+    } else {
+      const every = r.query.get('every') === '1';
+      if (full) clear($('view')).append(el('p', { class: 'muted', id: 'proof-working', text: 'Exporting and verifying the transcript…' }));
+      data = await api('GET', proof.path(lineId, every));
+      draw = () => el('div', {}, el('h2', { text: 'Proof' }), lineTabs('proof', lineId),
+        proof.proof(data, lineId, every, () => render(true).catch(e => live('error: ' + e.message, false))));
+    }
   } else if (r.view === 'inbox' || r.view === 'outbox') {
     const lineId = r.args[0] || (state.lines[0] || {}).id;
     if (!lineId) {
@@ -114,7 +192,7 @@ async function render(full) {
     draw = () => el('div', {}, el('h2', { text: 'Lines' }), board(data));
   }
   if (gen !== renders || !state.me) return; // the route changed while fetching
-  const key = location.hash + JSON.stringify(data);
+  const key = location.hash + '\n' + JSON.stringify(data);
   if (!full && key === state.shown) return;
   state.shown = key;
   const scroller = $('message-text');
@@ -122,6 +200,34 @@ async function render(full) {
   clear($('view')).append(draw());
   if ($('message-text')) $('message-text').scrollTop = top;
   document.body.dataset.view = r.view;
+}
+
+async function releaseDraft(d, status) {
+  status.className = '';
+  status.textContent = 'Releasing…';
+  document.querySelectorAll(`[data-draft="${d.id}"] button`).forEach(b => { b.disabled = true; });
+  try {
+    const r = await api('POST', lineURL(d.line) + '/drafts/' + d.id + '/release');
+    status.replaceChildren('Released: sent as ', el('a', { href: href('message', d.line, r.message), text: r.message }), '.');
+    status.className = 'ok';
+  } catch (e) {
+    status.textContent = 'Not released: ' + e.message;
+    status.className = 'bad';
+    document.querySelectorAll(`[data-draft="${d.id}"] button`).forEach(b => { b.disabled = false; });
+    return;
+  }
+  await refresh();
+}
+
+async function rejectDraft(d, reason, status) {
+  try {
+    await api('POST', lineURL(d.line) + '/drafts/' + d.id + '/reject', { reason });
+  } catch (e) {
+    status.textContent = 'Not rejected: ' + e.message;
+    status.className = 'bad';
+    return;
+  }
+  await refresh();
 }
 
 async function acknowledge(m) {
@@ -143,7 +249,10 @@ function connect() {
   const es = new EventSource('/api/events');
   state.es = es;
   es.addEventListener('hello', () => { live('live', true); refresh(); });
-  es.addEventListener('change', () => refresh());
+  es.addEventListener('change', ev => {
+    announce(ev);
+    refresh();
+  });
   es.addEventListener('logout', () => loggedOut());
   es.onerror = () => {
     live('reconnecting…', false);
@@ -162,6 +271,7 @@ function begin(me) {
   $('who').textContent = `${me.name} (${me.role})`;
   $('party').textContent = me.party;
   $('nav-compose').hidden = !(me.role === 'drafter' || me.role === 'admin');
+  $('nav-drafts').hidden = !drafts.seesDrafts(me);
   connect();
   refresh();
 }
@@ -169,6 +279,8 @@ function begin(me) {
 function loggedOut() {
   state.me = null;
   state.shown = '';
+  state.pending = [];
+  announced.length = 0;
   forget();
   if (state.es) state.es.close();
   state.es = null;

@@ -1,13 +1,24 @@
 // The compose form: a message in this party's language, with its
-// precedence, optionally in reply to a received message.
+// precedence, optionally in reply to a received message. Where the line's
+// charter puts the precedence under two-person release, the message is
+// saved as a draft that a second officer releases (drafts.js).
 
 import { el, href } from './dom.js';
 import { api, line as lineURL } from './api.js';
 
 const precedences = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
 
+// needsRelease reports whether precedence p on line l needs a second
+// officer's release.
+export function needsRelease(l, p) {
+  return !!l && (l.two_person || []).includes(p);
+}
+
 export function compose(lines, lineId, replyTo, me) {
   const status = el('p', { id: 'compose-status', role: 'status' });
+  const release = el('p', { id: 'compose-release', class: 'release-note', hidden: true,
+    text: 'This precedence needs release by a second officer: it is saved as a draft, and sent when another officer releases it.' });
+  const button = el('button', { id: 'compose-send', class: 'primary', type: 'submit', text: 'Send' });
   const form = el('form', { id: 'compose-form', class: 'compose' },
     el('label', {}, 'Line ',
       el('select', { id: 'compose-line', name: 'line' },
@@ -21,8 +32,21 @@ export function compose(lines, lineId, replyTo, me) {
       el('input', { id: 'compose-reply', name: 'reply_to', value: replyTo || '', placeholder: 'e.g. beijing-3', size: 16 })),
     el('label', { class: 'wide' }, 'Text',
       el('textarea', { id: 'compose-text', name: 'text', rows: 10, required: true, dir: 'auto' })),
-    el('button', { id: 'compose-send', class: 'primary', type: 'submit', text: 'Send' }),
+    release,
+    button,
     status);
+
+  // The note and the button follow the line and precedence chosen.
+  const follow = () => {
+    const f = form.elements;
+    const two = needsRelease(lines.find(l => l.id === f.line.value), f.precedence.value);
+    release.hidden = !two;
+    button.textContent = two ? 'Submit for release' : 'Send';
+  };
+  form.elements.line.addEventListener('change', follow);
+  form.elements.precedence.addEventListener('change', follow);
+  follow();
+
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     const f = form.elements;
@@ -30,14 +54,21 @@ export function compose(lines, lineId, replyTo, me) {
       precedence: f.precedence.value, lang: f.lang.value.trim(),
       text: f.text.value, reply_to: f.reply_to.value.trim() || undefined,
     };
-    const button = document.getElementById('compose-send');
     button.disabled = true;
     status.className = '';
     status.textContent = 'Sending…';
     try {
       const r = await api('POST', lineURL(f.line.value) + '/messages', body);
-      status.replaceChildren('Sent as ', el('a', { href: href('message', r.line, r.id), text: r.id }),
-        ` by ${r.officer}: on disk and queued for every party.`);
+      if (r.draft) {
+        status.replaceChildren(`Draft ${r.draft.id} saved by ${r.officer}: `,
+          el('strong', { text: 'needs release by a second officer' }), '. ',
+          el('a', { href: href('drafts', r.line), text: 'See your drafts' }), '.');
+        status.dataset.draft = String(r.draft.id);
+      } else {
+        status.replaceChildren('Sent as ', el('a', { href: href('message', r.line, r.id), text: r.id }),
+          ` by ${r.officer}: on disk and queued for every party.`);
+        delete status.dataset.draft;
+      }
       status.className = 'ok';
       f.text.value = '';
       f.reply_to.value = '';

@@ -37,7 +37,8 @@ export function list(lineId, msgs, outbox, me) {
       return el('tr', { class: `row prec-row-${m.precedence}`, dataset: { id: m.id }, onclick: open },
         el('td', {}, prec(m.precedence)),
         el('td', {}, el('a', { href: href('message', lineId, m.id), text: m.id })),
-        el('td', { text: outbox ? (m.sent_by || '(command line)') : m.author }),
+        el('td', {}, outbox ? (m.sent_by || '(command line)') : m.author,
+          !outbox && m.officer ? el('div', { class: 'by', text: officers(m) }) : ''),
         el('td', { class: 'time', text: utc(m.written) }),
         el('td', { text: m.lang || '' }),
         el('td', { class: 'preview', dir: 'auto', text: m.body_error ? `(unreadable: ${m.body_error})` : m.text_visible }),
@@ -64,6 +65,14 @@ function ladder(m) {
         el('td', {}, countdown(r.reply_by, r.replied)))))));
 }
 
+// officers names who spoke for the author's party, as its node signed it
+// into the message: "drafted by X, released by Y" under two-person
+// release, else "written by X".
+export function officers(m) {
+  if (m.released_by) return `drafted by ${m.officer}, released by ${m.released_by}`;
+  return m.officer ? `written by ${m.officer}` : '';
+}
+
 // message renders one message. actions has the buttons' handlers.
 export function message(m, me, actions) {
   const mine = rungOf(m, me.party);
@@ -75,6 +84,7 @@ export function message(m, me, actions) {
     el('dl', { class: 'meta' },
       el('dt', { text: m.inbound ? 'From' : 'Sent by' }),
       el('dd', { text: m.inbound ? m.author : `${m.author}` + (m.sent_by ? ` — ${m.sent_by}` : '') }),
+      m.officer ? [el('dt', { text: 'Officers' }), el('dd', { id: 'message-officers', text: officers(m) })] : [],
       el('dt', { text: 'Written' }), el('dd', { text: utc(m.written) + ' (author’s clock)' }),
       el('dt', { text: 'Received' }), el('dd', { text: utc(m.received) + ' (this node’s clock)' }),
       el('dt', { text: 'Language' }), el('dd', { text: m.lang || '—' }),
