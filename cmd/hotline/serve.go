@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/escalate"
 	"github.com/hotline-line/hotline/internal/serve"
 )
 
@@ -52,6 +53,9 @@ func cmdServe(ctx context.Context, args []string) error {
 	s, err := serve.Start(*dir, log, opts...)
 	if errors.Is(err, serve.ErrConsoleNotLoopback) {
 		return withHint(err, "listen on 127.0.0.1, or give --console-cert and --console-key")
+	}
+	if fe := (*escalate.FieldError)(nil); errors.As(err, &fe) {
+		return withHint(err, "fix "+escalate.File+", then check it with: hotline escalation check --dir "+*dir)
 	}
 	if err != nil {
 		return err

@@ -71,6 +71,9 @@ type lineView struct {
 	// TwoPerson lists the precedences that need a second officer's
 	// release on this line.
 	TwoPerson []entry.Precedence `json:"two_person"`
+	// RollCalls is every party's roll-call: whether a person there
+	// confirmed presence in time, and ours to answer.
+	RollCalls []node.RollCallView `json:"roll_calls,omitempty"`
 }
 
 func (s *Server) lines(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
@@ -88,7 +91,8 @@ func (s *Server) lines(w http.ResponseWriter, r *http.Request, _ *officer.Sessio
 			s.nodeError(w, err)
 			return
 		}
-		out = append(out, lineView{ID: st.ID, Title: st.Title, State: st.State, Me: st.Me, Parties: st.Parties, TwoPerson: tp})
+		visibleRollCalls(st)
+		out = append(out, lineView{ID: st.ID, Title: st.Title, State: st.State, Me: st.Me, Parties: st.Parties, TwoPerson: tp, RollCalls: st.RollCalls})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -99,10 +103,19 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, _ *officer.Sessi
 		s.nodeError(w, err)
 		return
 	}
+	visibleRollCalls(st)
 	writeJSON(w, http.StatusOK, struct {
 		*node.LineStatus
 		ServerTime time.Time `json:"server_time"`
 	}{st, time.Now().UTC()})
+}
+
+// visibleRollCalls makes the officers' names in roll-calls visible: the
+// other parties choose them.
+func visibleRollCalls(st *node.LineStatus) {
+	for i := range st.RollCalls {
+		st.RollCalls[i].Officer = inert.Text(st.RollCalls[i].Officer)
+	}
 }
 
 func limitOf(r *http.Request) (int, bool) {

@@ -60,6 +60,8 @@ type Config struct {
 	// Secure and carry the __Host- prefix.
 	TLS bool
 	Now func() time.Time // the clock of the login limiter; time.Now if nil
+	// Alerts is the node's escalation engine; nil shows no alerts.
+	Alerts Alerts
 }
 
 // Server is the console of one node. It is an http.Handler.
@@ -74,6 +76,7 @@ type Server struct {
 	chMu     sync.Mutex
 	charters map[string]*charter.Signed // by line; see charterOf
 
+	alerts        Alerts        // nil: no escalation engine
 	draftsChanged changes       // drafts live in officers.db, not in the node
 	proof         chan struct{} // one transcript verification at a time
 }
@@ -81,7 +84,7 @@ type Server struct {
 // New returns the console of node n.
 func New(n *node.Node, cfg Config) *Server {
 	s := &Server{n: n, off: cfg.Officers, log: cfg.Logger, tls: cfg.TLS, charters: map[string]*charter.Signed{},
-		proof: make(chan struct{}, 1)}
+		proof: make(chan struct{}, 1), alerts: cfg.Alerts}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -34,9 +34,9 @@ type newMessage struct {
 }
 
 // changeEvent is the data of an event "change": something changed on the
-// node (a message, a receipt, a mark, a link test) or among the drafts
-// waiting for release; Inbox lists the
-// messages from other parties that arrived since the previous event.
+// node (a message, a receipt, a mark, a link test, a roll-call), among the
+// drafts waiting for release, or among the escalation alerts; Inbox lists
+// the messages from other parties that arrived since the previous event.
 type changeEvent struct {
 	Time  time.Time    `json:"time"`
 	Inbox []newMessage `json:"inbox"`
@@ -54,6 +54,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ss *officer.Sess
 	ctx := r.Context()
 	changed := s.n.Changed() // before the first look, so no change falls between
 	drafts := s.draftsChanged.C()
+	alerts := s.alertsChanged()
 	seen := map[string]bool{}
 	s.newInbox(seen)
 	if err := send(w, rc, "hello", changeEvent{Time: time.Now().UTC(), Inbox: []newMessage{}}); err != nil {
@@ -77,6 +78,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ss *officer.Sess
 			continue
 		case <-changed:
 		case <-drafts:
+		case <-alerts:
 		}
 		if wait := eventGap - time.Since(last); wait > 0 {
 			t := time.NewTimer(wait)
@@ -87,7 +89,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ss *officer.Sess
 			case <-t.C:
 			}
 		}
-		changed, drafts = s.n.Changed(), s.draftsChanged.C()
+		changed, drafts, alerts = s.n.Changed(), s.draftsChanged.C(), s.alertsChanged()
 		last = time.Now()
 		if _, err := s.off.Session(ctx, cookieValue(r, s.cookieName("session"))); err != nil {
 			send(w, rc, "logout", struct{}{})

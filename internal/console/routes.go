@@ -54,6 +54,9 @@ var routes = []route{
 	{Method: "POST", Pattern: "/api/lines/{line}/drafts/{draft}/release", Roles: releasers, CSRF: true, handle: (*Server).release},
 	{Method: "POST", Pattern: "/api/lines/{line}/drafts/{draft}/reject", Roles: releasers, CSRF: true, handle: (*Server).reject},
 	{Method: "GET", Pattern: "/api/lines/{line}/transcript", Roles: everyone, handle: (*Server).transcriptProof},
+	{Method: "POST", Pattern: "/api/lines/{line}/rollcall", Roles: ackers, CSRF: true, handle: (*Server).rollCall},
+	{Method: "GET", Pattern: "/api/alerts", Roles: everyone, handle: (*Server).alertList},
+	{Method: "POST", Pattern: "/api/alerts/{id}/silence", Roles: ackers, CSRF: true, handle: (*Server).silence},
 	{Method: "POST", Pattern: "/api/me/password", Roles: everyone, CSRF: true, handle: (*Server).changePassword},
 	{Method: "GET", Pattern: "/api/events", Roles: everyone, Stream: true, handle: (*Server).events},
 }

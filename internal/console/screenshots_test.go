@@ -11,8 +11,10 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
 )
 
 var screenshots = flag.Bool("screenshots", false, "write screenshots of the console to docs/screenshots")
@@ -34,8 +36,20 @@ func TestScreenshots(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	seoul, beijing, line := startLine(t)
+	// The line asks for roll-call, and gives IMMEDIATE a short deadline so
+	// that Seoul's alerts show a missed one.
+	seoul, beijing, line := startLineWith(t, lineSpec{
+		seoul:   []account{{"Kim Min-jun", officer.Admin}},
+		beijing: []account{{"Wang Lei", officer.Watch}},
+		charter: func(c *charter.Charter) {
+			c.RollCall = &charter.RollCallRule{Every: charter.Duration(4 * time.Hour), Answer: charter.Duration(15 * time.Minute)}
+			c.Deadlines[entry.Immediate] = charter.Deadline{Ack: charter.Duration(2 * time.Second), Reply: charter.Duration(time.Hour)}
+		},
+	})
 	a, b := seoul.srv.Node, beijing.srv.Node
+	if _, err := a.AnswerRollCall(ctx, line, "Kim Min-jun"); err != nil {
+		t.Fatal(err)
+	}
 
 	// Some history: a routine check, acknowledged and answered.
 	first, err := a.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Routine,
@@ -73,8 +87,13 @@ func TestScreenshots(t *testing.T) {
 	}
 
 	tabB.login(t, beijing)
-	tabB.do(t, 20*time.Second, "link tests on the board",
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('.line-card tr[data-party] .ok').length >= 2`,
+	tabB.do(t, 20*time.Second, "Beijing answers its roll-call",
+		chromedp.WaitVisible(chromedp.ID("rollcall-answer")),
+		chromedp.Click(chromedp.ID("rollcall-answer")),
+		chromedp.WaitNotVisible(chromedp.ID("rollcall")))
+	tabB.do(t, 20*time.Second, "link tests and roll-calls on the board",
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('.line-card tr[data-party] .ok').length >= 2 &&
+			document.querySelectorAll('[data-rollcall="ok"]').length === 2`,
 			chromedp.WithPollingTimeout(20*time.Second)))
 	shot(tabB, "board.png")
 
@@ -102,6 +121,18 @@ func TestScreenshots(t *testing.T) {
 			return r && r.textContent === 'acknowledged';
 		})()`, chromedp.WithPollingTimeout(20*time.Second)))
 	shot(tabA, "message-ladder.png")
+
+	// An IMMEDIATE Beijing lets pass its deadline: Seoul's alarm says what
+	// is proven, and the alerts page lists it.
+	if _, err := a.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Immediate, Officer: "Kim Min-jun",
+		Text: "09:00 UTC 국방장관 통화를 제안합니다. 가능 여부를 회신 바랍니다."}); err != nil {
+		t.Fatal(err)
+	}
+	tabA.goTo(t, "#/alerts")
+	tabA.do(t, 30*time.Second, "Seoul's escalation alarm",
+		chromedp.Poll[chromedp.Void](`!document.getElementById('escalation').hidden && document.querySelector('tr[data-kind="peer_ack_overdue"]')`,
+			chromedp.WithPollingTimeout(30*time.Second)))
+	shot(tabA, "alerts.png")
 }
 
 // waitMessage waits until n holds message id.

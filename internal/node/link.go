@@ -97,16 +97,34 @@ func (n *Node) startLinks(ls *lineState) {
 		lg.mu.Unlock()
 		l := &link{n: n, ls: ls, peer: p, wake: make(chan struct{}, 1), rearm: make(chan struct{}, 1), clock: n.now,
 			peerHas: has, receiptSeen: has, sentHi: has, health: map[string]*RouteHealth{}}
-		for _, r := range n.routes {
+		routes := routesFor(n.routes, ls.id)
+		for _, r := range routes {
 			l.health[r.Name()] = &RouteHealth{Route: r.Name(), Mailbox: isMailbox(r)}
 		}
 		n.links[key] = l
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
-			l.run(n.ctx, n.routes)
+			l.run(n.ctx, routes)
 		}()
 	}
+}
+
+// A lineScoped route serves only some lines: the relay route, only lines
+// whose charter names a relay.
+type lineScoped interface{ Serves(line string) bool }
+
+// routesFor keeps the routes that serve line, in order. A route the line
+// cannot use would only fail, in route health and in every link test.
+func routesFor(routes []Route, line string) []Route {
+	var out []Route
+	for _, r := range routes {
+		if s, ok := r.(lineScoped); ok && !s.Serves(line) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func (n *Node) linkFor(line, peer string) *link {

@@ -19,7 +19,7 @@ func (n *Node) RunLinkTests(ctx context.Context, line string) (*entry.LinkTest, 
 		return nil, err
 	}
 	n.linkMu.Lock()
-	routes := n.routes
+	routes := routesFor(n.routes, ls.id)
 	n.linkMu.Unlock()
 	t := &entry.LinkTest{Results: []entry.RouteResult{}}
 	for _, peer := range ls.peers {

@@ -39,6 +39,13 @@ func New(n *node.Node, cert tls.Certificate, log *slog.Logger) *Route {
 // Name implements node.Route.
 func (r *Route) Name() string { return "relay" }
 
+// Serves tells the node the route carries only lines whose charter names
+// a relay.
+func (r *Route) Serves(line string) bool {
+	rs, err := r.n.Relays(line)
+	return err == nil && len(rs) > 0
+}
+
 // Mailbox tells the node that replies come back through our own mailbox.
 func (r *Route) Mailbox() bool { return true }
 

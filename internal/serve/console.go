@@ -81,7 +81,7 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &consoleServer{officers: offs, cancel: cancel}
 	c.http = &http.Server{
-		Handler:           console.New(s.Node, console.Config{Officers: offs, Logger: log, TLS: useTLS}),
+		Handler:           console.New(s.Node, console.Config{Officers: offs, Logger: log, TLS: useTLS, Alerts: s.Alerts}),
 		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

@@ -1,5 +1,6 @@
 // Package serve runs a node as a service: the direct-route listener (mutual
-// TLS), the delivery links, and the control socket the command line uses.
+// TLS), the delivery links, the control socket the command line uses, and
+// the escalation engine that alerts the party's people.
 package serve
 
 import (
@@ -16,6 +17,7 @@ import (
 
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/direct"
+	"github.com/hotline-line/hotline/internal/escalate"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/relayroute"
 )
@@ -27,6 +29,10 @@ type Server struct {
 	// ConsoleURL is where the officers' web console answers ("" when it
 	// is not served); see console.go.
 	ConsoleURL string
+	// Alerts is the escalation engine: what is owed, where each alert
+	// stands on the chain, silencing. See escalation.go.
+	Alerts     *escalate.Engine
+	alertsDone chan struct{} // closed when the engine's Run returns
 	console    *consoleServer
 	direct     *http.Server
 	control    *http.Server
@@ -39,7 +45,13 @@ func Start(dir string, log *slog.Logger, opts ...Option) (*Server, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	nopts := node.Options{Logger: log}
+	// A bad escalation chain stops the start: a node that would not page
+	// anyone when it should must not look healthy.
+	chain, err := escalate.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	nopts := node.Options{Logger: log, Now: time.Now}
 	if o.skew != 0 {
 		nopts.Now = func() time.Time { return time.Now().Add(o.skew) }
 	}
@@ -48,7 +60,12 @@ func Start(dir string, log *slog.Logger, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Node: n}
+	if s.Alerts, err = newEscalation(n, chain, log, nopts.Now); err != nil {
+		n.Close()
+		return nil, err
+	}
 	if err := s.start(log, o); err != nil {
+		s.Alerts.Close()
 		n.Close()
 		return nil, err
 	}
@@ -102,6 +119,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 	if o.importDir != "" {
 		go watch(ctx, n, o.importDir, log)
 	}
+	s.runEscalation(ctx, log)
 	log.Info("serving", "party", n.Me(), "direct", s.DirectAddr.String(), "socket", sock)
 	return nil
 }
@@ -109,7 +127,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 // Close stops serving and closes the node; committed state is on disk.
 func (s *Server) Close(ctx context.Context) error {
 	s.stop()
-	err := errors.Join(s.closeConsole(ctx), s.direct.Shutdown(ctx), s.control.Shutdown(ctx))
+	err := errors.Join(s.closeConsole(ctx), s.direct.Shutdown(ctx), s.control.Shutdown(ctx), s.closeEscalation())
 	os.Remove(filepath.Join(s.Node.Dir, node.SocketFile))
 	return errors.Join(err, s.Node.Close())
 }

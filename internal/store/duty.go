@@ -2,6 +2,8 @@ package store
 
 import (
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"strconv"
 )
 
@@ -25,15 +27,31 @@ type Pending struct {
 	ReplyTo   string // the message this one answers; a reply is owed no reply
 }
 
+// Scan is where one reading of a log's pending messages left off: the
+// messages pending then, and the end of the log it had read. Closing a
+// message is never undone (acknowledgements and replies are not taken
+// back), so the next reading need look only at those and at what was
+// written since, not at the whole line. The zero Scan reads everything.
+type Scan struct {
+	Next    uint64   // the first index not read yet
+	Pending []uint64 // the indexes that were pending
+}
+
 // stmtPending selects the pending messages of author's log, as seen by
 // party: every message that party has not acknowledged, and every message
 // that is not itself a reply and that party has not replied to. (A reply
 // asks for no reply, or every exchange would end in an obligation nobody
-// can meet.) Each row costs a few index lookups (entries_ref for the marks,
-// the cosigs key for the receipt, sent_range for the first send), so a
-// caller that passes the index of its oldest pending message pays for the
-// messages since then, not for the whole line.
-const stmtPending = `SELECT * FROM (SELECT m.idx, m.precedence, m.time, m.received,
+// can meet.) The candidates are the entries written since the last reading
+// (?4 to ?5, by the primary key) and the messages pending then (?6, a JSON
+// array of indexes); each costs a few index lookups: entries_ref for the
+// marks, the cosigs key for the receipt, sent_range for the first send.
+// CROSS JOIN keeps the candidates the outer loop: SQLite would otherwise
+// walk all of author's entries and look each up among them.
+const stmtPending = `WITH c(idx) AS (
+		SELECT idx FROM entries WHERE line = ?1 AND author = ?2 AND idx >= ?4 AND idx <= ?5 AND kind = 'message'
+		UNION ALL
+		SELECT value FROM json_each(?6) WHERE value < ?4)
+	SELECT * FROM (SELECT m.idx, m.precedence, m.time, m.received,
 	COALESCE((SELECT c.time FROM cosigs c WHERE c.line = ?1 AND c.author = ?2 AND c.cosigner = ?3 AND c.size > m.idx
 		ORDER BY c.size LIMIT 1), 0),
 	COALESCE((SELECT s.time FROM sent s WHERE s.line = ?1 AND s.peer = ?3 AND s.hi >= m.idx AND s.lo <= m.idx
@@ -49,48 +67,68 @@ const stmtPending = `SELECT * FROM (SELECT m.idx, m.precedence, m.time, m.receiv
 	COALESCE((SELECT r.idx FROM entries r WHERE r.line = ?1 AND r.ref = m.author || '-' || m.idx AND r.ref != ''
 		AND r.author = ?3 AND r.kind = 'message' ORDER BY r.idx LIMIT 1), -1),
 	m.ref AS ref
-	FROM entries m
-	WHERE m.line = ?1 AND m.author = ?2 AND m.idx >= ?4 AND m.idx <= ?5 AND m.kind = 'message')
+	FROM c CROSS JOIN entries m ON m.line = ?1 AND m.author = ?2 AND m.idx = c.idx
+	WHERE m.kind = 'message')
 	WHERE acked = 0 OR (replied = 0 AND ref = '')
 	ORDER BY idx`
 
-// PendingMarks returns the messages of author's log on line, from index
-// from on, that still wait for party's acknowledgement or reply (see
-// stmtPending), oldest first. next is the index to pass as from next time: the oldest message
-// returned, or the end of the log if none is. Acknowledgements and replies
-// are never taken back, so nothing before next can become pending again.
-func (s *Store) PendingMarks(line, author, party string, from uint64) (pending []Pending, next uint64, err error) {
+// PendingMarks returns the messages of author's log on line that still
+// wait for party's acknowledgement or reply (see stmtPending), oldest
+// first, reading only the messages pending at prev and those written
+// since; and where this reading leaves off, to pass as prev next time.
+func (s *Store) PendingMarks(line, author, party string, prev Scan) ([]Pending, Scan, error) {
 	// The end of the log is read first: the log only grows, and every entry
 	// below its end is on disk, so the rows read next cover all of it
 	// however much arrives in between.
 	var last sql.NullInt64
 	if err := s.r.QueryRow(`SELECT MAX(idx) FROM entries WHERE line = ? AND author = ?`, line, author).Scan(&last); err != nil {
-		return nil, from, err
+		return nil, prev, err
 	}
-	if !last.Valid || uint64(last.Int64) < from {
-		return nil, from, nil
+	next := prev.Next
+	if last.Valid && uint64(last.Int64) >= next {
+		next = uint64(last.Int64) + 1
 	}
-	rows, err := s.query(stmtPending, line, author, party, from, last.Int64)
+	known, _ := json.Marshal(prev.Pending)
+	if prev.Pending == nil {
+		known = []byte("[]")
+	}
+	rows, err := s.query(stmtPending, line, author, party, prev.Next, int64(next)-1, string(known))
 	if err != nil {
-		return nil, from, err
+		return nil, prev, err
 	}
 	defer rows.Close()
-	next = uint64(last.Int64) + 1
+	var out []Pending
+	scan := Scan{Next: next}
 	for rows.Next() {
 		p := Pending{Author: author}
 		var reply int64
 		if err := rows.Scan(&p.Index, &p.Precedence, &p.Time, &p.Received, &p.Receipt, &p.Sent, &p.Displayed,
 			&p.Acked, &p.AckedBy, &p.Replied, &reply, &p.ReplyTo); err != nil {
-			return nil, from, err
+			return nil, prev, err
 		}
 		if reply >= 0 {
 			p.Reply = party + "-" + strconv.FormatInt(reply, 10)
 		}
-		next = min(next, p.Index)
-		pending = append(pending, p)
+		scan.Pending = append(scan.Pending, p.Index)
+		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, from, err
+		return nil, prev, err
 	}
-	return pending, next, nil
+	return out, scan, nil
+}
+
+// LatestLinkTest returns the author's clock time (ms) of the latest link
+// test author wrote on line that this node could read, or 0. It walks the
+// entries_kind index from the newest entry down and stops at the first of
+// author's, so it costs a few rows however long the line.
+func (s *Store) LatestLinkTest(line, author string) (int64, error) {
+	var t int64
+	err := s.r.QueryRow(`SELECT time FROM entries INDEXED BY entries_kind
+		WHERE line = ? AND kind = 'linktest' AND author = ? AND body IS NOT NULL AND body_error = ''
+		ORDER BY received DESC LIMIT 1`, line, author).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return t, err
 }

@@ -66,6 +66,7 @@ const (
 	stmtMine     = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = 'message' AND author = ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
 	stmtTheirs   = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = 'message' AND author != ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
 	stmtReferred = `SELECT ` + entryCols + ` FROM entries INDEXED BY entries_ref WHERE line = ? AND ref = ? AND ref != '' ORDER BY time`
+	stmtHasMark  = `SELECT 1 FROM entries INDEXED BY entries_ref WHERE line = ? AND ref = ? AND ref != '' AND author = ? AND kind = ? LIMIT 1`
 )
 
 // Messages returns the messages on line written by author (mine) or by
@@ -266,8 +267,9 @@ func (s *Store) EvidenceList(limit int) ([]Evidence, error) {
 // refers to message ref, seeing the transaction's own uncommitted writes.
 func (t *Tx) HasMark(line, author, kind, ref string) (bool, error) {
 	var one int
-	err := t.tx.QueryRow(`SELECT 1 FROM entries WHERE line = ? AND author = ? AND kind = ? AND ref = ? LIMIT 1`,
-		line, author, kind, ref).Scan(&one)
+	// On the ref index, like stmtReferred: without it every mark walked
+	// the author's whole log, and acknowledging a long line was quadratic.
+	err := t.tx.QueryRow(stmtHasMark, line, ref, author, kind).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

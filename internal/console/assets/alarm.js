@@ -20,7 +20,7 @@ export function unlockAudio() {
   }
 }
 
-function beep() {
+function beep(freq = 880) {
   if (!audio || audio.state !== 'running') return false;
   const t0 = audio.currentTime + 0.02;
   for (let i = 0; i < 2; i++) {
@@ -28,7 +28,7 @@ function beep() {
     const osc = audio.createOscillator();
     const gain = audio.createGain();
     osc.type = 'square';
-    osc.frequency.value = 880;
+    osc.frequency.value = freq;
     gain.gain.setValueAtTime(0.0001, t);
     gain.gain.exponentialRampToValueAtTime(0.25, t + 0.01);
     gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.2);
@@ -79,4 +79,23 @@ export function show(pending) {
     ring();
     timer = setInterval(ring, 2000);
   }
+}
+
+// escalate sounds the console alarm of an escalation chain's step: a
+// lower double beep every four seconds while on is true. It works beside
+// the FLASH alarm, which has its own banner.
+let escalationTimer = null;
+export function escalate(on) {
+  if (!on) {
+    clearInterval(escalationTimer);
+    escalationTimer = null;
+    return;
+  }
+  if (escalationTimer) return;
+  const sound = () => {
+    const e = document.getElementById('escalation');
+    e.dataset.sound = beep(660) ? 'on' : 'blocked';
+  };
+  sound();
+  escalationTimer = setInterval(sound, 4000);
 }

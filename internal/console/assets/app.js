@@ -11,8 +11,10 @@ import { compose } from './compose.js';
 import * as drafts from './drafts.js';
 import * as proof from './proof.js';
 import { account } from './account.js';
+import * as alerts from './alerts.js';
+import * as rollcall from './rollcall.js';
 
-const state = { me: null, lines: [], inbox: {}, pending: [], es: null, shown: '' };
+const state = { me: null, lines: [], inbox: {}, pending: [], alerts: [], es: null, shown: '' };
 const $ = id => document.getElementById(id);
 
 function route() {
@@ -107,8 +109,40 @@ async function refreshOnce() {
     if (announced[i].before < begun) announced.splice(i, 1);
   }
   showAlarm();
+  state.alerts = (await api('GET', '/api/alerts')).alerts;
+  showAlerts();
   await countDrafts();
   await render(false);
+}
+
+// showAlerts raises the escalation banner and sound for the alerts whose
+// chain has reached a console step, counts the open alerts, and asks for
+// our roll-call when one is open.
+function showAlerts() {
+  alarm.escalate(alerts.banner($('escalation'), state.alerts, state.me, silenceAlert));
+  const badge = $('alerts-count');
+  badge.textContent = String(state.alerts.length);
+  badge.hidden = state.alerts.length === 0;
+  rollcall.prompt($('rollcall'), rollcall.owed(state.lines), state.me, answerRollCall);
+}
+
+async function silenceAlert(a) {
+  try {
+    await api('POST', '/api/alerts/' + encodeURIComponent(a.alert.id) + '/silence');
+  } catch (e) {
+    live('not silenced: ' + e.message, false);
+    return;
+  }
+  await refresh();
+}
+
+async function answerRollCall(lineId) {
+  try {
+    await api('POST', lineURL(lineId) + '/rollcall');
+  } catch (e) {
+    live('roll-call not answered: ' + e.message, false);
+  }
+  await refresh();
 }
 
 // countDrafts shows a releaser how many drafts wait for release.
@@ -175,6 +209,9 @@ async function render(full) {
       draw = () => el('div', {}, el('h2', { text: 'Proof' }), lineTabs('proof', lineId),
         proof.proof(data, lineId, every, () => render(true).catch(e => live('error: ' + e.message, false))));
     }
+  } else if (r.view === 'alerts') {
+    data = full ? (await api('GET', '/api/alerts')).alerts : state.alerts;
+    draw = () => el('div', {}, el('h2', { text: 'Alerts' }), alerts.list(data, state.me, silenceAlert));
   } else if (r.view === 'inbox' || r.view === 'outbox') {
     const lineId = r.args[0] || (state.lines[0] || {}).id;
     if (!lineId) {
@@ -285,6 +322,10 @@ function loggedOut() {
   if (state.es) state.es.close();
   state.es = null;
   alarm.show([]);
+  state.alerts = [];
+  alarm.escalate(false);
+  alerts.banner($('escalation'), [], null, null);
+  rollcall.prompt($('rollcall'), [], null, null);
   $('top').hidden = true;
   clear($('view'));
   $('login').hidden = false;

@@ -1,7 +1,9 @@
 // The line board: every line, its state, and for every party whether its
-// terminal is alive (last contact on each route) and its link tests.
+// terminal is alive (last contact on each route), whether a person is
+// present (its latest roll-call) and its link tests.
 
 import { el, ago, utc } from './dom.js';
+import { present } from './rollcall.js';
 
 // A route heard from within this long counts as alive.
 const aliveWithin = 5 * 60 * 1000;
@@ -58,13 +60,14 @@ export function board(statuses) {
       el('p', { class: 'muted' }, 'line ', el('code', { text: st.id }),
         st.evidence ? el('span', { class: 'warn', text: ` · ${st.evidence} refused inputs kept as evidence` }) : ''),
       el('table', { class: 'parties' },
-        el('thead', {}, el('tr', {}, ['Party', 'Organization', 'Terminal alive (last contact per route)', 'Receipts', 'Latest link test']
+        el('thead', {}, el('tr', {}, ['Party', 'Organization', 'Terminal alive (last contact per route)', 'Person present (roll-call)', 'Receipts', 'Latest link test']
           .map(h => el('th', { text: h })))),
         el('tbody', {}, st.parties.map(p =>
           el('tr', { dataset: { party: p.party } },
             el('td', {}, el('strong', { text: p.party }), p.party === st.me ? ' (us)' : ''),
             el('td', {}, p.name, el('div', { class: 'muted', text: (p.langs || []).join(', ') })),
             el('td', {}, routes(p, st.me, now)),
+            el('td', {}, present(st, p.party, now)),
             el('td', {}, receipts(st, p)),
             el('td', {}, linkTest(st, p.party, now)))))))));
 }

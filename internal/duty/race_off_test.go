@@ -1,0 +1,5 @@
+//go:build !race
+
+package duty_test
+
+const raceOn = false

@@ -1,0 +1,248 @@
+package escalate
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options tune an engine. The zero value is usable.
+type Options struct {
+	Now    func() time.Time // the clock; time.Now if nil
+	Logger *slog.Logger
+	// StateDir holds escalation.db; "" keeps the state in memory only.
+	StateDir string
+	// Party is this node's party, named in every notice.
+	Party string
+	// Every is how often Run evaluates the source without being woken;
+	// 5 seconds if zero.
+	Every time.Duration
+}
+
+// Engine follows the source's alerts and walks each along the chain.
+type Engine struct {
+	cfg    *Config
+	source Source
+	opts   Options
+	log    *slog.Logger
+	now    func() time.Time
+	db     *sql.DB
+
+	// ctx bounds the deliveries: Close ends those still under way.
+	ctx    context.Context
+	cancel context.CancelFunc
+	sends  sync.WaitGroup
+
+	mu       sync.Mutex
+	alerts   map[string]*AlertState
+	seq      int64          // the last Delivery.ID given
+	inflight map[int64]bool // deliveries being attempted now
+
+	wake    chan struct{}
+	chMu    sync.Mutex
+	changed chan struct{}
+}
+
+// New starts an engine on cfg with the alerts of source, restoring the
+// state kept in opts.StateDir. Run drives it; Tick evaluates once.
+func New(cfg *Config, source Source, opts Options) (*Engine, error) {
+	if cfg == nil || len(cfg.Steps) == 0 {
+		return nil, errors.New("escalation: a chain needs at least one step")
+	}
+	e := &Engine{cfg: cfg, source: source, opts: opts, log: opts.Logger, now: opts.Now,
+		alerts: map[string]*AlertState{}, inflight: map[int64]bool{},
+		wake: make(chan struct{}, 1), changed: make(chan struct{})}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.opts.Every <= 0 {
+		e.opts.Every = 5 * time.Second
+	}
+	if opts.StateDir != "" {
+		db, err := openState(opts.StateDir)
+		if err != nil {
+			return nil, err
+		}
+		states, err := loadStates(db)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		e.db, e.alerts = db, states
+		for _, st := range states {
+			e.restore(st)
+			for _, d := range st.Sent {
+				e.seq = max(e.seq, d.ID)
+			}
+		}
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	return e, nil
+}
+
+// restore fits a saved state to the chain as configured now: the file may
+// have changed while the node was down.
+func (e *Engine) restore(st *AlertState) {
+	steps := e.cfg.Steps
+	if st.Step >= len(steps) {
+		st.Step = len(steps) - 1
+	}
+	st.StepName = steps[st.Step].Name
+	if st.Closed.IsZero() {
+		st.NextStepAt = e.nextStepAt(st)
+	}
+}
+
+// Close stops the deliveries under way and closes the state database. Run
+// must have returned.
+func (e *Engine) Close() error {
+	e.cancel()
+	e.sends.Wait()
+	if e.db != nil {
+		return e.db.Close()
+	}
+	return nil
+}
+
+// Run evaluates the source every opts.Every, and soon after each Wake,
+// until ctx ends.
+func (e *Engine) Run(ctx context.Context) error {
+	// A busy node changes many times a second: evaluate at most this
+	// often, which still puts a FLASH's alert out within a second.
+	const minGap = 250 * time.Millisecond
+	tick := time.NewTicker(e.opts.Every)
+	defer tick.Stop()
+	for {
+		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("escalation: evaluating alerts", "err", err)
+		}
+		last := time.Now()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-e.wake:
+			if d := minGap - time.Since(last); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil
+				case <-t.C:
+				}
+			}
+		}
+	}
+}
+
+// Wake asks Run to evaluate the source now: the node changed.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Changed returns a channel closed at the next change of the alerts or of
+// their notices. Callers wait on it, then call Changed again.
+func (e *Engine) Changed() <-chan struct{} {
+	e.chMu.Lock()
+	defer e.chMu.Unlock()
+	return e.changed
+}
+
+func (e *Engine) notify() {
+	e.chMu.Lock()
+	close(e.changed)
+	e.changed = make(chan struct{})
+	e.chMu.Unlock()
+}
+
+// Config returns the chain the engine follows.
+func (e *Engine) Config() *Config { return e.cfg }
+
+// Active returns the open alerts, most urgent first: FLASH before ROUTINE,
+// then the oldest first.
+func (e *Engine) Active() []AlertState {
+	e.mu.Lock()
+	out := make([]AlertState, 0, len(e.alerts))
+	for _, st := range e.alerts {
+		if st.Closed.IsZero() {
+			out = append(out, st.clone())
+		}
+	}
+	e.mu.Unlock()
+	slices.SortFunc(out, func(a, b AlertState) int {
+		if r := rank(a.Alert.Precedence) - rank(b.Alert.Precedence); r != 0 {
+			return r
+		}
+		if c := a.Alert.Opened.Compare(b.Alert.Opened); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Alert.ID, b.Alert.ID)
+	})
+	return out
+}
+
+// Errors of Silence.
+var (
+	// ErrNoAlert means no open alert has that ID (it may have closed).
+	ErrNoAlert = errors.New("no such open alert")
+	// ErrOwed means the alert is about something our own people owe: it
+	// closes when they act (acknowledge, reply), and cannot be silenced.
+	ErrOwed = errors.New("this alert closes only when our people act on it (acknowledge or reply); it cannot be silenced")
+)
+
+// Silence stops the chain for an alert our people cannot resolve by
+// acting (a party's missed deadline, an undelivered message, silent link
+// tests): no further steps, no more retries, the console alarm off. The
+// alert stays listed until its condition closes.
+func (e *Engine) Silence(id, officer string) error {
+	officer = clean(strings.TrimSpace(officer), 100)
+	if officer == "" {
+		return errors.New("silence: name the officer who silences the alert")
+	}
+	e.mu.Lock()
+	st := e.alerts[id]
+	switch {
+	case st == nil || !st.Closed.IsZero():
+		e.mu.Unlock()
+		return fmt.Errorf("%w: %s", ErrNoAlert, id)
+	case st.Alert.Owed:
+		e.mu.Unlock()
+		return fmt.Errorf("%s: %w", st.Alert.Kind, ErrOwed)
+	case st.SilencedBy != "":
+		e.mu.Unlock()
+		return nil
+	}
+	now := e.now()
+	st.SilencedBy, st.SilencedAt = officer, now
+	st.Console, st.NextStepAt = false, time.Time{}
+	giveUp(st, EventAlert, "silenced")
+	e.save([]AlertState{st.clone()}, nil)
+	e.mu.Unlock()
+	e.log.Info("escalation: alert silenced", "id", id, "officer", officer)
+	e.notify()
+	return nil
+}
+
+// save writes states to the database; a failure is logged, and the engine
+// goes on from memory. It is called with e.mu held, so that the states
+// reach the disk in the order they were taken.
+func (e *Engine) save(put []AlertState, del []string) {
+	if e.db == nil {
+		return
+	}
+	if err := saveStates(e.db, put, del); err != nil {
+		e.log.Error("escalation: saving state", "err", err)
+	}
+}

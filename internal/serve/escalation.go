@@ -1,0 +1,57 @@
+package serve
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/duty"
+	"github.com/hotline-line/hotline/internal/escalate"
+	"github.com/hotline-line/hotline/internal/node"
+)
+
+// newEscalation builds the escalation engine of node n on the chain in its
+// escalation.json (the console alarm alone without it), with the node's
+// alerts as its source and its state beside the node's database.
+func newEscalation(n *node.Node, chain *escalate.Config, log *slog.Logger, now func() time.Time) (*escalate.Engine, error) {
+	return escalate.New(chain, duty.New(n).Alerts, escalate.Options{Now: now, Logger: log, StateDir: n.Dir, Party: n.Me()})
+}
+
+// runEscalation runs the engine until ctx ends. A change of the node wakes
+// it, so that a FLASH's alert goes out within a second rather than at the
+// next tick.
+func (s *Server) runEscalation(ctx context.Context, log *slog.Logger) {
+	n, e := s.Node, s.Alerts
+	if path := e.Config().Path; path != "" {
+		log.Info("escalation", "chain", path, "steps", len(e.Config().Steps))
+	} else {
+		log.Info("escalation", "chain", "none: the console alarm only (see "+escalate.File+")")
+	}
+	s.alertsDone = make(chan struct{})
+	go func() {
+		defer close(s.alertsDone)
+		e.Run(ctx)
+	}()
+	go func() {
+		for {
+			// Taken before waiting: a change between two waits still
+			// closes the channel taken here.
+			ch := n.Changed()
+			select {
+			case <-ctx.Done():
+				return
+			case <-ch:
+				e.Wake()
+			}
+		}
+	}()
+}
+
+// closeEscalation waits for the engine to stop (the serving context has
+// ended) and closes its state.
+func (s *Server) closeEscalation() error {
+	if s.alertsDone != nil {
+		<-s.alertsDone
+	}
+	return s.Alerts.Close()
+}
