@@ -64,14 +64,18 @@ Try, in another terminal:
   hotline ack    --dir %s --officer "Wang Lei" seoul-1
   hotline send   --dir %s --reply-to seoul-1 "已收到。正在核实。"
   hotline show   --dir %s seoul-1
-  hotline status --dir %s
+  hotline rollcall --dir %s --officer "Wang Lei"   # a person is on watch
+  hotline status --dir %s                           # terminal alive, person present
+
+The line asks each side for a roll-call every four hours, and the consoles
+raise an escalation alarm when a deadline passes on either side.
 
 What happens on the line is printed below. Ctrl-C stops both nodes.
 
 `, seoul, line.Servers[0].DirectAddr, beijing, line.Servers[1].DirectAddr, line.ID,
 		line.Logins[0].URL, line.Logins[0].Officer, line.Logins[0].Password,
 		line.Logins[1].URL, line.Logins[1].Officer, line.Logins[1].Password,
-		seoul, beijing, beijing, beijing, beijing, seoul, seoul)
+		seoul, beijing, beijing, beijing, beijing, seoul, beijing, seoul)
 	watch(ctx, line)
 	return nil
 }
