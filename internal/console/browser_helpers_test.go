@@ -2,8 +2,6 @@ package console_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -19,6 +17,7 @@ import (
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/officer"
 	"github.com/hotline-line/hotline/internal/serve"
+	"github.com/hotline-line/hotline/internal/serve/servetest"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -122,18 +121,9 @@ func startLineWith(t *testing.T, spec lineSpec) (seoul, beijing *side, line stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var sides []*side
 	for i, d := range dirs {
-		s, err := serve.Start(d, log, serve.Console("127.0.0.1:0"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			s.Close(cctx)
-		})
+		s := servetest.Start(t, d, serve.Console("127.0.0.1:0"))
 		if err := s.Node.Install(ctx, signed); err != nil {
 			t.Fatal(err)
 		}

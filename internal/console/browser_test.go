@@ -58,8 +58,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		tabB.do(t, 10*time.Second, "the FLASH alarm", chromedp.WaitVisible(chromedp.ID("alarm")))
 		took := time.Since(sent)
 		t.Logf("FLASH alarm visible in Beijing's console %v after Seoul's console sent it", took)
-		if took > 3*time.Second {
-			t.Errorf("the alarm took %v (the console promises about a second)", took)
+		// How fast is the benchmark's business (docs/benchmarks.md); this
+		// only tells the event stream from the page's 30 s safety poll,
+		// with room for a loaded machine.
+		if took > 10*time.Second {
+			t.Errorf("the alarm took %v: it came by polling, not by the event stream", took)
 		}
 		if got := run(t, tabB, "alarm text", chromedp.Text(chromedp.ID("alarm-text"))); !strings.Contains(got, id) || !strings.Contains(got, "seoul") {
 			t.Errorf("alarm text %q does not name %s from seoul", got, id)

@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/duty"
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/escalate"
 	"github.com/hotline-line/hotline/internal/node"
 )
 
@@ -35,10 +37,29 @@ type API interface {
 	ImportParcel(ctx context.Context, data []byte) (string, error)
 	LinkTest(ctx context.Context, line string) (*entry.LinkTest, error)
 	RollCall(ctx context.Context, line, officer string) (*node.RollCallView, error)
+	Alerts(ctx context.Context) (*AlertsView, error)
+	Silence(ctx context.Context, id, officer string) error
 }
 
-// Local serves the API from an open node.
-type Local struct{ N *node.Node }
+// AlertsView is the open escalation alerts of a node. Serving says whether
+// an escalation engine runs (hotline serve): then each alert shows where
+// its chain stands. Without one, Alerts holds the conditions open now,
+// each with only its alert filled: no chain runs and nobody is notified.
+type AlertsView struct {
+	Serving bool                  `json:"serving"`
+	Alerts  []escalate.AlertState `json:"alerts"`
+}
+
+// ErrNotServing means the escalation engine is not running: it lives in
+// hotline serve.
+var ErrNotServing = errors.New("the node is not serving: no escalation chain runs")
+
+// Local serves the API from an open node. Engine is the node's escalation
+// engine when it is served (nil otherwise).
+type Local struct {
+	N      *node.Node
+	Engine *escalate.Engine
+}
 
 func (l Local) DefaultLine(context.Context) (string, error) { return l.N.DefaultLine() }
 func (l Local) Send(ctx context.Context, r node.SendRequest) (string, error) {
@@ -104,6 +125,32 @@ func (l Local) RollCall(ctx context.Context, line, officer string) (*node.RollCa
 	return l.N.AnswerRollCall(ctx, line, officer)
 }
 
+// Alerts returns the engine's open alerts, most urgent first, or without
+// an engine the conditions the node proves open now.
+func (l Local) Alerts(context.Context) (*AlertsView, error) {
+	v := &AlertsView{Serving: l.Engine != nil, Alerts: []escalate.AlertState{}}
+	if l.Engine != nil {
+		v.Alerts = append(v.Alerts, l.Engine.Active()...)
+		return v, nil
+	}
+	alerts, err := duty.Alerts(l.N, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range alerts {
+		v.Alerts = append(v.Alerts, escalate.AlertState{Alert: a})
+	}
+	return v, nil
+}
+
+// Silence stops the chain of an alert in the running engine.
+func (l Local) Silence(_ context.Context, id, officer string) error {
+	if l.Engine == nil {
+		return ErrNotServing
+	}
+	return l.Engine.Silence(id, officer)
+}
+
 // call is the one request shape on the socket.
 type call struct {
 	Method  string            `json:"method"`
@@ -165,6 +212,10 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.LinkTest(ctx, c.Line)
 	case "rollcall":
 		return api.RollCall(ctx, c.Line, c.Officer)
+	case "alerts":
+		return api.Alerts(ctx)
+	case "silence":
+		return nil, api.Silence(ctx, c.ID, c.Officer)
 	}
 	return nil, fmt.Errorf("unknown method %q", c.Method)
 }
@@ -266,4 +317,11 @@ func (c *Client) LinkTest(ctx context.Context, line string) (t *entry.LinkTest, 
 func (c *Client) RollCall(ctx context.Context, line, officer string) (v *node.RollCallView, err error) {
 	err = c.do(ctx, &call{Method: "rollcall", Line: line, Officer: officer}, &v)
 	return
+}
+func (c *Client) Alerts(ctx context.Context) (v *AlertsView, err error) {
+	err = c.do(ctx, &call{Method: "alerts"}, &v)
+	return
+}
+func (c *Client) Silence(ctx context.Context, id, officer string) error {
+	return c.do(ctx, &call{Method: "silence", ID: id, Officer: officer}, nil)
 }

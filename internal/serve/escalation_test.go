@@ -3,7 +3,6 @@ package serve_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,21 +16,8 @@ import (
 	"github.com/hotline-line/hotline/internal/escalate/escalatetest"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/serve"
+	"github.com/hotline-line/hotline/internal/serve/servetest"
 )
-
-func start(t *testing.T, dir string) *serve.Server {
-	t.Helper()
-	s, err := serve.Start(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
-	return s
-}
 
 // TestServeEscalation: two nodes served over the real direct route; a
 // FLASH from Seoul alarms Beijing's duty officer by mail within moments,
@@ -48,7 +34,7 @@ func TestServeEscalation(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dirs[1], escalate.File), []byte(chain), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	seoul, beijing := start(t, dirs[0]), start(t, dirs[1])
+	seoul, beijing := servetest.Start(t, dirs[0]), servetest.Start(t, dirs[1])
 	if seoul.Alerts == nil || beijing.Alerts == nil || seoul.Alerts.Config().Path != "" || beijing.Alerts.Config().Path == "" {
 		t.Fatal("the engines do not follow the chains in the data directories")
 	}
@@ -108,5 +94,5 @@ func TestServeBadChain(t *testing.T) {
 		t.Fatalf("started with a bad chain: %v", err)
 	}
 	os.WriteFile(file, []byte(`{"steps": [{"name": "duty", "console": true}]}`), 0o600)
-	start(t, dirs[0])
+	servetest.Start(t, dirs[0])
 }

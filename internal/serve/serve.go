@@ -100,7 +100,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 		return fmt.Errorf("control socket: %w", err)
 	}
 	os.Chmod(sock, 0o600)
-	s.control = &http.Server{Handler: control.Handler(control.Local{N: n}), ReadHeaderTimeout: 10 * time.Second}
+	s.control = &http.Server{Handler: control.Handler(control.Local{N: n, Engine: s.Alerts}), ReadHeaderTimeout: 10 * time.Second}
 	go s.control.Serve(cl)
 	if err := s.startConsole(log, o.console); err != nil {
 		s.direct.Close()
