@@ -2,16 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
 )
 
 func init() {
-	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--line L] TEXT... | -",
+	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--key K] [--line L] TEXT... | -",
 		"write a message; it is on disk and queued when this returns", cmdSend})
 }
 
@@ -24,6 +27,7 @@ func cmdSend(ctx context.Context, args []string) error {
 	lang := fs.String("lang", "", "language of the text (default: the party's first language)")
 	officer := fs.String("officer", "", "the officer who wrote (drafted) the message; signed into it")
 	releasedBy := fs.String("released-by", "", "the second officer who released it, where the charter requires two-person release")
+	key := fs.String("key", "", "idempotency key: sending again with the same key writes nothing and prints the first message's ID (default: a new random key, used for this command's own retries)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,17 +46,12 @@ func cmdSend(ctx context.Context, args []string) error {
 	if text == "" {
 		return usageError{"no text: give it as arguments, or - to read standard input"}
 	}
-	api, done, err := openAPI(*dir)
-	if err != nil {
-		return err
+	if *key == "" {
+		*key = "cli-" + rand.Text()
 	}
-	defer done()
-	l, err := lineOf(ctx, api, *line)
-	if err != nil {
-		return err
-	}
-	id, err := api.Send(ctx, node.SendRequest{Line: l, Precedence: p, Lang: *lang, Text: text, ReplyTo: *replyTo,
-		Officer: *officer, ReleasedBy: *releasedBy})
+	req := node.SendRequest{Precedence: p, Lang: *lang, Text: text, ReplyTo: *replyTo,
+		Officer: *officer, ReleasedBy: *releasedBy, Key: *key}
+	id, err := sendOnce(ctx, *dir, *line, req)
 	if isNodeErr(err, node.ErrNeedsRelease) {
 		return withHint(err, "hotline send --officer DRAFTER --released-by RELEASER, or release it in the console")
 	}
@@ -61,4 +60,34 @@ func cmdSend(ctx context.Context, args []string) error {
 	}
 	fmt.Println(id)
 	return nil
+}
+
+// sendOnce sends req, and if the running node went away before answering
+// (it may or may not have written the message), sends again with the same
+// idempotency key, to the node's next incarnation or directly: the message
+// is written once either way.
+func sendOnce(ctx context.Context, dir, line string, req node.SendRequest) (string, error) {
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			fmt.Fprintf(os.Stderr, "hotline: the node went away before answering; sending again with key %s\n", req.Key)
+		}
+		var id string
+		if id, err = sendVia(ctx, dir, line, req); !errors.Is(err, control.ErrTransport) {
+			return id, err
+		}
+	}
+	return "", err
+}
+
+func sendVia(ctx context.Context, dir, line string, req node.SendRequest) (string, error) {
+	api, done, err := openAPI(dir)
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	if req.Line, err = lineOf(ctx, api, line); err != nil {
+		return "", err
+	}
+	return api.Send(ctx, req)
 }

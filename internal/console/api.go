@@ -267,6 +267,10 @@ type composeRequest struct {
 	Text       string `json:"text"`
 	Lang       string `json:"lang,omitempty"` // default: the party's first language
 	ReplyTo    string `json:"reply_to,omitempty"`
+	// Key makes a retried compose idempotent: the page sends the same key
+	// until the message is sent, so a reply lost to the network and a
+	// second click write one message.
+	Key string `json:"key,omitempty"`
 }
 
 // composeResponse: ID when the message was sent (201), Draft when it
@@ -320,8 +324,16 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, ss *officer.Ses
 		s.saveDraft(w, r, ss, line, p, body)
 		return
 	}
+	if len(req.Key) > 64 {
+		apiError(w, http.StatusBadRequest, "bad_key", "key: at most 64 bytes")
+		return
+	}
+	key := ""
+	if req.Key != "" {
+		key = "console-" + req.Key
+	}
 	id, err := s.n.Send(r.Context(), node.SendRequest{Line: line, Precedence: p, Lang: lang, Text: req.Text,
-		ReplyTo: req.ReplyTo, Officer: ss.Officer})
+		ReplyTo: req.ReplyTo, Officer: ss.Officer, Key: key})
 	if errors.Is(err, node.ErrNeedsRelease) {
 		s.saveDraft(w, r, ss, line, p, body) // the node knows better than our reading of the charter
 		return

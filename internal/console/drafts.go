@@ -120,7 +120,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, ss *officer.Ses
 	// From here the draft is ours to settle, whatever the client does.
 	ctx := context.WithoutCancel(r.Context())
 	msg, err := s.n.Send(r.Context(), node.SendRequest{Line: line, Precedence: entry.Precedence(d.Precedence), Lang: d.Lang,
-		Text: d.Text, ReplyTo: d.ReplyTo, Officer: d.Drafter, ReleasedBy: ss.Officer})
+		Text: d.Text, ReplyTo: d.ReplyTo, Officer: d.Drafter, ReleasedBy: ss.Officer, Key: releaseKey(d)})
 	if err != nil {
 		// node.Send fails only before it writes anything.
 		if aerr := s.off.AbandonRelease(ctx, id); aerr != nil {
@@ -259,4 +259,11 @@ func (s *Server) releasedAs(d officer.Draft) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// releaseKey is the idempotency key of a draft's release: a release
+// retried after the node lost its answer sends once. The creation time
+// keeps it unique should officers.db ever start its numbering again.
+func releaseKey(d *officer.Draft) string {
+	return "draft-" + strconv.FormatInt(d.ID, 10) + "-" + strconv.FormatInt(d.Created.UnixMilli(), 10)
 }

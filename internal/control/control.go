@@ -231,6 +231,11 @@ func writeResult(w http.ResponseWriter, v any, err error) {
 	json.NewEncoder(w).Encode(res)
 }
 
+// ErrTransport means the call or its reply was lost on the socket (the
+// node stopped or died): whether the node acted is unknown. A send is safe
+// to retry with its idempotency key.
+var ErrTransport = errors.New("connection to the node lost")
+
 // Client calls a running node over its socket.
 type Client struct{ hc *http.Client }
 
@@ -258,12 +263,12 @@ func (c *Client) do(ctx context.Context, in *call, out any) error {
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("talk to the running node: %w", err)
+		return fmt.Errorf("talk to the running node: %w: %w", ErrTransport, err)
 	}
 	defer resp.Body.Close()
 	var res result
 	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return fmt.Errorf("reply from the running node: %w", err)
+		return fmt.Errorf("reply from the running node: %w: %w", ErrTransport, err)
 	}
 	if res.Error != "" {
 		return errors.New(res.Error)

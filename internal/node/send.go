@@ -152,7 +152,15 @@ type SendRequest struct {
 	// charter puts under two-person release needs both.
 	Officer    string `json:"officer,omitempty"`
 	ReleasedBy string `json:"released_by,omitempty"`
+	// Key, if set, makes the send idempotent: a later Send on the line
+	// with the same key writes nothing and returns the first message's ID,
+	// whatever else it asks. A client that lost the reply (the node died
+	// between commit and answer) retries with the same key and sends once.
+	Key string `json:"key,omitempty"`
 }
+
+// MaxKey bounds an idempotency key.
+const MaxKey = 128
 
 // ErrNeedsRelease means the charter requires two-person release for the
 // message's precedence and the request does not name a drafter and a
@@ -174,6 +182,9 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	}
 	if _, err := entry.ParsePrecedence(string(req.Precedence)); err != nil {
 		return "", err
+	}
+	if len(req.Key) > MaxKey {
+		return "", fmt.Errorf("idempotency key of %d bytes: at most %d", len(req.Key), MaxKey)
 	}
 	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy}
 	// Checked before Validate, so that a releaser who is the drafter gets
@@ -197,8 +208,18 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	d.precedence, d.ref = req.Precedence, req.ReplyTo
 	var id string
 	err = n.submit(ctx, &op{apply: func(tx *store.Tx) (err error) {
-		id, err = n.writeEntry(tx, ls, d)
-		return err
+		if req.Key != "" {
+			// In the transaction, so that two sends racing with one key
+			// write one message.
+			if first, ok, err := tx.SendKey(ls.id, req.Key); err != nil || ok {
+				id = first
+				return err
+			}
+		}
+		if id, err = n.writeEntry(tx, ls, d); err != nil || req.Key == "" {
+			return err
+		}
+		return tx.InsertSendKey(ls.id, req.Key, id)
 	}})
 	return id, err
 }

@@ -188,6 +188,10 @@ var migrations = []string{
 	// a party's latest answer and its first answer since a slot began.
 	// Partial, so that no other entry pays for it.
 	`CREATE INDEX entries_rollcall ON entries (line, author, time) WHERE kind = 'rollcall';`,
+	// Idempotency keys of sends: a client that retries after losing the
+	// reply (a crash between commit and answer) gets the first message's
+	// ID back instead of writing the message twice.
+	`CREATE TABLE send_keys (line TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (line, key)) WITHOUT ROWID;`,
 }
 
 // Migrate brings the schema of db up to date: migrations[i] takes

@@ -47,12 +47,15 @@ export function compose(lines, lineId, replyTo, me) {
   form.elements.precedence.addEventListener('change', follow);
   follow();
 
+  // One key per message: kept until it is sent, so a retry after a lost
+  // reply cannot send it twice; a new one for the next message.
+  let key = crypto.randomUUID();
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     const f = form.elements;
     const body = {
       precedence: f.precedence.value, lang: f.lang.value.trim(),
-      text: f.text.value, reply_to: f.reply_to.value.trim() || undefined,
+      text: f.text.value, reply_to: f.reply_to.value.trim() || undefined, key,
     };
     button.disabled = true;
     status.className = '';
@@ -70,6 +73,7 @@ export function compose(lines, lineId, replyTo, me) {
         delete status.dataset.draft;
       }
       status.className = 'ok';
+      key = crypto.randomUUID();
       f.text.value = '';
       f.reply_to.value = '';
     } catch (e) {
