@@ -168,19 +168,7 @@ func serveControl(t *testing.T, dir string) {
 // roll-call and sends a released FLASH: Beijing with no node running (the
 // command opens it), Seoul through the control socket of a running node.
 func TestRollCallAndReleaseCommands(t *testing.T) {
-	root := t.TempDir()
-	seoul, _ := newParty(t, root, "seoul", "ko", "127.0.0.1:7441")
-	beijing, beijingCard := newParty(t, root, "beijing", "zh", "127.0.0.1:7442")
-	ch := filepath.Join(root, "charter.txt")
-	for _, args := range [][]string{
-		{"line", "propose", "--dir", seoul, "--title", "Seoul-Beijing", "--peer", beijingCard, "--roll-call", "4h", "--two-person", "FLASH", "--out", ch},
-		{"line", "accept", "--dir", beijing, ch},
-		{"line", "accept", "--dir", seoul, ch},
-	} {
-		if code, _, stderr := hotlineOut(t, args...); code != 0 {
-			t.Fatalf("%v: %d %s", args, code, stderr)
-		}
-	}
+	seoul, beijing := pairCLI(t, "--roll-call", "4h", "--two-person", "FLASH")
 	status := func(dir string) *node.LineStatus {
 		t.Helper()
 		code, stdout, stderr := hotlineOut(t, "status", "--dir", dir, "--json")
@@ -242,19 +230,25 @@ func TestRollCallAndReleaseCommands(t *testing.T) {
 	}
 }
 
-func TestRollCallWithoutRule(t *testing.T) {
+// pairCLI makes Seoul and Beijing and opens a line between them with the
+// line commands, the charter drafted with the extra propose flags.
+func pairCLI(t *testing.T, extra ...string) (seoul, beijing string) {
+	t.Helper()
 	root := t.TempDir()
-	seoul, _ := newParty(t, root, "seoul", "ko", "127.0.0.1:7441")
+	seoul, _ = newParty(t, root, "seoul", "ko", "127.0.0.1:7441")
 	beijing, beijingCard := newParty(t, root, "beijing", "zh", "127.0.0.1:7442")
 	ch := filepath.Join(root, "charter.txt")
-	for _, args := range [][]string{
-		{"line", "propose", "--dir", seoul, "--title", "Seoul-Beijing", "--peer", beijingCard, "--out", ch},
-		{"line", "accept", "--dir", beijing, ch},
-	} {
+	propose := append([]string{"line", "propose", "--dir", seoul, "--title", "Seoul-Beijing", "--peer", beijingCard, "--out", ch}, extra...)
+	for _, args := range [][]string{propose, {"line", "accept", "--dir", beijing, ch}, {"line", "accept", "--dir", seoul, ch}} {
 		if code, _, stderr := hotlineOut(t, args...); code != 0 {
 			t.Fatalf("%v: %d %s", args, code, stderr)
 		}
 	}
+	return seoul, beijing
+}
+
+func TestRollCallWithoutRule(t *testing.T) {
+	_, beijing := pairCLI(t)
 	code, _, stderr := hotlineOut(t, "rollcall", "--dir", beijing, "--officer", "Wang Lei")
 	if code != 1 || !strings.Contains(stderr, "no roll-call") || !strings.Contains(stderr, "hint: ") {
 		t.Fatalf("rollcall on a line without roll-call: %d %s", code, stderr)

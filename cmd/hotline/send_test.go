@@ -20,19 +20,7 @@ import (
 // opened directly), and the message is written once, under the ID the
 // dead node gave it.
 func TestSendSurvivesLostReply(t *testing.T) {
-	root := t.TempDir()
-	seoul, _ := newParty(t, root, "seoul", "ko", "127.0.0.1:7441")
-	beijing, beijingCard := newParty(t, root, "beijing", "zh", "127.0.0.1:7442")
-	ch := filepath.Join(root, "charter.txt")
-	for _, args := range [][]string{
-		{"line", "propose", "--dir", seoul, "--title", "Seoul-Beijing", "--peer", beijingCard, "--out", ch},
-		{"line", "accept", "--dir", beijing, ch},
-		{"line", "accept", "--dir", seoul, ch},
-	} {
-		if code, _, stderr := hotlineOut(t, args...); code != 0 {
-			t.Fatalf("%v: %d %s", args, code, stderr)
-		}
-	}
+	seoul, _ := pairCLI(t)
 
 	n, err := node.Open(seoul, node.Options{})
 	if err != nil {
