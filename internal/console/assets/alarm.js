@@ -2,7 +2,7 @@
 // arrives until an officer acknowledges it. The beep is made here with the
 // WebAudio API; nothing is loaded.
 
-import { href } from './dom.js';
+import { href, tick } from './dom.js';
 
 let audio = null;
 let timer = null;
@@ -69,6 +69,7 @@ export function show(pending) {
   const due = document.getElementById('alarm-due');
   due.dataset.deadline = first.ackBy || '';
   due.dataset.done = '';
+  tick(); // the countdown shows now, not at the next second
   document.getElementById('alarm-open').setAttribute('href', href('message', first.line, first.id));
   banner.dataset.message = first.id;
   // When the banner went up, by the machine's clock: the console benchmark
