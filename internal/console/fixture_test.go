@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,28 +18,12 @@ import (
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/testclock"
 )
 
 // cheap keeps argon2id fast in tests that are not about its cost (the
 // officer package tests the real parameters).
 var cheap = officer.Params{Time: 1, Memory: 64, Threads: 1}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // fixture is a console on the Beijing node of a Seoul–Beijing pair joined
 // by in-memory routes.
@@ -48,7 +31,7 @@ type fixture struct {
 	seoul, beijing *node.Node
 	line           string
 	off            *officer.Store
-	clock          *fakeClock
+	clock          *testclock.Clock
 	srv            *httptest.Server
 	console        *Server
 }
@@ -75,7 +58,7 @@ func newFixture(t *testing.T, edit func(*charter.Charter)) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { off.Close() })
-	f := &fixture{seoul: nodes[0], beijing: nodes[1], line: line, off: off, clock: &fakeClock{t: time.Now()}}
+	f := &fixture{seoul: nodes[0], beijing: nodes[1], line: line, off: off, clock: testclock.New(time.Now())}
 	f.console = New(f.beijing, Config{Officers: off, Now: f.clock.Now})
 	f.srv = httptest.NewServer(f.console)
 	t.Cleanup(f.srv.Close)

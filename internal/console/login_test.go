@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/testclock"
 )
 
 func (f *fixture) login(t *testing.T, name, password string) *http.Response {
@@ -106,14 +107,14 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 
 	// After the lock, one more failure locks for twice as long.
-	f.clock.Add(lockBase)
+	f.clock.Advance(lockBase)
 	if r := f.login(t, "Wang Lei", "wrong"); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("after the lock: %d, want 401", r.StatusCode)
 	}
 	if r := f.login(t, "Wang Lei", "a long enough password"); r.Header.Get("Retry-After") != strconv.Itoa(int(2*lockBase/time.Second)) {
 		t.Fatalf("second lock: %d, Retry-After %q, want %v", r.StatusCode, r.Header.Get("Retry-After"), 2*lockBase)
 	}
-	f.clock.Add(2 * lockBase)
+	f.clock.Advance(2 * lockBase)
 	if r := f.login(t, "Wang Lei", "a long enough password"); r.StatusCode != http.StatusOK {
 		t.Fatalf("after the second lock, the right password: %d, want 200", r.StatusCode)
 	}
@@ -138,7 +139,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestLimiterBackoff(t *testing.T) {
-	c := &fakeClock{t: time.Unix(1e9, 0)}
+	c := testclock.New(time.Unix(1e9, 0))
 	l := newLimiter(c.Now)
 	for range userFree {
 		l.fail("192.0.2.1", "kim")
@@ -152,7 +153,7 @@ func TestLimiterBackoff(t *testing.T) {
 		if w := l.wait("192.0.2.2", "kim"); w != want {
 			t.Fatalf("wait %v, want %v", w, want)
 		}
-		c.Add(want)
+		c.Advance(want)
 		want = min(2*want, lockMax)
 	}
 	if want != lockMax {
@@ -166,7 +167,7 @@ func TestLimiterBackoff(t *testing.T) {
 	for range userFree + 1 {
 		l.fail("192.0.2.3", "park")
 	}
-	c.Add(quiet + lockMax)
+	c.Advance(quiet + lockMax)
 	l.fail("192.0.2.3", "park")
 	if w := l.wait("192.0.2.4", "park"); w != 0 {
 		t.Fatalf("after a quiet hour one failure locks: %v", w)

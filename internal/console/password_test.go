@@ -46,7 +46,7 @@ func TestChangePassword(t *testing.T) {
 		t.Fatalf("other session after wrong guesses: %d", code)
 	}
 
-	f.clock.Add(lockBase)
+	f.clock.Advance(lockBase)
 	if code, v := change("a long enough password", "a new long password"); code != http.StatusOK {
 		t.Fatalf("change: %d %v", code, v)
 	}

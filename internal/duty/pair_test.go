@@ -10,17 +10,17 @@ import (
 
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/escalate"
-	"github.com/hotline-line/hotline/internal/escalate/escalatetest"
 	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
+	"github.com/hotline-line/hotline/internal/testclock"
 )
 
 // pair is Seoul (a) and Beijing (b) on one line over an in-memory network,
 // both on a clock the test moves.
 type pair struct {
 	t     *testing.T
-	clock *escalatetest.Clock
+	clock *testclock.Clock
 	net   *memroute.Net
 	a, b  *node.Node
 	line  string
@@ -43,7 +43,7 @@ func newOfflinePair(t *testing.T) *pair {
 	// start the test's clock at the wall clock's time, so that a message's
 	// delivery and the deadlines counted from it fall where the test
 	// moves the clock.
-	clock := escalatetest.NewClock(time.Now().UTC().Truncate(time.Second))
+	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
 	dir := t.TempDir()
 	var dirs []string
 	for _, p := range nodetest.Default {

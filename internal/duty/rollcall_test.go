@@ -9,10 +9,10 @@ import (
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/duty"
 	"github.com/hotline-line/hotline/internal/escalate"
-	"github.com/hotline-line/hotline/internal/escalate/escalatetest"
 	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
+	"github.com/hotline-line/hotline/internal/testclock"
 )
 
 // rollCalls lists the roll-call alerts as "kind party owed".
@@ -38,7 +38,7 @@ func rollCalls(alerts []escalate.Alert) []string {
 // peer_rollcall_missed; its late answer closes it; our own missed slot is
 // owed until we answer.
 func TestRollCallAlerts(t *testing.T) {
-	clock := escalatetest.NewClock(time.Now().UTC().Truncate(time.Second))
+	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
 	dir := t.TempDir()
 	var dirs []string
 	for _, p := range nodetest.Default {

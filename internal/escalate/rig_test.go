@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/escalate/escalatetest"
+	"github.com/hotline-line/hotline/internal/testclock"
 )
 
 // rig is an engine wired to a real SMTP server and a real webhook
 // receiver, on a clock the test moves, with alerts the test sets.
 type rig struct {
 	t     *testing.T
-	clock *escalatetest.Clock
+	clock *testclock.Clock
 	mail  *escalatetest.SMTPServer
 	hooks *escalatetest.Hooks
 	dir   string
@@ -48,7 +49,7 @@ const chain = `{
 var t0 = time.Date(2026, 5, 1, 3, 22, 0, 0, time.UTC)
 
 func newRig(t *testing.T, chainJSON string) *rig {
-	r := &rig{t: t, clock: escalatetest.NewClock(t0), dir: secretDir(t), called: make(chan struct{})}
+	r := &rig{t: t, clock: testclock.New(t0), dir: secretDir(t), called: make(chan struct{})}
 	r.mail = escalatetest.StartSMTP(t, escalatetest.SMTPOptions{User: "hotline", Password: "correct horse battery"})
 	r.hooks = escalatetest.StartHooks(t, []byte("0123456789abcdef0123456789abcdef"))
 	js := strings.NewReplacer("{{HOOK}}", r.hooks.URL, "{{SMTP}}", r.mail.Addr, "{{CA}}", r.mail.CAFile).Replace(chainJSON)

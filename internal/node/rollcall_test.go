@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,25 +14,8 @@ import (
 	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
+	"github.com/hotline-line/hotline/internal/testclock"
 )
-
-// clock is the nodes' injected clock: it moves only when the test sets it.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // at is a time on the test day, UTC.
 func at(h, m int) time.Time { return time.Date(2026, 11, 26, h, m, 0, 0, time.UTC) }
@@ -47,7 +29,7 @@ func withRollCall(c *charter.Charter) {
 
 // startedPair pairs Seoul and Beijing on a charter edit changes, under clk,
 // and starts both on an in-memory network.
-func startedPair(t *testing.T, clk *clock, edit func(*charter.Charter)) ([]*node.Node, string) {
+func startedPair(t *testing.T, clk *testclock.Clock, edit func(*charter.Charter)) ([]*node.Node, string) {
 	t.Helper()
 	dir := t.TempDir()
 	var dirs []string
@@ -141,7 +123,7 @@ func rollCallEntries(t *testing.T, n *node.Node, line, author string) int {
 }
 
 func TestRollCall(t *testing.T) {
-	clk := &clock{t: at(8, 0)}
+	clk := testclock.New(at(8, 0))
 	nodes, line := startedPair(t, clk, withRollCall)
 	seoul, beijing := nodes[0], nodes[1]
 	ctx := context.Background()
@@ -252,7 +234,7 @@ func TestRollCall(t *testing.T) {
 // start of the next slot, and one answer then covers both slots.
 func TestRollCallLineOpenedLateInSlot(t *testing.T) {
 	for _, answer := range []bool{true, false} {
-		clk := &clock{t: at(11, 25)}
+		clk := testclock.New(at(11, 25))
 		nodes, line := startedPair(t, clk, withRollCall)
 		seoul := nodes[0]
 		clk.Set(at(11, 32))
@@ -289,7 +271,7 @@ func TestRollCallRefusals(t *testing.T) {
 		t.Fatalf("unknown line: %v", err)
 	}
 
-	clk := &clock{t: at(8, 0)}
+	clk := testclock.New(at(8, 0))
 	nodes, line = startedPair(t, clk, withRollCall)
 	for _, officer := range []string{"", string(make([]byte, entry.MaxOfficerName+1))} {
 		if _, err := nodes[0].AnswerRollCall(ctx, line, officer); err == nil {
@@ -306,7 +288,7 @@ func TestRollCallRefusals(t *testing.T) {
 // cosigned (the author committed to it, and its log goes on), and none
 // counts as an answer.
 func TestHostileRollCallBodies(t *testing.T) {
-	clk := &clock{t: at(8, 0)}
+	clk := testclock.New(at(8, 0))
 	f := newFixtureWith(t, node.Options{Now: clk.Now}, withRollCall)
 	victim := f.h.victim
 	slot := at(7, 30).UnixMilli()

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/testclock"
 )
 
 func TestSetPasswordAndRole(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, &clock{t: time.Now()})
+	s := open(t, testclock.New(time.Now()))
 	if err := s.Add(ctx, "Wang Lei", Watch, "the first password"); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func TestSetPasswordAndRole(t *testing.T) {
 
 func TestChangePassword(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, &clock{t: time.Now()})
+	s := open(t, testclock.New(time.Now()))
 	s.Add(ctx, "Wang Lei", Watch, "the first password")
 	mine, _, _ := s.NewSession(ctx, "Wang Lei")
 	elsewhere, _, _ := s.NewSession(ctx, "Wang Lei")

@@ -6,11 +6,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/testclock"
 )
 
 func TestDrafts(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, &clock{t: time.Date(2026, 5, 1, 3, 0, 0, 0, time.UTC)})
+	s := open(t, testclock.New(time.Date(2026, 5, 1, 3, 0, 0, 0, time.UTC)))
 	for name, role := range map[string]Role{"Kim": Drafter, "Park": Releaser, "Lee": Admin} {
 		if err := s.Add(ctx, name, role, "a long enough password"); err != nil {
 			t.Fatal(err)

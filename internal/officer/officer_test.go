@@ -5,27 +5,16 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/testclock"
 )
 
 // testParams keep hashing cheap in tests that are not about its cost.
 var testParams = Params{Time: 1, Memory: 64, Threads: 1}
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func open(t *testing.T, c *clock) *Store {
+func open(t *testing.T, c *testclock.Clock) *Store {
 	t.Helper()
 	s, err := Open(filepath.Join(t.TempDir(), File), Config{Params: testParams, Now: c.Now,
 		Idle: time.Hour, Absolute: 12 * time.Hour})
@@ -65,7 +54,7 @@ func TestPasswordHash(t *testing.T) {
 
 func TestAccounts(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, &clock{t: time.Now()})
+	s := open(t, testclock.New(time.Now()))
 	if err := s.Add(ctx, "Wang Lei", Watch, "a long enough password"); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +97,7 @@ func TestAccounts(t *testing.T) {
 
 func TestSessions(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
+	c := testclock.New(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
 	s := open(t, c)
 	if err := s.Add(ctx, "Wang Lei", Watch, "a long enough password"); err != nil {
 		t.Fatal(err)
@@ -130,19 +119,19 @@ func TestSessions(t *testing.T) {
 
 	// Used every 50 minutes, it lives until the absolute limit.
 	for range 14 {
-		c.Add(50 * time.Minute)
+		c.Advance(50 * time.Minute)
 		if _, err := s.Session(ctx, tok); err != nil {
 			t.Fatalf("at %v: %v", c.Now(), err)
 		}
 	}
-	c.Add(50 * time.Minute) // 12 h 30 min after login
+	c.Advance(50 * time.Minute) // 12 h 30 min after login
 	if _, err := s.Session(ctx, tok); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("after the absolute limit: %v", err)
 	}
 
 	// Unused for more than an hour, it ends.
 	tok, _, _ = s.NewSession(ctx, "Wang Lei")
-	c.Add(61 * time.Minute)
+	c.Advance(61 * time.Minute)
 	if _, err := s.Session(ctx, tok); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("after the idle limit: %v", err)
 	}
@@ -168,7 +157,7 @@ func TestSessions(t *testing.T) {
 
 func TestActs(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, &clock{t: time.Now()})
+	s := open(t, testclock.New(time.Now()))
 	s.Record(ctx, Act{Officer: "Kim", Act: "send", Line: "L", Message: "seoul-3"})
 	s.Record(ctx, Act{Officer: "Kim", Act: "login"})
 	by, err := s.SentBy(ctx, "L", []string{"seoul-3", "seoul-4"})
