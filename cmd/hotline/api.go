@@ -29,6 +29,19 @@ func openAPI(dir string) (api control.API, done func(), err error) {
 	return control.Local{N: n}, func() { n.Close() }, nil
 }
 
+// openLine is openAPI and the line named by flag (or the node's only
+// line): what most commands begin with.
+func openLine(ctx context.Context, dir, flag string) (api control.API, line string, done func(), err error) {
+	if api, done, err = openAPI(dir); err != nil {
+		return nil, "", nil, err
+	}
+	if line, err = lineOf(ctx, api, flag); err != nil {
+		done()
+		return nil, "", nil, err
+	}
+	return api, line, done, nil
+}
+
 // lineOf returns the line named by flag, or the node's only line.
 func lineOf(ctx context.Context, api control.API, flag string) (string, error) {
 	if flag != "" {

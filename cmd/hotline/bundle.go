@@ -38,15 +38,11 @@ func bundleExport(ctx context.Context, args []string) error {
 	if *peer == "" || *out == "" {
 		return usageError{"--peer and --out are required"}
 	}
-	api, done, err := openAPI(*dir)
+	api, l, done, err := openLine(ctx, *dir, *line)
 	if err != nil {
 		return err
 	}
 	defer done()
-	l, err := lineOf(ctx, api, *line)
-	if err != nil {
-		return err
-	}
 	data, err := api.ExportParcel(ctx, l, *peer)
 	if err != nil {
 		return err

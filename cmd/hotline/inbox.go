@@ -27,15 +27,11 @@ func cmdInbox(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	api, done, err := openAPI(*dir)
+	api, l, done, err := openLine(ctx, *dir, *line)
 	if err != nil {
 		return err
 	}
 	defer done()
-	l, err := lineOf(ctx, api, *line)
-	if err != nil {
-		return err
-	}
 	msgs, err := api.Messages(ctx, l, *outbox, *limit)
 	if err != nil {
 		return err

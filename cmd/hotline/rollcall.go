@@ -26,15 +26,11 @@ func cmdRollCall(ctx context.Context, args []string) error {
 	if fs.NArg() != 0 || *officer == "" {
 		return usageError{"rollcall takes --officer and no arguments"}
 	}
-	api, done, err := openAPI(*dir)
+	api, l, done, err := openLine(ctx, *dir, *line)
 	if err != nil {
 		return err
 	}
 	defer done()
-	l, err := lineOf(ctx, api, *line)
-	if err != nil {
-		return err
-	}
 	v, err := api.RollCall(ctx, l, *officer)
 	if isNodeErr(err, node.ErrNoRollCall) {
 		return withHint(err, "a line asks for roll-calls when its charter says so: hotline line propose --roll-call 4h")

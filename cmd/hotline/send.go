@@ -81,13 +81,11 @@ func sendOnce(ctx context.Context, dir, line string, req node.SendRequest) (stri
 }
 
 func sendVia(ctx context.Context, dir, line string, req node.SendRequest) (string, error) {
-	api, done, err := openAPI(dir)
+	api, l, done, err := openLine(ctx, dir, line)
 	if err != nil {
 		return "", err
 	}
 	defer done()
-	if req.Line, err = lineOf(ctx, api, line); err != nil {
-		return "", err
-	}
+	req.Line = l
 	return api.Send(ctx, req)
 }

@@ -27,15 +27,11 @@ func cmdShow(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 {
 		return usageError{"show takes one message ID"}
 	}
-	api, done, err := openAPI(*dir)
+	api, l, done, err := openLine(ctx, *dir, *line)
 	if err != nil {
 		return err
 	}
 	defer done()
-	l, err := lineOf(ctx, api, *line)
-	if err != nil {
-		return err
-	}
 	m, err := api.Show(ctx, l, fs.Arg(0))
 	if err != nil {
 		return err
@@ -93,15 +89,11 @@ func cmdAck(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 || *officer == "" {
 		return usageError{"ack takes one message ID and --officer"}
 	}
-	api, done, err := openAPI(*dir)
+	api, l, done, err := openLine(ctx, *dir, *line)
 	if err != nil {
 		return err
 	}
 	defer done()
-	l, err := lineOf(ctx, api, *line)
-	if err != nil {
-		return err
-	}
 	wrote, err := api.Ack(ctx, l, fs.Arg(0), *officer)
 	if err != nil {
 		return err

@@ -23,15 +23,11 @@ func cmdStatus(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	api, done, err := openAPI(*dir)
+	api, l, done, err := openLine(ctx, *dir, *line)
 	if err != nil {
 		return err
 	}
 	defer done()
-	l, err := lineOf(ctx, api, *line)
-	if err != nil {
-		return err
-	}
 	st, err := api.Status(ctx, l)
 	if err != nil {
 		return err
