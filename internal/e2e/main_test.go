@@ -13,12 +13,8 @@
 package e2e
 
 import (
-	"context"
-	"flag"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/hotline-line/hotline/internal/hotlinebin"
 	"github.com/hotline-line/hotline/internal/soak"
@@ -28,29 +24,7 @@ import (
 var hotlineBin string
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	flag.Parse()
-	dir, err := os.MkdirTemp("", "hotline-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	start := time.Now()
-	hotlineBin, err = hotlinebin.Build(ctx, dir, os.Getenv("HOTLINE_E2E_RACE") == "1")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	if testing.Verbose() {
-		fmt.Fprintf(os.Stderr, "e2e: built %s in %v\n", hotlineBin, time.Since(start).Round(time.Millisecond))
-	}
-	return m.Run()
+	os.Exit(hotlinebin.Main(m, "e2e", os.Getenv("HOTLINE_E2E_RACE") == "1", &hotlineBin))
 }
 
 // newCluster creates and pairs two parties in a temporary directory. Their

@@ -1,10 +1,7 @@
 package faults
 
 import (
-	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -16,29 +13,7 @@ import (
 var hotlineBin string
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	flag.Parse()
-	dir, err := os.MkdirTemp("", "hotline-faults-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	start := time.Now()
-	hotlineBin, err = hotlinebin.Build(ctx, dir, false)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "faults:", err)
-		return 1
-	}
-	if testing.Verbose() {
-		fmt.Fprintf(os.Stderr, "faults: built %s in %v\n", hotlineBin, time.Since(start).Round(time.Millisecond))
-	}
-	return m.Run()
+	os.Exit(hotlinebin.Main(m, "faults", false, &hotlineBin))
 }
 
 // newCluster creates a relay and two paired parties behind proxies and
