@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -95,25 +94,12 @@ var stateMigrations = []string{
 
 // openState opens (creating) the engine's database in dir.
 func openState(dir string) (*sql.DB, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(dir, StateFile)
 	// synchronous(FULL): a step taken or a silence recorded is on disk
-	// before the next notice goes out, so a crash cannot page twice.
-	db, err := sql.Open("sqlite", "file:"+store.URIPath(path)+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"+
-		"&_pragma=busy_timeout(10000)&_txlock=immediate")
+	// before the next notice goes out, so a crash cannot page twice. It
+	// names parties, messages and the people notified: owner only.
+	db, _, err := store.OpenSQLite(filepath.Join(dir, StateFile), stateMigrations, 0)
 	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	if err := store.Migrate(db, stateMigrations); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("escalation state: %w", store.Classify(err))
-	}
-	// It names parties, messages and the people notified: owner only.
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		os.Chmod(path+suffix, 0o600)
 	}
 	return db, nil
 }

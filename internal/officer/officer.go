@@ -38,7 +38,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -175,27 +174,14 @@ func Open(path string, cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
 	// synchronous(FULL): an account change or a recorded act is on disk
-	// when the call returns, as the node's own database does.
-	db, err := sql.Open("sqlite", "file:"+store.URIPath(path)+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"+
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate")
+	// when the call returns, as the node's own database does. It holds
+	// password hashes: OpenSQLite makes it owner-only, whatever the umask.
+	db, _, err := store.OpenSQLite(path, migrations, 0)
 	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	s := &Store{db: db, cfg: cfg}
-	if err := store.Migrate(s.db, migrations); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("officers database: %w", err)
 	}
-	// It holds password hashes: only the owner reads it, whatever the umask.
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		os.Chmod(path+suffix, 0o600)
-	}
-	return s, nil
+	return &Store{db: db, cfg: cfg}, nil
 }
 
 // OpenDir opens the officers database of the node in dir.

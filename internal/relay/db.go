@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/store"
@@ -24,28 +22,11 @@ type db struct {
 }
 
 func openDB(path string) (*db, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	dsn := "file:" + store.URIPath(path) + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	w, r, err := store.OpenSQLite(path, migrations, 4)
 	if err != nil {
 		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
-	r.SetMaxOpenConns(4)
-	d := &db{w: w, r: r}
-	if err := store.Migrate(d.w, migrations); err != nil {
-		d.close()
-		return nil, err
-	}
-	return d, nil
+	return &db{w: w, r: r}, nil
 }
 
 func (d *db) close() error { return errors.Join(d.r.Close(), d.w.Close()) }

@@ -14,8 +14,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,38 +36,16 @@ type Store struct {
 // Open opens (creating if needed) the database at path and brings its
 // schema up to date.
 func Open(path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	dsn := "file:" + URIPath(path) + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	// The database holds plaintext: OpenSQLite makes it owner-only.
+	w, r, err := OpenSQLite(path, migrations, 4)
 	if err != nil {
-		return nil, err
-	}
-	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
-	r.SetMaxOpenConns(4)
-	s := &Store{w: w, r: r}
-	if err := Migrate(s.w, migrations); err != nil {
-		s.Close()
 		return nil, Classify(err)
 	}
+	s := &Store{w: w, r: r}
 	for _, q := range writerStmts {
 		if _, err := s.stmt(w, q); err != nil {
 			s.Close()
 			return nil, Classify(err)
-		}
-	}
-	// The database holds plaintext: whatever the umask, only the owner reads
-	// it. (Best effort: on a read-only disk the node still opens for reading.)
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if st, err := os.Stat(path + suffix); err == nil && st.Mode().Perm()&0o077 != 0 {
-			os.Chmod(path+suffix, 0o600)
 		}
 	}
 	return s, nil
