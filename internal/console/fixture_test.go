@@ -14,7 +14,6 @@ import (
 
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
-	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/officer"
@@ -40,19 +39,9 @@ type fixture struct {
 // before the parties sign it.
 func newFixture(t *testing.T, edit func(*charter.Charter)) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
+	dirs := nodetest.Dirs(t)
 	nodes, line := nodetest.PairWith(t, dirs, node.Options{}, edit)
-	net := memroute.New()
-	for _, n := range nodes {
-		net.Add(n)
-	}
-	for _, n := range nodes {
-		n.Start(net.Route(n.Me()))
-	}
+	nodetest.Connect(nodes...)
 	off, err := officer.Open(filepath.Join(dirs[1], officer.File), officer.Config{Params: cheap})
 	if err != nil {
 		t.Fatal(err)

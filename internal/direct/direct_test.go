@@ -68,11 +68,7 @@ type party struct {
 // loopback port. Nothing is started.
 func setup(t *testing.T) (string, []*party, map[string]string) {
 	t.Helper()
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
+	dirs := nodetest.Dirs(t)
 	nodes, line := nodetest.Pair(t, dirs, node.Options{})
 	addrs := map[string]string{}
 	var parties []*party

@@ -44,12 +44,7 @@ func newOfflinePair(t *testing.T) *pair {
 	// delivery and the deadlines counted from it fall where the test
 	// moves the clock.
 	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
-	nodes, line := nodetest.Pair(t, dirs, node.Options{Now: clock.Now})
+	nodes, line := nodetest.Pair(t, nodetest.Dirs(t), node.Options{Now: clock.Now})
 	net := memroute.New()
 	for _, n := range nodes {
 		net.Add(n)

@@ -9,7 +9,6 @@ import (
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/duty"
 	"github.com/hotline-line/hotline/internal/escalate"
-	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/testclock"
@@ -39,21 +38,10 @@ func rollCalls(alerts []escalate.Alert) []string {
 // owed until we answer.
 func TestRollCallAlerts(t *testing.T) {
 	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
-	nodes, line := nodetest.PairWith(t, dirs, node.Options{Now: clock.Now}, func(c *charter.Charter) {
+	nodes, line := nodetest.PairWith(t, nodetest.Dirs(t), node.Options{Now: clock.Now}, func(c *charter.Charter) {
 		c.RollCall = &charter.RollCallRule{Every: charter.Duration(4 * time.Hour), Answer: charter.Duration(15 * time.Minute)}
 	})
-	net := memroute.New()
-	for _, n := range nodes {
-		net.Add(n)
-	}
-	for _, n := range nodes {
-		n.Start(net.Route(n.Me()))
-	}
+	nodetest.Connect(nodes...)
 	// The charter's slots count from its creation, a wall-clock second
 	// that may begin after the test's clock did: step past it.
 	clock.Advance(2 * time.Second)

@@ -39,12 +39,7 @@ func (c *cable) Exchange(ctx context.Context, line, peer string, b *wire.Bundle)
 // pairWith pairs two nodes and starts them on routes made by mk.
 func pairWith(t *testing.T, mk func(net *memroute.Net, n *node.Node) []node.Route) ([]*node.Node, string) {
 	t.Helper()
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
-	nodes, line := nodetest.Pair(t, dirs, node.Options{})
+	nodes, line := nodetest.Pair(t, nodetest.Dirs(t), node.Options{})
 	net := memroute.New()
 	for _, n := range nodes {
 		net.Add(n)

@@ -34,7 +34,6 @@ import (
 	"github.com/hotline-line/hotline/internal/direct"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/identity"
-	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/seal"
@@ -387,13 +386,7 @@ func inbox(t testing.TB, n *node.Node, line string) map[string]string {
 // cosigned by every other, and that nobody's inbox holds a message twice.
 func (f *fixture) lineStillWorks(t *testing.T) {
 	t.Helper()
-	net := memroute.New()
-	for _, n := range f.nodes {
-		net.Add(n)
-	}
-	for _, n := range f.nodes {
-		n.Start(net.Route(n.Me()))
-	}
+	nodetest.Connect(f.nodes...)
 	checkLineWorks(t, f.nodes, f.line)
 }
 

@@ -13,20 +13,8 @@ import (
 )
 
 func twoNodes(t *testing.T) (*memroute.Net, []*node.Node, string) {
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
-	nodes, line := nodetest.Pair(t, dirs, node.Options{})
-	net := memroute.New()
-	for _, n := range nodes {
-		net.Add(n)
-	}
-	for _, n := range nodes {
-		n.Start(net.Route(n.Me()))
-	}
-	return net, nodes, line
+	nodes, line := nodetest.Pair(t, nodetest.Dirs(t), node.Options{})
+	return nodetest.Connect(nodes...), nodes, line
 }
 
 func TestExchangeInMemory(t *testing.T) {

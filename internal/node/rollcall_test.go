@@ -11,7 +11,6 @@ import (
 
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
-	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/testclock"
@@ -31,23 +30,13 @@ func withRollCall(c *charter.Charter) {
 // and starts both on an in-memory network.
 func startedPair(t *testing.T, clk *testclock.Clock, edit func(*charter.Charter)) ([]*node.Node, string) {
 	t.Helper()
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
+	dirs := nodetest.Dirs(t)
 	opts := node.Options{}
 	if clk != nil {
 		opts.Now = clk.Now
 	}
 	nodes, line := nodetest.PairWith(t, dirs, opts, edit)
-	net := memroute.New()
-	for _, n := range nodes {
-		net.Add(n)
-	}
-	for _, n := range nodes {
-		n.Start(net.Route(n.Me()))
-	}
+	nodetest.Connect(nodes...)
 	return nodes, line
 }
 

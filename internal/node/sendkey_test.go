@@ -15,11 +15,7 @@ import (
 // after the node was closed and opened (the client lost the reply to a
 // crash), and when the retries race each other.
 func TestSendKeyWritesOnce(t *testing.T) {
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
+	dirs := nodetest.Dirs(t)
 	nodes, line := nodetest.Pair(t, dirs, node.Options{})
 	a := nodes[0]
 	ctx := context.Background()

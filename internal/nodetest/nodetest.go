@@ -12,6 +12,7 @@ import (
 
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 )
 
@@ -107,4 +108,29 @@ func Wait(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Dirs creates the Default parties under a fresh temporary directory and
+// returns their data directories.
+func Dirs(t testing.TB) []string {
+	t.Helper()
+	dir := t.TempDir()
+	var dirs []string
+	for _, p := range Default {
+		dirs = append(dirs, Create(t, dir, p))
+	}
+	return dirs
+}
+
+// Connect joins nodes by an in-memory network and starts their links on
+// it: the fast route of protocol tests.
+func Connect(nodes ...*node.Node) *memroute.Net {
+	net := memroute.New()
+	for _, n := range nodes {
+		net.Add(n)
+	}
+	for _, n := range nodes {
+		n.Start(net.Route(n.Me()))
+	}
+	return net
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
-	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/transcript"
@@ -19,22 +18,12 @@ import (
 // answer and a message released by a second officer: both verify and the
 // report names the officers.
 func TestRollCallAndOfficersInTranscript(t *testing.T) {
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
+	dirs := nodetest.Dirs(t)
 	nodes, line := nodetest.PairWith(t, dirs, node.Options{}, func(c *charter.Charter) {
 		c.RollCall = &charter.RollCallRule{Every: charter.Duration(4 * time.Hour), Answer: charter.Duration(15 * time.Minute)}
 		c.TwoPerson = []entry.Precedence{entry.Flash}
 	})
-	net := memroute.New()
-	for _, n := range nodes {
-		net.Add(n)
-	}
-	for _, n := range nodes {
-		n.Start(net.Route(n.Me()))
-	}
+	nodetest.Connect(nodes...)
 	seoul, beijing := nodes[0], nodes[1]
 	ctx := context.Background()
 	v, err := seoul.AnswerRollCall(ctx, line, "Kim Min-jun")

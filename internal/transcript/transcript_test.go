@@ -18,7 +18,6 @@ import (
 
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
-	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/seal"
@@ -78,19 +77,8 @@ func TestVectors(t *testing.T) {
 }
 
 func pair(t *testing.T) ([]*node.Node, string) {
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
-	nodes, line := nodetest.Pair(t, dirs, node.Options{})
-	net := memroute.New()
-	for _, n := range nodes {
-		net.Add(n)
-	}
-	for _, n := range nodes {
-		n.Start(net.Route(n.Me()))
-	}
+	nodes, line := nodetest.Pair(t, nodetest.Dirs(t), node.Options{})
+	nodetest.Connect(nodes...)
 	return nodes, line
 }
 

@@ -180,11 +180,7 @@ func (r *recorder) Exchange(ctx context.Context, line, peer string, b *wire.Bund
 // realBundle returns a bundle two paired nodes really exchanged: a segment
 // with its consistency proof, a cosignature and the sizes held.
 func realBundle(t *testing.T) *wire.Bundle {
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range nodetest.Default {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
+	dirs := nodetest.Dirs(t)
 	nodes, line := nodetest.Pair(t, dirs, node.Options{})
 	seoul, beijing := nodes[0], nodes[1]
 	net := memroute.New()
