@@ -177,4 +177,3 @@ func entriesIn(b *wire.Bundle) int {
 	}
 	return n
 }
-
