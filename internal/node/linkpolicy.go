@@ -40,14 +40,14 @@ func routeBackoff(failures int) time.Duration {
 	return min(250*time.Millisecond<<min(failures, 10), 15*time.Second)
 }
 
-// hedgeAfter is how long failover waits for a route whose round trip
-// takes rtt (zero: not known yet) to carry a bundle of entries before it
-// starts the next route too: a few round trips, more for a big bundle,
-// within bounds.
-func hedgeAfter(rtt time.Duration, entries int) time.Duration {
+// hedgeAfter is how long failover waits for route h (nil: no health kept)
+// to carry a bundle of entries before it starts the next route too: a few
+// of its round trips, more for a big bundle, within bounds. A route that
+// never answered yet gets the longest.
+func hedgeAfter(h *RouteHealth, entries int) time.Duration {
 	d := maxHedge
-	if rtt > 0 {
-		d = min(max(4*rtt, minHedge), maxHedge)
+	if h != nil && !h.LastSuccess.IsZero() {
+		d = min(max(4*h.RTT, minHedge), maxHedge)
 	}
 	return d + time.Duration(entries)*time.Millisecond
 }

@@ -44,19 +44,23 @@ func TestRouteBackoff(t *testing.T) {
 }
 
 func TestHedgeAfter(t *testing.T) {
+	answered := func(rtt time.Duration) *RouteHealth { return &RouteHealth{LastSuccess: t0, RTT: rtt} }
 	for _, c := range []struct {
-		rtt     time.Duration
+		name    string
+		h       *RouteHealth
 		entries int
 		want    time.Duration
 	}{
-		{0, 0, maxHedge}, // no round trip known yet
-		{10 * time.Millisecond, 0, minHedge},
-		{300 * time.Millisecond, 0, 1200 * time.Millisecond},
-		{time.Second, 0, maxHedge},
-		{10 * time.Millisecond, 1000, minHedge + time.Second}, // a big bundle takes longer
+		{"no health kept", nil, 0, maxHedge},
+		{"never answered", &RouteHealth{}, 0, maxHedge},
+		{"answered at once", answered(0), 0, minHedge},
+		{"fast", answered(10 * time.Millisecond), 0, minHedge},
+		{"a few round trips", answered(300 * time.Millisecond), 0, 1200 * time.Millisecond},
+		{"slow", answered(time.Second), 0, maxHedge},
+		{"a big bundle takes longer", answered(10 * time.Millisecond), 1000, minHedge + time.Second},
 	} {
-		if got := hedgeAfter(c.rtt, c.entries); got != c.want {
-			t.Errorf("hedgeAfter(%v, %d) = %v, want %v", c.rtt, c.entries, got, c.want)
+		if got := hedgeAfter(c.h, c.entries); got != c.want {
+			t.Errorf("%s: hedge after %v, want %v", c.name, got, c.want)
 		}
 	}
 }

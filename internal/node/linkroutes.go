@@ -26,11 +26,7 @@ func (l *link) carry(ctx context.Context, c choice, b *wire.Bundle) ([]*wire.Bun
 	hedges := make([]time.Duration, len(c.routes))
 	l.mu.Lock()
 	for i, ri := range c.routes {
-		rtt := time.Duration(0)
-		if h := l.health[l.routes[ri].Name()]; h != nil {
-			rtt = h.RTT
-		}
-		hedges[i] = hedgeAfter(rtt, entries)
+		hedges[i] = hedgeAfter(l.health[l.routes[ri].Name()], entries)
 	}
 	l.mu.Unlock()
 	s := newSending(c, hedges)
