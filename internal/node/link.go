@@ -209,9 +209,14 @@ func resetAt(t *time.Timer, at, now time.Time) {
 }
 
 func (l *link) run(ctx context.Context) {
-	due := l.clock() // the first pull goes at once
-	timer := l.timerAt(due)
+	due := l.clock() // the next pull; the first goes at once
+	wakeAt := due    // the next pull, or before it an exchange under way stalls
+	timer := l.timerAt(wakeAt)
 	defer timer.Stop()
+	setTimer := func() {
+		wakeAt = l.nextWake(due)
+		resetAt(timer, wakeAt, l.clock())
+	}
 	for {
 		pull := false
 		select {
@@ -223,10 +228,18 @@ func (l *link) run(ctx context.Context) {
 			// its rest ends, if that comes first.
 			if at := l.nextPull(); at.Before(due) {
 				due = at
-				resetAt(timer, due, l.clock())
 			}
+			setTimer()
 			continue
 		case <-timer.C:
+			// The timer firing means the time it was set for has come,
+			// even on a clock that a test holds still.
+			now := later(l.clock(), wakeAt)
+			l.refresh(now)
+			if now.Before(due) {
+				setTimer() // a stall, shown in route health
+				continue
+			}
 			pull = true
 		}
 		for ctx.Err() == nil {
@@ -237,7 +250,7 @@ func (l *link) run(ctx context.Context) {
 			pull = false
 		}
 		due = l.nextPull()
-		resetAt(timer, due, l.clock())
+		setTimer()
 	}
 }
 

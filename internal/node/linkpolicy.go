@@ -154,6 +154,18 @@ func nextPull(now time.Time, failures int, jitter float64, routes []*RouteHealth
 	return at
 }
 
+// wakeFor is the earlier of at (zero: none) and the moment an exchange
+// under way on one of routes stalls, so that route health shows the stall
+// when it happens.
+func wakeFor(now, at time.Time, routes []*RouteHealth) time.Time {
+	for _, h := range routes {
+		if s := h.nextStall(now); !s.IsZero() && (at.IsZero() || s.Before(at)) {
+			at = s
+		}
+	}
+	return at
+}
+
 // choice is which routes carry a bundle, and how.
 type choice struct {
 	routes []int // indexes into the link's routes, in the order to try

@@ -92,6 +92,27 @@ func TestNextPull(t *testing.T) {
 	}
 }
 
+func TestWakeFor(t *testing.T) {
+	now := at(0)
+	underWay := &RouteHealth{inFlight: []time.Time{at(2 * time.Second), at(-time.Second)}}
+	for _, c := range []struct {
+		name   string
+		at     time.Time
+		routes []*RouteHealth
+		want   time.Time
+	}{
+		{"nothing under way", at(time.Second), []*RouteHealth{{}}, at(time.Second)},
+		{"nothing at all", time.Time{}, []*RouteHealth{{}}, time.Time{}},
+		{"a stall comes first", at(5 * time.Second), []*RouteHealth{{}, underWay}, at(2 * time.Second)},
+		{"a stall, nothing else", time.Time{}, []*RouteHealth{underWay}, at(2 * time.Second)},
+		{"the time comes first", at(time.Second), []*RouteHealth{underWay}, at(time.Second)},
+	} {
+		if got := wakeFor(now, c.at, c.routes); !got.Equal(c.want) {
+			t.Errorf("%s: wake at %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 func TestChooseRoutes(t *testing.T) {
 	now := at(0)
 	stalled := func() *RouteHealth { return &RouteHealth{inFlight: []time.Time{at(-time.Millisecond)}} }

@@ -85,29 +85,27 @@ func (l *link) carry(ctx context.Context, c choice, b *wire.Bundle) ([]*wire.Bun
 			// The timer firing means the time it was set for has come,
 			// even on a clock that a test holds still.
 			now := later(l.clock(), wake)
-			l.mu.Lock()
-			for _, h := range l.health {
-				h.refresh(now)
-			}
-			l.mu.Unlock()
+			l.refresh(now)
 			st = s.hedge(now)
 		}
 	}
 }
 
-// nextWake is the earlier of hedge (zero: none) and the moment an
-// exchange under way on one of the link's routes stalls.
-func (l *link) nextWake(hedge time.Time) time.Time {
+// refresh marks the link's routes stalled at now, or not.
+func (l *link) refresh(now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.clock()
-	at := hedge
 	for _, h := range l.health {
-		if s := h.nextStall(now); !s.IsZero() && (at.IsZero() || s.Before(at)) {
-			at = s
-		}
+		h.refresh(now)
 	}
-	return at
+}
+
+// nextWake is when the link must next look, by wakeFor: at (zero: never),
+// or sooner when an exchange under way stalls.
+func (l *link) nextWake(at time.Time) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return wakeFor(l.clock(), at, l.ordered())
 }
 
 // send carries b on one route and records what happened. A nil reply with
