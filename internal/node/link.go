@@ -204,8 +204,9 @@ func (l *link) timerAt(at time.Time) *time.Timer {
 	return time.NewTimer(at.Sub(l.clock()))
 }
 
-func resetAt(t *time.Timer, at, now time.Time) {
-	t.Reset(at.Sub(now))
+// resetAt sets t to fire when the node's clock reaches at.
+func (l *link) resetAt(t *time.Timer, at time.Time) {
+	t.Reset(at.Sub(l.clock()))
 }
 
 func (l *link) run(ctx context.Context) {
@@ -215,7 +216,7 @@ func (l *link) run(ctx context.Context) {
 	defer timer.Stop()
 	setTimer := func() {
 		wakeAt = l.nextWake(due)
-		resetAt(timer, wakeAt, l.clock())
+		l.resetAt(timer, wakeAt)
 	}
 	for {
 		pull := false

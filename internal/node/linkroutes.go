@@ -49,8 +49,8 @@ func (l *link) carry(ctx context.Context, c choice, b *wire.Bundle) ([]*wire.Bun
 			})
 		}
 		if st.done {
-			if s.inFlight > 0 {
-				l.n.wg.Go(func() { l.drain(ctx, results, s.inFlight) })
+			if left := s.inFlight; left > 0 {
+				l.n.wg.Go(func() { l.drain(ctx, results, left) })
 			}
 			switch {
 			case !st.ok:
@@ -68,7 +68,7 @@ func (l *link) carry(ctx context.Context, c choice, b *wire.Bundle) ([]*wire.Bun
 			if timer == nil {
 				timer = l.timerAt(wake)
 			} else {
-				resetAt(timer, wake, l.clock())
+				l.resetAt(timer, wake)
 			}
 			fired = timer.C
 		}
