@@ -210,11 +210,11 @@ func chooseRoutes(now time.Time, routes []*RouteHealth, urgent bool) choice {
 type sending struct {
 	hedges   []time.Duration // per route: how long before the next starts beside it
 	fanOut   bool
-	next     int  // the next route to start
-	inFlight int  // routes started and not yet ended
-	refused  bool // the peer answered and said no: another route would hear the same
-	stalled  bool // every route is under way or failed, and the last one is late
-	failed   int
+	next     int       // the next route to start
+	inFlight int       // routes started and not yet ended
+	refused  bool      // the peer answered and said no: another route would hear the same
+	stalled  bool      // every route is under way or failed, and the last one is late
+	failed   int       // routes that failed
 	hedgeAt  time.Time // when the next route starts beside the ones under way; zero: never
 }
 
