@@ -20,8 +20,8 @@ const waitEnv = "HOTLINE_WAIT"
 // running, or by opening it in this process when not, waiting its turn
 // while another command has it open. done releases it.
 func openAPI(ctx context.Context, dir string) (api control.API, done func(), err error) {
-	if _, err := os.Stat(filepath.Join(dir, node.ConfigFile)); err != nil {
-		return nil, nil, withHint(errors.New("no hotline node in "+dir), "create one with: hotline init --dir "+dir+" --party NAME ... (an interrupted init is finished by running it again)")
+	if _, err := node.LoadConfig(dir); errors.Is(err, node.ErrNoParty) {
+		return nil, nil, withHint(err, "hotline init --dir "+dir+" --party NAME ... (the same init again, if one was interrupted)")
 	}
 	wait := control.DefaultWait
 	if s := os.Getenv(waitEnv); s != "" {
