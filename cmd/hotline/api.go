@@ -21,7 +21,7 @@ const waitEnv = "HOTLINE_WAIT"
 // while another command has it open. done releases it.
 func openAPI(ctx context.Context, dir string) (api control.API, done func(), err error) {
 	if _, err := node.LoadConfig(dir); errors.Is(err, node.ErrNoParty) {
-		return nil, nil, withHint(err, "hotline init --dir "+dir+" --party NAME ... (the same init again, if one was interrupted)")
+		return nil, nil, withHint(err, "create one with: hotline init --dir "+dir+" --party NAME ... (an interrupted init is finished by running it again)")
 	}
 	wait := control.DefaultWait
 	if s := os.Getenv(waitEnv); s != "" {

@@ -81,7 +81,7 @@ func TestInitKilledAtEveryStep(t *testing.T) {
 			if !committed {
 				for _, args := range [][]string{{"status", "--dir", dir}, {"send", "--dir", dir, "text"}} {
 					r := hotline(t, nil, args...)
-					if r.code != 1 || !strings.Contains(r.stderr, "hint: hotline init --dir "+dir) {
+					if r.code != 1 || !strings.Contains(r.stderr, "hint: create one with: hotline init --dir "+dir) {
 						t.Errorf("%s after init was killed: exit %d, want 1 and a hint to run init\n%s", args[0], r.code, r.stderr)
 					}
 				}
