@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,32 +16,26 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/hotlinebin"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/soak"
 )
 
 // ran is how a hotline process ended.
 type ran struct {
-	code           int // exit status; -1 if killed by a signal
-	killed         bool
+	code           int  // exit status; -1 if killed by a signal
+	killed         bool // by SIGKILL
 	stdout, stderr string
 }
 
-// hotline runs the hotline binary with args and the extra environment
-// variables env, for at most a minute.
-func hotline(t *testing.T, env []string, args ...string) ran {
+// hotline runs the hotline binary through c with args and the extra
+// environment variables env, and says how it ended.
+func hotline(t *testing.T, c *soak.Cluster, env []string, args ...string) ran {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, hotlineBin, args...)
-	cmd.Env = append(os.Environ(), append([]string{"HOTLINE_DIR="}, env...)...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	r := ran{stdout: o.String(), stderr: e.String()}
+	stdout, stderr, err := c.RunEnv(t.Context(), env, args...)
+	r := ran{stdout: string(stdout), stderr: string(stderr)}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -63,13 +56,14 @@ func hotline(t *testing.T, env []string, args ...string) ran {
 func TestInitKilledAtEveryStep(t *testing.T) {
 	hotlinebin.TrackSources(t)
 	root := t.TempDir()
+	c := &soak.Cluster{Bin: hotlineBin, Root: root}
 	initArgs := func(dir string) []string {
 		return []string{"init", "--dir", dir, "--party", "seoul", "--name", "Seoul", "--lang", "ko", "--listen", "127.0.0.1:7441"}
 	}
 	for _, step := range node.InitSteps {
 		t.Run(step, func(t *testing.T) {
 			dir := filepath.Join(root, step)
-			r := hotline(t, []string{"HOTLINE_INIT_CRASH_AFTER=" + step}, initArgs(dir)...)
+			r := hotline(t, c, []string{"HOTLINE_INIT_CRASH_AFTER=" + step}, initArgs(dir)...)
 			if !r.killed {
 				t.Fatalf("init with a crash after %s: exit %d, not killed\n%s", step, r.code, r.stderr)
 			}
@@ -80,16 +74,16 @@ func TestInitKilledAtEveryStep(t *testing.T) {
 			}
 			if !committed {
 				for _, args := range [][]string{{"status", "--dir", dir}, {"send", "--dir", dir, "text"}} {
-					r := hotline(t, nil, args...)
+					r := hotline(t, c, nil, args...)
 					if r.code != 1 || !strings.Contains(r.stderr, "hint: create one with: hotline init --dir "+dir) {
 						t.Errorf("%s after init was killed: exit %d, want 1 and a hint to run init\n%s", args[0], r.code, r.stderr)
 					}
 				}
-				if r := hotline(t, nil, "card", "--dir", dir); r.code != 1 || !strings.Contains(r.stderr, "hotline init") {
+				if r := hotline(t, c, nil, "card", "--dir", dir); r.code != 1 || !strings.Contains(r.stderr, "hotline init") {
 					t.Errorf("card after init was killed: exit %d, want 1 and a word of init\n%s", r.code, r.stderr)
 				}
 			}
-			r = hotline(t, nil, initArgs(dir)...)
+			r = hotline(t, c, nil, initArgs(dir)...)
 			switch {
 			case !committed && r.code != 0:
 				t.Fatalf("init again after a kill after %s: exit %d\n%s", step, r.code, r.stderr)
@@ -99,7 +93,7 @@ func TestInitKilledAtEveryStep(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, node.PartialFile)); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("%s is still there after init ran again: %v", node.PartialFile, err)
 			}
-			if r := hotline(t, nil, "card", "--dir", dir); r.code != 0 || !strings.Contains(r.stderr, "fingerprint: ") {
+			if r := hotline(t, c, nil, "card", "--dir", dir); r.code != 0 || !strings.Contains(r.stderr, "fingerprint: ") {
 				t.Fatalf("card after init ran again: exit %d\n%s", r.code, r.stderr)
 			}
 		})
@@ -108,7 +102,7 @@ func TestInitKilledAtEveryStep(t *testing.T) {
 	// A key without the mark of an unfinished init is not init's to
 	// remove: it may be a working party's whose hotline.json was lost.
 	dir := filepath.Join(root, "stray")
-	if r := hotline(t, nil, initArgs(dir)...); r.code != 0 {
+	if r := hotline(t, c, nil, initArgs(dir)...); r.code != 0 {
 		t.Fatalf("init: %d %s", r.code, r.stderr)
 	}
 	key, err := os.ReadFile(filepath.Join(dir, node.KeyFile))
@@ -118,7 +112,7 @@ func TestInitKilledAtEveryStep(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, node.ConfigFile)); err != nil {
 		t.Fatal(err)
 	}
-	r := hotline(t, nil, initArgs(dir)...)
+	r := hotline(t, c, nil, initArgs(dir)...)
 	if r.code != 1 || !strings.Contains(r.stderr, "restore "+filepath.Join(dir, node.ConfigFile)) || !strings.Contains(r.stderr, "remove "+filepath.Join(dir, node.KeyFile)) {
 		t.Fatalf("init over a key without hotline.json: exit %d, want 1 and what to restore or remove\n%s", r.code, r.stderr)
 	}
@@ -169,13 +163,12 @@ func dyingServe(t *testing.T, dir string) (written <-chan string, release func()
 	return ids, release
 }
 
-// outbox returns the IDs of the messages in dir's outbox.
-func outbox(t *testing.T, dir string) []string {
+// outbox returns the IDs of the messages in n's outbox, newest first.
+func outbox(t *testing.T, n *soak.Node) []string {
 	t.Helper()
-	r := hotline(t, nil, "inbox", "--dir", dir, "--outbox", "--json")
-	var msgs []node.Message
-	if err := json.Unmarshal([]byte(r.stdout), &msgs); r.code != 0 || err != nil {
-		t.Fatalf("outbox: exit %d %v\n%s", r.code, err, r.stderr)
+	msgs, err := n.Outbox(t.Context(), 100)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var ids []string
 	for _, m := range msgs {
@@ -195,6 +188,8 @@ func TestSendAnswerLost(t *testing.T) {
 
 	t.Run("waits", func(t *testing.T) {
 		written, release := dyingServe(t, seoul)
+		// Not through the cluster: its standard error is read while it
+		// runs.
 		cmd := exec.CommandContext(t.Context(), hotlineBin, "send", "--dir", seoul, "--precedence", "FLASH", "훈련 취소")
 		cmd.Env = append(os.Environ(), "HOTLINE_DIR=")
 		var stdout bytes.Buffer
@@ -229,14 +224,14 @@ func TestSendAnswerLost(t *testing.T) {
 		if got := <-written; id != got || !strings.Contains(said.String(), "sending again with key cli-") {
 			t.Fatalf("send printed %q, the dying serve wrote %q\n%s", id, got, said.String())
 		}
-		if ids := outbox(t, seoul); len(ids) != 1 || ids[0] != id {
+		if ids := outbox(t, c.Nodes[0]); len(ids) != 1 || ids[0] != id {
 			t.Fatalf("outbox %q, want %s once", ids, id)
 		}
 	})
 
 	t.Run("gives up", func(t *testing.T) {
 		written, release := dyingServe(t, seoul)
-		r := hotline(t, []string{"HOTLINE_WAIT=1s"}, "send", "--dir", seoul, "정기 보고")
+		r := hotline(t, c, []string{"HOTLINE_WAIT=1s"}, "send", "--dir", seoul, "정기 보고")
 		id := <-written
 		_, key, _ := strings.Cut(r.stderr, "hint: ")
 		key, _, _ = strings.Cut(key, "\n")
@@ -249,11 +244,11 @@ func TestSendAnswerLost(t *testing.T) {
 			t.Fatalf("send to a node held past the wait: exit %d, want 1, a hint with the key and the holder named\n%s", r.code, r.stderr)
 		}
 		release()
-		r = hotline(t, nil, "send", "--dir", seoul, "--key", key, "정기 보고")
+		r = hotline(t, c, nil, "send", "--dir", seoul, "--key", key, "정기 보고")
 		if got := strings.TrimSpace(r.stdout); r.code != 0 || got != id {
 			t.Fatalf("send --key %s again: exit %d, printed %q, want the ID %s the dying serve wrote\n%s", key, r.code, got, id, r.stderr)
 		}
-		if ids := outbox(t, seoul); len(ids) != 2 || ids[0] != id {
+		if ids := outbox(t, c.Nodes[0]); len(ids) != 2 || ids[0] != id {
 			t.Fatalf("outbox %q, want %s once above the first test's message", ids, id)
 		}
 	})
@@ -266,7 +261,7 @@ func TestConcurrentCommandsQueue(t *testing.T) {
 	const sends, shows = 8, 4
 	c := newCluster(t)
 	seoul := c.Nodes[0].Dir
-	first := hotline(t, nil, "send", "--dir", seoul, "first")
+	first := hotline(t, c, nil, "send", "--dir", seoul, "first")
 	if first.code != 0 {
 		t.Fatalf("send: %d %s", first.code, first.stderr)
 	}
@@ -277,9 +272,9 @@ func TestConcurrentCommandsQueue(t *testing.T) {
 	for i := range results {
 		wg.Go(func() {
 			if i < sends {
-				results[i] = hotline(t, nil, "send", "--dir", seoul, fmt.Sprintf("message %d", i))
+				results[i] = hotline(t, c, nil, "send", "--dir", seoul, fmt.Sprintf("message %d", i))
 			} else {
-				results[i] = hotline(t, nil, "show", "--dir", seoul, firstID)
+				results[i] = hotline(t, c, nil, "show", "--dir", seoul, firstID)
 			}
 		})
 	}
@@ -299,7 +294,7 @@ func TestConcurrentCommandsQueue(t *testing.T) {
 	if len(seen) != sends+1 {
 		t.Errorf("%d distinct IDs, want %d", len(seen), sends+1)
 	}
-	if ids := outbox(t, seoul); len(ids) != sends+1 {
+	if ids := outbox(t, c.Nodes[0]); len(ids) != sends+1 {
 		t.Errorf("outbox holds %d messages, want %d", len(ids), sends+1)
 	}
 }
