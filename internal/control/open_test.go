@@ -13,26 +13,28 @@ import (
 	"github.com/hotline-line/hotline/internal/node"
 )
 
-func newNodeDir(t *testing.T) string {
+// heldNode creates a party and opens its node in this process, which then
+// holds it until the test closes it or ends.
+func heldNode(t *testing.T) (dir string, holder *node.Node) {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "seoul")
+	dir = filepath.Join(t.TempDir(), "seoul")
 	if err := node.Init(dir, node.Config{Party: "seoul", Name: "Seoul", Langs: []string{"ko"}, Listen: "127.0.0.1:1"}); err != nil {
 		t.Fatal(err)
 	}
-	return dir
+	holder, err := node.Open(dir, node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Close() })
+	return dir, holder
 }
 
 // TestOpenGivesUpNamingTheHolder: a node held past the wait is reported
 // with the process that holds it, and the wait was announced once.
 func TestOpenGivesUpNamingTheHolder(t *testing.T) {
-	dir := newNodeDir(t)
-	holder, err := node.Open(dir, node.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
+	dir, _ := heldNode(t)
 	var notices []error
-	_, _, err = Open(t.Context(), dir, 1500*time.Millisecond, func(err error) { notices = append(notices, err) })
+	_, _, err := Open(t.Context(), dir, 1500*time.Millisecond, func(err error) { notices = append(notices, err) })
 	if !errors.Is(err, node.ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
 		t.Fatalf("open of a held node: %v, want ErrLocked naming pid %d", err, os.Getpid())
 	}
@@ -43,11 +45,7 @@ func TestOpenGivesUpNamingTheHolder(t *testing.T) {
 
 // TestOpenWaitsItsTurn: a node let go of during the wait is opened.
 func TestOpenWaitsItsTurn(t *testing.T) {
-	dir := newNodeDir(t)
-	holder, err := node.Open(dir, node.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, holder := heldNode(t)
 	waiting := make(chan struct{})
 	opened := make(chan error, 1)
 	go func() {
@@ -69,14 +67,9 @@ func TestOpenWaitsItsTurn(t *testing.T) {
 
 // TestOpenStopsWaitingWhenCancelled: an interrupted wait ends at once.
 func TestOpenStopsWaitingWhenCancelled(t *testing.T) {
-	dir := newNodeDir(t)
-	holder, err := node.Open(dir, node.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
+	dir, _ := heldNode(t)
 	ctx, cancel := context.WithCancel(t.Context())
-	_, _, err = Open(ctx, dir, time.Minute, func(error) { cancel() })
+	_, _, err := Open(ctx, dir, time.Minute, func(error) { cancel() })
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled wait: %v", err)
 	}
