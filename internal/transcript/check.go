@@ -84,8 +84,8 @@ type LogAudit struct {
 	Problems   []string          `json:"problems,omitempty"`
 	Entries    []EntryReport     `json:"-"`
 
-	leaves   []*entry.Leaf       // parsed, nil where an entry failed
-	tree     *tlog.Tree          // from the leaves as they are
+	leaves   []*entry.Leaf        // parsed, nil where an entry failed
+	tree     *tlog.Tree           // from the leaves as they are
 	receipts []*verify.Checkpoint // the receipts that verified
 }
 
