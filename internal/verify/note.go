@@ -77,7 +77,7 @@ func (k *Keyring) open(raw []byte, author string) (*Checkpoint, *note.Note, erro
 		if errors.As(err, &bad) {
 			p := k.byName[bad.Name]
 			if bad.Name == k.logV[author].Name() {
-				return nil, nil, fmt.Errorf("%w: log %s: its author's signature does not verify", ErrCheckpoint, author)
+				return nil, nil, fmt.Errorf("%w: log %s: a signature by %s does not verify", ErrCheckpoint, author, author)
 			}
 			return nil, nil, fmt.Errorf("%w: %s's signature (%s) on a checkpoint of %s's log", ErrReceipt, p, bad.Name, author)
 		}
