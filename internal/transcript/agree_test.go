@@ -3,7 +3,6 @@ package transcript_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -94,7 +93,7 @@ func TestNodeAndTranscriptAgree(t *testing.T) {
 			s.Entries[2].Envelope = env.Marshal()
 		}, verify.ErrBody, node.ErrBadBody},
 		{"a forged author signature after a valid one", func(s *wire.Segment, tt *transcript.Transcript) {
-			setCheckpoint(s, tt, append(bytes.Clone(s.Checkpoint), flipLast(t, lastSig(s.Checkpoint))...))
+			setCheckpoint(s, tt, append(bytes.Clone(s.Checkpoint), vectors.Forged(lastSig(s.Checkpoint))...))
 		}, verify.ErrCheckpoint, node.ErrForged},
 		{"a forged cosignature by beijing", func(s *wire.Segment, tt *transcript.Transcript) {
 			text := string(s.Checkpoint[:bytes.Index(s.Checkpoint, []byte("\n\n"))+1])
@@ -106,7 +105,7 @@ func TestNodeAndTranscriptAgree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			setCheckpoint(s, tt, append(bytes.Clone(s.Checkpoint), flipLast(t, lastSig(cosig))...))
+			setCheckpoint(s, tt, append(bytes.Clone(s.Checkpoint), vectors.Forged(lastSig(cosig))...))
 		}, verify.ErrReceipt, node.ErrForged},
 		{"a checkpoint over another log", func(s *wire.Segment, tt *transcript.Transcript) {
 			var tree tlog.Tree
@@ -178,17 +177,6 @@ func cloneTranscript(t *testing.T, tr *transcript.Transcript) *transcript.Transc
 }
 
 // lastSig is the last line of a signed note.
-func lastSig(note []byte) []byte { return note[bytes.LastIndexByte(note[:len(note)-1], '\n')+1:] }
-
-// flipLast flips a bit of the signature on a signature line.
-func flipLast(t *testing.T, line []byte) []byte {
-	t.Helper()
-	f := strings.Fields(string(line))
-	raw, err := base64.StdEncoding.DecodeString(f[len(f)-1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw[len(raw)-1] ^= 1
-	f[len(f)-1] = base64.StdEncoding.EncodeToString(raw)
-	return []byte(strings.Join(f, " ") + "\n")
+func lastSig(note []byte) string {
+	return string(note[bytes.LastIndexByte(note[:len(note)-1], '\n')+1:])
 }

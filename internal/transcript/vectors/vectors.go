@@ -211,12 +211,12 @@ func transcriptCases() []tcase {
 			// A valid signature by the author, then a forged one by the
 			// same key: every signature must verify, not only the first.
 			cp := t.Logs[0].Checkpoint
-			t.Logs[0].Checkpoint = cp + forged(cp[strings.Index(cp, "\n\n")+2:])
+			t.Logs[0].Checkpoint = cp + Forged(cp[strings.Index(cp, "\n\n")+2:])
 			return nil
 		}},
 		{"receipt-second-cosignature", "ErrReceipt", func(t *transcript.Transcript) error {
 			r := t.Logs[0].Receipts[0]
-			t.Logs[0].Receipts[0] = r + forged(lastLine(r))
+			t.Logs[0].Receipts[0] = r + Forged(lastLine(r))
 			return nil
 		}},
 		{"charter-title", "ErrCharter", func(t *transcript.Transcript) error {
@@ -244,7 +244,7 @@ func disclosureCases() []dcase {
 		}},
 		{"disclosure-wrong-index", "ErrPlacement", func(d *transcript.Disclosure) { d.Message.Index++ }},
 		{"disclosure-second-cosignature", "ErrReceipt", func(d *transcript.Disclosure) {
-			d.Message.Checkpoint += forged(lastLine(d.Message.Checkpoint))
+			d.Message.Checkpoint += Forged(lastLine(d.Message.Checkpoint))
 		}},
 		{"disclosure-ack-officer", "ErrBody", func(d *transcript.Disclosure) {
 			for i := range d.Marks {
@@ -356,9 +356,9 @@ func lastLine(note string) string {
 	return note[strings.LastIndex(strings.TrimSuffix(note, "\n"), "\n")+1:]
 }
 
-// forged is a signature line with one bit of its signature flipped: the
+// Forged is a signature line with one bit of its signature flipped: the
 // same key's name and hash, a signature that does not verify.
-func forged(sigLine string) string {
+func Forged(sigLine string) string {
 	f := strings.Fields(sigLine)
 	raw, _ := base64.StdEncoding.DecodeString(f[len(f)-1])
 	raw[len(raw)-1] ^= 1
