@@ -219,6 +219,18 @@ func transcriptCases() []tcase {
 			t.Logs[0].Checkpoint = string(b)
 			return err
 		}},
+		{"checkpoint-second-signature", "ErrCheckpoint", func(t *transcript.Transcript) error {
+			// A valid signature by the author, then a forged one by the
+			// same key: every signature must verify, not only the first.
+			cp := t.Logs[0].Checkpoint
+			t.Logs[0].Checkpoint = cp + Forged(cp[strings.Index(cp, "\n\n")+2:])
+			return nil
+		}},
+		{"receipt-second-cosignature", "ErrReceipt", func(t *transcript.Transcript) error {
+			r := t.Logs[0].Receipts[0]
+			t.Logs[0].Receipts[0] = r + Forged(lastLine(r))
+			return nil
+		}},
 		{"charter-title", "ErrCharter", func(t *transcript.Transcript) error {
 			t.Charter = strings.Replace(t.Charter, "Seoul", "Seoux", 1)
 			return nil
@@ -243,6 +255,9 @@ func disclosureCases() []dcase {
 			d.Message.Inclusion[0][0] ^= 1
 		}},
 		{"disclosure-wrong-index", "ErrPlacement", func(d *transcript.Disclosure) { d.Message.Index++ }},
+		{"disclosure-second-cosignature", "ErrReceipt", func(d *transcript.Disclosure) {
+			d.Message.Checkpoint += Forged(lastLine(d.Message.Checkpoint))
+		}},
 		{"disclosure-ack-officer", "ErrBody", func(d *transcript.Disclosure) {
 			for i := range d.Marks {
 				d.Marks[i].Body = []byte(strings.Replace(string(d.Marks[i].Body), "Wang Lei", "Li Wei", 1))
@@ -380,6 +395,21 @@ func exchange(dir string, settle func()) (r *run, err error) {
 	}
 	return &run{seoul: seoul, beijing: beijing, charter: signed, line: line, first: id,
 		bundle: bundle.Marshal(), parcel: parcel, transcript: t, disclosure: d}, nil
+}
+
+// lastLine is the last line of a signed note: its last signature.
+func lastLine(note string) string {
+	return note[strings.LastIndex(strings.TrimSuffix(note, "\n"), "\n")+1:]
+}
+
+// Forged is a signature line with one bit of its signature flipped: the
+// same key's name and hash, a signature that does not verify.
+func Forged(sigLine string) string {
+	f := strings.Fields(sigLine)
+	raw, _ := base64.StdEncoding.DecodeString(f[len(f)-1])
+	raw[len(raw)-1] ^= 1
+	f[len(f)-1] = b64(raw)
+	return strings.Join(f, " ") + "\n"
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
