@@ -3,16 +3,25 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/twoperson"
 )
 
 // openAPI reaches the node in dir: over its socket when hotline serve is
 // running, or by opening it in this process when not. done releases it.
-func openAPI(dir string) (api control.API, done func(), err error) {
+func openAPI(dir string) (api control.API, done func(), err error) { return reach(dir, false) }
+
+// openDesk is openAPI with the node's drafts: opened in this process, it
+// opens officers.db too, and settles the releases a crash interrupted.
+func openDesk(dir string) (api control.API, done func(), err error) { return reach(dir, true) }
+
+func reach(dir string, drafts bool) (api control.API, done func(), err error) {
 	if _, err := os.Stat(filepath.Join(dir, node.ConfigFile)); err != nil {
 		return nil, nil, withHint(errors.New("no hotline node in "+dir), "create one with: hotline init --dir "+dir+" --party NAME ...")
 	}
@@ -26,7 +35,18 @@ func openAPI(dir string) (api control.API, done func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return control.Local{N: n}, func() { n.Close() }, nil
+	if !drafts {
+		return control.Local{N: n}, func() { n.Close() }, nil
+	}
+	off, err := officer.OpenDir(dir, officer.Config{})
+	if err != nil {
+		n.Close()
+		return nil, nil, err
+	}
+	// Warnings only: a settled release, or a draft that could not be put back.
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	desk := twoperson.Open(context.Background(), n, off, log)
+	return control.Local{N: n, Desk: desk}, func() { off.Close(); n.Close() }, nil
 }
 
 // openLine is openAPI and the line named by flag (or the node's only

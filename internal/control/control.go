@@ -22,6 +22,8 @@ import (
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/escalate"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/twoperson"
 )
 
 // API is what the command line can ask of a node.
@@ -39,6 +41,10 @@ type API interface {
 	RollCall(ctx context.Context, line, officer string) (*node.RollCallView, error)
 	Alerts(ctx context.Context) (*AlertsView, error)
 	Silence(ctx context.Context, id, officer string) error
+	// Two-person release (see package twoperson).
+	Drafts(ctx context.Context, q officer.DraftQuery) ([]officer.Draft, error)
+	Release(ctx context.Context, line string, draft int64, officer string) (*twoperson.Released, error)
+	Reject(ctx context.Context, line string, draft int64, officer, reason string) (*officer.Draft, error)
 }
 
 // AlertsView is the open escalation alerts of a node. Serving says whether
@@ -55,10 +61,12 @@ type AlertsView struct {
 var ErrNotServing = errors.New("the node is not serving: no escalation chain runs")
 
 // Local serves the API from an open node. Engine is the node's escalation
-// engine when it is served (nil otherwise).
+// engine when it is served (nil otherwise). Desk releases the node's
+// drafts; nil when the caller did not open officers.db.
 type Local struct {
 	N      *node.Node
 	Engine *escalate.Engine
+	Desk   *twoperson.Desk
 }
 
 func (l Local) DefaultLine(context.Context) (string, error) { return l.N.DefaultLine() }
@@ -151,18 +159,59 @@ func (l Local) Silence(_ context.Context, id, officer string) error {
 	return l.Engine.Silence(id, officer)
 }
 
+// ErrNoDesk means the node was opened without its officers database, so
+// no draft can be listed, released or rejected.
+var ErrNoDesk = errors.New("drafts are not open in this process")
+
+func (l Local) desk() (*twoperson.Desk, error) {
+	if l.Desk == nil {
+		return nil, ErrNoDesk
+	}
+	return l.Desk, nil
+}
+
+// Drafts lists drafts, newest first.
+func (l Local) Drafts(ctx context.Context, q officer.DraftQuery) ([]officer.Draft, error) {
+	d, err := l.desk()
+	if err != nil {
+		return nil, err
+	}
+	return d.Drafts(ctx, q)
+}
+
+// Release releases a draft as officer.
+func (l Local) Release(ctx context.Context, line string, draft int64, by string) (*twoperson.Released, error) {
+	d, err := l.desk()
+	if err != nil {
+		return nil, err
+	}
+	return d.Release(ctx, line, draft, by)
+}
+
+// Reject rejects a draft as officer, with a reason.
+func (l Local) Reject(ctx context.Context, line string, draft int64, by, reason string) (*officer.Draft, error) {
+	d, err := l.desk()
+	if err != nil {
+		return nil, err
+	}
+	return d.Reject(ctx, line, draft, by, reason)
+}
+
 // call is the one request shape on the socket.
 type call struct {
-	Method  string            `json:"method"`
-	Line    string            `json:"line,omitempty"`
-	ID      string            `json:"id,omitempty"`
-	Officer string            `json:"officer,omitempty"`
-	Outbox  bool              `json:"outbox,omitempty"`
-	Limit   int               `json:"limit,omitempty"`
-	Send    *node.SendRequest `json:"send,omitempty"`
-	Charter []byte            `json:"charter,omitempty"`
-	Peer    string            `json:"peer,omitempty"`
-	Data    []byte            `json:"data,omitempty"`
+	Method  string              `json:"method"`
+	Line    string              `json:"line,omitempty"`
+	ID      string              `json:"id,omitempty"`
+	Officer string              `json:"officer,omitempty"`
+	Outbox  bool                `json:"outbox,omitempty"`
+	Limit   int                 `json:"limit,omitempty"`
+	Send    *node.SendRequest   `json:"send,omitempty"`
+	Charter []byte              `json:"charter,omitempty"`
+	Peer    string              `json:"peer,omitempty"`
+	Data    []byte              `json:"data,omitempty"`
+	Draft   int64               `json:"draft,omitempty"`
+	Reason  string              `json:"reason,omitempty"`
+	Drafts  *officer.DraftQuery `json:"drafts,omitempty"`
 }
 
 type result struct {
@@ -216,6 +265,15 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.Alerts(ctx)
 	case "silence":
 		return nil, api.Silence(ctx, c.ID, c.Officer)
+	case "drafts":
+		if c.Drafts == nil {
+			return nil, errors.New("drafts: no query")
+		}
+		return api.Drafts(ctx, *c.Drafts)
+	case "release":
+		return api.Release(ctx, c.Line, c.Draft, c.Officer)
+	case "reject":
+		return api.Reject(ctx, c.Line, c.Draft, c.Officer, c.Reason)
 	}
 	return nil, fmt.Errorf("unknown method %q", c.Method)
 }
@@ -329,4 +387,16 @@ func (c *Client) Alerts(ctx context.Context) (v *AlertsView, err error) {
 }
 func (c *Client) Silence(ctx context.Context, id, officer string) error {
 	return c.do(ctx, &call{Method: "silence", ID: id, Officer: officer}, nil)
+}
+func (c *Client) Drafts(ctx context.Context, q officer.DraftQuery) (d []officer.Draft, err error) {
+	err = c.do(ctx, &call{Method: "drafts", Drafts: &q}, &d)
+	return
+}
+func (c *Client) Release(ctx context.Context, line string, draft int64, by string) (r *twoperson.Released, err error) {
+	err = c.do(ctx, &call{Method: "release", Line: line, Draft: draft, Officer: by}, &r)
+	return
+}
+func (c *Client) Reject(ctx context.Context, line string, draft int64, by, reason string) (d *officer.Draft, err error) {
+	err = c.do(ctx, &call{Method: "reject", Line: line, Draft: draft, Officer: by, Reason: reason}, &d)
+	return
 }
