@@ -31,7 +31,10 @@ type API interface {
 	DefaultLine(ctx context.Context) (string, error)
 	Send(ctx context.Context, req node.SendRequest) (string, error)
 	Messages(ctx context.Context, line string, outbox bool, limit int) ([]node.Message, error)
+	// Show reads a message and writes nothing; MarkDisplayed records
+	// that another party's message was shown to a person.
 	Show(ctx context.Context, line, id string) (*node.Message, error)
+	MarkDisplayed(ctx context.Context, line, id string) error
 	Ack(ctx context.Context, line, id, officer string) (bool, error)
 	Status(ctx context.Context, line string) (*node.LineStatus, error)
 	Install(ctx context.Context, charter []byte) error
@@ -77,19 +80,16 @@ func (l Local) Messages(_ context.Context, line string, outbox bool, limit int) 
 	return l.N.Messages(line, outbox, limit)
 }
 
-// Show returns a message and, if it came from another party, records that
-// it was displayed.
-func (l Local) Show(ctx context.Context, line, id string) (*node.Message, error) {
-	m, err := l.N.Message(line, id)
-	if err != nil {
-		return nil, err
-	}
-	if m.Author != l.N.Me() {
-		if err := l.N.MarkDisplayed(ctx, line, id); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
+// Show returns a message. It writes nothing: the caller records a display
+// with MarkDisplayed once it has shown the message.
+func (l Local) Show(_ context.Context, line, id string) (*node.Message, error) {
+	return l.N.Message(line, id)
+}
+
+// MarkDisplayed records that a message from another party was shown to a
+// person; only the first display is written.
+func (l Local) MarkDisplayed(ctx context.Context, line, id string) error {
+	return l.N.MarkDisplayed(ctx, line, id)
 }
 func (l Local) Ack(ctx context.Context, line, id, officer string) (bool, error) {
 	return l.N.Ack(ctx, line, id, officer)
@@ -247,6 +247,8 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.Messages(ctx, c.Line, c.Outbox, c.Limit)
 	case "show":
 		return api.Show(ctx, c.Line, c.ID)
+	case "displayed":
+		return nil, api.MarkDisplayed(ctx, c.Line, c.ID)
 	case "ack":
 		return api.Ack(ctx, c.Line, c.ID, c.Officer)
 	case "status":
@@ -352,6 +354,9 @@ func (c *Client) Messages(ctx context.Context, line string, outbox bool, limit i
 func (c *Client) Show(ctx context.Context, line, id string) (m *node.Message, err error) {
 	err = c.do(ctx, &call{Method: "show", Line: line, ID: id}, &m)
 	return
+}
+func (c *Client) MarkDisplayed(ctx context.Context, line, id string) error {
+	return c.do(ctx, &call{Method: "displayed", Line: line, ID: id}, nil)
 }
 func (c *Client) Ack(ctx context.Context, line, id, officer string) (ok bool, err error) {
 	err = c.do(ctx, &call{Method: "ack", Line: line, ID: id, Officer: officer}, &ok)
