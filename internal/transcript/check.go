@@ -143,35 +143,42 @@ func VerifyDisclosure(d *Disclosure) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("message: %w", err)
 	}
-	if l.Kind != entry.KindMessage || d.Message.Body == nil {
-		return nil, fmt.Errorf("%w: the disclosed entry is a %s without its text", ErrPlacement, l.Kind)
+	if l.Kind != entry.KindMessage {
+		return nil, fmt.Errorf("%w: the disclosed entry is a %s, not a message", ErrPlacement, l.Kind)
+	}
+	if d.Message.Body == nil {
+		return nil, fmt.Errorf("%w: the disclosed message comes without its text", ErrBody)
 	}
 	m := messageReport(l, &d.Message.Entry)
 	for _, c := range cos {
 		m.Held[c.Party] = c.Time
 	}
-	msgs := map[string]*MessageReport{m.ID: &m}
+	var replies []MessageReport
 	for i := range d.Marks {
-		ml, _, err := k.proven(&d.Marks[i])
+		ml, mcos, err := k.proven(&d.Marks[i])
+		if err == nil {
+			var reply *MessageReport
+			if reply, err = disclosedMark(rep, &m, ml, mcos, &d.Marks[i]); reply != nil {
+				replies = append(replies, *reply)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("mark %d: %w", i, err)
 		}
-		if d.Marks[i].Body == nil {
-			return nil, fmt.Errorf("%w: mark %d has no body", ErrBody, i)
-		}
-		mark(msgs, ml, &d.Marks[i].Entry)
 	}
-	rep.Messages = []MessageReport{m}
+	rep.Messages = append([]MessageReport{m}, replies...)
+	rep.Texts = textsHeld(rep)
 	return rep, nil
 }
 
-// proven verifies an entry with its inclusion proof under a checkpoint.
+// proven verifies an entry with its inclusion proof under a checkpoint,
+// and its body if present: the caller decides whether it must be.
 func (k *keyring) proven(p *Proven) (*entry.Leaf, []Cosigned, error) {
 	if err := k.party(p.Author); err != nil {
 		return nil, nil, err
 	}
-	if p.Body == nil || p.Salt == nil {
-		return nil, nil, fmt.Errorf("%w: %s: body not included", ErrBody, entry.ID(p.Author, p.Index))
+	if (p.Body == nil) != (p.Salt == nil) {
+		return nil, nil, fmt.Errorf("%w: %s: a body without its salt, or a salt without its body", ErrBody, entry.ID(p.Author, p.Index))
 	}
 	l, err := k.checkEntry(&p.Entry, p.Author, p.Index)
 	if err != nil {

@@ -321,7 +321,7 @@ func exchange(dir string) (*transcript.Transcript, *transcript.Disclosure, error
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id)
+	d, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id, true)
 	return t, d, err
 }
 
