@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/transcript"
@@ -17,20 +16,9 @@ import (
 // which texts a disclosure holds: the message's alone, or with
 // --with-reply its reply's too.
 func TestDiscloseSaysWhichTexts(t *testing.T) {
-	ctx := context.Background()
-	dirs := nodetest.Dirs(t)
-	nodes, line := nodetest.Pair(t, dirs, node.Options{})
-	nodetest.Connect(nodes...)
+	dirs, nodes, line, id := sentToBeijing(t, "훈련 취소")
 	seoul, beijing := nodes[0], nodes[1]
-	id, err := seoul.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Flash, Text: "훈련 취소"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nodetest.Wait(t, 30*time.Second, "beijing to hold the message", func() bool {
-		_, err := beijing.Message(line, id)
-		return err == nil
-	})
-	reply, err := beijing.Send(ctx, node.SendRequest{Line: line, Text: "收到", ReplyTo: id})
+	reply, err := beijing.Send(context.Background(), node.SendRequest{Line: line, Text: "收到", ReplyTo: id})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,8 +109,16 @@ func draftArgs(name string, args []string, reason *string) (dir, line, by string
 	return *dirF, *lineF, *byF, id, nil
 }
 
-func cmdRelease(ctx context.Context, args []string) error {
-	dir, lineFlag, by, id, err := draftArgs("release", args, nil)
+func cmdRelease(ctx context.Context, args []string) error { return decideDraft(ctx, "release", args) }
+func cmdReject(ctx context.Context, args []string) error  { return decideDraft(ctx, "reject", args) }
+
+// decideDraft releases or rejects the draft args name.
+func decideDraft(ctx context.Context, name string, args []string) error {
+	var reason *string
+	if name == "reject" {
+		reason = new(string)
+	}
+	dir, lineFlag, by, id, err := draftArgs(name, args, reason)
 	if err != nil {
 		return err
 	}
@@ -122,6 +130,14 @@ func cmdRelease(ctx context.Context, args []string) error {
 	line, err := lineOf(ctx, api, lineFlag)
 	if err != nil {
 		return err
+	}
+	if reason != nil {
+		d, err := api.Reject(ctx, line, id, by, *reason)
+		if err != nil {
+			return draftHint(err)
+		}
+		fmt.Fprintf(os.Stderr, "hotline: rejected draft %d by %s; nothing was sent\n", id, d.Drafter)
+		return nil
 	}
 	rel, err := api.Release(ctx, line, id, by)
 	if err != nil {
@@ -129,29 +145,6 @@ func cmdRelease(ctx context.Context, args []string) error {
 	}
 	fmt.Println(rel.Message)
 	fmt.Fprintf(os.Stderr, "hotline: released draft %d by %s as %s, signed by %s and %s\n", id, rel.Draft.Drafter, rel.Message, rel.Draft.Drafter, by)
-	return nil
-}
-
-func cmdReject(ctx context.Context, args []string) error {
-	var reason string
-	dir, lineFlag, by, id, err := draftArgs("reject", args, &reason)
-	if err != nil {
-		return err
-	}
-	api, done, err := openDesk(dir)
-	if err != nil {
-		return err
-	}
-	defer done()
-	line, err := lineOf(ctx, api, lineFlag)
-	if err != nil {
-		return err
-	}
-	d, err := api.Reject(ctx, line, id, by, reason)
-	if err != nil {
-		return draftHint(err)
-	}
-	fmt.Fprintf(os.Stderr, "hotline: rejected draft %d by %s; nothing was sent\n", id, d.Drafter)
 	return nil
 }
 

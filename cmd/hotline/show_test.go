@@ -20,18 +20,8 @@ import (
 // the display, once.
 func TestShowMarksDisplayedAfterReading(t *testing.T) {
 	ctx := context.Background()
-	dirs := nodetest.Dirs(t)
-	nodes, line := nodetest.Pair(t, dirs, node.Options{})
-	nodetest.Connect(nodes...)
-	seoul, beijing := nodes[0], nodes[1]
-	id, err := seoul.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Flash, Text: "미사일 발사 탐지"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nodetest.Wait(t, 20*time.Second, "Beijing to receive it", func() bool {
-		_, err := beijing.Message(line, id)
-		return err == nil
-	})
+	dirs, nodes, line, id := sentToBeijing(t, "미사일 발사 탐지")
+	beijing := nodes[1]
 	l, err := net.Listen("unix", filepath.Join(dirs[1], node.SocketFile))
 	if err != nil {
 		t.Fatal(err)
@@ -66,4 +56,22 @@ func TestShowMarksDisplayedAfterReading(t *testing.T) {
 			t.Fatalf("after show: ladder %+v, log %d entries, was %d", m.Ladder, logSize(), before)
 		}
 	}
+}
+
+// sentToBeijing pairs Seoul and Beijing in this process, over an in-memory
+// route, and sends a FLASH from Seoul that Beijing holds on return.
+func sentToBeijing(t *testing.T, text string) (dirs []string, nodes []*node.Node, line, id string) {
+	t.Helper()
+	dirs = nodetest.Dirs(t)
+	nodes, line = nodetest.Pair(t, dirs, node.Options{})
+	nodetest.Connect(nodes...)
+	id, err := nodes[0].Send(context.Background(), node.SendRequest{Line: line, Precedence: entry.Flash, Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Wait(t, 30*time.Second, "Beijing to receive it", func() bool {
+		_, err := nodes[1].Message(line, id)
+		return err == nil
+	})
+	return dirs, nodes, line, id
 }

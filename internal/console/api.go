@@ -165,32 +165,34 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, outbox bool) {
 // that a received message was shown with markDisplayed, once it is on
 // screen.
 func (s *Server) message(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
+	if line, m, ok := s.readMessage(w, r); ok {
+		s.writeMessage(w, r, line, m)
+	}
+}
+
+// readMessage reads the message the path names, or answers with why not.
+func (s *Server) readMessage(w http.ResponseWriter, r *http.Request) (string, *node.Message, bool) {
 	line, id := r.PathValue("line"), r.PathValue("id")
 	if _, _, err := entry.ParseID(id); err != nil {
 		apiError(w, http.StatusBadRequest, "bad_id", err.Error())
-		return
+		return "", nil, false
 	}
 	m, err := s.n.Message(line, id)
 	if err != nil {
 		s.nodeError(w, err)
-		return
+		return "", nil, false
 	}
-	s.writeMessage(w, r, line, m)
+	return line, m, true
 }
 
 // markDisplayed records that a message from another party is on an
 // officer's screen, and answers with the message.
 func (s *Server) markDisplayed(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
-	line, id := r.PathValue("line"), r.PathValue("id")
-	if _, _, err := entry.ParseID(id); err != nil {
-		apiError(w, http.StatusBadRequest, "bad_id", err.Error())
+	line, m, ok := s.readMessage(w, r)
+	if !ok {
 		return
 	}
-	m, err := s.n.Message(line, id)
-	if err != nil {
-		s.nodeError(w, err)
-		return
-	}
+	id := m.ID
 	if m.Author == s.n.Me() {
 		s.nodeError(w, fmt.Errorf("%s: %w", id, node.ErrNotAPeerMessage))
 		return
@@ -202,6 +204,7 @@ func (s *Server) markDisplayed(w http.ResponseWriter, r *http.Request, _ *office
 			s.nodeError(w, err)
 			return
 		}
+		var err error
 		if m, err = s.n.Message(line, id); err != nil {
 			s.nodeError(w, err)
 			return
