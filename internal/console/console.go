@@ -97,7 +97,7 @@ func New(n *node.Node, cfg Config) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	s.limiter = newLimiter(now)
+	s.limiter = newLimiter(now, s.unlockedAt)
 	if s.desk == nil {
 		s.desk = twoperson.Open(context.Background(), n, cfg.Officers, s.log)
 	}
