@@ -55,7 +55,11 @@ func cmdDrafts(ctx context.Context, args []string) error {
 		return json.NewEncoder(os.Stdout).Encode(list)
 	}
 	if len(list) == 0 {
-		fmt.Fprintf(os.Stderr, "hotline: no %s drafts\n", *state)
+		if st == "" {
+			fmt.Fprintln(os.Stderr, "hotline: no drafts")
+		} else {
+			fmt.Fprintf(os.Stderr, "hotline: no %s drafts\n", st)
+		}
 		return nil
 	}
 	for _, d := range list {

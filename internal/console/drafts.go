@@ -27,12 +27,12 @@ import (
 type draftView struct {
 	officer.Draft
 	TextVisible string `json:"text_visible"`
-	Mine        bool   `json:"mine"` // drafted by the officer asking
+	Mine        bool   `json:"mine"` // drafted by the officer asking, by the rule that refuses its release
 }
 
 func viewDraft(d officer.Draft, ss *officer.Session) draftView {
 	d.Lang, d.Reason = inert.Text(d.Lang), inert.Text(d.Reason)
-	return draftView{Draft: d, TextVisible: inert.Text(d.Text), Mine: d.Drafter == ss.Officer}
+	return draftView{Draft: d, TextVisible: inert.Text(d.Text), Mine: entry.SameOfficer(d.Drafter, ss.Officer)}
 }
 
 // saveDraft is compose under two-person release: the message waits as a

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/twoperson"
 )
 
 // A route of the JSON API. Every API route is in [routes] and nowhere
@@ -30,7 +31,7 @@ var (
 	everyone  = officer.Roles
 	ackers    = []officer.Role{officer.Watch, officer.Admin}
 	composers = []officer.Role{officer.Drafter, officer.Admin}
-	releasers = []officer.Role{officer.Releaser, officer.Admin}
+	releasers = twoperson.Releasers
 	// Drafts are seen by those who write them (a drafter sees its own)
 	// and those who release them.
 	draftReaders = []officer.Role{officer.Drafter, officer.Releaser, officer.Admin}
