@@ -25,6 +25,11 @@ type Report struct {
 	// log in log order.
 	RollCalls []RollCallReport `json:"roll_calls,omitempty"`
 	Fork      *ForkReport      `json:"fork,omitempty"`
+	// Texts are the messages whose text the document holds, and Withheld
+	// the entries it proves without their bodies (disclosures; see
+	// disclosure.go).
+	Texts    []string   `json:"texts,omitempty"`
+	Withheld []Withheld `json:"withheld,omitempty"`
 }
 
 // LogReport summarizes one verified log.
@@ -196,6 +201,7 @@ func (r *Report) WriteText(w io.Writer) {
 			}
 		}
 	}
+	r.writeTexts(w)
 	for _, r := range r.RollCalls {
 		if r.Readable {
 			fmt.Fprintf(w, "\n%s  roll-call answered by %s at %s, written %s, for the slot of %s\n",

@@ -84,37 +84,48 @@ func VerifyDisclosure(d *Disclosure) (*Report, error) {
 	if l.Kind != entry.KindMessage {
 		return nil, fmt.Errorf("%w: the disclosed entry is a %s, not a message", ErrPlacement, l.Kind)
 	}
+	if d.Message.Body == nil {
+		return nil, fmt.Errorf("%w: the disclosed message comes without its text", ErrBody)
+	}
 	m := messageReport(l, &d.Message.Entry)
 	for _, c := range cp.Cosigned {
 		m.Held[c.Party] = c.Time
 	}
-	msgs := map[string]*MessageReport{m.ID: &m}
+	var replies []MessageReport
 	for i := range d.Marks {
-		ml, _, err := proven(k, &d.Marks[i])
+		ml, mcp, err := proven(k, &d.Marks[i])
+		if err == nil {
+			var reply *MessageReport
+			if reply, err = disclosedMark(rep, &m, ml, mcp.Cosigned, &d.Marks[i]); reply != nil {
+				replies = append(replies, *reply)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("mark %d: %w", i, err)
 		}
-		mark(msgs, ml, &d.Marks[i].Entry)
 	}
-	rep.Messages = []MessageReport{m}
+	rep.Messages = append([]MessageReport{m}, replies...)
+	rep.Texts = textsHeld(rep)
 	return rep, nil
 }
 
-// proven verifies an entry, with its body, by its inclusion proof under a
-// checkpoint.
+// proven verifies an entry by its inclusion proof under a checkpoint, and
+// its body if present: the caller decides whether it must be.
 func proven(k *verify.Keyring, p *Proven) (*entry.Leaf, *verify.Checkpoint, error) {
 	if err := k.Party(p.Author); err != nil {
 		return nil, nil, err
 	}
-	if p.Body == nil || p.Salt == nil {
-		return nil, nil, fmt.Errorf("%w: %s: body not included", ErrBody, entry.ID(p.Author, p.Index))
+	if (p.Body == nil) != (p.Salt == nil) {
+		return nil, nil, fmt.Errorf("%w: %s: a body without its salt, or a salt without its body", ErrBody, entry.ID(p.Author, p.Index))
 	}
 	l, err := k.Leaf([]byte(p.Leaf), p.Author, p.Index)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := k.Body(l, p.Salt, p.Body); err != nil {
-		return nil, nil, err
+	if p.Body != nil {
+		if err := k.Body(l, p.Salt, p.Body); err != nil {
+			return nil, nil, err
+		}
 	}
 	cp, err := k.Checkpoint([]byte(p.Checkpoint), p.Author)
 	if err != nil {

@@ -69,6 +69,7 @@ func Build(settle func()) (map[string][]byte, error) {
 	}
 	write("transcript-ok", "ok", t)
 	write("disclosure-ok", "ok", d)
+	write("disclosure-reply-withheld-ok", "ok", r.withheld)
 	for _, c := range transcriptCases() {
 		tt := clone(t)
 		if err := c.mutate(tt); err != nil {
@@ -278,7 +279,8 @@ type run struct {
 	line, first    string
 	bundle, parcel []byte // seoul's first bundle to beijing, and as a parcel
 	transcript     *transcript.Transcript
-	disclosure     *transcript.Disclosure
+	disclosure     *transcript.Disclosure // with the reply's text
+	withheld       *transcript.Disclosure // without it, as hotline disclose writes by default
 }
 
 func (r *run) close() {
@@ -389,12 +391,20 @@ func exchange(dir string, settle func()) (r *run, err error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id)
+	// With the reply's text, as the vectors were first made: a verifier
+	// must accept a reply with its body as well as without.
+	d, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id, true)
+	if err != nil {
+		return nil, err
+	}
+	// What hotline disclose writes by default: the reply proven by its
+	// entry alone, without its text.
+	dw, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id, false)
 	if err != nil {
 		return nil, err
 	}
 	return &run{seoul: seoul, beijing: beijing, charter: signed, line: line, first: id,
-		bundle: bundle.Marshal(), parcel: parcel, transcript: t, disclosure: d}, nil
+		bundle: bundle.Marshal(), parcel: parcel, transcript: t, disclosure: d, withheld: dw}, nil
 }
 
 // lastLine is the last line of a signed note: its last signature.
