@@ -52,6 +52,8 @@ func (k Kind) Valid() bool {
 	switch k {
 	case KindCharter, KindMessage, KindDisplayed, KindAck, KindLinkTest, KindRollCall:
 		return true
+	case KindTranslation, KindAgenda: // translation.go, agenda.go
+		return true
 	}
 	return false
 }
