@@ -81,7 +81,7 @@ type Event struct {
 	Reason      string    `json:"reason,omitempty"`
 	Because     string    `json:"because,omitempty"`
 	CancelledBy string    `json:"cancelled_by,omitempty"`
-	Updated     time.Time `json:"updated"` // the time of the last step applied
+	Updated     time.Time `json:"updated"`  // the time of the last step applied
 	Sequence    int       `json:"sequence"` // steps applied after the proposal
 	History     []Change  `json:"history"`
 }

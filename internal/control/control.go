@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/agenda"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/duty"
 	"github.com/hotline-line/hotline/internal/entry"
@@ -48,6 +49,10 @@ type API interface {
 	Drafts(ctx context.Context, q officer.DraftQuery) ([]officer.Draft, error)
 	Release(ctx context.Context, line string, draft int64, officer string) (*twoperson.Released, error)
 	Reject(ctx context.Context, line string, draft int64, officer, reason string) (*officer.Draft, error)
+	// Translations and the shared agenda (node/translate.go, node/agenda.go).
+	Translate(ctx context.Context, req node.TranslateRequest) (string, error)
+	Agenda(ctx context.Context, line string) ([]agenda.Event, error)
+	ChangeAgenda(ctx context.Context, req node.AgendaRequest) (*node.AgendaWritten, error)
 }
 
 // AlertsView is the open escalation alerts of a node. Serving says whether
@@ -197,6 +202,21 @@ func (l Local) Reject(ctx context.Context, line string, draft int64, by, reason 
 	return d.Reject(ctx, line, draft, by, reason)
 }
 
+// Translate writes an attributed translation of a message.
+func (l Local) Translate(ctx context.Context, r node.TranslateRequest) (string, error) {
+	return l.N.Translate(ctx, r)
+}
+
+// Agenda lists the line's shared agenda.
+func (l Local) Agenda(_ context.Context, line string) ([]agenda.Event, error) {
+	return l.N.Agenda(line)
+}
+
+// ChangeAgenda proposes an event or changes one.
+func (l Local) ChangeAgenda(ctx context.Context, r node.AgendaRequest) (*node.AgendaWritten, error) {
+	return l.N.ChangeAgenda(ctx, r)
+}
+
 // call is the one request shape on the socket.
 type call struct {
 	Method  string              `json:"method"`
@@ -212,6 +232,9 @@ type call struct {
 	Draft   int64               `json:"draft,omitempty"`
 	Reason  string              `json:"reason,omitempty"`
 	Drafts  *officer.DraftQuery `json:"drafts,omitempty"`
+
+	Translate *node.TranslateRequest `json:"translate,omitempty"`
+	Agenda    *node.AgendaRequest    `json:"agenda,omitempty"`
 }
 
 type result struct {
@@ -276,6 +299,18 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.Release(ctx, c.Line, c.Draft, c.Officer)
 	case "reject":
 		return api.Reject(ctx, c.Line, c.Draft, c.Officer, c.Reason)
+	case "translate":
+		if c.Translate == nil {
+			return nil, errors.New("translate: no translation")
+		}
+		return api.Translate(ctx, *c.Translate)
+	case "agenda":
+		return api.Agenda(ctx, c.Line)
+	case "change-agenda":
+		if c.Agenda == nil {
+			return nil, errors.New("change-agenda: no step")
+		}
+		return api.ChangeAgenda(ctx, *c.Agenda)
 	}
 	return nil, fmt.Errorf("unknown method %q", c.Method)
 }
@@ -403,5 +438,17 @@ func (c *Client) Release(ctx context.Context, line string, draft int64, by strin
 }
 func (c *Client) Reject(ctx context.Context, line string, draft int64, by, reason string) (d *officer.Draft, err error) {
 	err = c.do(ctx, &call{Method: "reject", Line: line, Draft: draft, Officer: by, Reason: reason}, &d)
+	return
+}
+func (c *Client) Translate(ctx context.Context, r node.TranslateRequest) (id string, err error) {
+	err = c.do(ctx, &call{Method: "translate", Translate: &r}, &id)
+	return
+}
+func (c *Client) Agenda(ctx context.Context, line string) (evs []agenda.Event, err error) {
+	err = c.do(ctx, &call{Method: "agenda", Line: line}, &evs)
+	return
+}
+func (c *Client) ChangeAgenda(ctx context.Context, r node.AgendaRequest) (w *node.AgendaWritten, err error) {
+	err = c.do(ctx, &call{Method: "change-agenda", Agenda: &r}, &w)
 	return
 }

@@ -144,6 +144,20 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 		} else {
 			out.Officer = r.Officer
 		}
+	case entry.KindTranslation:
+		t, err := entry.DecodeTranslation(body)
+		if err != nil {
+			out.BodyError = err.Error()
+		} else {
+			out.Ref, out.Officer = t.Message, t.Officer
+		}
+	case entry.KindAgenda:
+		a, err := entry.DecodeAgenda(body)
+		if err != nil {
+			out.BodyError = err.Error()
+		} else {
+			out.Ref, out.Officer = a.Event, a.Officer
+		}
 	case entry.KindDisplayed, entry.KindAck:
 		m, err := entry.DecodeMark(body, l.Kind)
 		if err != nil {

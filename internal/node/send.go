@@ -156,6 +156,9 @@ type SendRequest struct {
 	// whatever else it asks. A client that lost the reply (the node died
 	// between commit and answer) retries with the same key and sends once.
 	Key string `json:"key,omitempty"`
+	// Translations are the sender's own official translations of the
+	// message, written with it in one commit (see translate.go).
+	Translations []AttachedTranslation `json:"translations,omitempty"`
 }
 
 // MaxKey bounds an idempotency key.
@@ -194,6 +197,9 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	if err := m.Validate(); err != nil {
 		return "", err
 	}
+	if err := checkAttached(ls.me, m.Lang, req.Translations); err != nil {
+		return "", err
+	}
 	if m.ReplyTo != "" {
 		if e, err := n.Store.Entry(ls.id, mustAuthor(m.ReplyTo), mustIndex(m.ReplyTo)); err != nil || e.Kind != string(entry.KindMessage) {
 			return "", fmt.Errorf("reply to %s: no such message on this line", m.ReplyTo)
@@ -215,7 +221,10 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 				return err
 			}
 		}
-		if id, err = n.writeEntry(tx, ls, d); err != nil || req.Key == "" {
+		if id, err = n.writeEntry(tx, ls, d); err != nil {
+			return err
+		}
+		if err := n.writeAttached(tx, ls, id, req.Translations); err != nil || req.Key == "" {
 			return err
 		}
 		return tx.InsertSendKey(ls.id, req.Key, id)

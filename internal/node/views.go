@@ -26,6 +26,9 @@ type Message struct {
 	Written    time.Time        `json:"written"`  // the author's clock
 	Received   time.Time        `json:"received"` // this node's clock
 	Ladder     []Rungs          `json:"ladder"`   // per receiving party
+	// Translations are the attributed translations of the message, by
+	// any party, beside the original (filled by Message only).
+	Translations []TranslationView `json:"translations,omitempty"`
 }
 
 // Rungs is the ladder of one message at one receiving party:
@@ -188,6 +191,9 @@ func (n *Node) Message(line, id string) (*Message, error) {
 	}
 	m := n.toMessage(ls, e)
 	if err := n.ladder(ls, &m, index); err != nil {
+		return nil, err
+	}
+	if m.Translations, err = n.translations(ls, m.ID); err != nil {
 		return nil, err
 	}
 	return &m, nil
