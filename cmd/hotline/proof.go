@@ -15,7 +15,7 @@ import (
 
 func init() {
 	register(command{"export", "--out FILE [--no-plaintext] [--line L]", "write the line's transcript for offline verification", cmdExport})
-	register(command{"disclose", "--message ID --out FILE [--with-reply] [--line L]", "write a proof of one message for a third party", cmdDisclose})
+	register(command{"disclose", "--message ID --out FILE [--with-reply] [--with-translations] [--line L]", "write a proof of one message for a third party", cmdDisclose})
 	register(command{"verify", "[--json] FILE", "verify a transcript, disclosure or fork proof offline", cmdVerify})
 }
 
@@ -85,6 +85,7 @@ func cmdDisclose(_ context.Context, args []string) error {
 	id := fs.String("message", "", "the message ID, e.g. seoul-17")
 	out := fs.String("out", "", "the disclosure file to write")
 	withReply := fs.Bool("with-reply", false, "include the text of the other parties' replies to it (by default a reply is proven by its entry alone)")
+	withTranslations := fs.Bool("with-translations", false, "include the message's translations, by any party, with their texts and attribution")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -104,7 +105,7 @@ func cmdDisclose(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := transcript.Disclose(st, keys, l, *id, *withReply)
+	d, err := transcript.DiscloseWith(st, keys, l, *id, transcript.DiscloseOptions{Replies: *withReply, Translations: *withTranslations})
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,9 @@ type Withheld struct {
 // disclosed message m and applies it. It returns the report of a reply
 // whose text the disclosure holds, or nil.
 func disclosedMark(rep *Report, m *MessageReport, l *entry.Leaf, cos []Cosigned, p *Proven) (*MessageReport, error) {
+	if l.Kind == entry.KindTranslation { // by any party, the sender's too
+		return nil, disclosedTranslation(m, l, p)
+	}
 	if l.Author == m.Author {
 		return nil, fmt.Errorf("%w: %s is by the disclosed message's own author", ErrPlacement, l.ID())
 	}
@@ -104,6 +107,7 @@ func (r *Report) TextsSummary() string {
 	default:
 		fmt.Fprintf(&b, "This file holds the texts of %s and of no other message.", strings.Join(r.Texts, " and "))
 	}
+	b.WriteString(translationsHeld(r))
 	for _, w := range r.Withheld {
 		fmt.Fprintf(&b, "\n%s is proven by its entry alone: %s wrote a %s at %s, after its node held %s; its text is not in this file, so neither is what it says or that it answers %s.",
 			w.ID, w.Author, w.Kind, w.Written.UTC().Format("2006-01-02 15:04:05 UTC"), w.After, w.After)

@@ -175,8 +175,23 @@ func (s *source) prove(e store.Entry, withBody bool) (*Proven, error) {
 // officer: without them nothing would show which message a mark is about.
 // A reply is proven by its entry alone, without its text, unless
 // withReplies: then its text is disclosed too. Of any other entry nothing
-// is revealed but hashes in the inclusion proofs.
+// is revealed but hashes in the inclusion proofs. Disclose includes no
+// translation; see DiscloseWith.
 func Disclose(st *store.Store, keys *identity.Keys, line, id string, withReplies bool) (*Disclosure, error) {
+	return DiscloseWith(st, keys, line, id, DiscloseOptions{Replies: withReplies})
+}
+
+// DiscloseOptions chooses what a disclosure reveals beyond the message.
+type DiscloseOptions struct {
+	Replies bool // the texts of the replies, not only their entries
+	// Translations: the message's translations, by any party, with their
+	// texts and attribution (without it, none at all).
+	Translations bool
+}
+
+// DiscloseWith is Disclose with the choices of o.
+func DiscloseWith(st *store.Store, keys *identity.Keys, line, id string, o DiscloseOptions) (*Disclosure, error) {
+	withReplies, withTranslations := o.Replies, o.Translations
 	src, err := open(st, keys, line)
 	if err != nil {
 		return nil, err
@@ -199,7 +214,11 @@ func Disclose(st *store.Store, keys *identity.Keys, line, id string, withReplies
 		return nil, err
 	}
 	for _, r := range refs {
-		if r.Author == author {
+		if r.Kind == string(entry.KindTranslation) {
+			if !withTranslations {
+				continue
+			}
+		} else if r.Author == author {
 			continue
 		}
 		reply := r.Kind == string(entry.KindMessage)

@@ -55,6 +55,9 @@ type MessageReport struct {
 	Displayed  map[string]time.Time `json:"displayed,omitempty"`
 	Acked      map[string]Ack       `json:"acked,omitempty"`
 	Replies    map[string]string    `json:"replies,omitempty"`
+	// Translations are the proven translations of the message, by any
+	// party (translation.go).
+	Translations []TranslationReport `json:"translations,omitempty"`
 }
 
 // Ack is a proven acknowledgement.
@@ -134,6 +137,8 @@ func mark(msgs map[string]*MessageReport, l *entry.Leaf, e *Entry) {
 		} else if _, ok := m.Displayed[l.Author]; !ok {
 			m.Displayed[l.Author] = l.Time
 		}
+	case entry.KindTranslation:
+		translated(msgs, l, e)
 	case entry.KindMessage:
 		b, err := entry.DecodeMessage(e.Body)
 		if err != nil || b.ReplyTo == "" {
@@ -178,6 +183,7 @@ func (r *Report) WriteText(w io.Writer) {
 				}
 				fmt.Fprintln(w)
 			}
+			writeTranslations(w, &m)
 		} else {
 			fmt.Fprintln(w, "  text: not included (sealed to others)")
 		}
