@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--key K] [--line L] TEXT... | -",
+	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--translation LANG=FILE... [--translator NAME]] [--key K] [--line L] TEXT... | -",
 		"write a message; it is on disk and queued when this returns", cmdSend})
 }
 
@@ -27,7 +27,17 @@ func cmdSend(ctx context.Context, args []string) error {
 	officer := fs.String("officer", "", "the officer who wrote (drafted) the message; signed into it")
 	releasedBy := fs.String("released-by", "", "the second officer who released it, where the charter requires two-person release")
 	key := fs.String("key", "", "idempotency key: sending again with the same key writes nothing and prints the first message's ID (default: a new random key, used for this command's own retries)")
+	var translations multi
+	fs.Var(&translations, "translation", "LANG=FILE: attach the sender's own official translation, written with the message (repeatable)")
+	translator := fs.String("translator", "", "the officer who made the attached translations (default: --officer)")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *translator == "" {
+		*translator = *officer
+	}
+	attached, err := attachedTranslations(translations, *translator)
+	if err != nil {
 		return err
 	}
 	p, err := entry.ParsePrecedence(*prec)
@@ -49,7 +59,7 @@ func cmdSend(ctx context.Context, args []string) error {
 		*key = "cli-" + rand.Text()
 	}
 	req := node.SendRequest{Precedence: p, Lang: *lang, Text: text, ReplyTo: *replyTo,
-		Officer: *officer, ReleasedBy: *releasedBy, Key: *key}
+		Officer: *officer, ReleasedBy: *releasedBy, Key: *key, Translations: attached}
 	var id string
 	err = onLine(ctx, *dir, *line, "sending again with key "+*key,
 		"to retry without writing the message twice, run the same hotline send with --key "+*key,

@@ -71,8 +71,9 @@ func printMessage(m *node.Message) {
 	if m.BodyError != "" {
 		fmt.Printf("\n(unreadable body: %s)\n\n", m.BodyError)
 	} else {
-		fmt.Printf("language %s\n\n%s\n\n", inert.Text(m.Lang), inert.Text(m.Text))
+		fmt.Printf("language %s (the original)\n\n%s\n\n", inert.Text(m.Lang), inert.Text(m.Text))
 	}
+	printTranslations(m)
 	for _, r := range m.Ladder {
 		fmt.Printf("at %s: %s\n", r.Party, r.State)
 		rung := func(name string, t time.Time, extra string) {
