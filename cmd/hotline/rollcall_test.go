@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/charter"
-	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
 )
@@ -150,17 +147,8 @@ func serveControl(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("unix", filepath.Join(dir, node.SocketFile))
-	if err != nil {
-		n.Close()
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: control.Handler(control.Local{N: n})}
-	go srv.Serve(l)
-	t.Cleanup(func() {
-		srv.Close()
-		n.Close()
-	})
+	t.Cleanup(func() { n.Close() })
+	serveOpen(t, dir, n)
 }
 
 // TestRollCallAndReleaseCommands pairs two parties with the line commands

@@ -134,3 +134,30 @@ func translationMark(t *testing.T, d *transcript.Disclosure, id string) int {
 	t.Fatalf("no mark %s", id)
 	return 0
 }
+
+// TestDisclosureRefusesAnotherMessagesTranslation: a translation proven
+// under the right checkpoints but of another message does not pass as a
+// translation of the disclosed one.
+func TestDisclosureRefusesAnotherMessagesTranslation(t *testing.T) {
+	nodes, line, id, _ := translatedPair(t)
+	seoul := nodes[0]
+	other, err := seoul.Send(context.Background(), node.SendRequest{Line: line, Lang: "ko", Text: "훈련 취소",
+		Translations: []node.AttachedTranslation{{Lang: "zh", Text: "演习取消", Officer: "Kim Min-jun"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(t, nodes, line)
+	od, err := transcript.DiscloseWith(seoul.Store, seoul.Keys, line, other, transcript.DiscloseOptions{Translations: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := transcript.DiscloseWith(seoul.Store, seoul.Keys, line, id, transcript.DiscloseOptions{Translations: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, index, _ := entry.ParseID(other)
+	d.Marks = append(d.Marks, od.Marks[translationMark(t, od, entry.ID("seoul", index+1))])
+	if _, err := transcript.VerifyDisclosure(d); !errors.Is(err, transcript.ErrPlacement) {
+		t.Errorf("another message's translation: %v", err)
+	}
+}
