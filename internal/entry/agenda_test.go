@@ -15,18 +15,18 @@ var translationSeeds = []struct {
 }{
 	{`{"message":"seoul-12","lang":"zh","text":"检测到导弹发射","officer":"Li Wei"}`, true},
 	{`{"message":"seoul-12","lang":"zh-Hans-CN","text":"x","officer":"Li Wei","machine":true}`, true},
-	{`{"message":"seoul-12","lang":"zh","text":"x"}`, false},                                  // no translator
-	{`{"message":"seoul-012","lang":"zh","text":"x","officer":"Li"}`, false},                   // not an ID
-	{`{"message":"seoul-12","lang":"z","text":"x","officer":"Li"}`, false},                     // not a tag
-	{`{"message":"seoul-12","lang":"zh_CN","text":"x","officer":"Li"}`, false},                 // not a tag
-	{`{"message":"seoul-12","lang":"zh","text":"","officer":"Li"}`, false},                     // no text
-	{`{"message":"seoul-12","lang":"zh","text":"x","officer":"Li","lang2":"ko"}`, false},       // unknown field
-	{`{"message":"seoul-12","lang":"zh","text":"x","officer":"Li"}{}`, false},                  // trailing data
-	{`{"message":"seoul-12","lang":"zh","text":"\xff","officer":"Li"}`, false},                 // not UTF-8
-	{`{"message":"seoul-12","lang":"zh","text":"x","officer":"Li","machine":"yes"}`, false},    // wrong type
-	{`{"message":"seoul-12","lang":"zh-toolongsubtag","text":"x","officer":"Li"}`, false},      // subtag of 11
-	{`{"message":"seoul-12","lang":"12","text":"x","officer":"Li"}`, false},                    // digits first
-	{`{"message":"seoul-12","lang":"zh-","text":"x","officer":"Li"}`, false},                   // empty subtag
+	{`{"message":"seoul-12","lang":"zh","text":"x"}`, false},                                // no translator
+	{`{"message":"seoul-012","lang":"zh","text":"x","officer":"Li"}`, false},                // not an ID
+	{`{"message":"seoul-12","lang":"z","text":"x","officer":"Li"}`, false},                  // not a tag
+	{`{"message":"seoul-12","lang":"zh_CN","text":"x","officer":"Li"}`, false},              // not a tag
+	{`{"message":"seoul-12","lang":"zh","text":"","officer":"Li"}`, false},                  // no text
+	{`{"message":"seoul-12","lang":"zh","text":"x","officer":"Li","lang2":"ko"}`, false},    // unknown field
+	{`{"message":"seoul-12","lang":"zh","text":"x","officer":"Li"}{}`, false},               // trailing data
+	{`{"message":"seoul-12","lang":"zh","text":"\xff","officer":"Li"}`, false},              // not UTF-8
+	{`{"message":"seoul-12","lang":"zh","text":"x","officer":"Li","machine":"yes"}`, false}, // wrong type
+	{`{"message":"seoul-12","lang":"zh-toolongsubtag","text":"x","officer":"Li"}`, false},   // subtag of 11
+	{`{"message":"seoul-12","lang":"12","text":"x","officer":"Li"}`, false},                 // digits first
+	{`{"message":"seoul-12","lang":"zh-","text":"x","officer":"Li"}`, false},                // empty subtag
 }
 
 func TestDecodeTranslation(t *testing.T) {
@@ -49,8 +49,8 @@ var agendaSeeds = []struct {
 	{`{"action":"cancel","event":"seoul-12","reason":"deployment dispute","because":"beijing-9"}`, true},
 	{`{"action":"held","event":"seoul-12","officer":"Kim"}`, true},
 	{`{"action":"propose","kind":"party","title":"T","start":"2017-03-10T01:00:00Z","place":"P"}`, false},      // unknown kind
-	{`{"action":"propose","kind":"talks","title":"T","place":"P"}`, false},                                      // no start
-	{`{"action":"propose","kind":"talks","title":"","start":"2017-03-10T01:00:00Z","place":"P"}`, false},        // no title
+	{`{"action":"propose","kind":"talks","title":"T","place":"P"}`, false},                                     // no start
+	{`{"action":"propose","kind":"talks","title":"","start":"2017-03-10T01:00:00Z","place":"P"}`, false},       // no title
 	{`{"action":"propose","kind":"talks","title":"a\r\nb","start":"2017-03-10T01:00:00Z","place":"P"}`, false}, // control character
 	{`{"action":"propose","event":"seoul-1","kind":"talks","title":"T","start":"2017-03-10T01:00:00Z","place":"P"}`, false},
 	{`{"action":"propose","kind":"talks","title":"T","start":"2017-03-10T01:00:00Z","end":"2017-03-10T01:00:00Z","place":"P"}`, false}, // empty span
