@@ -2,7 +2,10 @@ package entry_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -134,4 +137,31 @@ func FuzzDecodeAgenda(f *testing.F) {
 			t.Fatalf("round trip of %+v: %+v", a, a2)
 		}
 	})
+}
+
+// TestProtocolExamplesDecode keeps the examples of docs/protocol.md §8
+// true: every line of the translation and agenda examples decodes.
+func TestProtocolExamplesDecode(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "protocol.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		heading string
+		decode  func([]byte) error
+	}{
+		{"**Translation** (`kind translation`)", func(b []byte) error { _, err := entry.DecodeTranslation(b); return err }},
+		{"**Agenda** (`kind agenda`)", func(b []byte) error { _, err := entry.DecodeAgenda(b); return err }},
+	} {
+		_, rest, ok := strings.Cut(string(doc), c.heading)
+		m := regexp.MustCompile("(?s)```json\n(.*?)```").FindStringSubmatch(rest)
+		if !ok || m == nil {
+			t.Fatalf("docs/protocol.md has no example under %s", c.heading)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(m[1]), "\n") {
+			if err := c.decode([]byte(l)); err != nil {
+				t.Errorf("%s example %s: %v", c.heading, l, err)
+			}
+		}
+	}
 }
