@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/cluster"
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/faultproxy"
@@ -71,7 +72,7 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 		o.Logf = func(string, ...any) {}
 	}
 	start := time.Now()
-	c, err := NewCluster(ctx, Options{Bin: o.Bin, Root: o.Root, Logf: o.Logf})
+	c, err := NewCluster(ctx, cluster.Options{Bin: o.Bin, Root: o.Root, Logf: o.Logf})
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +192,7 @@ func (b *bench) next() int { b.n++; return b.n }
 func (b *bench) relayBack(ctx context.Context) error {
 	since := time.Now()
 	a := b.c.Parties[0]
-	return waitUntil(ctx, 2*time.Minute, "the relay route to carry traffic again", func() (bool, error) {
+	return cluster.Poll(ctx, 2*time.Minute, "the relay route to carry traffic again", func() (bool, error) {
 		if _, err := b.flash(ctx); err != nil {
 			return false, err
 		}
@@ -220,7 +221,7 @@ func (b *bench) flash(ctx context.Context) (time.Duration, error) {
 		if err != nil {
 			return 0, err
 		}
-		if _, peer := peerStatus(st, a.Slug); peer != nil && peer.Receipt > index {
+		if _, peer := a.Mine(st); peer != nil && peer.Receipt > index {
 			return time.Since(start), nil
 		}
 		if time.Now().After(deadline) {
@@ -228,13 +229,6 @@ func (b *bench) flash(ctx context.Context) (time.Duration, error) {
 		}
 		sleepCtx(ctx, 2*time.Millisecond)
 	}
-}
-
-// record adds a message sent other than by Send to the party's ledger.
-func (p *Party) record(s Sent) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.sent = append(p.sent, s)
 }
 
 // summary gives p50, p99 and max of samples.
@@ -288,7 +282,7 @@ func Machine() string {
 // docs/benchmarks.md.
 func (r *BenchResult) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "## Routes\n\n")
-	fmt.Fprintf(w, "`go run ./cmd/hotline-faultsoak -bench` (internal/faults): real `hotline serve` and `hotline relay serve`\n"+
+	fmt.Fprintf(w, "`go run ./cmd/hotline-soak -routes` (internal/faults): real `hotline serve` and `hotline relay serve`\n"+
 		"processes on loopback, real SQLite and mutual TLS, each route behind an in-process fault proxy\n"+
 		"(internal/faultproxy; \"blackholed\" = packets silently dropped, existing connections frozen).\n"+
 		"A FLASH is written through the node's control socket (what `hotline send` does, minus starting a\n"+

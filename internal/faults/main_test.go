@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/cluster"
 	"github.com/hotline-line/hotline/internal/hotlinebin"
 )
 
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) {
 // newCluster creates a relay and two paired parties behind proxies and
 // starts them. Whatever runs at the end of the test is killed; on failure
 // the tails of the logs are printed.
-func newCluster(t *testing.T, o Options) *Cluster {
+func newCluster(t *testing.T, o cluster.Options) *Cluster {
 	t.Helper()
 	hotlinebin.TrackSources(t)
 	root := t.TempDir()
@@ -27,7 +28,7 @@ func newCluster(t *testing.T, o Options) *Cluster {
 	o.Logf = func(format string, args ...any) { t.Logf(format, args...) }
 	c, err := NewCluster(t.Context(), o)
 	if err != nil {
-		if o.TmpfsSize > 0 && errors.Is(err, ErrNoMount) {
+		if o.TmpfsSize > 0 && errors.Is(err, cluster.ErrNoMount) {
 			t.Skipf("the receiver's full disk needs a tmpfs: %v", err)
 		}
 		t.Fatal(err)
