@@ -462,10 +462,8 @@ func (r *SoakReport) Write(w io.Writer) {
 		}
 	}
 	if len(r.Delays) > 0 {
-		ds := slices.Clone(r.Delays)
-		slices.Sort(ds)
-		fmt.Fprintf(w, "delivery delay p50 %v, p99 %v (receipts polled every 100 ms)\n",
-			ds[len(ds)/2].Round(time.Millisecond), ds[len(ds)*99/100].Round(time.Millisecond))
+		p50, p99, _ := quantiles(r.Delays)
+		fmt.Fprintf(w, "delivery delay p50 %v, p99 %v (receipts polled every 100 ms)\n", p50.Round(time.Millisecond), p99.Round(time.Millisecond))
 	}
 	fmt.Fprintf(w, "settled %v after the final heal\n", r.Settle.Round(time.Millisecond))
 	if r.Violations != nil {
