@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/hotline-line/hotline/internal/cluster"
+	"github.com/hotline-line/hotline/internal/cluster/clustertest"
 	"github.com/hotline-line/hotline/internal/hotlinebin"
 )
 
@@ -28,40 +29,14 @@ func TestMain(m *testing.M) {
 	os.Exit(hotlinebin.Main(m, "e2e", os.Getenv("HOTLINE_E2E_RACE") == "1", &hotlineBin))
 }
 
-// newCluster creates and pairs two parties in a temporary directory. Their
-// serve processes are not running yet; whatever runs at the end of the
-// test is killed, and on failure the tails of the serve logs are printed.
+// newCluster creates and pairs two parties in a temporary directory (see
+// clustertest.New) and starts their serve processes.
 func newCluster(t *testing.T) *cluster.Cluster {
 	t.Helper()
 	hotlinebin.TrackSources(t, "HOTLINE_E2E_RACE")
-	root := t.TempDir()
-	c, err := cluster.New(t.Context(), cluster.Options{Bin: hotlineBin, Root: root, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		if !t.Failed() {
-			return
-		}
-		t.Logf("last lines of the serve logs:\n%s", c.Tails(60))
-		keep, err := os.MkdirTemp("", "hotline-e2e-"+t.Name()+"-")
-		if err == nil {
-			err = c.KeepLogs(keep)
-		}
-		if err != nil {
-			t.Logf("keeping the serve logs: %v", err)
-			return
-		}
-		t.Logf("whole serve logs kept in %s", keep)
-	})
-	return c
-}
-
-// startAll starts both serve processes and waits until they are ready.
-func startAll(t *testing.T, c *cluster.Cluster) {
-	t.Helper()
+	c := clustertest.New(t, cluster.Options{Bin: hotlineBin})
 	if err := c.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	return c
 }

@@ -37,11 +37,17 @@ func NewCluster(ctx context.Context, o cluster.Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Wrap(cc), nil
+}
+
+// Wrap keeps the ledger of what each party of cc sends. cc must have been
+// made with Options.FaultRoutes.
+func Wrap(cc *cluster.Cluster) *Cluster {
 	c := &Cluster{Cluster: cc}
 	for i, p := range cc.Parties {
 		c.Parties[i] = &Party{Party: p, c: c}
 	}
-	return c, nil
+	return c
 }
 
 // Peer returns the other party.
