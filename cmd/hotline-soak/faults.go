@@ -24,14 +24,14 @@ func untilStop(ctx context.Context, stop <-chan struct{}) (context.Context, cont
 }
 
 // runFaults runs the fault soak: see internal/faults.
-func runFaults(ctx context.Context, c config, gap time.Duration, stop <-chan struct{}) error {
+func runFaults(ctx context.Context, c config, stop <-chan struct{}) error {
 	ctx, cancel := untilStop(ctx, stop)
 	defer cancel()
 	if c.seed == 0 {
 		c.seed = uint64(time.Now().UnixNano())
 	}
 	c.logf("soak: faults for %v with seed %d", c.duration, c.seed)
-	rep, err := faults.Soak(ctx, faults.SoakOptions{Bin: c.bin, Root: c.dir, Duration: c.duration, Seed: c.seed, SendGap: gap, Logf: c.verbosef})
+	rep, err := faults.Soak(ctx, faults.SoakOptions{Bin: c.bin, Root: c.dir, Duration: c.duration, Seed: c.seed, SendGap: c.sendGap, Logf: c.verbosef})
 	if err != nil {
 		return err
 	}
@@ -44,10 +44,10 @@ func runFaults(ctx context.Context, c config, gap time.Duration, stop <-chan str
 }
 
 // runRoutes runs the route benchmark and prints it as Markdown.
-func runRoutes(ctx context.Context, c config, samples int, stop <-chan struct{}) error {
+func runRoutes(ctx context.Context, c config, stop <-chan struct{}) error {
 	ctx, cancel := untilStop(ctx, stop)
 	defer cancel()
-	res, err := faults.Bench(ctx, faults.BenchOptions{Bin: c.bin, Root: c.dir, Samples: samples, Logf: c.verbosef})
+	res, err := faults.Bench(ctx, faults.BenchOptions{Bin: c.bin, Root: c.dir, Samples: c.samples, Logf: c.verbosef})
 	if err != nil {
 		return err
 	}

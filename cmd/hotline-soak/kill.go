@@ -28,7 +28,8 @@ func interrupts(abort func()) <-chan struct{} {
 }
 
 // runKills runs the kill soak: see internal/soak.
-func runKills(ctx context.Context, c config, opts soak.Options, stop <-chan struct{}) error {
+func runKills(ctx context.Context, c config, stop <-chan struct{}) error {
+	opts := c.kill
 	opts.Duration, opts.Seed, opts.Stop = c.duration, c.seed, stop
 	opts.Logf = c.verbosef
 	if !c.verbose {

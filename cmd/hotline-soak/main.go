@@ -55,6 +55,10 @@ type config struct {
 	race     bool
 	seed     uint64
 	verbose  bool
+
+	kill    soak.Options  // the kill soak's
+	sendGap time.Duration // the fault soak's
+	samples int           // the route benchmark's
 }
 
 func main() {
@@ -68,9 +72,9 @@ func main() {
 	flag.BoolVar(&c.verbose, "v", false, "log every start, kill, fault and cycle")
 	faultMode := flag.Bool("faults", false, "run the fault soak instead of the kill soak")
 	routes := flag.Bool("routes", false, "run the route benchmark instead of a soak")
-	gap := flag.Duration("send-gap", 250*time.Millisecond, "fault soak: mean time between two sends of one party")
-	samples := flag.Int("samples", 50, "route benchmark: FLASH latencies per condition")
-	var k soak.Options
+	flag.DurationVar(&c.sendGap, "send-gap", 250*time.Millisecond, "fault soak: mean time between two sends of one party")
+	flag.IntVar(&c.samples, "samples", 50, "route benchmark: FLASH latencies per condition")
+	k := &c.kill
 	flag.IntVar(&k.Workers, "workers", 3, "kill soak: concurrent hotline send loops per party")
 	flag.Float64Var(&k.Rate, "rate", 5, "kill soak: accepted sends per second per party at most (0: no limit)")
 	flag.IntVar(&k.VerifyEvery, "verify-every", 25, "kill soak: pause, converge and check every N kill cycles (0: only at the end)")
@@ -82,16 +86,11 @@ func main() {
 		flag.PrintDefaults()
 		os.Exit(2)
 	}
-	var run func(ctx context.Context, c config, stop <-chan struct{}) error
-	switch {
-	case *faultMode:
-		run = func(ctx context.Context, c config, stop <-chan struct{}) error { return runFaults(ctx, c, *gap, stop) }
-	case *routes:
-		run = func(ctx context.Context, c config, stop <-chan struct{}) error {
-			return runRoutes(ctx, c, *samples, stop)
-		}
-	default:
-		run = func(ctx context.Context, c config, stop <-chan struct{}) error { return runKills(ctx, c, k, stop) }
+	run := runKills
+	if *faultMode {
+		run = runFaults
+	} else if *routes {
+		run = runRoutes
 	}
 	os.Exit(c.main(run))
 }
