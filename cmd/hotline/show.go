@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/node"
 )
@@ -27,12 +28,12 @@ func cmdShow(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 {
 		return usageError{"show takes one message ID"}
 	}
-	api, l, done, err := openLine(ctx, *dir, *line)
-	if err != nil {
-		return err
-	}
-	defer done()
-	m, err := api.Show(ctx, l, fs.Arg(0))
+	var m *node.Message
+	err := onLine(ctx, *dir, *line, "showing it again", "run the same hotline show again",
+		func(api control.API, l string) (err error) {
+			m, err = api.Show(ctx, l, fs.Arg(0))
+			return err
+		})
 	if err != nil {
 		return err
 	}
@@ -89,12 +90,12 @@ func cmdAck(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 || *officer == "" {
 		return usageError{"ack takes one message ID and --officer"}
 	}
-	api, l, done, err := openLine(ctx, *dir, *line)
-	if err != nil {
-		return err
-	}
-	defer done()
-	wrote, err := api.Ack(ctx, l, fs.Arg(0), *officer)
+	var wrote bool
+	err := onLine(ctx, *dir, *line, "acknowledging again", "run the same hotline ack again: a message is acknowledged once however often it runs",
+		func(api control.API, l string) (err error) {
+			wrote, err = api.Ack(ctx, l, fs.Arg(0), *officer)
+			return err
+		})
 	if err != nil {
 		return err
 	}

@@ -224,11 +224,23 @@ func (c *Cluster) Run(ctx context.Context, args ...string) ([]byte, error) {
 	return out, err
 }
 
-// run is Run with a timeout, and records signs of a bug in the command's
-// standard error: an offline "hotline send" runs the whole node, so it can
-// race or panic too.
+// RunEnv runs the hotline binary with args and the extra environment
+// variables extra, for at most CommandTimeout, and returns its standard
+// output and standard error. If it failed, err is a *CommandError whose
+// Err is the *exec.ExitError.
+func (c *Cluster) RunEnv(ctx context.Context, extra []string, args ...string) (stdout, stderr []byte, err error) {
+	return c.runEnv(ctx, CommandTimeout, extra, args...)
+}
+
 func (c *Cluster) run(ctx context.Context, timeout time.Duration, args ...string) (stdout, stderr []byte, err error) {
-	stdout, stderr, err = Run(ctx, c.Bin, timeout, args...)
+	return c.runEnv(ctx, timeout, nil, args...)
+}
+
+// runEnv is RunEnv with a timeout. It records signs of a bug in the
+// command's standard error: an offline "hotline send" runs the whole node,
+// so it can race or panic too.
+func (c *Cluster) runEnv(ctx context.Context, timeout time.Duration, extra []string, args ...string) (stdout, stderr []byte, err error) {
+	stdout, stderr, err = Run(ctx, c.Bin, timeout, extra, args...)
 	if found := problemLines(string(stderr)); len(found) > 0 {
 		c.probMu.Lock()
 		for _, l := range found {

@@ -262,7 +262,7 @@ func (p *Party) Status(ctx context.Context) (*node.LineStatus, error) {
 }
 
 func status(ctx context.Context, bin, dir string) (*node.LineStatus, error) {
-	out, _, err := Run(ctx, bin, CommandTimeout, "status", "--dir", dir, "--json")
+	out, _, err := Run(ctx, bin, CommandTimeout, nil, "status", "--dir", dir, "--json")
 	if err != nil {
 		return nil, err
 	}

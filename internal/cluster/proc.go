@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -32,10 +33,8 @@ func StartProc(bin string, args []string, log string) (*Proc, error) {
 		return nil, err
 	}
 	fmt.Fprintf(f, "### %s hotline %s\n", time.Now().UTC().Format(time.RFC3339Nano), strings.Join(args, " "))
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env()
+	cmd := Command(context.Background(), bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return nil, err

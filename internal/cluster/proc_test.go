@@ -88,12 +88,12 @@ func TestProcStop(t *testing.T) {
 
 func TestRunError(t *testing.T) {
 	sh := shell(t)
-	out, _, err := Run(t.Context(), sh, 10*time.Second, "-c", "echo out; echo 'hotline: error: nope' >&2; exit 3")
+	out, _, err := Run(t.Context(), sh, 10*time.Second, nil, "-c", "echo out; echo 'hotline: error: nope' >&2; exit 3")
 	var ce *CommandError
 	if !errors.As(err, &ce) || !strings.Contains(ce.Stderr, "nope") || string(out) != "out\n" {
 		t.Fatalf("Run = %q, %v: want the output and a CommandError with the standard error", out, err)
 	}
-	_, _, err = Run(t.Context(), sh, 50*time.Millisecond, "-c", "exec sleep 60")
+	_, _, err = Run(t.Context(), sh, 50*time.Millisecond, nil, "-c", "exec sleep 60")
 	if !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "deadline") {
 		t.Fatalf("Run past its timeout: %v", err)
 	}

@@ -48,14 +48,24 @@ func (e *CommandError) Error() string {
 
 func (e *CommandError) Unwrap() error { return e.Err }
 
-// Run runs bin with args to completion, for at most timeout, and returns
-// its standard output and error. A failure is a *CommandError.
-func Run(ctx context.Context, bin string, timeout time.Duration, args ...string) (stdout, stderr []byte, err error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+// Command is bin with args, in the environment every hotline process of
+// a cluster gets (see env), and dying with this process where the system
+// allows it.
+func Command(ctx context.Context, bin string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env()
 	cmd.SysProcAttr = sysProcAttr()
+	return cmd
+}
+
+// Run runs bin with args and the extra environment variables extra to
+// completion, for at most timeout, and returns its standard output and
+// error. A failure is a *CommandError whose Err is the *exec.ExitError.
+func Run(ctx context.Context, bin string, timeout time.Duration, extra []string, args ...string) (stdout, stderr []byte, err error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := Command(ctx, bin, args...)
+	cmd.Env = append(cmd.Env, extra...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	if err := cmd.Run(); err != nil {

@@ -93,7 +93,7 @@ func New(n *node.Node, cfg Config) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	s.limiter = newLimiter(now)
+	s.limiter = newLimiter(now, s.unlockedAt)
 	s.settleReleases(context.Background())
 	api := s.apiMux()
 	pages := pageMux()

@@ -18,6 +18,7 @@ import (
 func TestKillRecovery(t *testing.T) {
 	const cycles = 24
 	c := newCluster(t)
+	startAll(t, c)
 	var seed uint64
 	if s := os.Getenv("HOTLINE_E2E_SEED"); s != "" {
 		var err error

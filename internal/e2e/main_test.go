@@ -30,13 +30,17 @@ func TestMain(m *testing.M) {
 }
 
 // newCluster creates and pairs two parties in a temporary directory (see
-// clustertest.New) and starts their serve processes.
+// clustertest.New). Their serve processes are not running yet.
 func newCluster(t *testing.T) *cluster.Cluster {
 	t.Helper()
 	hotlinebin.TrackSources(t, "HOTLINE_E2E_RACE")
-	c := clustertest.New(t, cluster.Options{Bin: hotlineBin})
+	return clustertest.New(t, cluster.Options{Bin: hotlineBin})
+}
+
+// startAll starts both serve processes and waits until they are ready.
+func startAll(t *testing.T, c *cluster.Cluster) {
+	t.Helper()
 	if err := c.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	return c
 }

@@ -18,6 +18,7 @@ func TestThousandEachWay(t *testing.T) {
 		workers = 4 // per party
 	)
 	c := newCluster(t)
+	startAll(t, c)
 	ctx := t.Context()
 
 	ledger := soak.NewLedger()

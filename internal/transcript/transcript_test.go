@@ -30,7 +30,7 @@ import (
 
 // TestVectors checks every generated tamper vector fails with the error
 // its manifest names, and the untampered documents verify.
-// Regenerate with: go run ./cmd/hotline-vectors
+// Regenerate with: go test ./internal/transcript/vectors -update
 func TestVectors(t *testing.T) {
 	dir := filepath.Join("testdata", "vectors")
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
