@@ -292,9 +292,6 @@ func (c *Cluster) Close() {
 	}
 }
 
-// Logf writes a line to Options.Logf, if set.
-func (c *Cluster) Logf(format string, args ...any) { c.logf(format, args...) }
-
 // SetDirect switches both direct proxies to m.
 func (c *Cluster) SetDirect(m faultproxy.Mode) {
 	c.logf("direct route: %s", m)

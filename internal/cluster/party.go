@@ -49,9 +49,6 @@ type Party struct {
 // Log is the path of the party's serve log: every run's output, appended.
 func (p *Party) Log() string { return p.log }
 
-// Peer is the other party.
-func (p *Party) Peer() *Party { return p.peer }
-
 // Alive reports whether the party's serve process runs. A process that
 // exited when it was meant to run is a crash.
 func (p *Party) Alive() bool {
