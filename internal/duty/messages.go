@@ -44,8 +44,8 @@ func (s *Source) pending(l *lineInfo, author, party string) ([]store.Pending, er
 	return rows, nil
 }
 
-func (l *lineInfo) deadlines(p string) (ack, reply time.Duration) {
-	d := l.charter.Deadline(entry.Precedence(p))
+func (l *lineInfo) deadlines(p entry.Precedence) (ack, reply time.Duration) {
+	d := l.charter.Deadline(p)
 	return time.Duration(d.Ack), time.Duration(d.Reply)
 }
 
@@ -64,7 +64,7 @@ func owed(l *lineInfo, p store.Pending, now time.Time) []escalate.Alert {
 	var out []escalate.Alert
 	if p.Acked == 0 {
 		due := arrived.Add(ackIn)
-		urgent := entry.Precedence(p.Precedence).Urgent()
+		urgent := p.Precedence.Urgent()
 		if urgent || !now.Before(due) {
 			a := base
 			a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.OwedAck)+":"+l.id+":"+id, escalate.OwedAck, due, due
@@ -139,7 +139,7 @@ func overdue(l *lineInfo, peer string, p store.Pending, now time.Time) []escalat
 	base := escalate.Alert{Line: l.id, LineTitle: l.title, Party: peer, Message: id, Precedence: p.Precedence, Facts: f}
 	if f.Delivered.IsZero() {
 		due := f.Queued.Add(ackIn)
-		if !entry.Precedence(p.Precedence).Urgent() || now.Before(due) {
+		if !p.Precedence.Urgent() || now.Before(due) {
 			return nil
 		}
 		a := base

@@ -1,6 +1,10 @@
 package escalate
 
-import "time"
+import (
+	"time"
+
+	"github.com/hotline-line/hotline/internal/entry"
+)
 
 // Kind says what an alert is about.
 type Kind string
@@ -49,12 +53,12 @@ type Alert struct {
 	Kind Kind   `json:"kind"`
 	// Owed means our own people resolve the alert by acting
 	// (acknowledging, replying): it cannot be silenced.
-	Owed       bool   `json:"owed"`
-	Line       string `json:"line"`
-	LineTitle  string `json:"line_title"`
-	Party      string `json:"party"`             // the party concerned: the peer, or us
-	Message    string `json:"message,omitempty"` // message ID, such as seoul-12
-	Precedence string `json:"precedence,omitempty"`
+	Owed       bool             `json:"owed"`
+	Line       string           `json:"line"`
+	LineTitle  string           `json:"line_title"`
+	Party      string           `json:"party"`             // the party concerned: the peer, or us
+	Message    string           `json:"message,omitempty"` // message ID, such as seoul-12
+	Precedence entry.Precedence `json:"precedence,omitempty"`
 	// Summary is one line of English: "beijing has not acknowledged
 	// seoul-12 — deadline 03:22 UTC passed".
 	Summary string `json:"summary"`

@@ -182,7 +182,7 @@ func (e *Engine) Active() []AlertState {
 	}
 	e.mu.Unlock()
 	slices.SortFunc(out, func(a, b AlertState) int {
-		if r := rank(a.Alert.Precedence) - rank(b.Alert.Precedence); r != 0 {
+		if r := a.Alert.Precedence.Rank() - b.Alert.Precedence.Rank(); r != 0 {
 			return r
 		}
 		if c := a.Alert.Opened.Compare(b.Alert.Opened); c != 0 {

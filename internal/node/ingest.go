@@ -102,7 +102,7 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 	}
 	*out = store.Entry{
 		Line: ls.id, Author: author, Index: index, Leaf: we.Leaf, Envelope: we.Envelope,
-		Kind: string(l.Kind), Time: l.Time.UnixMilli(), Precedence: string(l.Precedence),
+		Kind: l.Kind, Time: l.Time.UnixMilli(), Precedence: l.Precedence,
 		Salt: salt, Body: body,
 	}
 	// The commitment matched, so the author wrote these bytes. A body that
@@ -208,7 +208,7 @@ func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
 	}
 	now := n.now().UnixMilli()
 	for i := cur - v.start; i < uint64(len(v.entries)); i++ {
-		v.urgent = v.urgent || entry.Precedence(v.entries[i].Precedence).Urgent()
+		v.urgent = v.urgent || v.entries[i].Precedence.Urgent()
 		v.entries[i].Received = now // when it was stored, so inbox order follows log order
 		if err := tx.InsertEntry(&v.entries[i]); err != nil {
 			lg.tree.Truncate(cur)

@@ -54,7 +54,7 @@ func ms(v int64) time.Time {
 
 func (n *Node) toMessage(ls *lineState, e store.Entry) Message {
 	m := Message{ID: entry.ID(e.Author, e.Index), Line: e.Line, Author: e.Author,
-		Precedence: entry.Precedence(e.Precedence), BodyError: e.BodyError,
+		Precedence: e.Precedence, BodyError: e.BodyError,
 		Written: ms(e.Time), Received: ms(e.Received)}
 	if e.BodyError == "" && e.Body != nil {
 		var body entry.Message
@@ -99,7 +99,7 @@ func (n *Node) ladder(ls *lineState, m *Message, index uint64) error {
 				continue
 			}
 			at := ms(e.Time)
-			switch entry.Kind(e.Kind) {
+			switch e.Kind {
 			case entry.KindDisplayed:
 				r.Displayed = at
 			case entry.KindAck:
@@ -180,7 +180,7 @@ func (n *Node) Message(line, id string) (*Message, error) {
 		return nil, err
 	}
 	e, err := n.Store.Entry(ls.id, author, index)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && e.Kind != string(entry.KindMessage) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && e.Kind != entry.KindMessage {
 		return nil, fmt.Errorf("%w: %s", ErrNoMessage, id)
 	}
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+
+	"github.com/hotline-line/hotline/internal/entry"
 )
 
 // Pending is a message that still waits for an acknowledgement or a reply
@@ -13,7 +15,7 @@ import (
 type Pending struct {
 	Author     string
 	Index      uint64
-	Precedence string
+	Precedence entry.Precedence
 	Time       int64 // author's clock, ms
 	Received   int64 // this node's clock, ms: when it was queued (ours) or arrived (a peer's)
 

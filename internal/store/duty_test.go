@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/entry"
 )
 
 // dutyLine fills a store with a line of n messages each way between seoul
@@ -25,7 +27,7 @@ func dutyLine(t testing.TB, n int) (*Store, string) {
 	const line = "l1"
 	idx := map[string]uint64{}
 	at := int64(1_700_000_000_000)
-	put := func(tx *Tx, author, kind, prec, ref, officer string) uint64 {
+	put := func(tx *Tx, author string, kind entry.Kind, prec entry.Precedence, ref, officer string) uint64 {
 		i := idx[author]
 		idx[author]++
 		at += 10
@@ -139,7 +141,7 @@ func TestPendingMarks(t *testing.T) {
 	err = s.Write(context.Background(), func(tx *Tx) error {
 		var max uint64
 		tx.tx.QueryRow(`SELECT MAX(idx) FROM entries WHERE line = ? AND author = 'beijing'`, line).Scan(&max)
-		for i, kind := range []string{"message", "ack"} {
+		for i, kind := range []entry.Kind{entry.KindMessage, entry.KindAck} {
 			if err := tx.InsertEntry(&Entry{Line: line, Author: "beijing", Index: max + 1 + uint64(i), Leaf: []byte("l"), Envelope: []byte("e"),
 				Kind: kind, Time: 1, Precedence: "", Ref: id, Received: 1}); err != nil {
 				return err

@@ -3,6 +3,8 @@ package store
 import (
 	"database/sql"
 	"errors"
+
+	"github.com/hotline-line/hotline/internal/entry"
 )
 
 // Entry is one log entry as stored.
@@ -12,10 +14,10 @@ type Entry struct {
 	Index      uint64
 	Leaf       []byte
 	Envelope   []byte
-	Kind       string
-	Time       int64 // author's clock, ms
-	Precedence string
-	Salt       []byte // nil when this node cannot read the body
+	Kind       entry.Kind
+	Time       int64            // author's clock, ms
+	Precedence entry.Precedence // messages only
+	Salt       []byte           // nil when this node cannot read the body
 	Body       []byte
 	BodyError  string
 	Ref        string
@@ -54,7 +56,7 @@ func (s *Store) Entry(line, author string, index uint64) (Entry, error) {
 
 // EntriesByKind returns the entries of a kind on line in the order this node
 // stored them, newest first, at most limit.
-func (s *Store) EntriesByKind(line, kind string, limit int) ([]Entry, error) {
+func (s *Store) EntriesByKind(line string, kind entry.Kind, limit int) ([]Entry, error) {
 	return s.queryEntries(stmtByKind, line, kind, limit)
 }
 
@@ -265,7 +267,7 @@ func (s *Store) EvidenceList(limit int) ([]Evidence, error) {
 
 // HasMark reports whether author has already written an entry of kind that
 // refers to message ref, seeing the transaction's own uncommitted writes.
-func (t *Tx) HasMark(line, author, kind, ref string) (bool, error) {
+func (t *Tx) HasMark(line, author string, kind entry.Kind, ref string) (bool, error) {
 	var one int
 	// On the ref index, like stmtReferred: without it every mark walked
 	// the author's whole log, and acknowledging a long line was quadratic.
