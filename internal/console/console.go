@@ -41,10 +41,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/officer"
 )
@@ -73,9 +71,6 @@ type Server struct {
 	limiter *limiter
 	handler http.Handler
 
-	chMu     sync.Mutex
-	charters map[string]*charter.Signed // by line; see charterOf
-
 	alerts        Alerts        // nil: no escalation engine
 	draftsChanged changes       // drafts live in officers.db, not in the node
 	proof         chan struct{} // one transcript verification at a time
@@ -83,7 +78,7 @@ type Server struct {
 
 // New returns the console of node n.
 func New(n *node.Node, cfg Config) *Server {
-	s := &Server{n: n, off: cfg.Officers, log: cfg.Logger, tls: cfg.TLS, charters: map[string]*charter.Signed{},
+	s := &Server{n: n, off: cfg.Officers, log: cfg.Logger, tls: cfg.TLS,
 		proof: make(chan struct{}, 1), alerts: cfg.Alerts}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

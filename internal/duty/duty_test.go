@@ -242,7 +242,7 @@ func TestLinkTestOverdue(t *testing.T) {
 		t.Fatal(err)
 	}
 	nodetest.Wait(t, 20*time.Second, "beijing's link test at seoul", func() bool {
-		at, err := p.a.Store.LatestLinkTest(p.line, "beijing")
+		at, err := p.a.Store.LatestLinkTest(context.Background(), p.line, "beijing")
 		return err == nil && at != 0
 	})
 	if a := alertsOf(t, src, tested.Add(2*time.Hour)); len(a) != 0 {

@@ -1,6 +1,7 @@
 package escalate
 
 import (
+	"context"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
@@ -102,5 +103,6 @@ type Route struct {
 }
 
 // Source returns the alerts open at now. An error leaves every alert as it
-// was: a failed evaluation closes nothing.
-type Source func(now time.Time) ([]Alert, error)
+// was: a failed evaluation closes nothing. It must stop reading when ctx
+// ends: the engine stops with the node.
+type Source func(ctx context.Context, now time.Time) ([]Alert, error)

@@ -26,3 +26,28 @@ func TestListingPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestLadderPlans keeps the queries behind the ladders of a page on an
+// index: each reads the rows of the page's messages, never the line.
+func TestLadderPlans(t *testing.T) {
+	s, line := dutyLine(t, 10)
+	for _, c := range []struct {
+		q    string
+		args []any
+		want string
+	}{
+		{stmtMarksOf, []any{line, `["seoul-3","seoul-5"]`}, "USING INDEX entries_ref (line=? AND ref=?)"},
+		{stmtReceiptsCovering, []any{line, "seoul", `["beijing"]`, 3, 9}, "USING PRIMARY KEY (line=? AND author=? AND cosigner=? AND size>? AND size<?)"},
+		{stmtSentCovering, []any{line, `["beijing"]`, 3, 9}, "USING INDEX sent_range (line=? AND peer=? AND hi>?)"},
+	} {
+		plan := explain(t, s.r, c.q, c.args...)
+		for _, d := range strings.Split(plan, "; ") {
+			if strings.Contains(d, "SCAN") && !strings.HasPrefix(d, "SCAN j ") && !strings.Contains(d, "json_each") {
+				t.Errorf("plan of %.60q scans: %q\nplan: %s", c.q, d, plan)
+			}
+		}
+		if !strings.Contains(plan, c.want) {
+			t.Errorf("plan of %.60q does not use %q: %s", c.q, c.want, plan)
+		}
+	}
+}

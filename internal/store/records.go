@@ -195,32 +195,11 @@ func (s *Store) LatestCosigs(line string) ([]Cosig, error) {
 	return out, rows.Err()
 }
 
-// FirstCosig returns the earliest cosignature by cosigner that covers entry
-// index of author's log: the delivery receipt of that entry.
-func (s *Store) FirstCosig(line, author, cosigner string, index uint64) (*Cosig, error) {
-	c := Cosig{Line: line, Author: author, Cosigner: cosigner}
-	err := s.r.QueryRow(`SELECT size, time, note FROM cosigs WHERE line = ? AND author = ? AND cosigner = ? AND size > ?
-		ORDER BY size LIMIT 1`, line, author, cosigner, index).Scan(&c.Size, &c.Time, &c.Note)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	return &c, err
-}
-
 const stmtInsertSent = `INSERT INTO sent (line, peer, lo, hi, time, route) VALUES (?,?,?,?,?,?)`
 
 // InsertSent records that entries lo..hi of this node's log went to peer.
 func (t *Tx) InsertSent(line, peer string, lo, hi uint64, timeMs int64, route string) error {
 	return t.exec(stmtInsertSent, line, peer, lo, hi, timeMs, route)
-}
-
-// FirstSent returns when entry index of this node's log was first sent to
-// peer (ms), or 0.
-func (s *Store) FirstSent(line, peer string, index uint64) (int64, error) {
-	var t sql.NullInt64
-	err := s.r.QueryRow(`SELECT MIN(time) FROM sent WHERE line = ? AND peer = ? AND hi >= ? AND lo <= ?`,
-		line, peer, index, index).Scan(&t)
-	return t.Int64, err
 }
 
 // Evidence is input a node refused, kept for later inspection.
