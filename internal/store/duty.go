@@ -209,8 +209,12 @@ type Sent struct {
 // the order recorded: rows are only ever added, so a reader that keeps
 // the last row it saw reads each send once.
 func (s *Store) SentSince(ctx context.Context, line string, row int64) ([]Sent, error) {
-	return s.sends(ctx, `SELECT rowid, peer, lo, hi, time FROM sent WHERE rowid > ? AND line = ? ORDER BY rowid`, row, line)
+	return s.sends(ctx, stmtSentSince, row, line)
 }
+
+// stmtSentSince reads on the rowid: left to itself SQLite took sent_range
+// for the line and walked every send ever recorded (14 ms at 10,000).
+const stmtSentSince = `SELECT rowid, peer, lo, hi, time FROM sent NOT INDEXED WHERE rowid > ? AND line = ? ORDER BY rowid`
 
 func (s *Store) sends(ctx context.Context, q string, args ...any) ([]Sent, error) {
 	rows, err := s.queryContext(ctx, q, args...)

@@ -196,6 +196,7 @@ func TestPendingMarksPlan(t *testing.T) {
 		{stmtLogEnds, []any{line, `["seoul","beijing"]`}, "USING PRIMARY KEY (line=? AND author=?)"},
 		{stmtMarksFrom, []any{line, "beijing", 5, 9}, "USING PRIMARY KEY (line=? AND author=? AND idx>? AND idx<?)"},
 		{stmtReceiptsAbove, []any{line, "seoul", `{"beijing":4}`}, "USING PRIMARY KEY (line=? AND author=? AND cosigner=? AND size>?)"},
+		{stmtSentSince, []any{7, line}, "USING INTEGER PRIMARY KEY (rowid>?)"},
 	} {
 		plan := explain(t, s.r, c.q, c.args...)
 		for _, d := range strings.Split(plan, "; ") {
