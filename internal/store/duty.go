@@ -64,25 +64,18 @@ const stmtPending = `SELECT * FROM (SELECT m.idx, m.precedence, m.time, m.receiv
 // written later (see [Store.MarksSince]): rereading every pending message
 // on every look costs the whole backlog each time.
 func (s *Store) PendingMarks(ctx context.Context, line, author, party string, from, to uint64) ([]Pending, error) {
-	rows, err := s.queryContext(ctx, stmtPending, line, author, party, from, to)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Pending
-	for rows.Next() {
-		p := Pending{Author: author}
+	return collect(s, ctx, stmtPending, []any{line, author, party, from, to}, func(rows *sql.Rows, p *Pending) error {
 		var reply int64
 		if err := rows.Scan(&p.Index, &p.Precedence, &p.Time, &p.Received, &p.Receipt, &p.Sent, &p.Displayed,
 			&p.Acked, &p.AckedBy, &p.Replied, &reply, &p.ReplyTo); err != nil {
-			return nil, err
+			return err
 		}
+		p.Author = author
 		if reply >= 0 {
 			p.Reply = party + "-" + strconv.FormatInt(reply, 10)
 		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // stmtLogEnds reads the last index of each log named in ?2 (a JSON array
@@ -149,20 +142,9 @@ func (s *Store) MarksOf(ctx context.Context, line string, ids []string) ([]Mark,
 }
 
 func (s *Store) marks(ctx context.Context, q string, args ...any) ([]Mark, error) {
-	rows, err := s.queryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Mark
-	for rows.Next() {
-		var m Mark
-		if err := rows.Scan(&m.Author, &m.Index, &m.Kind, &m.Time, &m.Officer, &m.Ref); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(s, ctx, q, args, func(rows *sql.Rows, m *Mark) error {
+		return rows.Scan(&m.Author, &m.Index, &m.Kind, &m.Time, &m.Officer, &m.Ref)
+	})
 }
 
 // stmtReceiptsAbove reads the cosignatures of author's log larger than a
@@ -181,20 +163,9 @@ func (s *Store) ReceiptsAbove(ctx context.Context, line, author string, above ma
 }
 
 func (s *Store) receipts(ctx context.Context, q string, args ...any) ([]Cosig, error) {
-	rows, err := s.queryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Cosig
-	for rows.Next() {
-		var c Cosig
-		if err := rows.Scan(&c.Cosigner, &c.Size, &c.Time); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(s, ctx, q, args, func(rows *sql.Rows, c *Cosig) error {
+		return rows.Scan(&c.Cosigner, &c.Size, &c.Time)
+	})
 }
 
 // Sent is a record that entries Lo..Hi of this node's log went to Peer.
@@ -217,15 +188,22 @@ func (s *Store) SentSince(ctx context.Context, line string, row int64) ([]Sent, 
 const stmtSentSince = `SELECT rowid, peer, lo, hi, time FROM sent NOT INDEXED WHERE rowid > ? AND line = ? ORDER BY rowid`
 
 func (s *Store) sends(ctx context.Context, q string, args ...any) ([]Sent, error) {
+	return collect(s, ctx, q, args, func(rows *sql.Rows, x *Sent) error {
+		return rows.Scan(&x.Row, &x.Peer, &x.Lo, &x.Hi, &x.Time)
+	})
+}
+
+// collect runs the prepared read q and scans each row into a T.
+func collect[T any](s *Store, ctx context.Context, q string, args []any, scan func(*sql.Rows, *T) error) ([]T, error) {
 	rows, err := s.queryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Sent
+	var out []T
 	for rows.Next() {
-		var x Sent
-		if err := rows.Scan(&x.Row, &x.Peer, &x.Lo, &x.Hi, &x.Time); err != nil {
+		var x T
+		if err := scan(rows, &x); err != nil {
 			return nil, err
 		}
 		out = append(out, x)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -187,28 +186,13 @@ func TestPendingMarks(t *testing.T) {
 // whole line on every evaluation.
 func TestPendingMarksPlan(t *testing.T) {
 	s, line := dutyLine(t, 10)
-	for _, c := range []struct {
-		q    string
-		args []any
-		want string
-	}{
+	checkPlans(t, s, []planCase{
 		{stmtPending, []any{line, "seoul", "beijing", 50, 100}, "SEARCH m USING PRIMARY KEY (line=? AND author=? AND idx>? AND idx<?)"},
 		{stmtLogEnds, []any{line, `["seoul","beijing"]`}, "USING PRIMARY KEY (line=? AND author=?)"},
 		{stmtMarksFrom, []any{line, "beijing", 5, 9}, "USING PRIMARY KEY (line=? AND author=? AND idx>? AND idx<?)"},
 		{stmtReceiptsAbove, []any{line, "seoul", `{"beijing":4}`}, "USING PRIMARY KEY (line=? AND author=? AND cosigner=? AND size>?)"},
 		{stmtSentSince, []any{7, line}, "USING INTEGER PRIMARY KEY (rowid>?)"},
-	} {
-		plan := explain(t, s.r, c.q, c.args...)
-		for _, d := range strings.Split(plan, "; ") {
-			// The JSON arguments are scanned; the tables only searched.
-			if strings.Contains(d, "SCAN") && !strings.HasPrefix(d, "SCAN j ") {
-				t.Errorf("query plan of %.60q scans: %q\nplan:\n%s", c.q, d, plan)
-			}
-		}
-		if !strings.Contains(plan, c.want) {
-			t.Errorf("plan of %.60q does not use %q:\n%s", c.q, c.want, plan)
-		}
-	}
+	})
 }
 
 func BenchmarkPendingMarks(b *testing.B) {
