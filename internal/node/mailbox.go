@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/wire"
 )
 
@@ -63,8 +64,13 @@ func firstCosig(b *wire.Bundle) []byte {
 	return b.Cosigs[0]
 }
 
-// leafUrgent reports whether a leaf text carries an urgent precedence,
-// without parsing the whole leaf.
+// leafUrgent reports whether a leaf text carries an urgent precedence
+// (entry.Precedence.Urgent), without parsing the whole leaf.
 func leafUrgent(leaf []byte) bool {
-	return bytes.Contains(leaf, []byte("\nprecedence FLASH\n")) || bytes.Contains(leaf, []byte("\nprecedence IMMEDIATE\n"))
+	for _, p := range entry.Precedences {
+		if p.Urgent() && bytes.Contains(leaf, []byte("\nprecedence "+p+"\n")) {
+			return true
+		}
+	}
+	return false
 }
