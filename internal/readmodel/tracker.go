@@ -21,6 +21,9 @@ type Tracker struct {
 	sentRow  int64             // the last send record read
 
 	items map[string]*item // by Owed.Key
+	// touched holds the messages changed since the last answer: kept
+	// across an Update that fails half-way, whose changes are in memory.
+	touched map[*item]bool
 	// Our messages still without a receipt from, or a send to, a peer:
 	// the only ones a new receipt or send can change.
 	noReceipt map[string]map[string]*item
@@ -39,6 +42,7 @@ type item struct {
 // NewTracker follows what is owed on line l, whose records are in st.
 func NewTracker(st *store.Store, l *Line) *Tracker {
 	t := &Tracker{st: st, l: l, next: map[string]uint64{}, receipts: map[string]uint64{}, items: map[string]*item{},
+		touched:   map[*item]bool{},
 		noReceipt: map[string]map[string]*item{}, unsent: map[string]map[string]*item{}}
 	for _, p := range l.Peers {
 		t.noReceipt[p], t.unsent[p] = map[string]*item{}, map[string]*item{}
@@ -53,7 +57,7 @@ func NewTracker(st *store.Store, l *Line) *Tracker {
 // the answer is as the previous answers said. Going back in time (a clock
 // set back) returns every message.
 func (t *Tracker) Update(ctx context.Context, now time.Time) ([]Owed, error) {
-	touched := map[*item]bool{}
+	touched := t.touched
 	var err error
 	if !t.started {
 		err = t.start(ctx, touched)
@@ -75,8 +79,12 @@ func (t *Tracker) Update(ctx context.Context, now time.Time) ([]Owed, error) {
 		}
 	}
 	t.last = now
+	t.touched = map[*item]bool{}
 	out := make([]Owed, 0, len(touched))
 	for it := range touched {
+		if t.items[it.key] != it {
+			continue // read again since, and touched as such
+		}
 		o := t.l.owed(&it.p, it.party)
 		if o.Closed() {
 			t.forget(it)
