@@ -83,6 +83,21 @@ func (s *Source) Alerts(ctx context.Context, now time.Time) ([]escalate.Alert, e
 	return out, nil
 }
 
+// Next returns the earliest deadline of a message still ahead on any
+// line, or zero, as an [escalate.Options.Next]: the alerts about messages
+// change by themselves then, with nothing new on the node.
+func (s *Source) Next() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var next time.Time
+	for _, l := range s.lines {
+		if at := l.tracker.Next(); !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next
+}
+
 // line returns what the alerts need of line id, from the node's read of
 // its charter.
 func (s *Source) line(id string) (*lineInfo, error) {

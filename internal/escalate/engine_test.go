@@ -399,6 +399,29 @@ func TestRunWakes(t *testing.T) {
 	}
 }
 
+// TestRunAtDeadline: Run evaluates at the deadline the source names, long
+// before its tick and with no Wake.
+func TestRunAtDeadline(t *testing.T) {
+	r := newRig(t, chain)
+	r.eng.opts.Every = time.Hour
+	r.eng.opts.Next = func() time.Time { return r.clock.Now().Add(time.Second) }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	first := r.evaluated()
+	go func() { done <- r.eng.Run(ctx) }()
+	<-first
+	second := r.evaluated()
+	select {
+	case <-second:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no evaluation at the deadline")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestBacklog: a node that opens hundreds of alerts at once sends each
 // address one readable mail, not hundreds.
 func TestBacklog(t *testing.T) {

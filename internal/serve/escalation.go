@@ -13,9 +13,11 @@ import (
 
 // newEscalation builds the escalation engine of node n on the chain in its
 // escalation.json (the console alarm alone without it), with the node's
-// alerts as its source and its state beside the node's database.
+// alerts as its source, evaluated at their deadlines too, and its state
+// beside the node's database.
 func newEscalation(n *node.Node, chain *escalate.Config, log *slog.Logger, now func() time.Time) (*escalate.Engine, error) {
-	return escalate.New(chain, duty.New(n).Alerts, escalate.Options{Now: now, Logger: log, StateDir: n.Dir, Party: n.Me()})
+	src := duty.New(n)
+	return escalate.New(chain, src.Alerts, escalate.Options{Now: now, Logger: log, StateDir: n.Dir, Party: n.Me(), Next: src.Next})
 }
 
 // runEscalation runs the engine until ctx ends. A change of the node wakes
