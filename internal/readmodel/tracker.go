@@ -45,6 +45,9 @@ func NewTracker(st *store.Store, l *Line) *Tracker {
 		touched:   map[*item]bool{},
 		noReceipt: map[string]map[string]*item{}, unsent: map[string]map[string]*item{}}
 	for _, p := range l.Peers {
+		// Every peer is asked for its receipts from the start, also one
+		// that has sent none yet.
+		t.receipts[p] = 0
 		t.noReceipt[p], t.unsent[p] = map[string]*item{}, map[string]*item{}
 	}
 	return t
@@ -124,11 +127,7 @@ func (t *Tracker) start(ctx context.Context, touched map[*item]bool) error {
 	if err != nil {
 		return err
 	}
-	zero := map[string]uint64{}
-	for _, p := range t.l.Peers {
-		zero[p] = 0
-	}
-	if err := t.readReceipts(ctx, zero, nil); err != nil {
+	if err := t.readReceipts(ctx, maps.Clone(t.receipts), nil); err != nil {
 		return err
 	}
 	if err := t.readSends(ctx, nil); err != nil {

@@ -21,6 +21,7 @@ type backlog struct {
 	me, peer string
 	next     map[string]uint64 // by author: the next index
 	at       int64             // ms
+	held     bool              // our messages are not sent nor cosigned at once
 }
 
 func newBacklog(t testing.TB, n int) *backlog {
@@ -54,8 +55,8 @@ func (b *backlog) write(t testing.TB, fn func(*store.Tx)) {
 	}
 }
 
-// put writes the next entry of author's log; ours is sent and cosigned at
-// once. It returns the entry's ID.
+// put writes the next entry of author's log; our messages are sent and
+// cosigned at once unless held. It returns the entry's ID.
 func (b *backlog) put(t testing.TB, tx *store.Tx, author string, kind entry.Kind, ref string) string {
 	t.Helper()
 	i := b.next[author]
@@ -72,7 +73,7 @@ func (b *backlog) put(t testing.TB, tx *store.Tx, author string, kind entry.Kind
 	if err := tx.InsertEntry(e); err != nil {
 		t.Fatal(err)
 	}
-	if author == b.me {
+	if author == b.me && kind == entry.KindMessage && !b.held {
 		if err := tx.InsertSent(b.l.ID, b.peer, i, i, b.at, "direct"); err != nil {
 			t.Fatal(err)
 		}
@@ -183,6 +184,33 @@ func TestUpdateDeadlines(t *testing.T) {
 	}
 	if got, _ := tr.Update(ctx, now); len(got) != 6 {
 		t.Errorf("back in time: %d messages, want all 6", len(got))
+	}
+}
+
+// TestUpdateLateReceipt: a peer's first receipt, which arrives after the
+// tracker started and after the message it covers was read, delivers it.
+func TestUpdateLateReceipt(t *testing.T) {
+	ctx := context.Background()
+	b := newBacklog(t, 0)
+	b.held = true
+	tr := readmodel.NewTracker(b.st, b.l)
+	if _, err := tr.Update(ctx, time.UnixMilli(b.at)); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	b.write(t, func(tx *store.Tx) { id = b.put(t, tx, b.me, entry.KindMessage, "") })
+	got, err := tr.Update(ctx, time.UnixMilli(b.at))
+	if err != nil || len(got) != 1 || !got[0].Delivered.IsZero() {
+		t.Fatalf("our message before its receipt: %+v, %v", got, err)
+	}
+	b.write(t, func(tx *store.Tx) {
+		if err := tx.InsertCosig(&store.Cosig{Line: b.l.ID, Author: b.me, Cosigner: b.peer, Size: b.next[b.me], Time: b.at / 1000, Note: []byte("n")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	got, err = tr.Update(ctx, time.UnixMilli(b.at))
+	if err != nil || len(got) != 1 || got[0].ID != id || got[0].Delivered.IsZero() || got[0].DeliveryProof != "cosigned receipt" {
+		t.Fatalf("after the receipt: %+v, %v", got, err)
 	}
 }
 
