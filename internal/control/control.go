@@ -140,13 +140,13 @@ func (l Local) RollCall(ctx context.Context, line, officer string) (*node.RollCa
 
 // Alerts returns the engine's open alerts, most urgent first, or without
 // an engine the conditions the node proves open now.
-func (l Local) Alerts(context.Context) (*AlertsView, error) {
+func (l Local) Alerts(ctx context.Context) (*AlertsView, error) {
 	v := &AlertsView{Serving: l.Engine != nil, Alerts: []escalate.AlertState{}}
 	if l.Engine != nil {
 		v.Alerts = append(v.Alerts, l.Engine.Active()...)
 		return v, nil
 	}
-	alerts, err := duty.Alerts(l.N, time.Now())
+	alerts, err := duty.Alerts(ctx, l.N, time.Now())
 	if err != nil {
 		return nil, err
 	}

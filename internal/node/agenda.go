@@ -57,7 +57,7 @@ func (n *Node) Agenda(line string) ([]agenda.Event, error) {
 }
 
 func (n *Node) agendaSteps(ls *lineState) ([]agenda.Step, error) {
-	rows, err := n.Store.EntriesByKind(ls.id, string(entry.KindAgenda), maxAgendaEntries)
+	rows, err := n.Store.EntriesByKind(ls.id, entry.KindAgenda, maxAgendaEntries)
 	if err != nil {
 		return nil, err
 	}

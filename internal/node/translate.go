@@ -62,13 +62,13 @@ func (n *Node) Translate(ctx context.Context, req TranslateRequest) (string, err
 	}
 	author, index, _ := entry.ParseID(t.Message)
 	e, err := n.Store.Entry(ls.id, author, index)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && e.Kind != string(entry.KindMessage) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && e.Kind != entry.KindMessage {
 		return "", fmt.Errorf("%w: %s", ErrNoMessage, t.Message)
 	}
 	if err != nil {
 		return "", err
 	}
-	if orig := n.toMessage(ls, e); orig.Lang == t.Lang {
+	if orig := toMessage(e); orig.Lang == t.Lang {
 		return "", fmt.Errorf("%s is written in %s already", t.Message, t.Lang)
 	}
 	d, err := n.translationDraft(ls, &t)
@@ -135,7 +135,7 @@ func (n *Node) translations(ls *lineState, id string) ([]TranslationView, error)
 	}
 	var out []TranslationView
 	for _, e := range refs {
-		if e.Kind != string(entry.KindTranslation) || e.Body == nil {
+		if e.Kind != entry.KindTranslation || e.Body == nil {
 			continue
 		}
 		v := TranslationView{ID: entry.ID(e.Author, e.Index), Author: e.Author, BodyError: e.BodyError,

@@ -27,7 +27,7 @@ func TestTranslationBesideOriginal(t *testing.T) {
 	}
 	// The translation is the entry right after the message: one commit.
 	_, index, _ := entry.ParseID(id)
-	if e, err := seoul.Store.Entry(line, "seoul", index+1); err != nil || e.Kind != string(entry.KindTranslation) || e.Ref != id {
+	if e, err := seoul.Store.Entry(line, "seoul", index+1); err != nil || e.Kind != entry.KindTranslation || e.Ref != id {
 		t.Fatalf("entry after the message: %+v, %v", e, err)
 	}
 	nodetest.Wait(t, 30*time.Second, "Beijing to hold the message", func() bool {
