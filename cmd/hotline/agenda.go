@@ -13,7 +13,6 @@ import (
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/ical"
-	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/node"
 )
 
@@ -171,8 +170,8 @@ func agendaList(ctx context.Context, args []string, history bool) error {
 	if history {
 		for _, ev := range events {
 			if ev.ID == pos[0] {
-				printEvent(&ev)
-				printHistory(&ev)
+				ev.WriteText(os.Stdout)
+				ev.WriteHistory(os.Stdout)
 				return nil
 			}
 		}
@@ -182,7 +181,7 @@ func agendaList(ctx context.Context, args []string, history bool) error {
 		fmt.Println("the agenda is empty")
 	}
 	for _, ev := range events {
-		printEvent(&ev)
+		ev.WriteText(os.Stdout)
 	}
 	if *icsFile != "" {
 		var b strings.Builder
@@ -195,51 +194,4 @@ func agendaList(ctx context.Context, args []string, history bool) error {
 		fmt.Fprintf(os.Stderr, "wrote %s: %d events\n", *icsFile, len(events))
 	}
 	return nil
-}
-
-func printEvent(ev *agenda.Event) {
-	when := ev.Start.Format("2006-01-02 15:04")
-	if !ev.End.IsZero() {
-		when += " to " + ev.End.Format("2006-01-02 15:04")
-	}
-	fmt.Printf("%s  %s  %s UTC  %s\n", ev.ID, strings.ToUpper(string(ev.Status)), when, ev.Kind)
-	fmt.Printf("  %s, at %s (proposed by %s)\n", inert.Text(ev.Title), inert.Text(ev.Place), ev.Proposer)
-	if len(ev.Participants) > 0 {
-		fmt.Printf("  participants: %s\n", inert.Text(strings.Join(ev.Participants, "; ")))
-	}
-	switch ev.Status {
-	case agenda.Proposed, agenda.Postponed:
-		fmt.Printf("  agreed by %s; awaiting the others\n", strings.Join(ev.AgreedBy, ", "))
-	case agenda.Cancelled:
-		fmt.Printf("  cancelled by %s: %s", ev.CancelledBy, inert.Text(ev.Reason))
-		if ev.Because != "" {
-			fmt.Printf(" (because of %s)", ev.Because)
-		}
-		fmt.Println()
-	}
-}
-
-func printHistory(ev *agenda.Event) {
-	fmt.Println("history:")
-	for _, c := range ev.History {
-		fmt.Printf("  %s UTC  %-12s %s %s", c.Time.Format("2006-01-02 15:04:05"), c.Entry, c.Party, c.Action)
-		if c.Officer != "" {
-			fmt.Printf(" (officer %s)", inert.Text(c.Officer))
-		}
-		if !c.Start.IsZero() {
-			fmt.Printf(" for %s UTC", c.Start.Format("2006-01-02 15:04"))
-		}
-		if c.Reason != "" {
-			fmt.Printf(": %s", inert.Text(c.Reason))
-		}
-		if c.Because != "" {
-			fmt.Printf(" (because of %s)", c.Because)
-		}
-		if c.Refused != "" {
-			fmt.Printf("  REFUSED by the rules: %s", c.Refused)
-		} else {
-			fmt.Printf("  -> %s", c.Status)
-		}
-		fmt.Println()
-	}
 }

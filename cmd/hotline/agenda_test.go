@@ -99,8 +99,13 @@ func TestTranslateAndAgendaCommands(t *testing.T) {
 	if err != nil || !strings.Contains(string(data), "STATUS:CANCELLED\r\n") || !strings.Contains(string(data), "UID:"+ev+"."+line+"@hotline\r\n") {
 		t.Errorf("the .ics file: %v\n%s", err, data)
 	}
+	nodetest.Wait(t, 30*time.Second, "Seoul to hold the cancellation", func() bool {
+		evs, _ := nodes[0].Agenda(line)
+		return len(evs) == 1 && len(evs[0].History) == 3
+	})
 	code, out, _ = hotlineOut(t, "agenda", "history", ev, "--dir", dirs[0])
-	if code != 0 || strings.Count(out, "\n  20") != 3 || !strings.Contains(out, "beijing confirm (officer Li Wei)") {
-		t.Errorf("history on Seoul (the cancellation may still travel; the confirmation must be there):\n%s", out)
+	if code != 0 || strings.Count(out, "\n  20") != 3 || !strings.Contains(out, "beijing confirm (officer Li Wei)") ||
+		!strings.Contains(out, "beijing cancel: deployment dispute (because of "+id+")  -> cancelled") {
+		t.Errorf("history on Seoul:\n%s", out)
 	}
 }
