@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/agenda"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/verify"
@@ -25,6 +26,9 @@ type Report struct {
 	// log in log order.
 	RollCalls []RollCallReport `json:"roll_calls,omitempty"`
 	Fork      *ForkReport      `json:"fork,omitempty"`
+	// Agenda is the shared agenda of exchanges the document proves, each
+	// event with its history (agenda.go).
+	Agenda []agenda.Event `json:"agenda,omitempty"`
 	// Texts are the messages whose text the document holds, and Withheld
 	// the entries it proves without their bodies (disclosures; see
 	// disclosure.go).
@@ -217,6 +221,7 @@ func (r *Report) WriteText(w io.Writer) {
 				r.ID, r.Author, ts(r.Written))
 		}
 	}
+	r.writeAgenda(w)
 }
 
 // WriteJSON prints the report as JSON.
