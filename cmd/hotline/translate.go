@@ -110,10 +110,6 @@ func attachedTranslations(specs []string, translator string) ([]node.AttachedTra
 // printTranslations prints a message's translations under its original.
 func printTranslations(m *node.Message) {
 	for _, t := range m.Translations {
-		if t.BodyError != "" {
-			fmt.Printf("translation %s by %s: unreadable (%s)\n\n", t.ID, t.Author, inert.Text(t.BodyError))
-			continue
-		}
 		fmt.Printf("translation %s into %s, %s, written %s UTC\n\n%s\n\n", t.ID, inert.Text(t.Lang),
 			transcript.Attribution(t.Author, t.Officer, t.Machine), t.Written.Format("2006-01-02 15:04:05"), inert.Text(t.Text))
 	}

@@ -40,14 +40,13 @@ type AttachedTranslation struct {
 
 // TranslationView is a translation as people see it, beside its original.
 type TranslationView struct {
-	ID        string    `json:"id"`
-	Author    string    `json:"author"` // the translator's party
-	Lang      string    `json:"lang,omitempty"`
-	Text      string    `json:"text,omitempty"`
-	Officer   string    `json:"officer,omitempty"`
-	Machine   bool      `json:"machine,omitempty"`
-	BodyError string    `json:"body_error,omitempty"`
-	Written   time.Time `json:"written"` // the translator's clock
+	ID      string    `json:"id"`
+	Author  string    `json:"author"` // the translator's party
+	Lang    string    `json:"lang,omitempty"`
+	Text    string    `json:"text,omitempty"`
+	Officer string    `json:"officer,omitempty"`
+	Machine bool      `json:"machine,omitempty"`
+	Written time.Time `json:"written"` // the translator's clock
 }
 
 // Translate writes a translation of a message on the line, by this party.
@@ -112,7 +111,8 @@ func checkAttached(me, lang string, ts []AttachedTranslation) error {
 // writeAttached writes a sender's translations of message id, inside the
 // writer's transaction that wrote the message. They are sealed here, not
 // before: their bodies name the message, whose ID the writer has only
-// just given.
+// just given. An error fails the whole group, as a disk error does; but
+// sealing to the keys that have just sealed the message does not fail.
 func (n *Node) writeAttached(tx *store.Tx, ls *lineState, id string, ts []AttachedTranslation) error {
 	for _, a := range ts {
 		d, err := n.translationDraft(ls, &entry.Translation{Message: id, Lang: a.Lang, Text: a.Text, Officer: a.Officer, Machine: a.Machine})
@@ -127,7 +127,9 @@ func (n *Node) writeAttached(tx *store.Tx, ls *lineState, id string, ts []Attach
 }
 
 // translations returns the translations of message id on the line, in
-// the order they were written.
+// the order they were written. A translation whose body does not decode
+// names no message (ingest sets its ref only from a readable body), so it
+// is not found here.
 func (n *Node) translations(ls *lineState, id string) ([]TranslationView, error) {
 	refs, err := n.Store.Referring(ls.id, id)
 	if err != nil {
@@ -138,14 +140,12 @@ func (n *Node) translations(ls *lineState, id string) ([]TranslationView, error)
 		if e.Kind != entry.KindTranslation || e.Body == nil {
 			continue
 		}
-		v := TranslationView{ID: entry.ID(e.Author, e.Index), Author: e.Author, BodyError: e.BodyError,
-			Written: ms(e.Time)}
-		if t, err := entry.DecodeTranslation(e.Body); err == nil && t.Message == id {
-			v.Lang, v.Text, v.Officer, v.Machine = t.Lang, t.Text, t.Officer, t.Machine
-		} else if v.BodyError == "" {
+		t, err := entry.DecodeTranslation(e.Body)
+		if err != nil || t.Message != id {
 			continue
 		}
-		out = append(out, v)
+		out = append(out, TranslationView{ID: entry.ID(e.Author, e.Index), Author: e.Author, Written: ms(e.Time),
+			Lang: t.Lang, Text: t.Text, Officer: t.Officer, Machine: t.Machine})
 	}
 	return out, nil
 }
