@@ -111,7 +111,9 @@ func agendaChange(ctx context.Context, action entry.AgendaAction, args []string)
 			return err
 		}
 	}
-	if err := step.Validate(); err != nil {
+	// A confirmation names the time it agrees to, which the node fills
+	// in from the event it holds; every other step is whole here.
+	if err := step.Validate(); err != nil && action != entry.AgendaConfirm {
 		return usageError{err.Error()}
 	}
 	var w *node.AgendaWritten

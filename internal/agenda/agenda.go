@@ -10,9 +10,11 @@
 // transcript. An event is proposed by one party, whose proposal entry's ID
 // becomes the event's ID. From then on:
 //
-//   - confirm: by a party that has not yet agreed to the current time. The
-//     proposer (or the party that last moved the event) agrees by doing
-//     so; when every party of the line agrees, the event is confirmed.
+//   - confirm: by a party that has not yet agreed to the current time, and
+//     naming that time: a confirmation of a time the event has since left
+//     is refused. The proposer (or the party that last moved the event)
+//     agrees by doing so; when every party of the line agrees, the event
+//     is confirmed.
 //   - postpone: by any party, to a later time, before the event begins.
 //     Agreement starts again from the party that moved it.
 //   - cancel: by any party, with a reason, and the message that caused it
@@ -160,6 +162,9 @@ func apply(ev *Event, parties []string, s Step) error {
 	b := s.Body
 	switch b.Action {
 	case entry.AgendaConfirm:
+		if !b.Start.Equal(ev.Start) {
+			return fmt.Errorf("it confirms %s, but the event is at %s", b.Start.UTC().Format(time.RFC3339), ev.Start.Format(time.RFC3339))
+		}
 		if slices.Contains(ev.AgreedBy, s.Party) {
 			if len(ev.AgreedBy) == 1 {
 				return fmt.Errorf("%s set this time: another party confirms it", s.Party)

@@ -29,9 +29,13 @@ func proposal(l log, party string, at, start time.Time) Step {
 		Start: start, End: start.Add(6 * time.Hour), Place: "Yellow Sea"})
 }
 
+// change makes a step of event ev; a confirmation agrees to day 10, the
+// proposal's time (see confirmAt for another).
 func change(l log, party string, at time.Time, ev string, a entry.AgendaAction) Step {
 	b := entry.Agenda{Action: a, Event: ev}
 	switch a {
+	case entry.AgendaConfirm:
+		b.Start = day(10, 1)
 	case entry.AgendaCancel:
 		b.Reason = "the situation does not allow it"
 	case entry.AgendaPostpone:
@@ -88,6 +92,9 @@ func TestState(t *testing.T) {
 			{"seoul", day(10, 3), entry.AgendaHeld, ""},
 			{"beijing", day(10, 4), entry.AgendaCancel, "already held"}}, Held, []string{"seoul", "beijing"}},
 		{"a party not on the line", []step{{"tokyo", day(2, 0), entry.AgendaConfirm, "not a party"}}, Proposed, []string{"seoul"}},
+		{"the other party confirms the new time", []step{
+			{"seoul", day(2, 0), entry.AgendaPostpone, ""},
+			{"beijing", day(3, 0), entry.AgendaConfirm, ""}}, Confirmed, []string{"seoul", "beijing"}},
 		{"a proposal is no change", []step{{"beijing", day(2, 0), entry.AgendaPropose, "concerns event"}}, Proposed, []string{"seoul"}},
 	}
 	for _, tt := range tests {
@@ -95,10 +102,18 @@ func TestState(t *testing.T) {
 			l := log{}
 			p := proposal(l, "seoul", day(1, 0), day(10, 1))
 			steps := []Step{p}
+			current := day(10, 1)
 			for _, s := range tt.steps {
 				st := change(l, s.party, s.at, p.ID, s.action)
-				if s.action == entry.AgendaPropose {
+				switch s.action {
+				case entry.AgendaPropose:
 					st = proposal(l, s.party, s.at, day(11, 0))
+				case entry.AgendaConfirm:
+					st.Body.Start = current
+				case entry.AgendaPostpone:
+					if s.refuse == "" {
+						current = st.Body.Start
+					}
 				}
 				steps = append(steps, st)
 			}
@@ -185,9 +200,26 @@ func TestEvents(t *testing.T) {
 	late := proposal(l, "seoul", day(1, 0), day(12, 1))
 	early := proposal(l, "beijing", day(1, 0), day(11, 1))
 	conf := change(l, "seoul", day(2, 0), early.ID, entry.AgendaConfirm)
+	conf.Body.Start = day(11, 1)
 	orphan := change(l, "seoul", day(2, 0), "beijing-99", entry.AgendaConfirm)
 	evs := Events(parties, []Step{conf, late, orphan, early})
 	if len(evs) != 2 || evs[0].ID != early.ID || evs[0].Status != Confirmed || evs[1].ID != late.ID || evs[1].Status != Proposed {
 		t.Errorf("got %+v", evs)
+	}
+}
+
+// TestStaleConfirmation: a confirmation written before its author saw a
+// postponement agrees to the old time, not the new one.
+func TestStaleConfirmation(t *testing.T) {
+	l := log{}
+	p := proposal(l, "seoul", day(1, 0), day(10, 1))
+	post := change(l, "seoul", day(2, 0), p.ID, entry.AgendaPostpone)
+	stale := change(l, "beijing", day(3, 0), p.ID, entry.AgendaConfirm) // of day 10
+	ev, err := State(parties, []Step{p, stale, post})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Status != Postponed || !strings.Contains(ev.History[2].Refused, "but the event is at 2017-03-20") {
+		t.Errorf("%s\n%s", ev.Status, history(ev))
 	}
 }

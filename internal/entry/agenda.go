@@ -20,7 +20,7 @@ type AgendaAction string
 // The agenda actions.
 const (
 	AgendaPropose  AgendaAction = "propose"  // a new event; its entry's ID is the event's ID
-	AgendaConfirm  AgendaAction = "confirm"  // the author agrees to the event at its current time
+	AgendaConfirm  AgendaAction = "confirm"  // the author agrees to the event at Start, its current time
 	AgendaPostpone AgendaAction = "postpone" // the event moves to Start (and End)
 	AgendaCancel   AgendaAction = "cancel"   // the event will not take place, for Reason
 	AgendaHeld     AgendaAction = "held"     // the event took place
@@ -44,7 +44,9 @@ type Agenda struct {
 	// proposal, whose own entry ID becomes the event's.
 	Event string `json:"event,omitempty"`
 	// Proposal: what, where and with whom. Start (and End, if any) also
-	// on a postponement: the new time.
+	// on a postponement: the new time. Start also on a confirmation: the
+	// time agreed to, so that a confirmation written before the author
+	// saw a postponement does not pass for agreeing to the new time.
 	Kind         string    `json:"kind,omitempty"`
 	Title        string    `json:"title,omitempty"`
 	Start        time.Time `json:"start,omitzero"`
@@ -63,6 +65,7 @@ type Agenda struct {
 func (a *Agenda) Validate() error {
 	propose := a.Action == AgendaPropose
 	moves := propose || a.Action == AgendaPostpone
+	timed := moves || a.Action == AgendaConfirm
 	switch a.Action {
 	case AgendaPropose, AgendaConfirm, AgendaPostpone, AgendaCancel, AgendaHeld:
 	default:
@@ -98,13 +101,13 @@ func (a *Agenda) Validate() error {
 			}
 		}
 	}
-	if moves != !a.Start.IsZero() {
-		return fmt.Errorf("agenda: a start time is given on a proposal or a postponement, and only there")
+	if timed != !a.Start.IsZero() {
+		return fmt.Errorf("agenda: a start time is given on a proposal, a postponement or a confirmation, and only there")
 	}
 	if !moves && !a.End.IsZero() {
 		return fmt.Errorf("agenda: an end time is given on a proposal or a postponement, and only there")
 	}
-	if moves {
+	if timed {
 		if y := a.Start.Year(); y < 1970 || y > 9999 {
 			return fmt.Errorf("agenda: start %s is out of range", a.Start)
 		}

@@ -47,7 +47,8 @@ var agendaSeeds = []struct {
 }{
 	{`{"action":"propose","kind":"exercise","title":"Joint search and rescue","start":"2017-03-10T01:00:00Z","end":"2017-03-10T07:00:00Z","place":"Yellow Sea","participants":["ROKN","PLAN"]}`, true},
 	{`{"action":"propose","kind":"talks","title":"T","start":"2017-03-10T10:00:00+09:00","place":"Seoul","officer":"Kim"}`, true},
-	{`{"action":"confirm","event":"seoul-12"}`, true},
+	{`{"action":"confirm","event":"seoul-12","start":"2017-03-10T01:00:00Z"}`, true},
+	{`{"action":"confirm","event":"seoul-12"}`, false}, // agrees to no time
 	{`{"action":"postpone","event":"seoul-12","start":"2017-04-10T01:00:00Z"}`, true},
 	{`{"action":"cancel","event":"seoul-12","reason":"deployment dispute","because":"beijing-9"}`, true},
 	{`{"action":"held","event":"seoul-12","officer":"Kim"}`, true},
@@ -59,7 +60,7 @@ var agendaSeeds = []struct {
 	{`{"action":"propose","kind":"talks","title":"T","start":"2017-03-10T01:00:00Z","end":"2017-03-10T01:00:00Z","place":"P"}`, false}, // empty span
 	{`{"action":"confirm"}`, false}, // no event
 	{`{"action":"confirm","event":"seoul-12","title":"T"}`, false},
-	{`{"action":"confirm","event":"seoul-12","start":"2017-03-10T01:00:00Z"}`, false},
+	{`{"action":"confirm","event":"seoul-12","start":"2017-03-10T01:00:00Z","end":"2017-03-10T07:00:00Z"}`, false},
 	{`{"action":"postpone","event":"seoul-12"}`, false}, // no new time
 	{`{"action":"cancel","event":"seoul-12"}`, false},   // no reason
 	{`{"action":"held","event":"seoul-12","reason":"r"}`, false},

@@ -141,7 +141,7 @@ func events(t *testing.T) []agenda.Event {
 	talks := step("beijing-4", "beijing", 4, at(1, 0), entry.Agenda{Action: entry.AgendaPropose, Kind: "talks",
 		Title: "Defence policy talks", Start: at(12, 2), Place: "Beijing"})
 	evs := agenda.Events(parties, []agenda.Step{ex, talks,
-		step("beijing-5", "beijing", 5, at(2, 0), entry.Agenda{Action: entry.AgendaConfirm, Event: "seoul-12"}),
+		step("beijing-5", "beijing", 5, at(2, 0), entry.Agenda{Action: entry.AgendaConfirm, Event: "seoul-12", Start: at(10, 1)}),
 		step("seoul-13", "seoul", 13, at(3, 0), entry.Agenda{Action: entry.AgendaCancel, Event: "beijing-4",
 			Reason: "deployment dispute", Because: "beijing-3"}),
 	})

@@ -76,13 +76,31 @@ func (n *Node) agendaSteps(ls *lineState) ([]agenda.Step, error) {
 
 // ChangeAgenda writes an agenda step by this party: a proposal, or a
 // change of an event the rules allow this party to make now. A
-// postponement that gives no end keeps the event's length.
+// postponement that gives no end keeps the event's length; a confirmation
+// that names no time agrees to the time this node holds.
 func (n *Node) ChangeAgenda(ctx context.Context, req AgendaRequest) (*AgendaWritten, error) {
 	ls, err := n.line(req.Line)
 	if err != nil {
 		return nil, err
 	}
 	a := req.Step
+	steps, err := n.agendaSteps(ls)
+	if err != nil {
+		return nil, err
+	}
+	var prior []agenda.Step
+	if a.Action != entry.AgendaPropose {
+		var ev *agenda.Event
+		if prior, ev = eventSteps(ls.charter.Slugs(), steps, a.Event); ev == nil {
+			return nil, fmt.Errorf("%w: %s", ErrNoEvent, a.Event)
+		}
+		if a.Action == entry.AgendaPostpone && a.End.IsZero() && !ev.End.IsZero() && !a.Start.IsZero() {
+			a.End = a.Start.Add(ev.End.Sub(ev.Start))
+		}
+		if a.Action == entry.AgendaConfirm && a.Start.IsZero() {
+			a.Start = ev.Start // what we agree to: the time we hold
+		}
+	}
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
@@ -94,19 +112,7 @@ func (n *Node) ChangeAgenda(ctx context.Context, req AgendaRequest) (*AgendaWrit
 			return nil, err
 		}
 	}
-	steps, err := n.agendaSteps(ls)
-	if err != nil {
-		return nil, err
-	}
-	var prior []agenda.Step
 	if a.Action != entry.AgendaPropose {
-		var ev *agenda.Event
-		if prior, ev = eventSteps(ls.charter.Slugs(), steps, a.Event); ev == nil {
-			return nil, fmt.Errorf("%w: %s", ErrNoEvent, a.Event)
-		}
-		if a.Action == entry.AgendaPostpone && a.End.IsZero() && !ev.End.IsZero() {
-			a.End = a.Start.Add(ev.End.Sub(ev.Start))
-		}
 		// The step as the rules will read it once written: by us, now,
 		// after everything we hold.
 		try := agenda.Step{ID: entry.ID(ls.me, ls.logs[ls.me].committed.Load()), Party: ls.me,

@@ -159,3 +159,37 @@ func TestAgendaRefusals(t *testing.T) {
 	}
 	try(beijing, entry.Agenda{Action: entry.AgendaCancel, Reason: "too late"}, node.ErrAgendaRefused)
 }
+
+// TestAgendaAcrossAPartition: while the line is cut, Seoul postpones an
+// exercise and Beijing, unaware, confirms the old time. Once the line
+// mends, both nodes read the same history: the postponement stands and
+// the stale confirmation is refused, so nobody agreed to a time it had
+// not seen.
+func TestAgendaAcrossAPartition(t *testing.T) {
+	clk := testclock.New(march(1, 0))
+	nodes, line := nodetest.PairWith(t, nodetest.Dirs(t), node.Options{Now: clk.Now}, func(c *charter.Charter) { c.Created = march(1, 0) })
+	net := nodetest.Connect(nodes...)
+	seoul, beijing := nodes[0], nodes[1]
+	id := change(t, seoul, line, entry.Agenda{Action: entry.AgendaPropose, Kind: "exercise", Title: "Joint search and rescue",
+		Start: march(10, 1), Place: "Yellow Sea"}).Event.ID
+	eventOn(t, beijing, line, id, 1)
+
+	net.Cut("seoul", "beijing")
+	clk.Advance(time.Hour)
+	change(t, seoul, line, entry.Agenda{Action: entry.AgendaPostpone, Event: id, Start: march(20, 1)})
+	clk.Advance(time.Hour)
+	if w := change(t, beijing, line, entry.Agenda{Action: entry.AgendaConfirm, Event: id}); w.Event.Status != agenda.Confirmed {
+		t.Fatalf("Beijing, cut off, sees %s", w.Event.Status)
+	}
+	net.Mend("seoul", "beijing")
+
+	a, b := eventOn(t, seoul, line, id, 3), eventOn(t, beijing, line, id, 3)
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Errorf("the nodes disagree:\nseoul   %s\nbeijing %s", ja, jb)
+	}
+	if a.Status != agenda.Postponed || !a.Start.Equal(march(20, 1)) || a.History[2].Party != "beijing" || a.History[2].Refused == "" {
+		t.Errorf("after the partition: %s at %v\n%+v", a.Status, a.Start, a.History)
+	}
+}
