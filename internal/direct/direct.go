@@ -188,9 +188,9 @@ func (c *Client) Exchange(ctx context.Context, line, peer string, b *wire.Bundle
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
-		return wire.Decode(resp.Body)
+		return wire.DecodeReply(resp.Body)
 	case http.StatusUnprocessableEntity:
-		reply, err := wire.Decode(resp.Body)
+		reply, err := wire.DecodeReply(resp.Body)
 		if err != nil {
 			return nil, &node.RefusedError{Msg: err.Error()}
 		}
