@@ -5,7 +5,6 @@ package serve
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"github.com/hotline-line/hotline/internal/direct"
 	"github.com/hotline-line/hotline/internal/escalate"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/peerlimit"
 	"github.com/hotline-line/hotline/internal/relayroute"
 )
 
@@ -83,14 +83,10 @@ func (s *Server) start(log *slog.Logger, o options) error {
 		return fmt.Errorf("direct route: listen on %s: %w", n.Cfg.Listen, err)
 	}
 	s.DirectAddr = ln.Addr()
-	s.direct = &http.Server{
-		Handler:           direct.Handler(n, n),
-		TLSConfig:         direct.ServerTLS(cert, n),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
-	go s.direct.Serve(tls.NewListener(ln, s.direct.TLSConfig))
+	// The direct listener takes a quarter of the descriptors at most; the
+	// rest stays for the console, the control socket, SQLite and dials.
+	s.direct, _ = direct.Serve(ln, n, n, cert, peerlimit.Config{MaxConns: peerlimit.Budget(4)},
+		slog.NewLogLogger(log.Handler(), slog.LevelDebug))
 
 	sock := filepath.Join(n.Dir, node.SocketFile)
 	os.Remove(sock) // a stale socket from a crash; the directory lock proves nobody else serves
@@ -100,8 +96,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 		return fmt.Errorf("control socket: %w", err)
 	}
 	os.Chmod(sock, 0o600)
-	s.control = &http.Server{Handler: control.Handler(control.Local{N: n, Engine: s.Alerts}), ReadHeaderTimeout: 10 * time.Second}
-	go s.control.Serve(cl)
+	s.control = control.Serve(cl, control.Local{N: n, Engine: s.Alerts})
 	if err := s.startConsole(log, o.console); err != nil {
 		s.direct.Close()
 		s.control.Close()

@@ -32,7 +32,15 @@ func newDecoder(r io.Reader, reply bool) *decoder {
 }
 
 func (d *decoder) fail(format string, a ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrMalformed, d.path, fmt.Sprintf(format, a...))
+	return fmt.Errorf("%w: %s%s", ErrMalformed, d.at(), fmt.Sprintf(format, a...))
+}
+
+// at names the part being read, "segments[0].entries[3].leaf: ".
+func (d *decoder) at() string {
+	if d.path == "" {
+		return ""
+	}
+	return d.path[1:] + ": "
 }
 
 // token reads the next token. sep says whether a ',' or ':' comes before
@@ -47,7 +55,7 @@ func (d *decoder) token(sep bool) (json.Token, error) {
 		if errors.As(err, &tooBig) {
 			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
-		return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, d.path, err)
+		return nil, fmt.Errorf("%w: %s%w", ErrMalformed, d.at(), err)
 	}
 	end := d.dec.InputOffset()
 	n := end - d.off

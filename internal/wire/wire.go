@@ -119,7 +119,6 @@ var (
 
 func decode(r io.Reader, reply bool) (*Bundle, error) {
 	d := newDecoder(r, reply)
-	d.path = "bundle"
 	var b Bundle
 	seen, err := d.object(false, bundleFields, func(key string) error { return d.bundleField(&b, key) })
 	if err != nil {

@@ -129,7 +129,7 @@ func TestParseRefuses(t *testing.T) {
 		{"short line", edit(func(b *wire.Bundle) { b.Line = "abc" }), `"abc" is not a line ID`, true},
 		{"uppercase line", edit(func(b *wire.Bundle) { b.Line = strings.ToUpper(lineID) }), "is not a line ID", true},
 		{"bad from", edit(func(b *wire.Bundle) { b.From = "Seoul!" }), `"Seoul!" is not a slug`, true},
-		{"empty from", edit(func(b *wire.Bundle) { b.From = "" }), `bundle.from: 0 bytes`, true},
+		{"empty from", edit(func(b *wire.Bundle) { b.From = "" }), `from: 0 bytes`, true},
 		{"bad have", edit(func(b *wire.Bundle) { b.Have["../x"] = 1 }), `"../x" is not a slug`, true},
 		{"have out of order", strings.Replace(valid, `"beijing":1,"seoul":3`, `"seoul":3,"beijing":1`, 1), `"beijing" after "seoul"`, true},
 		{"duplicate have", strings.Replace(valid, `"beijing":1,"seoul":3`, `"seoul":1,"seoul":3`, 1), `"seoul" after "seoul"`, true},
@@ -146,14 +146,14 @@ func TestParseRefuses(t *testing.T) {
 			for len(b.Segments) <= wire.MaxSegments {
 				b.Segments = append(b.Segments, b.Segments[0])
 			}
-		}), "bundle.segments: more than 64 elements", true},
-		{"too many cosigs", edit(func(b *wire.Bundle) { b.Cosigs = notes(wire.MaxCosigs + 1) }), "bundle.cosigs: more than 256 elements", true},
+		}), "segments: more than 64 elements", true},
+		{"too many cosigs", edit(func(b *wire.Bundle) { b.Cosigs = notes(wire.MaxCosigs + 1) }), "cosigs: more than 256 elements", true},
 		{"too many haves", edit(func(b *wire.Bundle) {
 			for i := range 257 {
 				b.Have[fmt.Sprintf("p%d", i)] = 1
 			}
 		}), "more than 256 parties", true},
-		{"bad author", edit(func(b *wire.Bundle) { b.Segments[0].Author = "" }), `bundle.segments[0].author: 0 bytes`, true},
+		{"bad author", edit(func(b *wire.Bundle) { b.Segments[0].Author = "" }), `segments[0].author: 0 bytes`, true},
 		{"no entries", edit(func(b *wire.Bundle) { b.Segments[0].Entries = nil }), `entries: want "[", got null`, true},
 		{"too many entries", edit(func(b *wire.Bundle) { b.Segments[0].Entries = entries(wire.MaxSegmentLength + 1) }), "entries: more than 2000 elements", true},
 		{"proof too long", edit(func(b *wire.Bundle) { b.Segments[0].Proof = notes(wire.MaxProof + 1) }), "proof: more than 128 elements", true},
