@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -12,7 +13,8 @@ import (
 // FuzzParse checks that the decoders never panic, that every refusal is
 // ErrMalformed, and that a bundle has one encoding: whatever is accepted
 // is byte for byte what Marshal writes for it (the final newline Encode
-// adds may be missing), and survives Marshal and Parse unchanged. A bundle
+// adds may be missing), which is also what encoding/json writes for it,
+// and survives Marshal and Parse unchanged. A bundle
 // taken as a request is also taken as a reply, and is the same bundle.
 func FuzzParse(f *testing.F) {
 	f.Add(full().Marshal())
@@ -36,6 +38,9 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("a reply without error refused as a request: %v", reqErr)
 		}
 		enc := b.Marshal()
+		if std, _ := json.Marshal(b); !bytes.Equal(append(std, '\n'), enc) {
+			t.Fatalf("Marshal is not what encoding/json writes:\nours: %q\njson: %q", enc, std)
+		}
 		if !bytes.Equal(enc, data) && !bytes.Equal(enc, append(bytes.Clone(data), '\n')) {
 			t.Fatalf("accepted a second encoding:\ndata: %q\nenc:  %q", data, enc)
 		}

@@ -10,7 +10,6 @@ package wire
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -69,18 +68,6 @@ type Bundle struct {
 
 // ErrMalformed is wrapped by every decoding error.
 var ErrMalformed = errors.New("malformed bundle")
-
-// Encode writes b in its canonical encoding: what Marshal returns.
-func (b *Bundle) Encode(w io.Writer) error {
-	return json.NewEncoder(w).Encode(b.sendable())
-}
-
-// Marshal returns b in its canonical encoding (docs/protocol.md §10).
-func (b *Bundle) Marshal() []byte {
-	var buf bytes.Buffer
-	b.Encode(&buf)
-	return buf.Bytes()
-}
 
 // sendable is b with its error text made something a parser accepts:
 // valid UTF-8 of at most MaxErrorSize bytes.

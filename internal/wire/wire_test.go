@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,6 +55,9 @@ func TestRoundTrip(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, b) {
 			t.Fatalf("round trip changed the bundle:\n got %+v\nwant %+v", got, b)
+		}
+		if std, _ := json.Marshal(b); !bytes.Equal(append(std, '\n'), enc) {
+			t.Fatalf("Marshal is not what encoding/json writes:\nours: %s\njson: %s", enc, std)
 		}
 		var buf bytes.Buffer
 		if err := b.Encode(&buf); err != nil || !bytes.Equal(buf.Bytes(), enc) {
@@ -373,6 +377,9 @@ func TestRealBundleRoundTrip(t *testing.T) {
 	got, err := wire.Parse(enc)
 	if err != nil || !reflect.DeepEqual(got, b) {
 		t.Fatalf("real bundle does not round trip: %v", err)
+	}
+	if std, _ := json.Marshal(b); !bytes.Equal(append(std, '\n'), enc) {
+		t.Fatal("Marshal of a real bundle is not what encoding/json writes")
 	}
 }
 
