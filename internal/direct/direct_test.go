@@ -72,11 +72,11 @@ type party struct {
 // loopback port. Nothing is started.
 func setup(t *testing.T) (string, []*party, map[string]string) {
 	t.Helper()
-	return setupWith(t, peerlimit.Config{})
+	return setupWith(t, direct.Limits{})
 }
 
 // setupWith is setup with the listeners bounded by lim.
-func setupWith(t *testing.T, lim peerlimit.Config) (string, []*party, map[string]string) {
+func setupWith(t *testing.T, lim direct.Limits) (string, []*party, map[string]string) {
 	t.Helper()
 	dirs := nodetest.Dirs(t)
 	nodes, line := nodetest.Pair(t, dirs, node.Options{})

@@ -33,21 +33,28 @@ const (
 	MaxStreams = 8
 )
 
+// Limits are the listener's bounds. A zero field takes its default.
+type Limits struct {
+	Conns       peerlimit.Config // connections and handshakes (package peerlimit's defaults)
+	ReadTimeout time.Duration    // ReadTimeout, shorter in tests
+}
+
 // Serve serves the direct route for n on ln until the returned server is
-// closed. Connections are bounded by lim (a zero Config takes the
-// defaults of package peerlimit); the returned listener reports what they
-// hold.
-func Serve(ln net.Listener, n *node.Node, peers Peers, cert tls.Certificate, lim peerlimit.Config, errlog *log.Logger) (*http.Server, *peerlimit.Listener) {
+// closed, within lim. The returned listener reports what connections hold.
+func Serve(ln net.Listener, n *node.Node, peers Peers, cert tls.Certificate, lim Limits, errlog *log.Logger) (*http.Server, *peerlimit.Listener) {
 	tlsConf := ServerTLS(cert, peers)
-	if lim.ErrorLog == nil {
-		lim.ErrorLog = errlog
+	if lim.Conns.ErrorLog == nil {
+		lim.Conns.ErrorLog = errlog
 	}
-	pl := peerlimit.Listen(ln, tlsConf, lim)
+	if lim.ReadTimeout <= 0 {
+		lim.ReadTimeout = ReadTimeout
+	}
+	pl := peerlimit.Listen(ln, tlsConf, lim.Conns)
 	srv := &http.Server{
 		Handler:           Handler(n, peers),
 		TLSConfig:         tlsConf,
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
+		ReadHeaderTimeout: min(ReadHeaderTimeout, lim.ReadTimeout),
+		ReadTimeout:       lim.ReadTimeout,
 		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    16 << 10,

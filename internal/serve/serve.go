@@ -85,7 +85,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 	s.DirectAddr = ln.Addr()
 	// The direct listener takes a quarter of the descriptors at most; the
 	// rest stays for the console, the control socket, SQLite and dials.
-	s.direct, _ = direct.Serve(ln, n, n, cert, peerlimit.Config{MaxConns: peerlimit.Budget(4)},
+	s.direct, _ = direct.Serve(ln, n, n, cert, direct.Limits{Conns: peerlimit.Config{MaxConns: peerlimit.Budget(4)}},
 		slog.NewLogLogger(log.Handler(), slog.LevelDebug))
 
 	sock := filepath.Join(n.Dir, node.SocketFile)
