@@ -124,7 +124,8 @@ func StartWith(dir string, log *slog.Logger, lim Limits) (*Server, error) {
 	// Each client key holds at most a few connections (peerlimit), and a
 	// few puts at once: what a party can make the relay hold is bounded.
 	tlsConf := s.tlsConfig(cert)
-	pl := peerlimit.Listen(ln, tlsConf, peerlimit.Config{})
+	errlog := slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	pl := peerlimit.Listen(ln, tlsConf, peerlimit.Config{ErrorLog: errlog})
 	s.puts = peerlimit.NewRequests(maxPutsPerKey)
 	s.http = &http.Server{
 		Handler:           s.handler(),
@@ -136,7 +137,7 @@ func StartWith(dir string, log *slog.Logger, lim Limits) (*Server, error) {
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ErrorLog:          errlog,
 	}
 	go s.http.Serve(pl)
 	log.Info("relay serving", "addr", s.addr.String(), "key", KeyText(s.key),

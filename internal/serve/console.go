@@ -82,7 +82,8 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 	// Anyone who can reach the port can open connections before logging
 	// in: they get a sixteenth of the descriptors at most, and a TLS
 	// handshake is done under a deadline.
-	pl := peerlimit.Listen(ln, tlsConf, peerlimit.Config{MaxConns: peerlimit.Budget(16)})
+	errlog := slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	pl := peerlimit.Listen(ln, tlsConf, peerlimit.Config{MaxConns: peerlimit.Budget(16), ErrorLog: errlog})
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &consoleServer{officers: offs, cancel: cancel}
 	c.http = &http.Server{
@@ -94,7 +95,7 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 		MaxHeaderBytes:    64 << 10,
 		ConnState:         pl.ConnState,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ErrorLog:          errlog,
 	}
 	scheme := "http"
 	if useTLS {

@@ -18,7 +18,6 @@ import (
 	"github.com/hotline-line/hotline/internal/direct"
 	"github.com/hotline-line/hotline/internal/escalate"
 	"github.com/hotline-line/hotline/internal/node"
-	"github.com/hotline-line/hotline/internal/peerlimit"
 	"github.com/hotline-line/hotline/internal/relayroute"
 )
 
@@ -83,10 +82,10 @@ func (s *Server) start(log *slog.Logger, o options) error {
 		return fmt.Errorf("direct route: listen on %s: %w", n.Cfg.Listen, err)
 	}
 	s.DirectAddr = ln.Addr()
-	// The direct listener takes a quarter of the descriptors at most; the
-	// rest stays for the console, the control socket, SQLite and dials.
-	s.direct, _ = direct.Serve(ln, n, n, cert, direct.Limits{Conns: peerlimit.Config{MaxConns: peerlimit.Budget(4)}},
-		slog.NewLogLogger(log.Handler(), slog.LevelDebug))
+	// The direct listener takes a quarter of the descriptors at most (the
+	// default of package peerlimit); the rest stays for the console, the
+	// control socket, SQLite and the node's own dials.
+	s.direct, _ = direct.Serve(ln, n, n, cert, direct.Limits{}, slog.NewLogLogger(log.Handler(), slog.LevelDebug))
 
 	sock := filepath.Join(n.Dir, node.SocketFile)
 	os.Remove(sock) // a stale socket from a crash; the directory lock proves nobody else serves

@@ -249,24 +249,26 @@ func startAttacker(t *testing.T, plan siegePlan) *attackerProc {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.stop(t) })
-	ready := make(chan string, 1)
+	readyLine := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			if l, ok := strings.CutPrefix(sc.Text(), "siege: ready "); ok {
-				ready <- l
+				readyLine <- l
 			}
 		}
-		close(ready)
+		close(readyLine)
 	}()
+	// Opening the connections takes a few seconds per thousand.
+	ready := 30*time.Second + time.Duration(plan.Conns+plan.Raw)*5*time.Millisecond
 	select {
-	case l, ok := <-ready:
+	case l, ok := <-readyLine:
 		if !ok {
 			t.Fatalf("the attacker stopped before it was ready:\n%s", a.stderr)
 		}
 		t.Logf("attacker ready: %s", l)
-	case <-time.After(45 * time.Second):
-		t.Fatal("the attacker was not ready after 45 s")
+	case <-time.After(ready):
+		t.Fatalf("the attacker was not ready after %v", ready)
 	}
 	return a
 }
@@ -315,7 +317,11 @@ func TestSiegeAttacker(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			handshaking <- struct{}{}
+			select {
+			case handshaking <- struct{}{}:
+			case <-stop:
+				return
+			}
 			c, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", plan.Addr, h1(conf))
 			<-handshaking
 			if err != nil {
