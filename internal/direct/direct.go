@@ -91,11 +91,18 @@ func Handler(n *node.Node, peers Peers) http.Handler {
 			return
 		}
 		defer done()
+		tooLarge := func() {
+			http.Error(w, fmt.Sprintf("bundle larger than %d bytes", wire.MaxBundleSize), http.StatusRequestEntityTooLarge)
+		}
+		if r.ContentLength > wire.MaxBundleSize {
+			tooLarge() // unread
+			return
+		}
 		b, err := wire.Decode(http.MaxBytesReader(w, r.Body, wire.MaxBundleSize))
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			http.Error(w, fmt.Sprintf("bundle larger than %d bytes", wire.MaxBundleSize), http.StatusRequestEntityTooLarge)
+			tooLarge()
 			return
 		case err != nil:
 			http.Error(w, err.Error(), http.StatusBadRequest)

@@ -318,21 +318,50 @@ func (g *guard) Read(p []byte) (int, error) {
 	p = p[:min(int64(len(p)), g.left, 64<<10)]
 	n, err := g.r.Read(p)
 	g.left -= int64(n)
-	for _, c := range p[:n] {
-		g.run++
-		switch {
-		case g.escaped:
+	if g.scan(p[:n]) {
+		return 0, &sizeError{fmt.Sprintf("a token longer than %d bytes", maxToken)}
+	}
+	return n, err
+}
+
+// scan follows p through strings and structural characters, and reports
+// whether a token has grown past maxToken. It jumps from one quote,
+// backslash or structural character to the next, so the bulk of a bundle
+// (base64 inside strings) is skipped at memchr speed.
+func (g *guard) scan(p []byte) bool {
+	for len(p) > 0 {
+		if g.escaped {
 			g.escaped = false
-		case g.inString && c == '\\':
+			g.run++
+			p = p[1:]
+			continue
+		}
+		var i int
+		if g.inString {
+			i = bytes.IndexByte(p, '"')
+			if j := bytes.IndexByte(p, '\\'); j >= 0 && (i < 0 || j < i) {
+				i = j
+			}
+		} else {
+			i = bytes.IndexAny(p, `"{}[],:`)
+		}
+		if i < 0 {
+			g.run += len(p)
+			break
+		}
+		g.run += i + 1
+		switch c := p[i]; {
+		case c == '\\':
 			g.escaped = true
 		case c == '"':
 			g.inString = !g.inString
-		case !g.inString && bytes.IndexByte([]byte("{}[],:"), c) >= 0:
-			g.run = 0
+		default:
+			g.run = 0 // a structural character outside a string
 		}
 		if g.run > maxToken {
-			return 0, &sizeError{fmt.Sprintf("a token longer than %d bytes", maxToken)}
+			return true
 		}
+		p = p[i+1:]
 	}
-	return n, err
+	return g.run > maxToken
 }
