@@ -317,7 +317,8 @@ func TestSiegeAttacker(t *testing.T) {
 	}
 	conf := as(t, plan.Holder)
 	stop := make(chan struct{})
-	go func() { io.Copy(io.Discard, os.Stdin); close(stop) }()
+	stopCtx, cancel := context.WithCancel(context.Background())
+	go func() { io.Copy(io.Discard, os.Stdin); close(stop); cancel() }()
 
 	var held, cut, failed, rawHeld atomic.Int64
 	var wg sync.WaitGroup
@@ -401,7 +402,8 @@ func TestSiegeAttacker(t *testing.T) {
 					return
 				default:
 				}
-				resp, err := hc.Post("https://"+plan.Addr+direct.Path, "application/json", bytes.NewReader(body))
+				req, _ := http.NewRequestWithContext(stopCtx, http.MethodPost, "https://"+plan.Addr+direct.Path, bytes.NewReader(body))
+				resp, err := hc.Do(req)
 				status := "error"
 				if err == nil {
 					io.Copy(io.Discard, resp.Body)
