@@ -82,6 +82,15 @@ func ParsePrecedence(s string) (Precedence, error) {
 // Urgent reports whether p travels on every route at once.
 func (p Precedence) Urgent() bool { return p == Flash || p == Immediate }
 
+// Rank orders precedences for people, most urgent first: 0 for FLASH, and
+// len(Precedences) for none or an unknown one.
+func (p Precedence) Rank() int {
+	if i := slices.Index(Precedences, p); i >= 0 {
+		return i
+	}
+	return len(Precedences)
+}
+
 // Ref names a checkpoint of another party's log.
 type Ref struct {
 	Party string
@@ -206,6 +215,14 @@ func Parse(b []byte) (*Leaf, error) {
 		root, err2 := base64.StdEncoding.DecodeString(f[2])
 		if err1 != nil || err2 != nil || len(root) != sha256.Size {
 			return nil, fmt.Errorf("%w: ref %.60q", ErrMalformed, v)
+		}
+		// A ref says what the author held of another log: its own log is
+		// not another, and an empty log holds nothing to cross-check.
+		if f[0] == l.Author {
+			return nil, fmt.Errorf("%w: ref names the entry's own author", ErrMalformed)
+		}
+		if size == 0 {
+			return nil, fmt.Errorf("%w: ref of size 0", ErrMalformed)
 		}
 		if n := len(l.Refs); n > 0 && l.Refs[n-1].Party >= f[0] {
 			return nil, fmt.Errorf("%w: refs not sorted by party", ErrMalformed)
