@@ -319,6 +319,8 @@ func TestParseRejectsInvalid(t *testing.T) {
 		"empty title":     func(c *charter.Charter) { c.Title = "" },
 		"title too long":  func(c *charter.Charter) { c.Title = strings.Repeat("t", 201) },
 		"no nonce":        func(c *charter.Charter) { c.Nonce = nil },
+		"name not a slug": func(c *charter.Charter) { c.Name = "Navy Line" },
+		"name with a dot": func(c *charter.Charter) { c.Name = "../navy" },
 		"short nonce":     func(c *charter.Charter) { c.Nonce = make([]byte, 15) },
 		"long nonce":      func(c *charter.Charter) { c.Nonce = make([]byte, 17) },
 		"one party":       func(c *charter.Charter) { c.Parties = c.Parties[:1] },
@@ -483,6 +485,36 @@ func TestIDGolden(t *testing.T) {
 	c := draft(t, a, b)
 	if got, want := c.ID(), "19075926ef6ad56cf49505a4955a041c"; got != want {
 		t.Fatalf("ID of the fixed charter = %s, want %s", got, want)
+	}
+}
+
+// TestNameOptional: a charter without a name encodes as before the field
+// existed (its ID is the golden one above), and a name is part of the
+// signed text, so it changes the ID.
+func TestNameOptional(t *testing.T) {
+	a, err := identity.Derive("seoul", make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := identity.Derive("beijing", bytes.Repeat([]byte{0xff}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := draft(t, a, b)
+	id := c.ID()
+	if id != "19075926ef6ad56cf49505a4955a041c" {
+		t.Fatalf("a charter without a name changed its bytes: ID %s", id)
+	}
+	c.Name = "navy"
+	if c.ID() == id || !strings.Contains(c.Text(), `"name":"navy"`) {
+		t.Fatalf("the name is not in the signed text: %s", c.Text())
+	}
+	s, err := charter.Sign(c, nil, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := charter.Parse(s.Raw); err != nil || got.Name != "navy" {
+		t.Fatalf("Parse: %v, name %q", err, got.Name)
 	}
 }
 
