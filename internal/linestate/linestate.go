@@ -136,3 +136,23 @@ func Admit(s Status, kind entry.Kind, p entry.Precedence, despite bool) error {
 	}
 	return nil
 }
+
+// Read makes the Notice of entry author-index written at t on line from its
+// body: nil when the body is not at hand (a transcript without bodies),
+// and bodyErr when the receiving node already found it unreadable.
+func Read(line, author string, index uint64, t time.Time, body []byte, bodyErr string) Notice {
+	n := Notice{ID: entry.ID(author, index), Author: author, Index: index, Time: t.UTC()}
+	switch {
+	case bodyErr != "":
+		n.Err = errors.New(bodyErr)
+	case body == nil:
+		n.Err = ErrUnreadable
+	default:
+		n.Body, n.Err = entry.DecodeNotice(body, line)
+	}
+	return n
+}
+
+// ErrUnreadable means a notice's body is not included, so what it says
+// is unknown: it is counted as changing nothing.
+var ErrUnreadable = errors.New("the notice's body is not included")

@@ -3,9 +3,11 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/linestate"
 	"github.com/hotline-line/hotline/internal/store"
 )
 
@@ -16,6 +18,9 @@ import (
 func (n *Node) RunLinkTests(ctx context.Context, line string) (*entry.LinkTest, error) {
 	ls, err := n.line(line)
 	if err != nil {
+		return nil, err
+	}
+	if err := n.admit(ls, entry.KindLinkTest, "", false); err != nil {
 		return nil, err
 	}
 	n.linkMu.Lock()
@@ -134,7 +139,7 @@ func (n *Node) linkTester(ctx context.Context) {
 			}
 			if n.now().Sub(last[line]) >= every {
 				last[line] = n.now()
-				if _, err := n.RunLinkTests(ctx, line); err != nil && ctx.Err() == nil {
+				if _, err := n.RunLinkTests(ctx, line); err != nil && ctx.Err() == nil && !errors.Is(err, linestate.ErrClosed) {
 					n.log.Warn("link tests", "line", line, "err", err)
 				}
 			}
