@@ -28,18 +28,10 @@ func openStore(dir string) (*store.Store, func(), error) {
 	return st, func() { st.Close() }, nil
 }
 
+// defaultLine returns the line named by flag (its name or ID), or the
+// node's only line, from the database.
 func defaultLine(st *store.Store, flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	lines, err := st.Lines()
-	if err != nil {
-		return "", err
-	}
-	if len(lines) != 1 {
-		return "", usageError{fmt.Sprintf("this node has %d lines: name one with --line", len(lines))}
-	}
-	return lines[0].ID, nil
+	return node.ResolveStoredLine(st, flag)
 }
 
 func cmdExport(_ context.Context, args []string) error {

@@ -36,6 +36,7 @@ func cmdStatus(ctx context.Context, args []string) error {
 		return json.NewEncoder(os.Stdout).Encode(st)
 	}
 	fmt.Printf("line %s %q: %s (this node: %s)\n", st.ID, inert.Text(st.Title), st.State, st.Me)
+	printLineState(os.Stdout, st.Name, st.Notice, st.Refused)
 	defer printLinkTests(st)
 	rollCalls := map[string]node.RollCallView{}
 	for _, v := range st.RollCalls {

@@ -39,6 +39,11 @@ type API interface {
 	RollCall(ctx context.Context, line, officer string) (*node.RollCallView, error)
 	Alerts(ctx context.Context) (*AlertsView, error)
 	Silence(ctx context.Context, id, officer string) error
+	// ResolveLine returns the ID of the line named by flag (its name or
+	// ID; empty for the only line): see node.PickLine.
+	ResolveLine(ctx context.Context, flag string) (string, error)
+	LineInfos(ctx context.Context) ([]node.LineInfo, error)
+	SetLineState(ctx context.Context, line string, state entry.LineState, reason, officer string) (string, error)
 }
 
 // AlertsView is the open escalation alerts of a node. Serving says whether
@@ -151,6 +156,14 @@ func (l Local) Silence(_ context.Context, id, officer string) error {
 	return l.Engine.Silence(id, officer)
 }
 
+func (l Local) ResolveLine(_ context.Context, flag string) (string, error) {
+	return l.N.ResolveLine(flag)
+}
+func (l Local) LineInfos(context.Context) ([]node.LineInfo, error) { return l.N.LineInfos() }
+func (l Local) SetLineState(ctx context.Context, line string, state entry.LineState, reason, officer string) (string, error) {
+	return l.N.SetLineState(ctx, line, state, reason, officer)
+}
+
 // call is the one request shape on the socket.
 type call struct {
 	Method  string            `json:"method"`
@@ -163,6 +176,8 @@ type call struct {
 	Charter []byte            `json:"charter,omitempty"`
 	Peer    string            `json:"peer,omitempty"`
 	Data    []byte            `json:"data,omitempty"`
+	State   entry.LineState   `json:"state,omitempty"`
+	Reason  string            `json:"reason,omitempty"`
 }
 
 type result struct {
@@ -216,6 +231,12 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.Alerts(ctx)
 	case "silence":
 		return nil, api.Silence(ctx, c.ID, c.Officer)
+	case "resolve-line":
+		return api.ResolveLine(ctx, c.Line)
+	case "lines":
+		return api.LineInfos(ctx)
+	case "line-state":
+		return api.SetLineState(ctx, c.Line, c.State, c.Reason, c.Officer)
 	}
 	return nil, fmt.Errorf("unknown method %q", c.Method)
 }
@@ -329,4 +350,16 @@ func (c *Client) Alerts(ctx context.Context) (v *AlertsView, err error) {
 }
 func (c *Client) Silence(ctx context.Context, id, officer string) error {
 	return c.do(ctx, &call{Method: "silence", ID: id, Officer: officer}, nil)
+}
+func (c *Client) ResolveLine(ctx context.Context, flag string) (id string, err error) {
+	err = c.do(ctx, &call{Method: "resolve-line", Line: flag}, &id)
+	return
+}
+func (c *Client) LineInfos(ctx context.Context) (v []node.LineInfo, err error) {
+	err = c.do(ctx, &call{Method: "lines"}, &v)
+	return
+}
+func (c *Client) SetLineState(ctx context.Context, line string, state entry.LineState, reason, officer string) (id string, err error) {
+	err = c.do(ctx, &call{Method: "line-state", Line: line, State: state, Reason: reason, Officer: officer}, &id)
+	return
 }

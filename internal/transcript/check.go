@@ -119,6 +119,7 @@ func VerifyTranscript(t *Transcript) (*Report, error) {
 	for _, m := range order {
 		rep.Messages = append(rep.Messages, *m)
 	}
+	reportLineState(rep, t)
 	return rep, nil
 }
 

@@ -25,6 +25,8 @@ type Report struct {
 	// log in log order.
 	RollCalls []RollCallReport `json:"roll_calls,omitempty"`
 	Fork      *ForkReport      `json:"fork,omitempty"`
+	// LineState is the line's state by its notices (transcripts only).
+	LineState *LineStateReport `json:"line_state,omitempty"`
 }
 
 // LogReport summarizes one verified log.
@@ -150,6 +152,9 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "\nFORK PROVEN: %s signed two checkpoints (sizes %d and %d) that hold different entries at index %d.\n"+
 			"Both signatures verify with %s's key from the charter; both cannot be true.\n", f.Author, f.SizeA, f.SizeB, f.Index, f.Author)
 		return
+	}
+	if r.Kind == "transcript" {
+		r.writeLineState(w)
 	}
 	for _, l := range r.Logs {
 		fmt.Fprintf(w, "log of %s: %d entries", l.Author, l.Size)
