@@ -54,6 +54,8 @@ type Cluster struct {
 
 	probMu   sync.Mutex
 	problems []string // signs of a bug in the output of CLI commands
+
+	added []*Node // parties made by AddParty
 }
 
 // Node is one party's data directory and serve process.
@@ -62,6 +64,9 @@ type Node struct {
 	Dir  string
 	Addr string // the direct-route listener
 	Log  string // stderr of every serve run, appended
+	// Line is the line Status asks about (--line): empty for the node's
+	// only line. Set it once the node holds several.
+	Line string
 	c    *Cluster
 	peer *Node
 
@@ -118,16 +123,9 @@ func NewCluster(ctx context.Context, bin, root string) (*Cluster, error) {
 	// to the other by phone; Seoul proposes, Beijing signs, Seoul signs.
 	fingerprints := map[string]string{}
 	for _, n := range c.Nodes {
-		out, errOut, err := c.run(ctx, CommandTimeout, "card", "--dir", n.Dir)
+		fp, err := c.writeCard(ctx, n)
 		if err != nil {
 			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(root, n.Slug+".card"), out, 0o644); err != nil {
-			return nil, err
-		}
-		fp := between(string(errOut), "fingerprint: ", "\n")
-		if fp == "" {
-			return nil, fmt.Errorf("hotline card printed no fingerprint:\n%s", errOut)
 		}
 		fingerprints[n.Slug] = fp
 	}
@@ -166,6 +164,46 @@ func NewCluster(ctx context.Context, bin, root string) (*Cluster, error) {
 		}
 	}
 	return c, nil
+}
+
+// writeCard writes n's card to ROOT/SLUG.card with "hotline card" and
+// returns the fingerprint it printed.
+func (c *Cluster) writeCard(ctx context.Context, n *Node) (string, error) {
+	out, errOut, err := c.run(ctx, CommandTimeout, "card", "--dir", n.Dir)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(c.Root, n.Slug+".card"), out, 0o644); err != nil {
+		return "", err
+	}
+	fp := between(string(errOut), "fingerprint: ", "\n")
+	if fp == "" {
+		return "", fmt.Errorf("hotline card printed no fingerprint:\n%s", errOut)
+	}
+	return fp, nil
+}
+
+// AddParty creates one more party under the cluster's root with "hotline
+// init" and writes its card to ROOT/SLUG.card. It holds no line: pair it
+// with "hotline line propose" and "accept". Its serve is not running.
+func (c *Cluster) AddParty(ctx context.Context, p Party) (*Node, error) {
+	ports, err := freePorts(1)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{Party: p, c: c,
+		Dir:  filepath.Join(c.Root, p.Slug),
+		Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])),
+		Log:  filepath.Join(c.Root, p.Slug+".serve.log")}
+	if _, err := c.Run(ctx, "init", "--dir", n.Dir, "--party", p.Slug, "--name", p.Name,
+		"--lang", p.Lang, "--listen", n.Addr); err != nil {
+		return nil, err
+	}
+	if _, err := c.writeCard(ctx, n); err != nil {
+		return nil, err
+	}
+	c.added = append(c.added, n)
+	return n, nil
 }
 
 func between(s, start, end string) string {
@@ -463,7 +501,7 @@ func (n *Node) Stop() error {
 
 // Close kills whatever still runs.
 func (c *Cluster) Close() {
-	for _, n := range c.Nodes {
+	for _, n := range append(c.Nodes[:], c.added...) {
 		if n != nil && n.Up() {
 			n.Kill()
 		}
@@ -512,7 +550,11 @@ func (n *Node) messages(ctx context.Context, outbox bool, limit int) ([]node.Mes
 
 // Status runs "hotline status --json".
 func (n *Node) Status(ctx context.Context) (*node.LineStatus, error) {
-	out, err := n.c.Run(ctx, "status", "--dir", n.Dir, "--json")
+	args := []string{"status", "--dir", n.Dir, "--json"}
+	if n.Line != "" {
+		args = append(args, "--line", n.Line)
+	}
+	out, err := n.c.Run(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
