@@ -67,7 +67,7 @@ func TestThreeLinesOneNode(t *testing.T) {
 	if _, err := seoul.ResolveLine(""); err == nil {
 		t.Fatal("seoul picked one of its three lines without being told which")
 	}
-	second := signedCharter(t, []*node.Node{seoul, tokyo}, named("navy"))
+	second := nodetest.Charter(t, []*node.Node{seoul, tokyo}, named("navy"))
 	if err := seoul.Install(ctx, second); !errors.Is(err, node.ErrNameTaken) {
 		t.Fatalf("a second line named navy on seoul: %v, want ErrNameTaken", err)
 	}
@@ -223,33 +223,6 @@ func TestThreeLinesOneNode(t *testing.T) {
 			t.Errorf("tokyo stored %d entries of line %s (%v)", len(rows), l, err)
 		}
 	}
-}
-
-// signedCharter is a charter between nodes, signed by all, not installed.
-func signedCharter(t *testing.T, nodes []*node.Node, edit func(*charter.Charter)) *charter.Signed {
-	t.Helper()
-	c := charter.New("test line", time.Now(), nil)
-	for _, n := range nodes {
-		k, _, err := n.Card()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Parties = append(c.Parties, *k)
-	}
-	edit(c)
-	var raw []byte
-	for _, n := range nodes {
-		s, err := charter.Sign(c, raw, n.Keys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw = s.Raw
-	}
-	s, err := charter.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // waitState waits until n sees line in state.

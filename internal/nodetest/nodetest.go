@@ -79,6 +79,19 @@ func PairWith(t testing.TB, dirs []string, opts node.Options, edit func(*charter
 // lines as it is given.
 func Line(t testing.TB, nodes []*node.Node, edit func(*charter.Charter)) string {
 	t.Helper()
+	signed := Charter(t, nodes, edit)
+	for _, n := range nodes {
+		if err := n.Install(context.Background(), signed); err != nil {
+			t.Fatal(fmt.Errorf("install on %s: %w", n.Me(), err))
+		}
+	}
+	return signed.ID()
+}
+
+// Charter is a charter between open nodes, which edit may change, signed
+// by every one of them in turn and installed on none.
+func Charter(t testing.TB, nodes []*node.Node, edit func(*charter.Charter)) *charter.Signed {
+	t.Helper()
 	var cards []*card.Card
 	for _, n := range nodes {
 		c, _, err := n.Card()
@@ -103,12 +116,7 @@ func Line(t testing.TB, nodes []*node.Node, edit func(*charter.Charter)) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range nodes {
-		if err := n.Install(context.Background(), signed); err != nil {
-			t.Fatal(fmt.Errorf("install on %s: %w", n.Me(), err))
-		}
-	}
-	return signed.ID()
+	return signed
 }
 
 // watched holds the nodes opened for each test, whose changes wake Wait.
