@@ -146,6 +146,23 @@ func (n *Node) lineStatus(ls *lineState) (linestate.Status, []linestate.Refusal,
 	return st, refused, nil
 }
 
+// LineState returns the state of line by the notices this node holds.
+func (n *Node) LineState(line string) (linestate.Status, error) {
+	ls, err := n.line(line)
+	if err != nil {
+		return linestate.Status{}, err
+	}
+	st, _, err := n.lineStatus(ls)
+	return st, err
+}
+
+// closed reports whether a line is closed: it then asks for no more link
+// tests or roll-calls, so none is overdue or missed.
+func (n *Node) closed(ls *lineState) (bool, error) {
+	st, _, err := n.lineStatus(ls)
+	return st.State == entry.LineClosed, err
+}
+
 // admit refuses a new entry the line's state does not allow (see
 // linestate.Admit).
 func (n *Node) admit(ls *lineState, kind entry.Kind, p entry.Precedence, despite bool) error {

@@ -241,7 +241,7 @@ func waitState(t *testing.T, n *node.Node, line string, state entry.LineState) *
 // transcript proves.
 func TestLineStates(t *testing.T) {
 	ctx := context.Background()
-	nodes, line := startedPair(t, nil, named("ministers"))
+	nodes, line := startedPair(t, nil, func(c *charter.Charter) { named("ministers")(c); withRollCall(c) })
 	seoul, beijing := nodes[0], nodes[1]
 
 	if _, err := beijing.SetLineState(ctx, line, entry.LineSuspended, "all official interactions halted", "Col. Li"); err != nil {
@@ -273,6 +273,12 @@ func TestLineStates(t *testing.T) {
 	if _, err := seoul.RunLinkTests(ctx, line); err != nil {
 		t.Fatalf("link tests on a suspended line: %v", err)
 	}
+	if _, err := seoul.AnswerRollCall(ctx, line, "Gen. Kim"); err != nil {
+		t.Fatalf("roll-call on a suspended line: %v", err)
+	}
+	if v, err := seoul.RollCalls(line); err != nil || len(v) != 2 {
+		t.Fatalf("roll-calls on a suspended line: %+v, %v", v, err)
+	}
 	// Only the suspender reopens.
 	if _, err := seoul.SetLineState(ctx, line, entry.LineOpen, "", "Gen. Kim"); !errors.Is(err, linestate.ErrNotSuspender) {
 		t.Fatalf("seoul reopens beijing's suspension: %v, want ErrNotSuspender", err)
@@ -298,6 +304,14 @@ func TestLineStates(t *testing.T) {
 		}
 		if _, err := n.RunLinkTests(ctx, line); !errors.Is(err, linestate.ErrClosed) {
 			t.Fatalf("%s tests the links of a closed line: %v, want ErrClosed", n.Me(), err)
+		}
+		if _, err := n.AnswerRollCall(ctx, line, "anyone"); !errors.Is(err, linestate.ErrClosed) {
+			t.Fatalf("%s answers a roll-call on a closed line: %v, want ErrClosed", n.Me(), err)
+		}
+		// A closed line asks for nothing more: no roll-call, no link test
+		// is missed or overdue.
+		if v, err := n.RollCalls(line); err != nil || v != nil {
+			t.Fatalf("%s's roll-calls on a closed line: %+v, %v", n.Me(), v, err)
 		}
 	}
 

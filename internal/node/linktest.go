@@ -82,6 +82,10 @@ func (n *Node) LinkTests(line string) ([]LinkTestView, error) {
 	if err != nil {
 		return nil, err
 	}
+	closed, err := n.closed(ls)
+	if err != nil {
+		return nil, err
+	}
 	every := ls.charter.LinkTestEvery()
 	var out []LinkTestView
 	for _, p := range ls.charter.Slugs() {
@@ -100,7 +104,7 @@ func (n *Node) LinkTests(line string) ([]LinkTestView, error) {
 		if ls.installed.After(since) {
 			since = ls.installed
 		}
-		v.Overdue = n.now().Sub(since) > 2*every
+		v.Overdue = n.now().Sub(since) > 2*every && !closed
 		out = append(out, v)
 	}
 	return out, nil

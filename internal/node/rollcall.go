@@ -111,6 +111,9 @@ func (n *Node) RollCalls(line string) ([]RollCallView, error) {
 	if ls.charter.RollCall == nil {
 		return nil, nil
 	}
+	if closed, err := n.closed(ls); err != nil || closed {
+		return nil, err
+	}
 	now := n.now()
 	var out []RollCallView
 	for _, p := range ls.charter.Slugs() {
