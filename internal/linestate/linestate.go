@@ -123,6 +123,19 @@ func Fold(notices []Notice) (Status, []Refusal) {
 	return st, refused
 }
 
+// At returns the state of a line at time t: by the notices signed at or
+// before t.
+func At(notices []Notice, t time.Time) Status {
+	var before []Notice
+	for _, n := range notices {
+		if !n.Time.After(t) {
+			before = append(before, n)
+		}
+	}
+	st, _ := Fold(before)
+	return st
+}
+
 // Admit says whether a new entry of kind (a message of precedence p, sent
 // despite a suspension or not) may be written on a line in state s.
 func Admit(s Status, kind entry.Kind, p entry.Precedence, despite bool) error {

@@ -125,3 +125,20 @@ func TestAdmit(t *testing.T) {
 		})
 	}
 }
+
+func TestAt(t *testing.T) {
+	notices := []linestate.Notice{
+		notice("beijing", 2, 10, entry.LineSuspended),
+		notice("seoul", 3, 12, entry.LineOpen), // refused: not the suspender
+		notice("beijing", 4, 20, entry.LineOpen),
+		notice("seoul", 5, 30, entry.LineClosed),
+	}
+	for _, tt := range []struct {
+		min  int
+		want entry.LineState
+	}{{0, entry.LineOpen}, {10, entry.LineSuspended}, {15, entry.LineSuspended}, {20, entry.LineOpen}, {29, entry.LineOpen}, {30, entry.LineClosed}, {90, entry.LineClosed}} {
+		if got := linestate.At(notices, t0.Add(time.Duration(tt.min)*time.Minute)); got.State != tt.want {
+			t.Errorf("at minute %d: %s, want %s", tt.min, got.State, tt.want)
+		}
+	}
+}

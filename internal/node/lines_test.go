@@ -327,6 +327,11 @@ func TestLineStates(t *testing.T) {
 	if rep.LineState == nil || rep.LineState.Status.State != entry.LineClosed || rep.LineState.Status.By != "seoul" || len(rep.LineState.Notices) != 3 {
 		t.Fatalf("the report's line state: %+v", rep.LineState)
 	}
+	for _, m := range rep.Messages {
+		if m.StateBreach != "" {
+			t.Errorf("message %s (%s) reported against the line's state: %s", m.ID, m.Text, m.StateBreach)
+		}
+	}
 	var text strings.Builder
 	rep.WriteText(&text)
 	if !strings.Contains(text.String(), "line state: closed by seoul (officer Gen. Kim)") ||
@@ -368,6 +373,9 @@ func TestHostileNotices(t *testing.T) {
 		// Seoul reopens the line Beijing suspended.
 		f.h.craft(t, uint64(len(log)), entry.KindNotice, newSaltFor(t),
 			body(entry.Notice{Line: f.line, State: entry.LineOpen, Officer: "Gen. Kim"}), now.Add(2*time.Second)))
+	log = append(log,
+		// And sends ROUTINE as if the line were open.
+		f.h.craft(t, uint64(len(log)), entry.KindMessage, newSaltFor(t), messageBody("routine as if reopened"), now.Add(3*time.Second)))
 	f.accept(t, f.h.bundle(f.h.segment(t, log, 0, uint64(len(log)))), uint64(len(log)))
 
 	st := stateOf(t, beijing, f.line)
@@ -386,6 +394,29 @@ func TestHostileNotices(t *testing.T) {
 		if !strings.Contains(errs[i], w.Error()) {
 			t.Errorf("refusal %d: %q, want %v", i, errs[i], w)
 		}
+	}
+	// The transcript shows the same, and the message sent against the
+	// suspension.
+	tr, err := transcript.Export(beijing.Store, beijing.Keys, f.line, true, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := transcript.VerifyTranscript(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.LineState == nil || rep.LineState.Status.State != entry.LineSuspended || len(rep.Messages) != 1 ||
+		!strings.Contains(rep.Messages[0].StateBreach, linestate.ErrSuspended.Error()) {
+		t.Fatalf("report: state %+v, messages %+v", rep.LineState, rep.Messages)
+	}
+	var refusedInReport int
+	for _, n := range rep.LineState.Notices {
+		if n.Refused != "" {
+			refusedInReport++
+		}
+	}
+	if refusedInReport != 2 {
+		t.Fatalf("the report lists %d refused notices, want 2: %+v", refusedInReport, rep.LineState.Notices)
 	}
 	// Beijing's own sends still follow the suspension it gave.
 	if _, err := beijing.Send(ctx, node.SendRequest{Line: f.line, Text: "routine"}); !errors.Is(err, linestate.ErrSuspended) {

@@ -1,6 +1,7 @@
 package transcript
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -31,21 +32,47 @@ type LineStateReport struct {
 }
 
 // reportLineState adds to rep what the notices of a verified transcript
-// prove. It runs after every entry has been checked, so it only reads.
+// prove: the line's state, and each message written against the state the
+// line was in when it was written. It runs after every entry has been
+// checked, so it only reads.
 func reportLineState(rep *Report, t *Transcript) {
 	var notices []linestate.Notice
+	var msgs []*entry.Leaf
+	despite := map[string]bool{} // by message ID, for the messages whose text is included
 	for i := range t.Logs {
 		lg := &t.Logs[i]
 		for j := range lg.Entries {
-			l, err := entry.Parse([]byte(lg.Entries[j].Leaf))
-			if err != nil || l.Kind != entry.KindNotice {
+			e := &lg.Entries[j]
+			l, err := entry.Parse([]byte(e.Leaf))
+			if err != nil {
 				continue
 			}
-			notices = append(notices, linestate.Read(rep.Line, l.Author, l.Index, l.Time, lg.Entries[j].Body, ""))
+			switch l.Kind {
+			case entry.KindNotice:
+				notices = append(notices, linestate.Read(rep.Line, l.Author, l.Index, l.Time, e.Body, ""))
+			case entry.KindMessage:
+				msgs = append(msgs, l)
+				if m, err := entry.DecodeMessage(e.Body); e.Body != nil && err == nil {
+					despite[l.ID()] = m.DespiteSuspension
+				}
+			}
 		}
 	}
 	if len(notices) == 0 {
 		return
+	}
+	breach := map[string]string{}
+	for _, l := range msgs {
+		said, known := despite[l.ID()]
+		err := linestate.Admit(linestate.At(notices, l.Time), l.Kind, l.Precedence, said)
+		// Without the text, whether it was sent despite a suspension is
+		// unknown: only a close is held against it.
+		if err != nil && (known || !errors.Is(err, linestate.ErrSuspended)) {
+			breach[l.ID()] = err.Error()
+		}
+	}
+	for i := range rep.Messages {
+		rep.Messages[i].StateBreach = breach[rep.Messages[i].ID]
 	}
 	st, refused := linestate.Fold(notices)
 	why := map[string]string{}

@@ -52,6 +52,11 @@ type MessageReport struct {
 	Displayed  map[string]time.Time `json:"displayed,omitempty"`
 	Acked      map[string]Ack       `json:"acked,omitempty"`
 	Replies    map[string]string    `json:"replies,omitempty"`
+	// StateBreach, if set, is the rule the message broke by the line's
+	// state when it was written (see linestate.Admit): sent on a closed
+	// line, or not urgent on a suspended one without saying so (known
+	// only when its text is included).
+	StateBreach string `json:"state_breach,omitempty"`
 }
 
 // Ack is a proven acknowledgement.
@@ -180,6 +185,9 @@ func (r *Report) WriteText(w io.Writer) {
 			}
 		} else {
 			fmt.Fprintln(w, "  text: not included (sealed to others)")
+		}
+		if m.StateBreach != "" {
+			fmt.Fprintf(w, "  AGAINST THE LINE'S STATE: %s\n", inert.Text(m.StateBreach))
 		}
 		for _, p := range r.Parties {
 			if p == m.Author {
