@@ -1,6 +1,7 @@
 package entry_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -55,4 +56,31 @@ func TestDecodeNotice(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecodeNotice checks that DecodeNotice never panics, never accepts a
+// notice that fails validation or names another line, and that what it
+// accepts encodes and decodes to the same notice.
+func FuzzDecodeNotice(f *testing.F) {
+	const line = "5d0c1f0e9b2a4c8d7e6f5a4b3c2d1e0f"
+	f.Add([]byte(`{"line":"` + line + `","state":"suspended","reason":"exchanges halted","officer":"Kim"}`))
+	f.Add([]byte(`{"line":"` + line + `","state":"open","officer":"王 磊"}`))
+	f.Add([]byte(`{"line":"00000000000000000000000000000000","state":"closed","reason":"x","officer":"Kim"}`))
+	f.Add([]byte(`{"line":"` + line + `","state":"closed","officer":"Kim"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := entry.DecodeNotice(b, line)
+		if err != nil {
+			return
+		}
+		if err := n.Validate(line); err != nil || n.Line != line {
+			t.Fatalf("accepted an invalid notice %+v: %v", n, err)
+		}
+		again, err := json.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n2, err := entry.DecodeNotice(again, line); err != nil || *n2 != *n {
+			t.Fatalf("round trip of %+v: %+v, %v", n, n2, err)
+		}
+	})
 }
