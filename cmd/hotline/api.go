@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/twoperson"
 )
 
 // waitEnv overrides how long a command waits for a node another process
@@ -36,6 +39,28 @@ func openAPI(ctx context.Context, dir string) (api control.API, done func(), err
 		return nil, nil, withHint(err, "if that process is hotline serve, its control socket "+filepath.Join(dir, node.SocketFile)+" is gone: restart it; otherwise let that process finish, or set "+waitEnv+" to wait longer")
 	}
 	return api, done, err
+}
+
+// openDesk is openAPI with the node's drafts: opened in this process, it
+// opens officers.db too, and settles the releases a crash interrupted.
+func openDesk(ctx context.Context, dir string) (api control.API, done func(), err error) {
+	if api, done, err = openAPI(ctx, dir); err != nil {
+		return nil, nil, err
+	}
+	local, ok := api.(control.Local)
+	if !ok {
+		return api, done, nil // hotline serve runs: its desk answers
+	}
+	off, err := officer.OpenDir(dir, officer.Config{})
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	// Warnings only: a settled release, or a draft that could not be put back.
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	local.Desk = twoperson.Open(ctx, local.N, off, log)
+	closeNode := done
+	return local, func() { off.Close(); closeNode() }, nil
 }
 
 // openLine is openAPI and the line named by flag (or the node's only

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(command{"show", "[--json] [--line L] ID", "show a message and its receipt ladder; a received message is marked displayed", cmdShow})
+	register(command{"show", "[--json] [--line L] ID", "show a message and its receipt ladder, then record that a received one was displayed", cmdShow})
 	register(command{"ack", "--officer NAME [--line L] ID", "acknowledge a received message as a named officer", cmdAck})
 }
 
@@ -38,9 +38,25 @@ func cmdShow(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(os.Stdout).Encode(m)
+		err = json.NewEncoder(os.Stdout).Encode(m)
+	} else {
+		printMessage(m)
 	}
-	printMessage(m)
+	if err != nil {
+		return err
+	}
+	// Reading wrote nothing; now that the message is in front of a
+	// person, say so. Our own messages are not displayed to us.
+	err = onLine(ctx, *dir, *line, "recording it again", "run the same hotline show again: a message is recorded as displayed once",
+		func(api control.API, l string) error {
+			if err := api.MarkDisplayed(ctx, l, m.ID); err != nil && !isNodeErr(err, node.ErrNotAPeerMessage) {
+				return err
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("shown, but not recorded as displayed: %w", err)
+	}
 	return nil
 }
 

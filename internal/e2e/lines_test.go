@@ -3,15 +3,16 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/cluster"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
-	"github.com/hotline-line/hotline/internal/soak"
 )
 
 // TestThreeLinesOneNode runs Seoul's node with three lines behind its one
@@ -22,12 +23,11 @@ import (
 func TestThreeLinesOneNode(t *testing.T) {
 	ctx := t.Context()
 	c := newCluster(t)
-	seoul, beijing := c.Nodes[0], c.Nodes[1]
+	seoul, beijing := c.Parties[0].Dir, c.Parties[1].Dir
 	ministers := c.Line
-	tokyo, err := c.AddParty(ctx, soak.Party{Slug: "tokyo", Name: "防衛省 (Ministry of Defense, Tokyo)", Lang: "ja"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Seoul and Beijing serve the ministers' line; the other lines are
+	// opened beside it while they run, with the same commands.
+	startAll(t, c)
 	run := func(args ...string) string {
 		t.Helper()
 		out, err := c.Run(ctx, args...)
@@ -36,13 +36,26 @@ func TestThreeLinesOneNode(t *testing.T) {
 		}
 		return string(out)
 	}
+	ports, err := cluster.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokyo := filepath.Join(c.Root, "tokyo")
+	run("init", "--dir", tokyo, "--party", "tokyo", "--name", "防衛省 (Ministry of Defense, Tokyo)", "--lang", "ja", "--listen", ports[0])
+	card := func(dir, slug string) string {
+		file := filepath.Join(c.Root, slug+"-card.txt")
+		if err := os.WriteFile(file, []byte(run("card", "--dir", dir)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	cards := map[string]string{beijing: filepath.Join(c.Root, "beijing.card"), tokyo: card(tokyo, "tokyo")} // the cluster wrote Beijing's when it paired
 	// pair proposes a named line from Seoul to peer, and has both accept.
-	pair := func(name string, peer *soak.Node) error {
-		file := filepath.Join(c.Root, name+"-"+peer.Slug+".txt")
-		run("line", "propose", "--dir", seoul.Dir, "--name", name, "--title", name+" line",
-			"--peer", filepath.Join(c.Root, peer.Slug+".card"), "--out", file)
-		run("line", "accept", "--dir", peer.Dir, file)
-		_, err := c.Run(ctx, "line", "accept", "--dir", seoul.Dir, file)
+	pair := func(name, peer string) error {
+		file := filepath.Join(c.Root, name+"-"+filepath.Base(peer)+".txt")
+		run("line", "propose", "--dir", seoul, "--name", name, "--title", name+" line", "--peer", cards[peer], "--out", file)
+		run("line", "accept", "--dir", peer, file)
+		_, err := c.Run(ctx, "line", "accept", "--dir", seoul, file)
 		return err
 	}
 	if err := pair("navy", beijing); err != nil {
@@ -51,26 +64,24 @@ func TestThreeLinesOneNode(t *testing.T) {
 	if err := pair("air", tokyo); err != nil {
 		t.Fatal(err)
 	}
+	tk, err := cluster.StartServe(ctx, c.Bin, tokyo, filepath.Join(c.Root, "tokyo.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tk.Kill)
 	// Names are unique on a node: Tokyo installs a second "navy" line
 	// (it has none), Seoul refuses it.
 	if err := pair("navy", tokyo); err == nil || !strings.Contains(err.Error(), "already has a line of that name") {
 		t.Fatalf("seoul accepted a second line named navy: %v", err)
 	}
-	if _, err := c.Run(ctx, "status", "--dir", seoul.Dir); err == nil || !strings.Contains(err.Error(), "name one with --line") {
+	if _, err := c.Run(ctx, "status", "--dir", seoul); err == nil || !strings.Contains(err.Error(), "name one with --line") {
 		t.Fatalf("status without --line on a node of three lines: %v", err)
 	}
-	seoul.Line, beijing.Line = ministers, ministers
-	tokyo.Line = "air"
-	for _, n := range []*soak.Node{seoul, beijing, tokyo} {
-		if err := n.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
 
-	lines := func(n *soak.Node) map[string]node.LineInfo {
+	lines := func(n string) map[string]node.LineInfo {
 		t.Helper()
 		var ls []node.LineInfo
-		if err := json.Unmarshal([]byte(run("lines", "--dir", n.Dir, "--json")), &ls); err != nil {
+		if err := json.Unmarshal([]byte(run("lines", "--dir", n, "--json")), &ls); err != nil {
 			t.Fatal(err)
 		}
 		m := map[string]node.LineInfo{}
@@ -86,9 +97,9 @@ func TestThreeLinesOneNode(t *testing.T) {
 	}
 	navy, air := got["navy"].ID, got["air"].ID
 
-	send := func(n *soak.Node, line, text string, flags ...string) {
+	send := func(n, line, text string, flags ...string) {
 		t.Helper()
-		run(append(append([]string{"send", "--dir", n.Dir, "--line", line}, flags...), text)...)
+		run(append(append([]string{"send", "--dir", n, "--line", line}, flags...), text)...)
 	}
 	send(seoul, ministers, "seoul on the ministers' line", "--precedence", "FLASH")
 	send(seoul, "navy", "seoul on the navy line")
@@ -97,27 +108,27 @@ func TestThreeLinesOneNode(t *testing.T) {
 	send(beijing, navy, "beijing on the navy line")
 	send(tokyo, "air", "tokyo on the air force line")
 
-	run("line", "suspend", "--dir", beijing.Dir, "--line", "navy", "--officer", "Cdr. Wang", "--reason", "port visit cancelled")
+	run("line", "suspend", "--dir", beijing, "--line", "navy", "--officer", "Cdr. Wang", "--reason", "port visit cancelled")
 	nodetest.Wait(t, 60*time.Second, "seoul sees the navy line suspended", func() bool {
 		return lines(seoul)["navy"].Status.State == "suspended"
 	})
 	if st := lines(seoul)["navy"].Status; st.By != "beijing" || st.Officer != "Cdr. Wang" || st.Reason != "port visit cancelled" {
 		t.Fatalf("seoul's view of the suspension: %+v", st)
 	}
-	if _, err := c.Run(ctx, "send", "--dir", seoul.Dir, "--line", "navy", "routine while suspended"); err == nil ||
+	if _, err := c.Run(ctx, "send", "--dir", seoul, "--line", "navy", "routine while suspended"); err == nil ||
 		!strings.Contains(err.Error(), "the line is suspended") || !strings.Contains(err.Error(), "--despite-suspension") {
 		t.Fatalf("routine on the suspended navy line: %v", err)
 	}
 	send(seoul, "navy", "flash while suspended", "--precedence", "FLASH")
 	send(seoul, "navy", "routine despite the suspension", "--despite-suspension")
 	send(seoul, "air", "routine on the air force line goes on")
-	if _, err := c.Run(ctx, "line", "reopen", "--dir", seoul.Dir, "--line", "navy", "--officer", "Gen. Kim"); err == nil ||
+	if _, err := c.Run(ctx, "line", "reopen", "--dir", seoul, "--line", "navy", "--officer", "Gen. Kim"); err == nil ||
 		!strings.Contains(err.Error(), "only the party that suspended the line may reopen it") {
 		t.Fatalf("seoul reopens beijing's suspension: %v", err)
 	}
 
 	// What each node must end up holding, by line.
-	want := map[*soak.Node]map[string][]string{
+	want := map[string]map[string][]string{
 		seoul: {
 			ministers: {"beijing on the ministers' line"},
 			navy:      {"beijing on the navy line"},
@@ -131,10 +142,10 @@ func TestThreeLinesOneNode(t *testing.T) {
 			air: {"routine on the air force line goes on", "seoul on the air force line"},
 		},
 	}
-	inbox := func(n *soak.Node) map[string][]string {
+	inbox := func(n string) map[string][]string {
 		t.Helper()
 		var msgs []node.Message
-		if err := json.Unmarshal([]byte(run("inbox", "--dir", n.Dir, "--json", "--limit", "100")), &msgs); err != nil {
+		if err := json.Unmarshal([]byte(run("inbox", "--dir", n, "--json", "--limit", "100")), &msgs); err != nil {
 			t.Fatal(err)
 		}
 		byLine := map[string][]string{}
@@ -150,11 +161,11 @@ func TestThreeLinesOneNode(t *testing.T) {
 		return fmt.Sprint(a) == fmt.Sprint(b)
 	}
 	for n, w := range want {
-		nodetest.Wait(t, 60*time.Second, n.Slug+"'s inbox, line by line", func() bool { return same(inbox(n), w) })
+		nodetest.Wait(t, 60*time.Second, filepath.Base(n)+"'s inbox, line by line", func() bool { return same(inbox(n), w) })
 	}
 	// --line narrows the inbox to one line, by name or ID.
 	var navyOnly []node.Message
-	if err := json.Unmarshal([]byte(run("inbox", "--dir", beijing.Dir, "--json", "--line", "navy")), &navyOnly); err != nil {
+	if err := json.Unmarshal([]byte(run("inbox", "--dir", beijing, "--json", "--line", "navy")), &navyOnly); err != nil {
 		t.Fatal(err)
 	}
 	if len(navyOnly) != 3 {
@@ -164,7 +175,7 @@ func TestThreeLinesOneNode(t *testing.T) {
 	// Each line's transcript proves its own state.
 	for name, state := range map[string]string{"navy": "line state: suspended by beijing (officer Cdr. Wang)", "air": "line state: open"} {
 		file := filepath.Join(c.Root, name+".json")
-		run("export", "--dir", seoul.Dir, "--line", name, "--out", file)
+		run("export", "--dir", seoul, "--line", name, "--out", file)
 		if out := run("verify", file); !strings.Contains(out, state) {
 			t.Errorf("verify of the %s line does not say %q:\n%s", name, state, out)
 		}

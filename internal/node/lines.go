@@ -134,7 +134,7 @@ const maxNotices = 10_000
 
 // lineStatus decides the state of a line from the notices this node holds.
 func (n *Node) lineStatus(ls *lineState) (linestate.Status, []linestate.Refusal, error) {
-	rows, err := n.Store.EntriesByKind(ls.id, string(entry.KindNotice), maxNotices)
+	rows, err := n.Store.EntriesByKind(ls.id, entry.KindNotice, maxNotices)
 	if err != nil {
 		return linestate.Status{}, nil, err
 	}
