@@ -21,7 +21,7 @@ func init() {
 func cmdSend(ctx context.Context, args []string) error {
 	fs := flags("send")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	prec := fs.String("precedence", "ROUTINE", "FLASH, IMMEDIATE, PRIORITY or ROUTINE")
 	replyTo := fs.String("reply-to", "", "ID of the message this answers")
 	lang := fs.String("lang", "", "language of the text (default: the party's first language)")

@@ -18,7 +18,7 @@ func init() {
 func cmdStatus(ctx context.Context, args []string) error {
 	fs := flags("status")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
