@@ -210,6 +210,20 @@ func (l Local) SetLineState(ctx context.Context, line string, state entry.LineSt
 	return l.N.SetLineState(ctx, line, state, reason, by)
 }
 
+// Serve answers API calls on ln (the node's socket) until the returned
+// server is closed. Only the directory's owner can connect, but a stuck
+// client must not hold its connection for ever either.
+func Serve(ln net.Listener, api API) *http.Server {
+	srv := &http.Server{
+		Handler:           Handler(api),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute, // a call of at most 256 MiB, from this machine
+		IdleTimeout:       2 * time.Minute,
+	}
+	go srv.Serve(ln)
+	return srv
+}
+
 // call is the one request shape on the socket.
 type call struct {
 	Method  string              `json:"method"`
