@@ -53,6 +53,11 @@ type API interface {
 	Translate(ctx context.Context, req node.TranslateRequest) (string, error)
 	Agenda(ctx context.Context, line string) ([]agenda.Event, error)
 	ChangeAgenda(ctx context.Context, req node.AgendaRequest) (*node.AgendaWritten, error)
+	// ResolveLine returns the ID of the line named by flag (its name or
+	// ID; empty for the only line): see node.PickLine.
+	ResolveLine(ctx context.Context, flag string) (string, error)
+	LineInfos(ctx context.Context) ([]node.LineInfo, error)
+	SetLineState(ctx context.Context, line string, state entry.LineState, reason, by string) (string, error)
 }
 
 // AlertsView is the open escalation alerts of a node. Serving says whether
@@ -217,6 +222,28 @@ func (l Local) ChangeAgenda(ctx context.Context, r node.AgendaRequest) (*node.Ag
 	return l.N.ChangeAgenda(ctx, r)
 }
 
+func (l Local) ResolveLine(_ context.Context, flag string) (string, error) {
+	return l.N.ResolveLine(flag)
+}
+func (l Local) LineInfos(context.Context) ([]node.LineInfo, error) { return l.N.LineInfos() }
+func (l Local) SetLineState(ctx context.Context, line string, state entry.LineState, reason, by string) (string, error) {
+	return l.N.SetLineState(ctx, line, state, reason, by)
+}
+
+// Serve answers API calls on ln (the node's socket) until the returned
+// server is closed. Only the directory's owner can connect, but a stuck
+// client must not hold its connection for ever either.
+func Serve(ln net.Listener, api API) *http.Server {
+	srv := &http.Server{
+		Handler:           Handler(api),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute, // a call of at most 256 MiB, from this machine
+		IdleTimeout:       2 * time.Minute,
+	}
+	go srv.Serve(ln)
+	return srv
+}
+
 // call is the one request shape on the socket.
 type call struct {
 	Method  string              `json:"method"`
@@ -232,6 +259,7 @@ type call struct {
 	Draft   int64               `json:"draft,omitempty"`
 	Reason  string              `json:"reason,omitempty"`
 	Drafts  *officer.DraftQuery `json:"drafts,omitempty"`
+	State   entry.LineState     `json:"state,omitempty"`
 
 	Translate *node.TranslateRequest `json:"translate,omitempty"`
 	Agenda    *node.AgendaRequest    `json:"agenda,omitempty"`
@@ -311,6 +339,12 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 			return nil, errors.New("change-agenda: no step")
 		}
 		return api.ChangeAgenda(ctx, *c.Agenda)
+	case "resolve-line":
+		return api.ResolveLine(ctx, c.Line)
+	case "lines":
+		return api.LineInfos(ctx)
+	case "line-state":
+		return api.SetLineState(ctx, c.Line, c.State, c.Reason, c.Officer)
 	}
 	return nil, fmt.Errorf("unknown method %q", c.Method)
 }
@@ -450,5 +484,17 @@ func (c *Client) Agenda(ctx context.Context, line string) (evs []agenda.Event, e
 }
 func (c *Client) ChangeAgenda(ctx context.Context, r node.AgendaRequest) (w *node.AgendaWritten, err error) {
 	err = c.do(ctx, &call{Method: "change-agenda", Agenda: &r}, &w)
+	return
+}
+func (c *Client) ResolveLine(ctx context.Context, flag string) (id string, err error) {
+	err = c.do(ctx, &call{Method: "resolve-line", Line: flag}, &id)
+	return
+}
+func (c *Client) LineInfos(ctx context.Context) (v []node.LineInfo, err error) {
+	err = c.do(ctx, &call{Method: "lines"}, &v)
+	return
+}
+func (c *Client) SetLineState(ctx context.Context, line string, state entry.LineState, reason, by string) (id string, err error) {
+	err = c.do(ctx, &call{Method: "line-state", Line: line, State: state, Reason: reason, Officer: by}, &id)
 	return
 }

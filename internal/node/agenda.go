@@ -83,6 +83,11 @@ func (n *Node) ChangeAgenda(ctx context.Context, req AgendaRequest) (*AgendaWrit
 	if err != nil {
 		return nil, err
 	}
+	// A suspended line still carries the agenda: a cancellation is what
+	// a suspension often brings. A closed one takes nothing new.
+	if err := n.admit(ls, entry.KindAgenda, "", false); err != nil {
+		return nil, err
+	}
 	a := req.Step
 	steps, err := n.agendaSteps(ls)
 	if err != nil {

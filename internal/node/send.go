@@ -37,6 +37,9 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 	if _, err := n.line(c.ID()); err == nil {
 		return nil
 	}
+	if err := n.checkName(c); err != nil {
+		return err
+	}
 	ls, err := n.newLineState(c)
 	if err != nil {
 		return err
@@ -159,6 +162,9 @@ type SendRequest struct {
 	// Translations are the sender's own official translations of the
 	// message, written with it in one commit (see translate.go).
 	Translations []AttachedTranslation `json:"translations,omitempty"`
+	// DespiteSuspension sends a ROUTINE or PRIORITY message on a
+	// suspended line; the message body records it.
+	DespiteSuspension bool `json:"despite_suspension,omitempty"`
 }
 
 // MaxKey bounds an idempotency key.
@@ -188,7 +194,11 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	if len(req.Key) > MaxKey {
 		return "", fmt.Errorf("idempotency key of %d bytes: at most %d", len(req.Key), MaxKey)
 	}
-	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy}
+	if err := n.admit(ls, entry.KindMessage, req.Precedence, req.DespiteSuspension); err != nil {
+		return "", err
+	}
+	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy,
+		DespiteSuspension: req.DespiteSuspension}
 	// Checked before Validate, so that a releaser who is the drafter gets
 	// the error that says what the charter wants.
 	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {

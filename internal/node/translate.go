@@ -55,6 +55,9 @@ func (n *Node) Translate(ctx context.Context, req TranslateRequest) (string, err
 	if err != nil {
 		return "", err
 	}
+	if err := n.admit(ls, entry.KindTranslation, "", false); err != nil {
+		return "", err
+	}
 	t := entry.Translation{Message: req.Message, Lang: req.Lang, Text: req.Text, Officer: req.Officer, Machine: req.Machine}
 	if err := t.Validate(); err != nil {
 		return "", err

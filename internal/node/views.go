@@ -149,6 +149,7 @@ type LineStatus struct {
 	// has a roll-call.
 	RollCalls []RollCallView `json:"roll_calls,omitempty"`
 	Evidence  int            `json:"evidence"` // pieces of refused input kept (hotline evidence)
+	LineNotices
 }
 
 // PartyStatus is what this node knows of one party of a line.
@@ -168,7 +169,10 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &LineStatus{ID: ls.id, Title: ls.charter.Title, State: "open", Me: ls.me}
+	st := &LineStatus{ID: ls.id, Title: ls.charter.Title, Me: ls.me}
+	if err := n.fillState(ls, st); err != nil {
+		return nil, err
+	}
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]

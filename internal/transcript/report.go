@@ -34,6 +34,8 @@ type Report struct {
 	// disclosure.go).
 	Texts    []string   `json:"texts,omitempty"`
 	Withheld []Withheld `json:"withheld,omitempty"`
+	// LineState is the line's state by its notices (transcripts only).
+	LineState *LineStateReport `json:"line_state,omitempty"`
 }
 
 // LogReport summarizes one verified log.
@@ -62,6 +64,11 @@ type MessageReport struct {
 	// Translations are the proven translations of the message, by any
 	// party (translation.go).
 	Translations []TranslationReport `json:"translations,omitempty"`
+	// StateBreach, if set, is the rule the message broke by the line's
+	// state when it was written (see linestate.Admit): sent on a closed
+	// line, or not urgent on a suspended one without saying so (known
+	// only when its text is included).
+	StateBreach string `json:"state_breach,omitempty"`
 }
 
 // Ack is a proven acknowledgement.
@@ -165,6 +172,9 @@ func (r *Report) WriteText(w io.Writer) {
 			"Both signatures verify with %s's key from the charter; both cannot be true.\n", f.Author, f.SizeA, f.SizeB, f.Index, f.Author)
 		return
 	}
+	if r.Kind == "transcript" {
+		r.writeLineState(w)
+	}
 	for _, l := range r.Logs {
 		fmt.Fprintf(w, "log of %s: %d entries", l.Author, l.Size)
 		for _, p := range slices.Sorted(mapKeys(l.HeldBy)) {
@@ -190,6 +200,9 @@ func (r *Report) WriteText(w io.Writer) {
 			writeTranslations(w, &m)
 		} else {
 			fmt.Fprintln(w, "  text: not included (sealed to others)")
+		}
+		if m.StateBreach != "" {
+			fmt.Fprintf(w, "  AGAINST THE LINE'S STATE: %s\n", inert.Text(m.StateBreach))
 		}
 		for _, p := range r.Parties {
 			if p == m.Author {

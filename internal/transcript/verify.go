@@ -68,6 +68,7 @@ func report(k *verify.Keyring, t *Transcript, logs []LogAudit) *Report {
 		rep.Messages = append(rep.Messages, *m)
 	}
 	rep.Agenda = agendaReport(rep.Parties, t, logs)
+	reportLineState(rep, t)
 	return rep
 }
 
