@@ -193,3 +193,30 @@ func TestAgendaAcrossAPartition(t *testing.T) {
 		t.Errorf("after the partition: %s at %v\n%+v", a.Status, a.Start, a.History)
 	}
 }
+
+// TestClosedLineTakesNoTranslationOrAgenda: a closed line takes nothing
+// new, neither a translation nor an agenda step; a suspended one still
+// carries the agenda (a cancellation is what a suspension often brings).
+func TestClosedLineTakesNoTranslationOrAgenda(t *testing.T) {
+	ctx := context.Background()
+	_, seoul, _, line := agendaPair(t)
+	id, err := seoul.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Flash, Lang: "ko", Text: "훈련 취소"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := change(t, seoul, line, entry.Agenda{Action: entry.AgendaPropose, Kind: "drill", Title: "Hotline drill", Start: march(5, 1), Place: "Seoul"}).Event.ID
+	if _, err := seoul.SetLineState(ctx, line, entry.LineSuspended, "review", "Kim Min-jun"); err != nil {
+		t.Fatal(err)
+	}
+	change(t, seoul, line, entry.Agenda{Action: entry.AgendaCancel, Event: ev, Reason: "the line is suspended"})
+	if _, err := seoul.SetLineState(ctx, line, entry.LineClosed, "end of the arrangement", "Kim Min-jun"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seoul.Translate(ctx, node.TranslateRequest{Line: line, Message: id, Lang: "en", Text: "Drill cancelled", Officer: "Kim Min-jun"}); err == nil {
+		t.Error("a closed line took a translation")
+	}
+	if _, err := seoul.ChangeAgenda(ctx, node.AgendaRequest{Line: line, Step: entry.Agenda{Action: entry.AgendaPropose, Kind: "drill",
+		Title: "Hotline drill", Start: march(6, 1), Place: "Seoul"}}); err == nil {
+		t.Error("a closed line took an agenda step")
+	}
+}
