@@ -9,7 +9,6 @@ import (
 
 	"github.com/hotline-line/hotline/internal/agenda"
 	"github.com/hotline-line/hotline/internal/entry"
-	"github.com/hotline-line/hotline/internal/store"
 )
 
 // The shared agenda: every proposal of an exchange event and every change
@@ -133,11 +132,7 @@ func (n *Node) ChangeAgenda(ctx context.Context, req AgendaRequest) (*AgendaWrit
 		return nil, err
 	}
 	d.ref, d.officer = a.Event, a.Officer
-	var id string
-	err = n.submit(ctx, &op{apply: func(tx *store.Tx) (err error) {
-		id, err = n.writeEntry(tx, ls, d)
-		return err
-	}})
+	id, err := n.writeOne(ctx, ls, d)
 	if err != nil {
 		return nil, err
 	}

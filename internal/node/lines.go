@@ -205,12 +205,7 @@ func (n *Node) SetLineState(ctx context.Context, line string, state entry.LineSt
 	if _, err := linestate.Next(cur, linestate.Notice{ID: "this notice", Author: me, Time: n.now(), Body: &body}); err != nil {
 		return "", err
 	}
-	var id string
-	err = n.submit(ctx, &op{apply: func(tx *store.Tx) (err error) {
-		id, err = n.writeEntry(tx, ls, d)
-		return err
-	}})
-	return id, err
+	return n.writeOne(ctx, ls, d)
 }
 
 // fillState puts the line's state into a status report.

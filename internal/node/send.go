@@ -123,6 +123,16 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 	return leaf.ID(), nil
 }
 
+// writeOne writes a draft alone and returns its entry's ID once it is
+// committed.
+func (n *Node) writeOne(ctx context.Context, ls *lineState, d draft) (id string, err error) {
+	err = n.submit(ctx, &op{apply: func(tx *store.Tx) (err error) {
+		id, err = n.writeEntry(tx, ls, d)
+		return err
+	}})
+	return id, err
+}
+
 // refs names the latest committed checkpoint of every peer's log: what this
 // party had seen when it wrote.
 func (n *Node) refs(ls *lineState) []entry.Ref {

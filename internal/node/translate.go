@@ -77,12 +77,7 @@ func (n *Node) Translate(ctx context.Context, req TranslateRequest) (string, err
 	if err != nil {
 		return "", err
 	}
-	var id string
-	err = n.submit(ctx, &op{apply: func(tx *store.Tx) (err error) {
-		id, err = n.writeEntry(tx, ls, d)
-		return err
-	}})
-	return id, err
+	return n.writeOne(ctx, ls, d)
 }
 
 // translationDraft seals a translation to every peer.
