@@ -160,28 +160,33 @@ func TestAgendaRefusals(t *testing.T) {
 	try(beijing, entry.Agenda{Action: entry.AgendaCancel, Reason: "too late"}, node.ErrAgendaRefused)
 }
 
-// TestAgendaAcrossAPartition: while the line is cut, Seoul postpones an
-// exercise and Beijing, unaware, confirms the old time. Once the line
-// mends, both nodes read the same history: the postponement stands and
-// the stale confirmation is refused, so nobody agreed to a time it had
-// not seen.
+// TestAgendaAcrossAPartition: with no route between them (the proposal
+// went across on a parcel), Seoul postpones an exercise and Beijing,
+// unaware, confirms the old time. Once the route is up, both nodes read
+// the same history: the postponement stands and the stale confirmation is
+// refused, so nobody agreed to a time it had not seen.
 func TestAgendaAcrossAPartition(t *testing.T) {
+	ctx := context.Background()
 	clk := testclock.New(march(1, 0))
 	nodes, line := nodetest.PairWith(t, nodetest.Dirs(t), node.Options{Now: clk.Now}, func(c *charter.Charter) { c.Created = march(1, 0) })
-	net := nodetest.Connect(nodes...)
 	seoul, beijing := nodes[0], nodes[1]
 	id := change(t, seoul, line, entry.Agenda{Action: entry.AgendaPropose, Kind: "exercise", Title: "Joint search and rescue",
 		Start: march(10, 1), Place: "Yellow Sea"}).Event.ID
-	eventOn(t, beijing, line, id, 1)
+	parcel, _, err := seoul.ExportParcel(line, "beijing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := beijing.ImportParcel(ctx, parcel); err != nil {
+		t.Fatal(err)
+	}
 
-	net.Cut("seoul", "beijing")
 	clk.Advance(time.Hour)
 	change(t, seoul, line, entry.Agenda{Action: entry.AgendaPostpone, Event: id, Start: march(20, 1)})
 	clk.Advance(time.Hour)
 	if w := change(t, beijing, line, entry.Agenda{Action: entry.AgendaConfirm, Event: id}); w.Event.Status != agenda.Confirmed {
 		t.Fatalf("Beijing, cut off, sees %s", w.Event.Status)
 	}
-	net.Mend("seoul", "beijing")
+	nodetest.Connect(nodes...)
 
 	a, b := eventOn(t, seoul, line, id, 3), eventOn(t, beijing, line, id, 3)
 	ja, _ := json.Marshal(a)
