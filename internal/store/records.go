@@ -221,48 +221,6 @@ func (s *Store) FirstSent(line, peer string, index uint64) (int64, error) {
 	return t.Int64, err
 }
 
-// Evidence is input a node refused, kept for later inspection.
-type Evidence struct {
-	ID     int64
-	Line   string
-	Peer   string
-	Time   int64
-	Reason string
-	Data   []byte
-}
-
-// MaxEvidence is how many pieces of evidence are kept: a peer that keeps
-// sending bad input must not fill the disk. The oldest go first.
-const MaxEvidence = 1000
-
-// InsertEvidence keeps refused input.
-func (t *Tx) InsertEvidence(e *Evidence) error {
-	_, err := t.tx.Exec(`INSERT INTO evidence (line, peer, time, reason, data) VALUES (?,?,?,?,?)`, e.Line, e.Peer, e.Time, e.Reason, e.Data)
-	if err != nil {
-		return err
-	}
-	_, err = t.tx.Exec(`DELETE FROM evidence WHERE id <= (SELECT MAX(id) FROM evidence) - ?`, MaxEvidence)
-	return err
-}
-
-// EvidenceList returns the most recent evidence, newest first.
-func (s *Store) EvidenceList(limit int) ([]Evidence, error) {
-	rows, err := s.r.Query(`SELECT id, line, peer, time, reason, data FROM evidence ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Evidence
-	for rows.Next() {
-		var e Evidence
-		if err := rows.Scan(&e.ID, &e.Line, &e.Peer, &e.Time, &e.Reason, &e.Data); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
 // HasMark reports whether author has already written an entry of kind that
 // refers to message ref, seeing the transaction's own uncommitted writes.
 func (t *Tx) HasMark(line, author, kind, ref string) (bool, error) {
