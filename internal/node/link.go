@@ -40,6 +40,7 @@ type link struct {
 	ok            bool // at least one exchange succeeded
 	health        map[string]*RouteHealth
 	posted        map[string]*posting // mailbox routes: what was last left there
+	peerClock     clockSamples        // the peer's clock against ours (clock.go)
 }
 
 // RouteHealth is what real traffic says about one route to one peer.
@@ -383,6 +384,9 @@ func (l *link) send(ctx context.Context, r Route, b *wire.Bundle) (*wire.Bundle,
 	}
 	l.mu.Unlock()
 	l.record(r.Name(), start, err)
+	if err == nil {
+		l.measureClock(b, resp, start, l.clock())
+	}
 	if err == nil && len(b.Segments) > 0 {
 		l.noteSent(b.Segments[0], r.Name(), start)
 		if isMailbox(r) {

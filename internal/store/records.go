@@ -52,6 +52,16 @@ func (s *Store) Entry(line, author string, index uint64) (Entry, error) {
 	return scanEntry(s.r.QueryRow(`SELECT `+entryCols+` FROM entries WHERE line = ? AND author = ? AND idx = ?`, line, author, index))
 }
 
+// EntryTime returns the time of one entry (author's clock, ms), seeing the
+// transaction's own writes; ok is false if the entry is not held.
+func (t *Tx) EntryTime(line, author string, index uint64) (ms int64, ok bool, err error) {
+	err = t.tx.QueryRow(`SELECT time FROM entries WHERE line = ? AND author = ? AND idx = ?`, line, author, index).Scan(&ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return ms, err == nil, err
+}
+
 // EntriesByKind returns the entries of a kind on line in the order this node
 // stored them, newest first, at most limit.
 func (s *Store) EntriesByKind(line, kind string, limit int) ([]Entry, error) {
