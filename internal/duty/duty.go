@@ -69,7 +69,7 @@ func (s *Source) Alerts(now time.Time) ([]escalate.Alert, error) {
 			return nil, err
 		}
 		var line []escalate.Alert
-		for _, f := range []func(*lineInfo, time.Time) ([]escalate.Alert, error){s.messageAlerts, s.linkTestAlerts, s.rollCallAlerts} {
+		for _, f := range []func(*lineInfo, time.Time) ([]escalate.Alert, error){s.messageAlerts, s.linkTestAlerts, s.rollCallAlerts, s.clockAlerts} {
 			a, err := f(l, now)
 			if err != nil {
 				return nil, fmt.Errorf("line %s: %w", id, err)

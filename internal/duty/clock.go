@@ -1,0 +1,44 @@
+package duty
+
+import (
+	"time"
+
+	"github.com/hotline-line/hotline/internal/escalate"
+)
+
+// ClockSkew: a peer's clock, as measured on our exchanges, differs from
+// ours by more than the charter's clock tolerance. Each side measures the
+// other, so both raise it. Until the clocks agree, the times each side
+// writes (sent, displayed, acknowledged) mislead the other, and entries
+// dated ahead of the receiver's clock are refused.
+const ClockSkew escalate.Kind = "clock_skew"
+
+// clockAlerts raises clock_skew for each peer whose latest clock estimate
+// (node.ClockOffsets) is skewed, with an ID stable across evaluations
+// (kind:line:peer). It closes when a measurement finds the clocks within
+// the tolerance again.
+func (s *Source) clockAlerts(l *lineInfo, now time.Time) ([]escalate.Alert, error) {
+	offsets, err := s.n.ClockOffsets(l.id)
+	if err != nil {
+		return nil, err
+	}
+	var out []escalate.Alert
+	for _, peer := range l.peers {
+		o, ok := offsets[peer]
+		if !ok || !o.Skewed {
+			continue
+		}
+		way := "ahead of"
+		if o.Offset < 0 {
+			way = "behind"
+		}
+		out = append(out, escalate.Alert{
+			ID: string(ClockSkew) + ":" + l.id + ":" + peer, Kind: ClockSkew,
+			Line: l.id, LineTitle: l.title, Party: peer, Opened: o.Measured,
+			Summary: peer + "'s clock is " + o.Offset.Abs().Round(time.Second).String() + " " + way + " ours — beyond the charter's " + o.Tolerance.String(),
+			Detail: "measured " + utc(now, o.Measured) + " within ±" + o.Uncertainty.Round(100*time.Millisecond).String() +
+				": set the clock that is wrong (ours or " + peer + "'s) by a trusted time source; until then the times each side writes mislead the other",
+		})
+	}
+	return out, nil
+}
