@@ -98,7 +98,7 @@ func printLinkTests(st *node.LineStatus) {
 
 // clockText says how a peer's clock stands against ours.
 func clockText(o node.ClockOffset) string {
-	s := fmt.Sprintf("clock %s against ours (measured %s UTC)", o, o.Measured.UTC().Format(time.DateTime))
+	s := fmt.Sprintf("clock %s (%s UTC)", o, o.Measured.UTC().Format(time.DateTime))
 	if o.Skewed {
 		s += fmt.Sprintf(" SKEWED beyond the charter's %v: times written on either side mislead the other", o.Tolerance)
 	}

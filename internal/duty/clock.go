@@ -28,16 +28,15 @@ func (s *Source) clockAlerts(l *lineInfo, now time.Time) ([]escalate.Alert, erro
 		if !ok || !o.Skewed {
 			continue
 		}
-		way := "ahead of"
-		if o.Offset < 0 {
-			way = "behind"
+		how := "measured " + utc(now, o.Measured) + " within ±" + o.Uncertainty.Round(100*time.Millisecond).String()
+		if o.Bound {
+			how = "found " + utc(now, o.Measured) + " when an entry was refused for a time ahead of the receiver's clock"
 		}
 		out = append(out, escalate.Alert{
 			ID: string(ClockSkew) + ":" + l.id + ":" + peer, Kind: ClockSkew,
 			Line: l.id, LineTitle: l.title, Party: peer, Opened: o.Measured,
-			Summary: peer + "'s clock is " + o.Offset.Abs().Round(time.Second).String() + " " + way + " ours — beyond the charter's " + o.Tolerance.String(),
-			Detail: "measured " + utc(now, o.Measured) + " within ±" + o.Uncertainty.Round(100*time.Millisecond).String() +
-				": set the clock that is wrong (ours or " + peer + "'s) by a trusted time source; until then the times each side writes mislead the other",
+			Summary: peer + "'s clock is " + o.String() + " — beyond the charter's " + o.Tolerance.String(),
+			Detail:  how + ": set the clock that is wrong (ours or " + peer + "'s) by a trusted time source; until then the times each side writes mislead the other, and the entries of the one ahead are refused",
 		})
 	}
 	return out, nil

@@ -37,16 +37,20 @@ type timeBounds struct {
 // day), so the past is judged against what the entry must follow.
 func judgeTime(t time.Time, b timeBounds) error {
 	if ahead := t.Sub(b.now); ahead > b.tolerance {
-		return fmt.Errorf("%w: dated %s, %v ahead of our clock (tolerance %v)", ErrBadTime, stamp(t), ahead.Round(time.Second), b.tolerance)
+		return fmt.Errorf("%w: dated %s, %v %s (tolerance %v)", ErrBadTime, stamp(t), ahead.Round(time.Millisecond), aheadOfOurClock, b.tolerance)
 	}
 	if !b.previous.IsZero() && t.Before(b.previous) {
 		return fmt.Errorf("%w: dated %s, before the author's previous entry (%s)", ErrBadTime, stamp(t), stamp(b.previous))
 	}
 	if !b.after.IsZero() && t.Before(b.after.Add(-b.tolerance)) {
-		return fmt.Errorf("%w: dated %s, %v before %s (%s; tolerance %v)", ErrBadTime, stamp(t), b.after.Sub(t).Round(time.Second), b.afterWhat, stamp(b.after), b.tolerance)
+		return fmt.Errorf("%w: dated %s, %v before %s (%s; tolerance %v)", ErrBadTime, stamp(t), b.after.Sub(t).Round(time.Millisecond), b.afterWhat, stamp(b.after), b.tolerance)
 	}
 	return nil
 }
+
+// aheadOfOurClock marks a refusal for a time in the future: the author
+// reads it as a bound on the receiver's clock (measureClock).
+const aheadOfOurClock = "ahead of our clock"
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000 UTC") }
 
@@ -72,6 +76,9 @@ func (n *Node) judgeTimes(tx *store.Tx, v *verified, cur uint64) error {
 			return err
 		}
 		t := time.UnixMilli(e.Time)
+		if ahead := t.Sub(b.now); ahead > b.tolerance {
+			n.noteAhead(ls.id, author, ahead, b.tolerance)
+		}
 		if err := judgeTime(t, b); err != nil {
 			return refuse(fmt.Errorf("%s: %w", entry.ID(author, e.Index), err))
 		}
@@ -138,27 +145,33 @@ func (n *Node) stampTime(tx *store.Tx, ls *lineState, index uint64, ref string) 
 	return t
 }
 
-// ClockOffset is a peer's clock against ours, measured on exchanges.
+// ClockOffset is a peer's clock against ours.
 type ClockOffset struct {
 	Offset      time.Duration `json:"offset"`      // the peer's clock minus ours
-	Uncertainty time.Duration `json:"uncertainty"` // the true offset lies within Offset ± Uncertainty
-	Measured    time.Time     `json:"measured"`    // by our clock
-	Tolerance   time.Duration `json:"tolerance"`   // the charter's
+	Uncertainty time.Duration `json:"uncertainty"` // a measurement lies within Offset ± Uncertainty
+	// Bound means Offset is a bound, not a measurement: the peer's clock
+	// is at least this far ahead (Offset > 0) or behind (Offset < 0). It
+	// comes from an entry dated ahead of the receiver's clock.
+	Bound     bool          `json:"bound,omitempty"`
+	Measured  time.Time     `json:"measured"`  // when, by our clock
+	Tolerance time.Duration `json:"tolerance"` // the charter's
 	// Skewed means the clocks differ by more than the tolerance, whatever
-	// the uncertainty: one of them is wrong, and the times each side
-	// writes mislead the other.
+	// the uncertainty: one of them is wrong, the times each side writes
+	// mislead the other, and the entries of the one ahead are refused.
 	Skewed bool `json:"skewed"`
 }
 
 // clockSamples keeps the latest measurements of a peer's clock.
 //
 // A measurement is NTP's: the peer's cosignature on entries we sent in an
-// exchange is dated by its clock while the exchange ran by ours, so the
-// offset is its time less the exchange's midpoint, within half the round
-// trip (and half a second: cosignatures are dated in whole seconds). A
-// cosignature made earlier (the entries had arrived on an exchange whose
-// reply was lost) reads as a clock behind; the estimate is therefore the
-// largest of the recent measurements.
+// exchange is dated by its clock while the exchange ran, so the offset is
+// its time less the exchange's midpoint, within half the round trip (and
+// half a second: cosignatures are dated in whole seconds). A cosignature
+// made earlier (the entries arrived on an exchange whose reply was lost)
+// reads as a clock behind; the estimate is therefore the largest of the
+// recent measurements. When the clocks are too far apart for entries to
+// pass, refusals give bounds instead: the latest sample, if a bound, is
+// the estimate until a measurement follows it.
 type clockSamples struct {
 	recent [8]ClockOffset
 	n      int
@@ -174,53 +187,91 @@ func (c *clockSamples) estimate() (ClockOffset, bool) {
 	if c.n == 0 {
 		return ClockOffset{}, false
 	}
-	best := c.recent[0]
-	for _, s := range c.recent[1:min(c.n, len(c.recent))] {
-		if s.Offset > best.Offset {
-			best = s
-		}
+	if latest := c.recent[(c.n-1)%len(c.recent)]; latest.Bound {
+		return latest, true
 	}
+	var best ClockOffset
+	found := false
+	var measured time.Time
 	for _, s := range c.recent[:min(c.n, len(c.recent))] {
-		best.Measured = later(best.Measured, s.Measured)
+		if s.Measured.After(measured) {
+			measured = s.Measured
+		}
+		if !s.Bound && (!found || s.Offset > best.Offset) {
+			best, found = s, true
+		}
 	}
-	return best, true
+	best.Measured = measured
+	return best, found
 }
 
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
+// measure is the offset that a cosignature dated cosigned (whole seconds)
+// shows, when the exchange that brought it back ended at end and took
+// rtt, both by our clock.
+func measure(cosigned, end time.Time, rtt, tolerance time.Duration) ClockOffset {
+	half := rtt / 2
+	o := ClockOffset{
+		Offset:      cosigned.Add(500 * time.Millisecond).Sub(end.Add(-half)),
+		Uncertainty: half + 500*time.Millisecond,
+		Measured:    end,
+		Tolerance:   tolerance,
 	}
-	return a
+	o.Skewed = o.Offset.Abs()-o.Uncertainty > tolerance
+	return o
 }
 
-// measureClock takes a measurement of the peer's clock from the reply to
-// an exchange that ran from start to end (our clock) and carried entries
-// of our log.
-func (l *link) measureClock(sent, reply *wire.Bundle, start, end time.Time) {
-	if reply == nil || len(sent.Segments) == 0 {
-		return
-	}
+// measureClock learns about the peer's clock from an exchange that began
+// at start (the link's clock) and carried sent:
+//
+//   - a reply with the peer's cosignature on the entries sent is a
+//     measurement. Cosignatures are dated by the system clock, not by a
+//     clock the node was given, so it is timed by the system clock;
+//   - a refusal because our entry is dated ahead of the peer's clock is a
+//     bound: the peer's clock is behind ours by more than the tolerance.
+func (l *link) measureClock(sent, reply *wire.Bundle, err error, start time.Time) {
 	ls := l.ls
-	last := sent.Segments[len(sent.Segments)-1]
-	size := last.Start + uint64(len(last.Entries))
-	for _, note := range reply.Cosigs {
-		c, err := tlog.OpenCosignature(note, ls.logs[ls.me].origin, l.peer, ls.cosV[l.peer])
-		if err != nil || c.Size != size {
-			continue
+	tol := ls.charter.Tolerance()
+	var s ClockOffset
+	var re *RefusedError
+	switch {
+	case errors.As(err, &re):
+		if !strings.Contains(re.Msg, ErrBadTime.Error()) || !strings.Contains(re.Msg, aheadOfOurClock) {
+			return
 		}
-		half := end.Sub(start) / 2
-		s := ClockOffset{
-			Offset:      c.Time.Add(500 * time.Millisecond).Sub(start.Add(half)),
-			Uncertainty: half + 500*time.Millisecond,
-			Measured:    end,
-			Tolerance:   ls.charter.Tolerance(),
+		s = ClockOffset{Offset: -tol, Bound: true, Measured: l.clock(), Tolerance: tol, Skewed: true}
+	case err == nil && reply != nil && len(sent.Segments) > 0:
+		last := sent.Segments[len(sent.Segments)-1]
+		size := last.Start + uint64(len(last.Entries))
+		found := false
+		for _, note := range reply.Cosigs {
+			c, err := tlog.OpenCosignature(note, ls.logs[ls.me].origin, l.peer, ls.cosV[l.peer])
+			if err == nil && c.Size == size {
+				s, found = measure(c.Time, time.Now(), l.clock().Sub(start), tol), true
+				s.Measured = l.clock()
+				break
+			}
 		}
-		s.Skewed = s.Offset.Abs()-s.Uncertainty > s.Tolerance
-		l.mu.Lock()
-		l.peerClock.add(s)
-		l.mu.Unlock()
+		if !found {
+			return
+		}
+	default:
 		return
 	}
+	l.mu.Lock()
+	l.peerClock.add(s)
+	l.mu.Unlock()
+}
+
+// noteAhead records that author dated an entry ahead of our clock by
+// ahead: its clock is at least that far ahead of ours.
+func (n *Node) noteAhead(line, author string, ahead, tolerance time.Duration) {
+	l := n.linkFor(line, author)
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.peerClock.add(ClockOffset{Offset: ahead, Bound: true, Measured: n.now(), Tolerance: tolerance, Skewed: ahead > tolerance})
+	l.mu.Unlock()
 }
 
 // ClockOffsets returns the estimated clock offset of every peer on line
@@ -249,12 +300,15 @@ func (n *Node) clockOffset(line, peer string) (ClockOffset, bool) {
 	return l.peerClock.estimate()
 }
 
-// String writes an offset as people read it: "+2h0m3s ±0.6s".
+// String writes an offset as people read it: "2h0m3s ahead of ours
+// ±0.6s", or for a bound "at least 10m0s behind ours".
 func (o ClockOffset) String() string {
-	sign := "+"
+	way := "ahead of ours"
 	if o.Offset < 0 {
-		sign = "-"
+		way = "behind ours"
 	}
-	s := sign + o.Offset.Abs().Round(100*time.Millisecond).String() + " ±" + o.Uncertainty.Round(100*time.Millisecond).String()
-	return strings.TrimSpace(s)
+	if o.Bound {
+		return "at least " + o.Offset.Abs().Round(time.Second).String() + " " + way
+	}
+	return o.Offset.Abs().Round(100*time.Millisecond).String() + " " + way + " ±" + o.Uncertainty.Round(100*time.Millisecond).String()
 }

@@ -384,9 +384,7 @@ func (l *link) send(ctx context.Context, r Route, b *wire.Bundle) (*wire.Bundle,
 	}
 	l.mu.Unlock()
 	l.record(r.Name(), start, err)
-	if err == nil {
-		l.measureClock(b, resp, start, l.clock())
-	}
+	l.measureClock(b, resp, err, start)
 	if err == nil && len(b.Segments) > 0 {
 		l.noteSent(b.Segments[0], r.Name(), start)
 		if isMailbox(r) {
