@@ -36,7 +36,7 @@ type timeBounds struct {
 // may be old news carried late (a relay, a parcel, a cable cut for a
 // day), so the past is judged against what the entry must follow.
 func judgeTime(t time.Time, b timeBounds) error {
-	if ahead := t.Sub(b.now); ahead > b.tolerance {
+	if ahead, too := b.ahead(t); too {
 		return fmt.Errorf("%w: dated %s, %v %s (tolerance %v)", ErrBadTime, stamp(t), ahead.Round(time.Millisecond), aheadOfOurClock, b.tolerance)
 	}
 	if !b.previous.IsZero() && t.Before(b.previous) {
@@ -46,6 +46,13 @@ func judgeTime(t time.Time, b timeBounds) error {
 		return fmt.Errorf("%w: dated %s, %v before %s (%s; tolerance %v)", ErrBadTime, stamp(t), b.after.Sub(t).Round(time.Millisecond), b.afterWhat, stamp(b.after), b.tolerance)
 	}
 	return nil
+}
+
+// ahead is how far t lies ahead of the receiver's clock, and whether that
+// is beyond the tolerance.
+func (b timeBounds) ahead(t time.Time) (time.Duration, bool) {
+	d := t.Sub(b.now)
+	return d, d > b.tolerance
 }
 
 // aheadOfOurClock marks a refusal for a time in the future: the author
@@ -76,7 +83,7 @@ func (n *Node) judgeTimes(tx *store.Tx, v *verified, cur uint64) error {
 			return err
 		}
 		t := time.UnixMilli(e.Time)
-		if ahead := t.Sub(b.now); ahead > b.tolerance {
+		if ahead, too := b.ahead(t); too {
 			n.noteAhead(ls.id, author, ahead, b.tolerance)
 		}
 		if err := judgeTime(t, b); err != nil {
@@ -270,7 +277,7 @@ func (n *Node) noteAhead(line, author string, ahead, tolerance time.Duration) {
 		return
 	}
 	l.mu.Lock()
-	l.peerClock.add(ClockOffset{Offset: ahead, Bound: true, Measured: n.now(), Tolerance: tolerance, Skewed: ahead > tolerance})
+	l.peerClock.add(ClockOffset{Offset: ahead, Bound: true, Measured: n.now(), Tolerance: tolerance, Skewed: true})
 	l.mu.Unlock()
 }
 
