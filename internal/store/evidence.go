@@ -277,11 +277,12 @@ func (s *Store) EvidenceCounts(line string) ([]EvidenceCount, error) {
 const reclaimAt = 4 << 20
 
 // Reclaim gives back to the file system the pages that dropped evidence
-// freed, once they add up to reclaimAt, and empties the write-ahead log
-// into the database and truncates it. Without it a flood of refusals
-// leaves the file (and the WAL) at its largest size for good. It runs on
-// the writer's connection, so it waits for the transaction in progress;
-// call it between commits.
+// freed, once they add up to reclaimAt, and copies the write-ahead log
+// into the database as far as no reader holds it back. Without it a flood
+// of refusals leaves the file at its largest size for good (the WAL is
+// cut back by journal_size_limit, OpenSQLite). It runs on the writer's
+// connection, so it waits for the transaction in progress; call it
+// between commits.
 func (s *Store) Reclaim() error {
 	var pages, pageSize int64
 	if err := s.w.QueryRow(`PRAGMA freelist_count`).Scan(&pages); err != nil {
@@ -293,11 +294,12 @@ func (s *Store) Reclaim() error {
 	if pages*pageSize < reclaimAt {
 		return nil
 	}
-	return s.compact()
+	return s.compact("PASSIVE")
 }
 
-// compact frees every free page and truncates the WAL.
-func (s *Store) compact() error {
+// compact frees every free page and checkpoints the WAL in mode: PASSIVE
+// never waits for readers, TRUNCATE waits for them and empties the file.
+func (s *Store) compact(mode string) error {
 	// incremental_vacuum frees one page per step: read it to the end.
 	rows, err := s.w.Query(`PRAGMA incremental_vacuum`)
 	if err != nil {
@@ -308,7 +310,7 @@ func (s *Store) compact() error {
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return Classify(err)
 	}
-	_, err = s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	_, err = s.w.Exec(`PRAGMA wal_checkpoint(` + mode + `)`)
 	return Classify(err)
 }
 
@@ -329,6 +331,5 @@ func (s *Store) vacuumOnce() error {
 	if _, err := s.w.Exec(`VACUUM`); err != nil {
 		return err
 	}
-	_, err := s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-	return err
+	return s.compact("TRUNCATE")
 }
