@@ -36,7 +36,7 @@ func cmdAlerts(ctx context.Context, args []string) error {
 	if fs.NArg() != 0 {
 		return usageError{fmt.Sprintf("alerts takes no arguments (unknown subcommand %q: use silence)", fs.Arg(0))}
 	}
-	api, done, err := openAPI(*dir)
+	api, done, err := openAPI(ctx, *dir)
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func bundleImport(ctx context.Context, args []string) error {
 	if fs.NArg() == 0 {
 		return usageError{"bundle import takes one or more files"}
 	}
-	api, done, err := openAPI(*dir)
+	api, done, err := openAPI(ctx, *dir)
 	if err != nil {
 		return err
 	}

@@ -171,7 +171,7 @@ func lineAccept(ctx context.Context, args []string) error {
 		fmt.Fprintf(os.Stderr, "signed; wrote %s. Still to sign: %v\n", dst, s.Missing())
 		return nil
 	}
-	api, done, err := openAPI(*dir)
+	api, done, err := openAPI(ctx, *dir)
 	if err != nil {
 		return err
 	}

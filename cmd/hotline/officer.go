@@ -22,13 +22,13 @@ import (
 
 func init() {
 	register(command{"officer", "add NAME --role watch|drafter|releaser|admin [--password-file F] | list [--json] | remove NAME" +
-		" | passwd NAME [--password-file F] | role NAME --role R",
+		" | passwd NAME [--password-file F] | role NAME --role R | unlock NAME | unlock --address ADDR",
 		"manage the officers who log in to the web console", cmdOfficer})
 }
 
 func cmdOfficer(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"officer needs a subcommand: add, list, remove, passwd or role"}
+		return usageError{"officer needs a subcommand: add, list, remove, passwd, role or unlock"}
 	}
 	switch args[0] {
 	case "add":
@@ -41,8 +41,10 @@ func cmdOfficer(ctx context.Context, args []string) error {
 		return officerPasswd(ctx, args[1:])
 	case "role":
 		return officerRole(ctx, args[1:])
+	case "unlock":
+		return officerUnlock(ctx, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown officer subcommand %q: use add, list, remove, passwd or role", args[0])}
+	return usageError{fmt.Sprintf("unknown officer subcommand %q: use add, list, remove, passwd, role or unlock", args[0])}
 }
 
 // parseAnywhere parses flags placed before or after the positional
@@ -192,6 +194,42 @@ func officerList(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", o.Name, o.Role, o.Created.Format(time.DateTime))
 	}
 	return tw.Flush()
+}
+
+// officerUnlock lifts the console's login lock on a name or a client
+// address. It works whether or not hotline serve runs: the console reads
+// the unlock from officers.db within a second.
+func officerUnlock(ctx context.Context, args []string) error {
+	fs := flags("officer unlock")
+	dir := dirFlag(fs)
+	addr := fs.String("address", "", "unlock a client address (IPv4, or an IPv6 /64 as the node's log prints it) instead of a name")
+	pos, err := parseAnywhere(fs, args)
+	if err != nil {
+		return err
+	}
+	var key string
+	switch {
+	case *addr != "" && len(pos) == 0:
+		key = officer.UnlockAddress(*addr)
+	case *addr == "" && len(pos) == 1:
+		key = officer.UnlockName(pos[0])
+	default:
+		return usageError{"officer unlock takes one NAME, or --address ADDR"}
+	}
+	st, err := openOfficers(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	by := "command line"
+	if u := os.Getenv("USER"); u != "" {
+		by += " (" + u + ")"
+	}
+	if err := st.Unlock(ctx, key, by); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "hotline: unlocked %s: its failed logins are forgotten\n", strings.TrimPrefix(strings.TrimPrefix(key, "name:"), "address:"))
+	return nil
 }
 
 func officerRemove(ctx context.Context, args []string) error {

@@ -137,3 +137,50 @@ func TestOfficerPasswdAndRole(t *testing.T) {
 		}
 	}
 }
+
+// officer unlock records the unlock the console's login limiter reads,
+// for a name or an address.
+func TestOfficerUnlock(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "beijing")
+	if err := node.Init(dir, node.Config{Party: "beijing", Name: "Beijing", Langs: []string{"zh"}, Listen: "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	hotline := func(args ...string) (int, string) {
+		var stderr bytes.Buffer
+		code := run(ctx, args, &stderr)
+		return code, stderr.String()
+	}
+	for _, args := range [][]string{
+		{"officer", "unlock", "--dir", dir},
+		{"officer", "unlock", "Wang Lei", "--address", "192.0.2.1", "--dir", dir},
+		{"officer", "unlock", "a", "b", "--dir", dir},
+	} {
+		if code, out := hotline(args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage): %s", args, code, out)
+		}
+	}
+	if code, out := hotline("officer", "unlock", "Wang Lei", "--dir", dir); code != 0 {
+		t.Fatalf("unlock a name: %d %s", code, out)
+	}
+	if code, out := hotline("officer", "unlock", "--address", "192.0.2.1", "--dir", dir); code != 0 {
+		t.Fatalf("unlock an address: %d %s", code, out)
+	}
+	st, err := officer.OpenDir(dir, officer.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, key := range []string{officer.UnlockName("Wang Lei"), officer.UnlockAddress("192.0.2.1")} {
+		if at, err := st.UnlockedAt(ctx, key); err != nil || at.IsZero() {
+			t.Errorf("%s: unlocked at %v, %v", key, at, err)
+		}
+	}
+	if at, _ := st.UnlockedAt(ctx, officer.UnlockName("Li Na")); !at.IsZero() {
+		t.Errorf("a name never unlocked reads %v", at)
+	}
+	acts, _ := st.Acts(ctx, 10)
+	if len(acts) != 2 || acts[0].Act != "unlock" {
+		t.Errorf("acts: %+v", acts)
+	}
+}

@@ -15,7 +15,7 @@ import (
 
 func init() {
 	register(command{"export", "--out FILE [--no-plaintext] [--line L]", "write the line's transcript for offline verification", cmdExport})
-	register(command{"disclose", "--message ID --out FILE [--line L]", "write a proof of one message for a third party", cmdDisclose})
+	register(command{"disclose", "--message ID --out FILE [--with-reply] [--line L]", "write a proof of one message for a third party", cmdDisclose})
 	register(command{"verify", "[--json] FILE", "verify a transcript, disclosure or fork proof offline", cmdVerify})
 }
 
@@ -84,6 +84,7 @@ func cmdDisclose(_ context.Context, args []string) error {
 	line := fs.String("line", "", "the line (default: the node's only line)")
 	id := fs.String("message", "", "the message ID, e.g. seoul-17")
 	out := fs.String("out", "", "the disclosure file to write")
+	withReply := fs.Bool("with-reply", false, "include the text of the other parties' replies to it (by default a reply is proven by its entry alone)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -103,14 +104,20 @@ func cmdDisclose(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := transcript.Disclose(st, keys, l, *id)
+	d, err := transcript.Disclose(st, keys, l, *id, *withReply)
 	if err != nil {
 		return err
+	}
+	// Checked as the third party will check it, so that what this says
+	// is what the file proves.
+	rep, err := transcript.VerifyDisclosure(d)
+	if err != nil {
+		return fmt.Errorf("the disclosure does not verify: %w", err)
 	}
 	if err := atomicfile.Write(*out, transcript.Marshal(d), 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s: %s with its receipts and acknowledgements, and nothing of any other message\n", *out, *id)
+	fmt.Fprintf(os.Stderr, "wrote %s: %s with its receipts, displays and acknowledgements.\n%s\n", *out, *id, rep.TextsSummary())
 	return nil
 }
 

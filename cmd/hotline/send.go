@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,7 +50,14 @@ func cmdSend(ctx context.Context, args []string) error {
 	}
 	req := node.SendRequest{Precedence: p, Lang: *lang, Text: text, ReplyTo: *replyTo,
 		Officer: *officer, ReleasedBy: *releasedBy, Key: *key}
-	id, err := sendOnce(ctx, *dir, *line, req)
+	var id string
+	err = onLine(ctx, *dir, *line, "sending again with key "+*key,
+		"to retry without writing the message twice, run the same hotline send with --key "+*key,
+		func(api control.API, l string) (err error) {
+			req.Line = l
+			id, err = api.Send(ctx, req)
+			return err
+		})
 	if isNodeErr(err, node.ErrNeedsRelease) {
 		return withHint(err, "hotline send --officer DRAFTER --released-by RELEASER, or release it in the console")
 	}
@@ -60,32 +66,4 @@ func cmdSend(ctx context.Context, args []string) error {
 	}
 	fmt.Println(id)
 	return nil
-}
-
-// sendOnce sends req, and if the running node went away before answering
-// (it may or may not have written the message), sends again with the same
-// idempotency key, to the node's next incarnation or directly: the message
-// is written once either way.
-func sendOnce(ctx context.Context, dir, line string, req node.SendRequest) (string, error) {
-	var err error
-	for attempt := range 3 {
-		if attempt > 0 {
-			fmt.Fprintf(os.Stderr, "hotline: the node went away before answering; sending again with key %s\n", req.Key)
-		}
-		var id string
-		if id, err = sendVia(ctx, dir, line, req); !errors.Is(err, control.ErrTransport) {
-			return id, err
-		}
-	}
-	return "", err
-}
-
-func sendVia(ctx context.Context, dir, line string, req node.SendRequest) (string, error) {
-	api, l, done, err := openLine(ctx, dir, line)
-	if err != nil {
-		return "", err
-	}
-	defer done()
-	req.Line = l
-	return api.Send(ctx, req)
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -102,22 +103,26 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *officer.Sessio
 		return
 	}
 	addr := clientAddr(r)
-	if wait := s.limiter.wait(addr, req.Name); wait > 0 {
+	at, wait := s.limiter.begin(addr, req.Name)
+	if at == nil {
 		tooMany(w, wait, "failed logins")
 		return
 	}
 	o, err := s.off.Authenticate(r.Context(), req.Name, req.Password)
+	at.end(outcomeOf(err))
 	if errors.Is(err, officer.ErrBadLogin) {
-		s.limiter.fail(addr, req.Name)
 		s.log.Warn("failed login", "name", inert.Text(req.Name), "client", addr)
 		apiError(w, http.StatusUnauthorized, "bad_login", "wrong name or password")
+		return
+	}
+	if errors.Is(err, officer.ErrBusy) {
+		busy(w, err)
 		return
 	}
 	if err != nil {
 		s.internalError(w, err)
 		return
 	}
-	s.limiter.succeed(addr, o.Name)
 	token, csrf, err := s.off.NewSession(r.Context(), o.Name)
 	if err != nil {
 		s.internalError(w, err)
@@ -163,4 +168,16 @@ func (s *Server) record(r *http.Request, a officer.Act) {
 func (s *Server) internalError(w http.ResponseWriter, err error) {
 	s.log.Error("console", "err", err)
 	apiError(w, http.StatusInternalServerError, "internal", "internal error: see the node's log")
+}
+
+// unlockedAt asks the officers database when an administrator last lifted
+// a login lock on key; an error counts as never, and is logged.
+func (s *Server) unlockedAt(key string) time.Time {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	at, err := s.off.UnlockedAt(ctx, key)
+	if err != nil {
+		s.log.Error("read login unlocks", "err", err)
+	}
+	return at
 }

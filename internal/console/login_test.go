@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,10 +95,8 @@ func TestLoginRateLimit(t *testing.T) {
 			t.Fatalf("failure %d: %d, want 401", i+1, r.StatusCode)
 		}
 	}
-	// Five failures are free; the sixth is still checked, and locks.
-	if r := f.login(t, "Wang Lei", "wrong again"); r.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("sixth failure: %d, want 401", r.StatusCode)
-	}
+	// The fifth failure locked the name: not even the right password is
+	// checked now.
 	r := f.login(t, "Wang Lei", "a long enough password")
 	if r.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("right password while locked: %d, want 429", r.StatusCode)
@@ -123,34 +122,103 @@ func TestLoginRateLimit(t *testing.T) {
 		t.Fatalf("after success: %d, want 401", r.StatusCode)
 	}
 
-	// One address guessing over many names: locked after ipFree failures
-	// in all (eight so far), whatever the name.
-	for i := 8; i < ipFree; i++ {
+	// One address guessing over many names: one name has failed so far;
+	// the address is locked when more than ipNames names have.
+	for i := 1; i <= ipNames; i++ {
 		if r := f.login(t, "nobody-"+strconv.Itoa(i), "guess"); r.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("name %d: %d, want 401", i, r.StatusCode)
 		}
-	}
-	if r := f.login(t, "nobody-x", "guess"); r.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("the failure that locks the address: %d, want 401", r.StatusCode)
 	}
 	if r := f.login(t, "someone-new", "guess"); r.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("address locked: %d, want 429", r.StatusCode)
 	}
 }
 
+// TestConcurrentGuessesAreCounted: 50 wrong passwords for one name at
+// once run at most userFree password checks; the rest are refused unread.
+func TestConcurrentGuessesAreCounted(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.off.Add(context.Background(), "Wang Lei", officer.Watch, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	before := officer.Hashes()
+	codes := make(chan int, 50)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() { codes <- f.login(t, "Wang Lei", "guess "+strconv.Itoa(i)).StatusCode })
+	}
+	wg.Wait()
+	close(codes)
+	n := map[int]int{}
+	for c := range codes {
+		n[c]++
+	}
+	if checked := officer.Hashes() - before; checked > userFree {
+		t.Errorf("%d password checks for 50 concurrent guesses, want at most %d", checked, userFree)
+	}
+	if n[http.StatusUnauthorized] > userFree || n[http.StatusUnauthorized]+n[http.StatusTooManyRequests] != 50 {
+		t.Errorf("answers %v: want at most %d 401 and the rest 429", n, userFree)
+	}
+}
+
+// TestSharedAddressKeepsTheWatch: a name locked from an address does not
+// lock out another officer behind the same address, and an administrator
+// lifts the lock with the same call hotline officer unlock makes.
+func TestSharedAddressKeepsTheWatch(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	for _, name := range []string{"Wang Lei", "Li Na"} {
+		if err := f.off.Add(ctx, name, officer.Watch, "a long enough password"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range userFree + 3 {
+		f.login(t, "Wang Lei", "wrong")
+	}
+	if r := f.login(t, "Wang Lei", "a long enough password"); r.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("Wang Lei after %d failures: %d, want 429", userFree+3, r.StatusCode)
+	}
+	if r := f.login(t, "Li Na", "a long enough password"); r.StatusCode != http.StatusOK {
+		t.Fatalf("another officer from the same address: %d, want 200", r.StatusCode)
+	}
+	f.clock.Advance(time.Millisecond) // the unlock comes after the lock
+	if err := f.off.Unlock(ctx, officer.UnlockName("Wang Lei"), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Second) // the limiter asks the database at most once a second
+	if r := f.login(t, "Wang Lei", "a long enough password"); r.StatusCode != http.StatusOK {
+		t.Fatalf("after unlock: %d, want 200", r.StatusCode)
+	}
+}
+
 func TestLimiterBackoff(t *testing.T) {
 	c := testclock.New(time.Unix(1e9, 0))
-	l := newLimiter(c.Now)
-	for range userFree {
-		l.fail("192.0.2.1", "kim")
+	l := newLimiter(c.Now, nil)
+	fail := func(addr, name string) {
+		t.Helper()
+		at, w := l.begin(addr, name)
+		if at == nil {
+			t.Fatalf("%s from %s refused for %v", name, addr, w)
+		}
+		at.end(failed)
 	}
-	if w := l.wait("192.0.2.1", "kim"); w != 0 {
-		t.Fatalf("after %d failures: wait %v, want none", userFree, w)
+	wait := func(addr, name string) time.Duration {
+		at, w := l.begin(addr, name)
+		if at != nil {
+			at.end(undecided)
+		}
+		return w
+	}
+	for range userFree - 1 {
+		fail("192.0.2.1", "kim")
+	}
+	if w := wait("192.0.2.1", "kim"); w != 0 {
+		t.Fatalf("after %d failures: wait %v, want none", userFree-1, w)
 	}
 	want := lockBase
 	for range 12 {
-		l.fail("192.0.2.1", "kim")
-		if w := l.wait("192.0.2.2", "kim"); w != want {
+		fail("192.0.2.1", "kim")
+		if w := wait("192.0.2.2", "kim"); w != want {
 			t.Fatalf("wait %v, want %v", w, want)
 		}
 		c.Advance(want)
@@ -159,18 +227,56 @@ func TestLimiterBackoff(t *testing.T) {
 	if want != lockMax {
 		t.Fatalf("the lock did not reach its cap: %v", want)
 	}
-	l.succeed("192.0.2.1", "kim")
-	if w := l.wait("192.0.2.2", "kim"); w != 0 {
+	at, _ := l.begin("192.0.2.1", "kim")
+	at.end(succeeded)
+	if w := wait("192.0.2.2", "kim"); w != 0 {
 		t.Fatalf("after success: %v", w)
 	}
 	// Failures long ago are forgotten.
-	for range userFree + 1 {
-		l.fail("192.0.2.3", "park")
+	for range userFree {
+		fail("192.0.2.3", "park")
 	}
 	c.Advance(quiet + lockMax)
-	l.fail("192.0.2.3", "park")
-	if w := l.wait("192.0.2.4", "park"); w != 0 {
+	fail("192.0.2.3", "park")
+	if w := wait("192.0.2.4", "park"); w != 0 {
 		t.Fatalf("after a quiet hour one failure locks: %v", w)
+	}
+}
+
+// TestLimiterUnlock: a lock ends when an unlock is recorded after it began,
+// and not for an unlock recorded before.
+func TestLimiterUnlock(t *testing.T) {
+	c := testclock.New(time.Unix(1e9, 0))
+	var unlocked time.Time
+	asked := 0
+	l := newLimiter(c.Now, func(key string) time.Time {
+		asked++
+		if key != "name:kim" {
+			return time.Time{}
+		}
+		return unlocked
+	})
+	unlocked = c.Now() // an old unlock
+	c.Advance(time.Second)
+	for range userFree {
+		at, _ := l.begin("192.0.2.1", "kim")
+		at.end(failed)
+	}
+	if _, w := l.begin("192.0.2.1", "kim"); w == 0 {
+		t.Fatal("an unlock from before the lock lifted it")
+	}
+	// Refused attempts within a second do not ask again.
+	n := asked
+	for range 100 {
+		l.begin("192.0.2.1", "kim")
+	}
+	if asked != n {
+		t.Errorf("100 refused attempts asked the database %d times", asked-n)
+	}
+	unlocked = c.Now()
+	c.Advance(time.Second)
+	if at, w := l.begin("192.0.2.1", "kim"); at == nil {
+		t.Fatalf("after unlock: wait %v", w)
 	}
 }
 

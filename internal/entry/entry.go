@@ -207,6 +207,14 @@ func Parse(b []byte) (*Leaf, error) {
 		if err1 != nil || err2 != nil || len(root) != sha256.Size {
 			return nil, fmt.Errorf("%w: ref %.60q", ErrMalformed, v)
 		}
+		// A ref says what the author held of another log: its own log is
+		// not another, and an empty log holds nothing to cross-check.
+		if f[0] == l.Author {
+			return nil, fmt.Errorf("%w: ref names the entry's own author", ErrMalformed)
+		}
+		if size == 0 {
+			return nil, fmt.Errorf("%w: ref of size 0", ErrMalformed)
+		}
 		if n := len(l.Refs); n > 0 && l.Refs[n-1].Party >= f[0] {
 			return nil, fmt.Errorf("%w: refs not sorted by party", ErrMalformed)
 		}

@@ -47,7 +47,7 @@ func validLeaves() map[string]*entry.Leaf {
 		},
 		"displayed": {
 			Line: testLine, Author: "a", Index: 1, Kind: entry.KindDisplayed,
-			Time: t0, Refs: []entry.Ref{{Party: "b", Size: 0, Root: make([]byte, 32)}}, Body: hash("d"),
+			Time: t0, Refs: []entry.Ref{{Party: "b", Size: 1, Root: make([]byte, 32)}}, Body: hash("d"),
 		},
 		"ack": {
 			Line: "ffffffffffffffffffffffffffffffff", Author: strings.Repeat("z", 32), Index: math.MaxUint64,
@@ -294,6 +294,8 @@ func TestParseMalformed(t *testing.T) {
 		"ref root URL base64":      replace(7, "ref beijing 42 "+base64.URLEncoding.EncodeToString(bytes.Repeat([]byte{0xfb}, 32))),
 		"ref root non-canonical":   replace(7, "ref beijing 42 "+nonCanonical),
 		"refs out of order":        swap(7, 8),
+		"ref to its own author":    insert(8, "ref seoul 1 "+root), // in sorted place, but naming the author
+		"ref of size 0":            replace(7, "ref beijing 0 "+root),
 		"duplicate ref":            insert(8, refLine),
 		"empty body":               replace(10, "body "),
 		"short body":               replace(10, "body "+b64(hash("x")[:31])),
@@ -329,7 +331,7 @@ func TestParseSizeLimit(t *testing.T) {
 	var fits, over []byte
 	for i := 0; over == nil; i++ {
 		party := "party-" + string(rune('a'+i/26)) + string(rune('a'+i%26))
-		l.Refs = append(l.Refs, entry.Ref{Party: party, Size: uint64(i), Root: hash(party)})
+		l.Refs = append(l.Refs, entry.Ref{Party: party, Size: uint64(i) + 1, Root: hash(party)})
 		if b := l.Marshal(); len(b) > entry.MaxLeafSize {
 			over = b
 		} else {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/store"
-	"github.com/hotline-line/hotline/internal/tlog"
 	"github.com/hotline-line/hotline/internal/wire"
 )
 
@@ -251,9 +250,12 @@ func (l *link) measureClock(sent, reply *wire.Bundle, err error, start time.Time
 		size := last.Start + uint64(len(last.Entries))
 		found := false
 		for _, note := range reply.Cosigs {
-			c, err := tlog.OpenCosignature(note, ls.logs[ls.me].origin, l.peer, ls.cosV[l.peer])
-			if err == nil && c.Size == size {
-				s, found = measure(c.Time, time.Now(), l.clock().Sub(start), tol), true
+			c, err := ls.keys.Receipt(note, ls.me, l.peer)
+			if err != nil || c.Size != size {
+				continue
+			}
+			if at, ok := c.CosignedBy(l.peer); ok {
+				s, found = measure(at, time.Now(), l.clock().Sub(start), tol), true
 				s.Measured = l.clock()
 				break
 			}

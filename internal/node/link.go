@@ -2,32 +2,25 @@ package node
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
+	"sync"
 	"time"
 
-	"sync"
-
 	"github.com/hotline-line/hotline/internal/wire"
-)
-
-// Timing of a link. Retries stay in seconds, never minutes: a line that
-// comes back must be used at once.
-const (
-	heartbeat  = 10 * time.Second
-	minBackoff = 50 * time.Millisecond
-	maxBackoff = 2 * time.Second
 )
 
 // link delivers this party's log to one peer on one line and fetches the
 // peer's receipts, over the node's routes.
 type link struct {
-	n     *Node
-	ls    *lineState
-	peer  string
-	wake  chan struct{}
-	rearm chan struct{} // a route failed: recompute when to try again
-	clock func() time.Time
+	n    *Node
+	ls   *lineState
+	peer string
+	// routes are the node's routes that serve the line, in the charter's
+	// order.
+	routes []Route
+	wake   chan struct{}
+	rearm  chan struct{} // a route failed: recompute when to try again
+	clock  func() time.Time
 
 	mu            sync.Mutex
 	peerHas       uint64 // how much of our log the peer holds, by its word or its receipt
@@ -58,7 +51,7 @@ type RouteHealth struct {
 	// one way or the other, traffic goes on the other routes.
 	Stalled bool `json:"stalled,omitempty"`
 
-	pending int // exchanges under way on the route
+	inFlight []time.Time // exchanges under way on the route: when each counts as stalled
 }
 
 // Start runs a delivery link to every peer of every line over routes, in
@@ -96,17 +89,17 @@ func (n *Node) startLinks(ls *lineState) {
 		lg.mu.Lock()
 		has := lg.receipts[p]
 		lg.mu.Unlock()
-		l := &link{n: n, ls: ls, peer: p, wake: make(chan struct{}, 1), rearm: make(chan struct{}, 1), clock: n.now,
+		l := &link{n: n, ls: ls, peer: p, routes: routesFor(n.routes, ls.id),
+			wake: make(chan struct{}, 1), rearm: make(chan struct{}, 1), clock: n.now,
 			peerHas: has, receiptSeen: has, sentHi: has, health: map[string]*RouteHealth{}}
-		routes := routesFor(n.routes, ls.id)
-		for _, r := range routes {
+		for _, r := range l.routes {
 			l.health[r.Name()] = &RouteHealth{Route: r.Name(), Mailbox: isMailbox(r)}
 		}
 		n.links[key] = l
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
-			l.run(n.ctx, routes)
+			l.run(n.ctx)
 		}()
 	}
 }
@@ -161,10 +154,10 @@ func (l *link) inbound(have map[string]uint64) {
 	}
 	retry := l.failures > 0
 	l.failures = 0
+	now := l.clock()
 	for _, h := range l.health {
-		h.LastInbound = l.clock()
-		if !h.Mailbox && h.Failures > 0 {
-			h.Failures, retry = 0, true // it reached us, so try it again now
+		if h.heard(now) {
+			retry = true // it reached us, so try it again now
 		}
 	}
 	l.mu.Unlock()
@@ -188,32 +181,44 @@ func (l *link) failing() bool {
 	return l.failures > 0 || !l.ok
 }
 
-func (l *link) delay() time.Duration {
+// nextPull is when the link next asks the peer for news, by its policy.
+func (l *link) nextPull() time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	d := heartbeat
-	if l.failures > 0 {
-		d = min(minBackoff<<min(l.failures-1, 10), maxBackoff)
-		d = d/2 + rand.N(d/2+1) // jitter, so two sides do not retry in lockstep
-	}
-	// A failed route that answers (rather than a mailbox) is tried again
-	// as soon as its rest ends, so that a cable that comes back carries
-	// traffic within that rest, not at the next heartbeat. The pull goes
-	// on the first usable route in the charter's order: routes that answer
-	// come first.
-	now := l.clock()
-	for _, h := range l.health {
-		if h.Failures > 0 && !h.Mailbox && h.pending == 0 {
-			d = min(d, max(h.LastFailure.Add(routeBackoff(h.Failures)).Sub(now), minBackoff))
-		}
-	}
-	return d
+	return nextPull(l.clock(), l.failures, rand.Float64(), l.ordered())
 }
 
-func (l *link) run(ctx context.Context, routes []Route) {
-	timer := time.NewTimer(0)
+// ordered returns the health of the link's routes in the charter's order.
+// The caller holds l.mu.
+func (l *link) ordered() []*RouteHealth {
+	hs := make([]*RouteHealth, len(l.routes))
+	for i, r := range l.routes {
+		hs[i] = l.health[r.Name()]
+	}
+	return hs
+}
+
+// timerAt returns a timer that fires when the node's clock reaches at. It
+// counts on the runtime's timers from the clock's now: tests that need the
+// link's time to pass at once run it inside a testing/synctest bubble.
+func (l *link) timerAt(at time.Time) *time.Timer {
+	return time.NewTimer(at.Sub(l.clock()))
+}
+
+// resetAt sets t to fire when the node's clock reaches at.
+func (l *link) resetAt(t *time.Timer, at time.Time) {
+	t.Reset(at.Sub(l.clock()))
+}
+
+func (l *link) run(ctx context.Context) {
+	due := l.clock() // the next pull; the first goes at once
+	wakeAt := due    // the next pull, or before it an exchange under way stalls
+	timer := l.timerAt(wakeAt)
 	defer timer.Stop()
-	due := time.Now()
+	setTimer := func() {
+		wakeAt = l.nextWake(due)
+		l.resetAt(timer, wakeAt)
+	}
 	for {
 		pull := false
 		select {
@@ -223,24 +228,31 @@ func (l *link) run(ctx context.Context, routes []Route) {
 		case <-l.rearm:
 			// A route failed after the timer was set: try it again when
 			// its rest ends, if that comes first.
-			if d := l.delay(); time.Now().Add(d).Before(due) {
-				timer.Reset(d)
-				due = time.Now().Add(d)
+			if at := l.nextPull(); at.Before(due) {
+				due = at
 			}
+			setTimer()
 			continue
 		case <-timer.C:
+			// The timer firing means the time it was set for has come,
+			// even on a clock that a test holds still.
+			now := later(l.clock(), wakeAt)
+			l.refresh(now)
+			if now.Before(due) {
+				setTimer() // a stall, shown in route health
+				continue
+			}
 			pull = true
 		}
 		for ctx.Err() == nil {
 			b := l.build(pull)
-			if b == nil || !l.exchange(ctx, routes, b) {
+			if b == nil || !l.exchange(ctx, b) {
 				break
 			}
 			pull = false
 		}
-		d := l.delay()
-		timer.Reset(d)
-		due = time.Now().Add(d)
+		due = l.nextPull()
+		setTimer()
 	}
 }
 
@@ -291,26 +303,15 @@ func (l *link) build(pull bool) *wire.Bundle {
 	return b
 }
 
-// exchange sends b by the sending policy and takes in the reply. Urgent
-// traffic (a FLASH or IMMEDIATE entry the peer has not cosigned) goes on
-// every usable route at once; the rest goes on the first usable route in
-// the charter's order, failing over to the next. It reports whether the
-// link should go on at once.
-func (l *link) exchange(ctx context.Context, routes []Route, b *wire.Bundle) bool {
+// exchange sends b by the sending policy (see chooseRoutes) and takes in
+// the reply. It reports whether the link should go on at once.
+func (l *link) exchange(ctx context.Context, b *wire.Bundle) bool {
 	n, ls := l.n, l.ls
-	usable, stalled := l.usable(routes)
-	var replies []*wire.Bundle
-	var err error
 	l.mu.Lock()
-	urgent := l.urgentReceipt
+	urgent := l.urgentReceipt || l.urgent(b)
+	c := chooseRoutes(l.clock(), l.ordered(), urgent)
 	l.mu.Unlock()
-	if (urgent || l.urgent(b)) && len(usable) > 1 {
-		replies, err = l.fanOut(ctx, usable, b)
-	} else {
-		// A stalled route comes last: the usable ones are tried first, and
-		// it is tried again only if they fail or are late too.
-		replies, err = l.failover(ctx, append(usable, stalled...), b)
-	}
+	replies, err := l.carry(ctx, c, b)
 	if err != nil {
 		l.fail()
 		if ctx.Err() == nil {
@@ -350,249 +351,6 @@ func (l *link) exchange(ctx context.Context, routes []Route, b *wire.Bundle) boo
 	return more
 }
 
-// send carries b on one route and records what happened. A nil reply with
-// a nil error means the route is a mailbox and took the bundle.
-func (l *link) send(ctx context.Context, r Route, b *wire.Bundle) (*wire.Bundle, error) {
-	if isMailbox(r) && !l.worthPosting(r.Name(), b) {
-		return nil, nil
-	}
-	start := l.clock()
-	rctx, cancel := context.WithTimeout(ctx, exchangeTimeout(b))
-	defer cancel()
-	// An exchange unanswered past its hedge time marks the route stalled,
-	// so that later bundles do not queue behind it on a dead cable.
-	ended := false // guarded by l.mu
-	l.mu.Lock()
-	h := l.health[r.Name()]
-	if h != nil {
-		h.pending++
-	}
-	l.mu.Unlock()
-	stall := time.AfterFunc(l.hedgeAfter(r, b), func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		if h != nil && !ended {
-			h.Stalled = true
-		}
-	})
-	resp, err := r.Exchange(rctx, l.ls.id, l.peer, b)
-	stall.Stop()
-	l.mu.Lock()
-	ended = true
-	if h != nil {
-		h.pending--
-	}
-	l.mu.Unlock()
-	l.record(r.Name(), start, err)
-	l.measureClock(b, resp, err, start)
-	if err == nil && len(b.Segments) > 0 {
-		l.noteSent(b.Segments[0], r.Name(), start)
-		if isMailbox(r) {
-			l.notePosted(r.Name(), b)
-		}
-	}
-	return resp, err
-}
-
-// routeResult is what one route brought back for a bundle.
-type routeResult struct {
-	resp *wire.Bundle
-	err  error
-}
-
-// failover carries b on the first route that takes it, in the charter's
-// order. A route that fails passes the bundle to the next at once; one
-// that neither answers nor fails within hedgeAfter (a dead cable drops
-// packets, it does not refuse them) gets the next route started beside
-// it, so a blackholed route costs about a second, not a whole timeout, and
-// does not hold up the link. What a slow route brings back later is still
-// taken in.
-func (l *link) failover(ctx context.Context, routes []Route, b *wire.Bundle) ([]*wire.Bundle, error) {
-	results := make(chan routeResult, len(routes))
-	next := 0
-	launch := func() time.Duration {
-		r := routes[next]
-		next++
-		go func() {
-			resp, err := l.send(ctx, r, b)
-			results <- routeResult{resp, err}
-		}()
-		return l.hedgeAfter(r, b)
-	}
-	hedge := time.NewTimer(launch())
-	defer hedge.Stop()
-	inFlight, refused, stalled := 1, false, false
-	var errs []error
-	// giveUp leaves the routes still under way, all stalled, to finish in
-	// the background once another has failed: the link retries after its
-	// backoff, on the routes that are not stalled.
-	giveUp := func() ([]*wire.Bundle, error) {
-		go l.drain(ctx, results, inFlight)
-		return nil, errors.Join(errs...)
-	}
-	for inFlight > 0 {
-		var hedged <-chan time.Time
-		if !refused && !stalled {
-			hedged = hedge.C
-		}
-		select {
-		case r := <-results:
-			inFlight--
-			if r.err == nil {
-				if inFlight > 0 {
-					go l.drain(ctx, results, inFlight)
-				}
-				if r.resp == nil {
-					return nil, nil
-				}
-				return []*wire.Bundle{r.resp}, nil
-			}
-			errs = append(errs, r.err)
-			var rf *RefusedError
-			switch {
-			case errors.As(r.err, &rf):
-				refused = true // the peer answered and said no: another route would hear the same
-			case !refused && next < len(routes):
-				hedge.Reset(launch())
-				inFlight++
-			case stalled && inFlight > 0:
-				return giveUp()
-			}
-		case <-hedged:
-			if next < len(routes) {
-				hedge.Reset(launch())
-				inFlight++
-				continue
-			}
-			stalled = true // every route is under way or failed, and the last one is late
-			if len(errs) > 0 {
-				return giveUp()
-			}
-		}
-	}
-	return nil, errors.Join(errs...)
-}
-
-// Bounds of hedgeAfter.
-const (
-	minHedge = 500 * time.Millisecond
-	maxHedge = 2 * time.Second
-)
-
-// hedgeAfter is how long failover waits for route r to carry b before it
-// starts the next route too: a few of r's round trips, more for a big
-// bundle, within bounds.
-func (l *link) hedgeAfter(r Route, b *wire.Bundle) time.Duration {
-	l.mu.Lock()
-	rtt := time.Duration(0)
-	if h := l.health[r.Name()]; h != nil {
-		rtt = h.RTT
-	}
-	l.mu.Unlock()
-	d := maxHedge
-	if rtt > 0 {
-		d = min(max(4*rtt, minHedge), maxHedge)
-	}
-	n := 0
-	for _, s := range b.Segments {
-		n += len(s.Entries)
-	}
-	return d + time.Duration(n)*time.Millisecond
-}
-
-func (l *link) fanOut(ctx context.Context, routes []Route, b *wire.Bundle) ([]*wire.Bundle, error) {
-	results := make(chan routeResult, len(routes))
-	for _, r := range routes {
-		go func() {
-			resp, err := l.send(ctx, r, b)
-			results <- routeResult{resp, err}
-		}()
-	}
-	// The first route that carries the bundle is enough; a slow or dead
-	// route (a blackholed cable) must not hold up the next urgent message.
-	// What the others bring back later is still taken in.
-	var errs []error
-	for i := range routes {
-		r := <-results
-		if r.err != nil {
-			errs = append(errs, r.err)
-			continue
-		}
-		if rest := len(routes) - i - 1; rest > 0 {
-			go l.drain(ctx, results, rest)
-		}
-		if r.resp == nil {
-			return nil, nil
-		}
-		return []*wire.Bundle{r.resp}, nil
-	}
-	return nil, errors.Join(errs...)
-}
-
-// drain takes in the replies of routes that answered after the first.
-func (l *link) drain(ctx context.Context, results <-chan routeResult, n int) {
-	for range n {
-		r := <-results
-		if r.err == nil && r.resp != nil && r.resp.From == l.peer && r.resp.Line == l.ls.id {
-			l.n.absorb(ctx, l.ls, l.peer, r.resp)
-		}
-	}
-}
-
-// urgent reports whether b carries an entry of FLASH or IMMEDIATE
-// precedence.
-func (l *link) urgent(b *wire.Bundle) bool {
-	for _, s := range b.Segments {
-		for _, e := range s.Entries {
-			if leafUrgent(e.Leaf) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// usable returns the routes worth trying now, in the charter's order: the
-// healthy ones, and the failed ones whose retry time has come and that are
-// not being tried already (so a route that comes back is noticed by
-// itself), but not a stalled one. If none is, all of them. It returns the
-// stalled ones apart.
-func (l *link) usable(routes []Route) (usable, stalled []Route) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.clock()
-	for _, r := range routes {
-		h := l.health[r.Name()]
-		switch {
-		case h == nil || !h.Stalled && (h.Failures == 0 || h.pending == 0 && !now.Before(h.LastFailure.Add(routeBackoff(h.Failures)))):
-			usable = append(usable, r)
-		case h.Stalled:
-			stalled = append(stalled, r)
-		}
-	}
-	if len(usable) == 0 {
-		return routes, nil
-	}
-	return usable, stalled
-}
-
-// routeBackoff is how long a failed route rests before the link tries it
-// again: while it rests, traffic goes on the other routes, so a dead route
-// costs nothing but its probes.
-func routeBackoff(failures int) time.Duration {
-	return min(250*time.Millisecond<<min(failures, 10), 15*time.Second)
-}
-
-// exchangeTimeout gives a bundle time in proportion to its size, so a dead
-// route is noticed in seconds and a big catch-up is not cut short.
-func exchangeTimeout(b *wire.Bundle) time.Duration {
-	n := 0
-	for _, s := range b.Segments {
-		n += len(s.Entries)
-	}
-	return 5*time.Second + time.Duration(n)*5*time.Millisecond
-}
-
 func (l *link) noteSent(seg wire.Segment, route string, at time.Time) {
 	end := seg.Start + uint64(len(seg.Entries))
 	l.mu.Lock()
@@ -613,29 +371,15 @@ func (l *link) record(route string, start time.Time, err error) {
 	if h == nil {
 		return
 	}
-	now := l.clock()
-	h.Stalled = false
-	if err != nil {
-		// Exchanges that were already under way when the last failure was
-		// noted fail for the same reason (they queued on the same dead
-		// connection): they are one failure, not one each, or the route
-		// would rest for the longest time after its first outage.
-		if h.Failures == 0 || start.After(h.LastFailure) {
-			h.Failures++
+	if h.ended(start, l.clock(), err) {
+		// The failure may end an exchange the link no longer waits for:
+		// have it set its timer to try the route again when its rest ends
+		// (see nextPull).
+		select {
+		case l.rearm <- struct{}{}:
+		default:
 		}
-		h.LastFailure, h.LastError = now, err.Error()
-		if !h.Mailbox {
-			// The failure may end an exchange the link no longer waits
-			// for: have it set its timer to try the route again when its
-			// rest ends (see delay).
-			select {
-			case l.rearm <- struct{}{}:
-			default:
-			}
-		}
-		return
 	}
-	h.LastSuccess, h.RTT, h.Failures, h.LastError = now, now.Sub(start), 0, ""
 }
 
 func (l *link) fail() {

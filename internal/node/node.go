@@ -22,12 +22,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/tlog"
+	"github.com/hotline-line/hotline/internal/verify"
 )
 
 // Options tune a node. The zero value is usable.
@@ -70,8 +69,7 @@ type lineState struct {
 	peers   []string
 	logs    map[string]*logState
 	hpke    map[string]hpke.PublicKey // peers' keys
-	logV    map[string]note.Verifier
-	cosV    map[string]note.Verifier
+	keys    *verify.Keyring
 	// installed is when this node installed the line: link tests are not
 	// overdue before the first interval has passed.
 	installed time.Time
@@ -194,20 +192,14 @@ func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
 		id: c.ID(), charter: c, me: n.Me(),
 		logs: map[string]*logState{},
 		hpke: map[string]hpke.PublicKey{},
-		logV: map[string]note.Verifier{},
-		cosV: map[string]note.Verifier{},
 	}
+	keys, err := verify.NewKeyring(c)
+	if err != nil {
+		return nil, err
+	}
+	ls.keys = keys
 	for i := range c.Parties {
 		p := &c.Parties[i]
-		lv, err := p.LogVerifier()
-		if err != nil {
-			return nil, err
-		}
-		cv, err := p.CosignerVerifier()
-		if err != nil {
-			return nil, err
-		}
-		ls.logV[p.Party], ls.cosV[p.Party] = lv, cv
 		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}}
 		if p.Party == n.Me() {
 			continue

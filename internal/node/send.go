@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
@@ -189,7 +188,7 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy}
 	// Checked before Validate, so that a releaser who is the drafter gets
 	// the error that says what the charter wants.
-	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || sameOfficer(m.Officer, m.ReleasedBy)) {
+	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {
 		return "", fmt.Errorf("%w (%s)", ErrNeedsRelease, req.Precedence)
 	}
 	if err := m.Validate(); err != nil {
@@ -222,13 +221,6 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 		return tx.InsertSendKey(ls.id, req.Key, id)
 	}})
 	return id, err
-}
-
-// sameOfficer reports whether two officers' names are one name written
-// twice, up to case and surrounding spaces: "Kim" cannot release what
-// "kim " drafted.
-func sameOfficer(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 func mustAuthor(id string) string { a, _, _ := entry.ParseID(id); return a }

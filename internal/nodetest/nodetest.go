@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,6 +79,7 @@ func PairEach(t testing.TB, dirs []string, opts []node.Options, edit func(*chart
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { n.Close() })
+		watch(t, n)
 		c, _, err := n.Card()
 		if err != nil {
 			t.Fatal(err)
@@ -108,16 +111,78 @@ func PairEach(t testing.TB, dirs []string, opts []node.Options, edit func(*chart
 	return nodes, signed.ID()
 }
 
-// Wait polls cond until it holds or the deadline passes.
+// watched holds the nodes opened for each test, whose changes wake Wait.
+var watched = struct {
+	sync.Mutex
+	nodes map[testing.TB][]*node.Node
+}{nodes: map[testing.TB][]*node.Node{}}
+
+func watch(t testing.TB, n *node.Node) {
+	watched.Lock()
+	defer watched.Unlock()
+	if watched.nodes[t] == nil {
+		t.Cleanup(func() {
+			watched.Lock()
+			defer watched.Unlock()
+			delete(watched.nodes, t)
+		})
+	}
+	watched.nodes[t] = append(watched.nodes[t], n)
+}
+
+// Bounds of the re-check of a condition that no node signals.
+const (
+	minRecheck = 5 * time.Millisecond
+	maxRecheck = 200 * time.Millisecond
+)
+
+// Wait waits until cond holds, or fails t once d has passed. It checks
+// cond again each time a node that Pair opened for t changes state (a
+// commit: an entry, a receipt, evidence), so it returns as soon as the
+// change it waits for is made. A condition on state that no such node
+// signals (a node opened by the test itself, a log line, another
+// process) is checked again also at growing intervals. Inside a
+// testing/synctest bubble, d and those intervals are the bubble's time.
 func Wait(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	recheck := minRecheck
+	for {
+		// Take the change channels before looking, so that no change
+		// falls between the look and the wait.
+		cases := changes(t)
+		if cond() {
+			return
 		}
-		time.Sleep(5 * time.Millisecond)
+		again := time.NewTimer(recheck)
+		cases = append(cases,
+			reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(again.C)},
+			reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(deadline.C)})
+		chosen, _, _ := reflect.Select(cases)
+		again.Stop()
+		switch chosen {
+		case len(cases) - 1:
+			if cond() {
+				return
+			}
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		case len(cases) - 2:
+			recheck = min(2*recheck, maxRecheck)
+		}
 	}
+}
+
+// changes returns a select case for the next change of every node opened
+// for t.
+func changes(t testing.TB) []reflect.SelectCase {
+	watched.Lock()
+	defer watched.Unlock()
+	var cases []reflect.SelectCase
+	for _, n := range watched.nodes[t] {
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(n.Changed())})
+	}
+	return cases
 }
 
 // Dirs creates the Default parties under a fresh temporary directory and

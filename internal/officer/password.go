@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -38,6 +39,27 @@ const (
 // Params.Memory, so a burst of logins cannot exhaust the node's memory.
 var hashSlots = make(chan struct{}, 2)
 
+// hashBudget bounds argon2id work per second for the whole node, whatever
+// the number of cores: password checks never take more than a known share
+// of the machine from the line itself. Work is counted in computations at
+// DefaultParams (memory × passes), so cheaper parameters cost less.
+var hashBudget = newBucket(hashesPerSecond, hashesPerSecond)
+
+// hashesPerSecond is the node's argon2id budget: ample for a watch logging
+// in, and about two cores' worth at DefaultParams.
+const hashesPerSecond = 8
+
+// cost is the work of one computation with p, in DefaultParams units.
+func (p Params) cost() float64 {
+	return float64(p.Memory) * float64(p.Time) / (float64(DefaultParams.Memory) * float64(DefaultParams.Time))
+}
+
+// hashes counts argon2id computations, for tests and metrics.
+var hashes atomic.Int64
+
+// Hashes returns how many argon2id computations this process has run.
+func Hashes() int64 { return hashes.Load() }
+
 // CheckPassword says what is wrong with a new password, or nil.
 func CheckPassword(pw string) error {
 	switch {
@@ -58,7 +80,10 @@ func HashPassword(pw string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := derive(pw, salt, p, keyLen)
+	key, err := derive(pw, salt, p, keyLen)
+	if err != nil {
+		return "", err
+	}
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
@@ -71,14 +96,26 @@ func VerifyPassword(pw, encoded string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := derive(pw, salt, p, uint32(len(key)))
+	got, err := derive(pw, salt, p, uint32(len(key)))
+	if err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
-func derive(pw string, salt []byte, p Params, n uint32) []byte {
+// ErrBusy means the node's password-hashing budget is spent for the next
+// few seconds: try again shortly (the console answers 503 with
+// Retry-After).
+var ErrBusy = errors.New("too many password checks at once: try again in a few seconds")
+
+func derive(pw string, salt []byte, p Params, n uint32) ([]byte, error) {
+	if err := hashBudget.take(p.cost()); err != nil {
+		return nil, err
+	}
 	hashSlots <- struct{}{}
 	defer func() { <-hashSlots }()
-	return argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, n)
+	hashes.Add(1)
+	return argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, n), nil
 }
 
 // errBadHash means a stored hash is not one this package wrote.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/console"
-	"github.com/hotline-line/hotline/internal/officer"
 )
 
 type consoleOptions struct {
@@ -36,9 +35,8 @@ func ConsoleTLS(certFile, keyFile string) Option {
 var ErrConsoleNotLoopback = errors.New("console: serving beyond loopback needs TLS")
 
 type consoleServer struct {
-	http     *http.Server
-	officers *officer.Store
-	cancel   context.CancelFunc // ends the event streams, which never go idle
+	http   *http.Server
+	cancel context.CancelFunc // ends the event streams, which never go idle
 }
 
 func loopback(addr string) bool {
@@ -69,19 +67,14 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	offs, err := officer.OpenDir(s.Node.Dir, officer.Config{})
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		offs.Close()
 		return fmt.Errorf("console: listen on %s: %w", o.addr, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &consoleServer{officers: offs, cancel: cancel}
+	c := &consoleServer{cancel: cancel}
 	c.http = &http.Server{
-		Handler:           console.New(s.Node, console.Config{Officers: offs, Logger: log, TLS: useTLS, Alerts: s.Alerts}),
+		Handler:           console.New(s.Node, console.Config{Officers: s.officers, Logger: log, TLS: useTLS, Alerts: s.Alerts, Drafts: s.desk}),
 		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -108,5 +101,5 @@ func (s *Server) closeConsole(ctx context.Context) error {
 		return nil
 	}
 	s.console.cancel()
-	return errors.Join(s.console.http.Shutdown(ctx), s.console.officers.Close())
+	return s.console.http.Shutdown(ctx)
 }

@@ -234,11 +234,23 @@ func (c *Cluster) Run(ctx context.Context, args ...string) ([]byte, error) {
 	return out, err
 }
 
+// RunEnv runs the hotline binary with args and the extra environment
+// variables extra, for at most CommandTimeout, and returns its standard
+// output and standard error. If it failed, err is a *CommandError whose
+// Err is the *exec.ExitError.
+func (c *Cluster) RunEnv(ctx context.Context, extra []string, args ...string) (stdout, stderr []byte, err error) {
+	return c.runEnv(ctx, CommandTimeout, extra, args...)
+}
+
 func (c *Cluster) run(ctx context.Context, timeout time.Duration, args ...string) (stdout, stderr []byte, err error) {
+	return c.runEnv(ctx, timeout, nil, args...)
+}
+
+func (c *Cluster) runEnv(ctx context.Context, timeout time.Duration, extra []string, args ...string) (stdout, stderr []byte, err error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.Bin, args...)
-	cmd.Env = env()
+	cmd.Env = append(env(), extra...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()

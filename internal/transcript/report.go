@@ -10,7 +10,7 @@ import (
 
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/inert"
-	"github.com/hotline-line/hotline/internal/tlog"
+	"github.com/hotline-line/hotline/internal/verify"
 )
 
 // Report is what a verified document proves, in terms a non-engineer reads.
@@ -25,6 +25,11 @@ type Report struct {
 	// log in log order.
 	RollCalls []RollCallReport `json:"roll_calls,omitempty"`
 	Fork      *ForkReport      `json:"fork,omitempty"`
+	// Texts are the messages whose text the document holds, and Withheld
+	// the entries it proves without their bodies (disclosures; see
+	// disclosure.go).
+	Texts    []string   `json:"texts,omitempty"`
+	Withheld []Withheld `json:"withheld,omitempty"`
 }
 
 // LogReport summarizes one verified log.
@@ -77,8 +82,8 @@ type ForkReport struct {
 	SizeB  uint64 `json:"size_b"`
 }
 
-func newReport(kind string, k *keyring) *Report {
-	return &Report{Kind: kind, Line: k.line, Title: k.charter.Title, Parties: k.charter.Slugs()}
+func newReport(kind string, k *verify.Keyring) *Report {
+	return &Report{Kind: kind, Line: k.Line, Title: k.Charter.Title, Parties: k.Charter.Slugs()}
 }
 
 // message starts the report of a message entry.
@@ -196,6 +201,7 @@ func (r *Report) WriteText(w io.Writer) {
 			}
 		}
 	}
+	r.writeTexts(w)
 	for _, r := range r.RollCalls {
 		if r.Readable {
 			fmt.Fprintf(w, "\n%s  roll-call answered by %s at %s, written %s, for the slot of %s\n",
@@ -226,22 +232,18 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 
 // firstHolder records, for each message of a log, the first cosignature by
 // each party that covers it.
-func firstHolder(msgs []*MessageReport, index func(*MessageReport) uint64, receipts []receipt) {
+func firstHolder(msgs []*MessageReport, receipts []*verify.Checkpoint) {
 	for _, m := range msgs {
+		_, index, _ := entry.ParseID(m.ID)
 		for _, r := range receipts {
-			if r.cp.Size <= index(m) {
+			if r.Size <= index {
 				continue
 			}
-			for _, c := range r.cos {
+			for _, c := range r.Cosigned {
 				if t, ok := m.Held[c.Party]; !ok || c.Time.Before(t) {
 					m.Held[c.Party] = c.Time
 				}
 			}
 		}
 	}
-}
-
-type receipt struct {
-	cp  *tlog.Checkpoint
-	cos []Cosigned
 }

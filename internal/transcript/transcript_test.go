@@ -30,7 +30,7 @@ import (
 
 // TestVectors checks every generated tamper vector fails with the error
 // its manifest names, and the untampered documents verify.
-// Regenerate with: go run ./cmd/hotline-vectors
+// Regenerate with: go test ./internal/transcript/vectors -update
 func TestVectors(t *testing.T) {
 	dir := filepath.Join("testdata", "vectors")
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
@@ -168,7 +168,7 @@ func TestExportBothSidesAgree(t *testing.T) {
 	}
 
 	// A disclosure of one message verifies and carries nothing of the others.
-	d, err := transcript.Disclose(a.Store, a.Keys, line, ids[3])
+	d, err := transcript.Disclose(a.Store, a.Keys, line, ids[3], false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestStandardVerifiers(t *testing.T) {
 		t.Fatal(err)
 	}
 	settle(t, nodes, line)
-	d, err := transcript.Disclose(nodes[0].Store, nodes[0].Keys, line, id)
+	d, err := transcript.Disclose(nodes[0].Store, nodes[0].Keys, line, id, false)
 	if err != nil {
 		t.Fatal(err)
 	}

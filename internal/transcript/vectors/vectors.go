@@ -4,6 +4,7 @@
 package vectors
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -17,7 +18,6 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/hotline-line/hotline/internal/atomicfile"
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
@@ -42,52 +42,65 @@ var Errors = map[string]error{
 	"ErrNotAFork": transcript.ErrNotAFork,
 }
 
-// Generate runs a real exchange between two nodes in a temporary directory
-// and writes the vectors and manifest.json to out.
-func Generate(out string) error {
+// Build runs a real exchange between two nodes in a temporary directory
+// and returns every vector file it makes, by its path in the repository:
+// the tamper vectors and their manifest in TamperDir, the format vectors
+// in docs/vectors.md and docs/vectors/. Its output is the same from run to
+// run only inside a testing/synctest bubble with a fixed
+// testing/cryptotest random source, as the package's test runs it.
+func Build(settle func()) (map[string][]byte, error) {
 	tmp, err := os.MkdirTemp("", "hotline-vectors-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	t, d, err := exchange(tmp)
+	r, err := exchange(tmp, settle)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
+	defer r.close()
+	t, d := r.transcript, r.disclosure
+	files := map[string][]byte{}
 	var manifest []Vector
-	write := func(name, want string, v any) error {
+	write := func(name, want string, v any) {
 		file := name + ".json"
 		manifest = append(manifest, Vector{Name: name, File: file, Want: want})
-		return atomicfile.Write(filepath.Join(out, file), transcript.Marshal(v), 0o644)
+		files[TamperDir+"/"+file] = transcript.Marshal(v)
 	}
-	if err := write("transcript-ok", "ok", t); err != nil {
-		return err
-	}
-	if err := write("disclosure-ok", "ok", d); err != nil {
-		return err
-	}
+	write("transcript-ok", "ok", t)
+	write("disclosure-ok", "ok", d)
+	write("disclosure-reply-withheld-ok", "ok", r.withheld)
 	for _, c := range transcriptCases() {
 		tt := clone(t)
 		if err := c.mutate(tt); err != nil {
-			return fmt.Errorf("%s: %w", c.name, err)
+			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
-		if err := write(c.name, c.want, tt); err != nil {
-			return err
-		}
+		write(c.name, c.want, tt)
 	}
 	for _, c := range disclosureCases() {
 		dd := clone(d)
 		c.mutate(dd)
-		if err := write(c.name, c.want, dd); err != nil {
-			return err
-		}
+		write(c.name, c.want, dd)
 	}
 	b, _ := json.MarshalIndent(manifest, "", " ")
-	return atomicfile.Write(filepath.Join(out, "manifest.json"), append(b, '\n'), 0o644)
+	files[TamperDir+"/manifest.json"] = append(b, '\n')
+	doc, err := formats(r)
+	if err != nil {
+		return nil, err
+	}
+	files[FormatDoc] = doc.Markdown
+	for name, data := range doc.Files {
+		files[FormatDir+"/"+name] = data
+	}
+	return files, nil
 }
+
+// Where Build's files go, relative to the repository's root.
+const (
+	TamperDir = "internal/transcript/testdata/vectors"
+	FormatDoc = "docs/vectors.md"
+	FormatDir = "docs/vectors"
+)
 
 func clone[T any](v *T) *T {
 	var c T
@@ -207,6 +220,18 @@ func transcriptCases() []tcase {
 			t.Logs[0].Checkpoint = string(b)
 			return err
 		}},
+		{"checkpoint-second-signature", "ErrCheckpoint", func(t *transcript.Transcript) error {
+			// A valid signature by the author, then a forged one by the
+			// same key: every signature must verify, not only the first.
+			cp := t.Logs[0].Checkpoint
+			t.Logs[0].Checkpoint = cp + Forged(cp[strings.Index(cp, "\n\n")+2:])
+			return nil
+		}},
+		{"receipt-second-cosignature", "ErrReceipt", func(t *transcript.Transcript) error {
+			r := t.Logs[0].Receipts[0]
+			t.Logs[0].Receipts[0] = r + Forged(lastLine(r))
+			return nil
+		}},
 		{"charter-title", "ErrCharter", func(t *transcript.Transcript) error {
 			t.Charter = strings.Replace(t.Charter, "Seoul", "Seoux", 1)
 			return nil
@@ -231,6 +256,9 @@ func disclosureCases() []dcase {
 			d.Message.Inclusion[0][0] ^= 1
 		}},
 		{"disclosure-wrong-index", "ErrPlacement", func(d *transcript.Disclosure) { d.Message.Index++ }},
+		{"disclosure-second-cosignature", "ErrReceipt", func(d *transcript.Disclosure) {
+			d.Message.Checkpoint += Forged(lastLine(d.Message.Checkpoint))
+		}},
 		{"disclosure-ack-officer", "ErrBody", func(d *transcript.Disclosure) {
 			for i := range d.Marks {
 				d.Marks[i].Body = []byte(strings.Replace(string(d.Marks[i].Body), "Wang Lei", "Li Wei", 1))
@@ -239,32 +267,70 @@ func disclosureCases() []dcase {
 	}
 }
 
+// charterTime is when the vectors' charter was proposed: the start of a
+// testing/synctest bubble's clock, which the rest of the exchange keeps.
+var charterTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// run is a finished exchange between seoul and beijing: both nodes, still
+// open, and seoul's transcript and disclosure of the first message.
+type run struct {
+	seoul, beijing *node.Node
+	charter        *charter.Signed
+	line, first    string
+	bundle, parcel []byte // seoul's first bundle to beijing, and as a parcel
+	transcript     *transcript.Transcript
+	disclosure     *transcript.Disclosure // with the reply's text
+	withheld       *transcript.Disclosure // without it, as hotline disclose writes by default
+}
+
+func (r *run) close() {
+	r.seoul.Close()
+	r.beijing.Close()
+}
+
 // exchange pairs seoul and beijing in dir over an in-memory route, sends
 // messages both ways with a display, an acknowledgement and a reply, and
-// returns seoul's transcript and its disclosure of the first message.
-func exchange(dir string) (*transcript.Transcript, *transcript.Disclosure, error) {
+// exports seoul's transcript and its disclosure of the first message. The
+// caller closes the run. settle returns when both nodes have nothing left
+// to do, so each step sees the same state in every run.
+func exchange(dir string, settle func()) (r *run, err error) {
 	ctx := context.Background()
 	var nodes []*node.Node
+	defer func() {
+		if err != nil {
+			for _, n := range nodes {
+				n.Close()
+			}
+		}
+	}()
 	var cards []*card.Card
-	for _, p := range [][3]string{{"seoul", "Ministry of National Defense, Seoul", "ko"}, {"beijing", "Ministry of National Defense, Beijing", "zh"}} {
+	for i, p := range [][3]string{{"seoul", "Ministry of National Defense, Seoul", "ko"}, {"beijing", "Ministry of National Defense, Beijing", "zh"}} {
 		d := filepath.Join(dir, p[0])
 		if err := node.Init(d, node.Config{Party: p[0], Name: p[1], Langs: []string{p[2]}, Listen: "127.0.0.1:1"}); err != nil {
-			return nil, nil, err
+			return nil, err
+		}
+		// The parties' keys come from fixed seeds (32 bytes of 0x00 for
+		// seoul, of 0x01 for beijing), so the vectors can be reproduced.
+		key := filepath.Join(d, node.KeyFile)
+		if err := os.Remove(key); err != nil {
+			return nil, err
+		}
+		if err := identity.WriteSeed(key, bytes.Repeat([]byte{byte(i)}, identity.SeedSize)); err != nil {
+			return nil, err
 		}
 		n, err := node.Open(d, node.Options{})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		defer n.Close()
 		c, _, _ := n.Card()
 		nodes, cards = append(nodes, n), append(cards, c)
 	}
-	ch := charter.New("Seoul–Beijing defense hotline", time.Now(), cards)
+	ch := charter.New("Seoul–Beijing defense hotline", charterTime, cards)
 	var raw []byte
 	for _, n := range nodes {
 		s, err := charter.Sign(ch, raw, n.Keys)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		raw = s.Raw
 	}
@@ -272,68 +338,88 @@ func exchange(dir string) (*transcript.Transcript, *transcript.Disclosure, error
 	net := memroute.New()
 	for _, n := range nodes {
 		if err := n.Install(ctx, signed); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		net.Add(n)
-	}
-	for _, n := range nodes {
-		n.Start(net.Route(n.Me()))
 	}
 	seoul, beijing := nodes[0], nodes[1]
 	line := signed.ID()
 	id, err := seoul.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Flash, Text: "Missile launch detected at 03:12 UTC. Confirm receipt."})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	// The first bundle, and the parcel that carries it, before any route
+	// has run: the charter entry and the FLASH.
+	parcel, bundle, err := seoul.ExportParcel(line, "beijing")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Start(net.Route(n.Me()))
+	}
+	settle()
 	if _, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "Second message."}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if err := waitFor(func() bool {
-		r, _ := beijing.Receipt(line, "seoul")
-		_, e := beijing.Message(line, id)
-		return r >= 0 && e == nil
-	}); err != nil {
-		return nil, nil, err
+	settle()
+	if _, err := beijing.Message(line, id); err != nil {
+		return nil, fmt.Errorf("beijing did not receive %s: %w", id, err)
 	}
 	if err := beijing.MarkDisplayed(ctx, line, id); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	settle()
 	if _, err := beijing.Ack(ctx, line, id, "Wang Lei"); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	settle()
 	if _, err := beijing.Send(ctx, node.SendRequest{Line: line, Text: "已收到，正在核实。", ReplyTo: id}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	settle()
 	if _, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "Third message."}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	// Wait until each side holds the other's whole log and its receipts.
-	err = waitFor(func() bool {
-		a, _ := seoul.Receipt(line, "beijing")
-		b, _ := beijing.Receipt(line, "seoul")
-		sa, _ := seoul.Status(line)
-		return a == 4 && b == 4 && sa.Parties[1].LogSize == 4
-	})
-	if err != nil {
-		return nil, nil, err
+	// Each side now holds the other's whole log and its receipts.
+	settle()
+	a, _ := seoul.Receipt(line, "beijing")
+	b, _ := beijing.Receipt(line, "seoul")
+	if sa, _ := seoul.Status(line); a != 4 || b != 4 || sa.Parties[1].LogSize != 4 {
+		return nil, fmt.Errorf("the exchange did not settle: receipts %d and %d", a, b)
 	}
 	t, err := transcript.Export(seoul.Store, seoul.Keys, line, true, time.Now())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	d, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id)
-	return t, d, err
+	// With the reply's text, as the vectors were first made: a verifier
+	// must accept a reply with its body as well as without.
+	d, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id, true)
+	if err != nil {
+		return nil, err
+	}
+	// What hotline disclose writes by default: the reply proven by its
+	// entry alone, without its text.
+	dw, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id, false)
+	if err != nil {
+		return nil, err
+	}
+	return &run{seoul: seoul, beijing: beijing, charter: signed, line: line, first: id,
+		bundle: bundle.Marshal(), parcel: parcel, transcript: t, disclosure: d, withheld: dw}, nil
 }
 
-func waitFor(cond func() bool) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("exchange did not settle in 30s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return nil
+// lastLine is the last line of a signed note: its last signature.
+func lastLine(note string) string {
+	return note[strings.LastIndex(strings.TrimSuffix(note, "\n"), "\n")+1:]
+}
+
+// Forged is a signature line with one bit of its signature flipped: the
+// same key's name and hash, a signature that does not verify.
+func Forged(sigLine string) string {
+	f := strings.Fields(sigLine)
+	raw, _ := base64.StdEncoding.DecodeString(f[len(f)-1])
+	raw[len(raw)-1] ^= 1
+	f[len(f)-1] = b64(raw)
+	return strings.Join(f, " ") + "\n"
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
