@@ -53,7 +53,8 @@ func TestClockSkew(t *testing.T) {
 	for _, n := range nodes {
 		s := alert(n, wall)
 		if s == "" {
-			t.Fatalf("%s raises no clock_skew alert", n.Me())
+			o, _ := n.ClockOffsets(line)
+			t.Fatalf("%s raises no clock_skew alert; offsets %+v", n.Me(), o)
 		}
 		t.Logf("%s: %s", n.Me(), s)
 	}

@@ -90,6 +90,7 @@ func (n *Node) judgeTimes(tx *store.Tx, v *verified, cur uint64) error {
 		}
 		b.previous = t
 	}
+	n.noteTimesPassed(ls.id, author)
 	return nil
 }
 
@@ -167,7 +168,8 @@ type ClockOffset struct {
 	Skewed bool `json:"skewed"`
 }
 
-// clockSamples keeps the latest measurements of a peer's clock.
+// clockSamples keeps the latest measurements of a peer's clock, and the
+// bound that refusals set while they go on.
 //
 // A measurement is NTP's: the peer's cosignature on entries we sent in an
 // exchange is dated by its clock while the exchange ran, so the offset is
@@ -175,40 +177,58 @@ type ClockOffset struct {
 // half a second: cosignatures are dated in whole seconds). A cosignature
 // made earlier (the entries arrived on an exchange whose reply was lost)
 // reads as a clock behind; the estimate is therefore the largest of the
-// recent measurements. When the clocks are too far apart for entries to
-// pass, refusals give bounds instead: the latest sample, if a bound, is
-// the estimate until a measurement follows it.
+// recent measurements.
+//
+// When the clocks are too far apart for the entries of the one ahead to
+// pass, refusals give a bound instead, which is the estimate until
+// entries pass again. Then a clock was set: the measurements from before
+// are dropped with the bound.
 type clockSamples struct {
+	bound  *ClockOffset
 	recent [8]ClockOffset
 	n      int
 }
 
 func (c *clockSamples) add(s ClockOffset) {
+	if s.Bound {
+		c.bound = &s
+		return
+	}
 	c.recent[c.n%len(c.recent)] = s
 	c.n++
 }
 
+// passed notes that entries passed the time rule: the peer's at our node
+// (fromPeer), or ours at the peer's. A bound set by refusals in that
+// direction no longer holds: a clock was set.
+func (c *clockSamples) passed(fromPeer bool) {
+	// The peer's entries were refused for a clock ahead of ours (Offset >
+	// 0); ours at the peer, for a clock behind (Offset < 0).
+	if c.bound != nil && (c.bound.Offset > 0) == fromPeer {
+		*c = clockSamples{}
+	}
+}
+
 // estimate returns the estimate and whether there is one.
 func (c *clockSamples) estimate() (ClockOffset, bool) {
+	if c.bound != nil {
+		return *c.bound, true
+	}
 	if c.n == 0 {
 		return ClockOffset{}, false
 	}
-	if latest := c.recent[(c.n-1)%len(c.recent)]; latest.Bound {
-		return latest, true
-	}
-	var best ClockOffset
-	found := false
+	best := c.recent[0]
 	var measured time.Time
 	for _, s := range c.recent[:min(c.n, len(c.recent))] {
+		if s.Offset > best.Offset {
+			best = s
+		}
 		if s.Measured.After(measured) {
 			measured = s.Measured
 		}
-		if !s.Bound && (!found || s.Offset > best.Offset) {
-			best, found = s, true
-		}
 	}
 	best.Measured = measured
-	return best, found
+	return best, true
 }
 
 // measure is the offset that a cosignature dated cosigned (whole seconds)
@@ -248,6 +268,11 @@ func (l *link) measureClock(sent, reply *wire.Bundle, err error, start time.Time
 	case err == nil && reply != nil && len(sent.Segments) > 0:
 		last := sent.Segments[len(sent.Segments)-1]
 		size := last.Start + uint64(len(last.Entries))
+		if reply.Have[ls.me] >= size {
+			l.mu.Lock()
+			l.peerClock.passed(false) // our entries went through
+			l.mu.Unlock()
+		}
 		found := false
 		for _, note := range reply.Cosigs {
 			c, err := ls.keys.Receipt(note, ls.me, l.peer)
@@ -281,6 +306,16 @@ func (n *Node) noteAhead(line, author string, ahead, tolerance time.Duration) {
 	l.mu.Lock()
 	l.peerClock.add(ClockOffset{Offset: ahead, Bound: true, Measured: n.now(), Tolerance: tolerance, Skewed: true})
 	l.mu.Unlock()
+}
+
+// noteTimesPassed records that author's new entries passed the time rule:
+// a bound its earlier refusals set no longer holds.
+func (n *Node) noteTimesPassed(line, author string) {
+	if l := n.linkFor(line, author); l != nil {
+		l.mu.Lock()
+		l.peerClock.passed(true)
+		l.mu.Unlock()
+	}
 }
 
 // ClockOffsets returns the estimated clock offset of every peer on line

@@ -62,6 +62,35 @@ func TestClockEstimate(t *testing.T) {
 	if o, _ := c.estimate(); o.Offset != 0 {
 		t.Fatalf("old measurements still count: %+v", o)
 	}
+	// A refusal's bound holds until entries pass again; then a clock was
+	// set, and the measurements from before go with it.
+	c.add(ClockOffset{Offset: 2 * time.Hour, Bound: true, Skewed: true})
+	c.add(ClockOffset{Offset: time.Second})
+	if o, _ := c.estimate(); !o.Bound || o.Offset != 2*time.Hour {
+		t.Fatalf("a bound gave way to a measurement: %+v", o)
+	}
+	c.passed(false) // ours passed at the peer: says nothing of its clock ahead
+	if o, _ := c.estimate(); !o.Bound {
+		t.Fatalf("the bound went when our entries passed: %+v", o)
+	}
+	c.passed(true)
+	if o, ok := c.estimate(); ok {
+		t.Fatalf("estimate after the peer's entries passed: %+v", o)
+	}
+	c.add(ClockOffset{Offset: time.Second})
+	c.passed(true) // no bound: nothing to drop
+	if _, ok := c.estimate(); !ok {
+		t.Fatal("a measurement was dropped with no bound")
+	}
+	c.add(ClockOffset{Offset: -10 * time.Minute, Bound: true, Skewed: true})
+	c.passed(true)
+	if o, _ := c.estimate(); !o.Bound {
+		t.Fatalf("a bound behind went when the peer's entries passed: %+v", o)
+	}
+	c.passed(false)
+	if _, ok := c.estimate(); ok {
+		t.Fatal("a bound behind stayed when our entries passed")
+	}
 }
 
 // A measurement on a cosignature: the peer's clock is its time less the
