@@ -107,7 +107,7 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 	index := lg.tree.Size()
 	leaf := &entry.Leaf{
 		Line: ls.id, Author: ls.me, Index: index, Kind: d.kind,
-		Time: n.now().UTC(), Precedence: d.precedence,
+		Time: n.stampTime(tx, ls, index, d.ref), Precedence: d.precedence,
 		Refs: n.refs(ls), Body: entry.Commit(d.salt, d.body),
 	}
 	raw := leaf.Marshal()

@@ -142,7 +142,9 @@ type LineStatus struct {
 	// RollCalls is "person present" at every party, where the charter
 	// has a roll-call.
 	RollCalls []RollCallView `json:"roll_calls,omitempty"`
-	Evidence  int            `json:"evidence"` // pieces of refused input kept (hotline evidence)
+	Evidence  int64          `json:"evidence"` // refusals of input on this line (hotline evidence)
+	// EvidenceCounts are those refusals by party and kind.
+	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
 	LineNotices
 }
 
@@ -155,6 +157,7 @@ type PartyStatus struct {
 	Receipt uint64        `json:"receipt,omitempty"` // peers: how much of our log it has cosigned
 	Pending uint64        `json:"pending,omitempty"` // peers: our entries it has not cosigned yet
 	Routes  []RouteHealth `json:"routes,omitempty"`
+	Clock   *ClockOffset  `json:"clock,omitempty"` // peers: its clock against ours, once measured
 }
 
 // Status reports on a line.
@@ -183,6 +186,9 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 				}
 				l.mu.Unlock()
 			}
+			if o, ok := n.clockOffset(ls.id, c.Party); ok {
+				ps.Clock = &o
+			}
 		}
 		st.Parties = append(st.Parties, ps)
 	}
@@ -192,8 +198,11 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if st.RollCalls, err = n.RollCalls(line); err != nil {
 		return nil, err
 	}
-	if st.Evidence, err = n.Store.CountEvidence(n.ctx, ls.id); err != nil {
+	if st.EvidenceCounts, err = n.EvidenceCounts(ls.id); err != nil {
 		return nil, err
+	}
+	for _, c := range st.EvidenceCounts {
+		st.Evidence += c.Count
 	}
 	return st, nil
 }
