@@ -51,6 +51,7 @@ func linepropose(args []string) error {
 	rollCall := fs.String("roll-call", "", "ask each party's officer on duty to confirm presence this often, e.g. 4h (default: no roll-call)")
 	rollCallAnswer := fs.Duration("roll-call-answer", 15*time.Minute, "time to answer each roll-call (at most --roll-call)")
 	twoPersonList := fs.String("two-person", "", "precedences that need two-person release, comma-separated, e.g. FLASH,IMMEDIATE")
+	templates := fs.String("templates", "starter", "the notice templates: starter (the starter set), none, or a JSON file of templates")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -89,6 +90,9 @@ func linepropose(args []string) error {
 	ch := charter.New(*title, time.Now(), cards)
 	ch.LinkTests = charter.Duration(*linkTests)
 	ch.RollCall, ch.TwoPerson = rule, released
+	if ch.Templates, err = templateSet(*templates); err != nil {
+		return err
+	}
 	for _, r := range relays {
 		addr, keyText, ok := strings.Cut(r, "=")
 		key, err := relay.ParseKeyText(keyText)

@@ -69,6 +69,9 @@ func printRules(w io.Writer, c *charter.Charter) {
 		}
 		fmt.Fprintf(w, "two-person release: %s (one officer drafts, another releases)\n", strings.Join(s, ", "))
 	}
+	if len(c.Templates) > 0 {
+		fmt.Fprintf(w, "notice templates: %s\n", strings.Join(c.Templates.IDs(), ", "))
+	}
 }
 
 // rollCallText is one party's roll-call for people: who answered last,

@@ -24,6 +24,7 @@ import (
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/identity"
+	"github.com/hotline-line/hotline/internal/notice"
 )
 
 const header = "hotline charter v1\n"
@@ -87,6 +88,9 @@ type Charter struct {
 	// TwoPerson lists the precedences a party may send only when one
 	// officer drafted the message and another released it.
 	TwoPerson []entry.Precedence `json:"two_person,omitempty"`
+	// Templates are the formatted notices the parties agreed to exchange
+	// (package notice); a message may carry one as field values.
+	Templates notice.Set `json:"templates,omitempty"`
 }
 
 // RollCallRule is the roll-call schedule. Slots begin at Created + k*Every;
@@ -212,6 +216,9 @@ func (c *Charter) Validate() error {
 		if !slices.Contains(entry.Precedences, p) || slices.Contains(c.TwoPerson[:i], p) {
 			return fmt.Errorf("charter: two_person: %q is unknown or repeated", p)
 		}
+	}
+	if err := c.Templates.Validate(); err != nil {
+		return fmt.Errorf("charter: %w", err)
 	}
 	if len(c.Deadlines) != len(entry.Precedences) {
 		return errors.New("charter: deadlines name an unknown precedence")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/store"
 )
 
@@ -26,6 +27,12 @@ type Message struct {
 	Written    time.Time        `json:"written"`  // the author's clock
 	Received   time.Time        `json:"received"` // this node's clock
 	Ladder     []Rungs          `json:"ladder"`   // per receiving party
+	// Form is a formatted notice's fields as sent, and Template its
+	// template from the charter, for the reader to label them in its
+	// language; FormError says why a form does not fit its template.
+	Form      *entry.Form      `json:"form,omitempty"`
+	Template  *notice.Template `json:"template,omitempty"`
+	FormError string           `json:"form_error,omitempty"`
 }
 
 // Rungs is the ladder of one message at one receiving party:
@@ -61,6 +68,10 @@ func (n *Node) toMessage(ls *lineState, e store.Entry) Message {
 		if err := json.Unmarshal(e.Body, &body); err == nil {
 			m.Lang, m.Text, m.ReplyTo = body.Lang, body.Text, body.ReplyTo
 			m.Officer, m.ReleasedBy = body.Officer, body.ReleasedBy
+			if body.Form != nil {
+				m.Form = body.Form
+				m.Template, m.FormError = formView(ls.charter.Templates, body.Form)
+			}
 		}
 	}
 	return m
@@ -207,6 +218,8 @@ type LineStatus struct {
 	// has a roll-call.
 	RollCalls []RollCallView `json:"roll_calls,omitempty"`
 	Evidence  int            `json:"evidence"` // pieces of refused input kept (hotline evidence)
+	// Templates are the formatted notices the charter defines.
+	Templates notice.Set `json:"templates,omitempty"`
 }
 
 // PartyStatus is what this node knows of one party of a line.
@@ -227,6 +240,7 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 		return nil, err
 	}
 	st := &LineStatus{ID: ls.id, Title: ls.charter.Title, State: "open", Me: ls.me}
+	st.Templates = ls.charter.Templates
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]

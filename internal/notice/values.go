@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/hotline-line/hotline/internal/inert"
 )
 
 // Quantity is a number with its unit, the number kept as canonical
@@ -171,9 +172,10 @@ func FormatDuration(d time.Duration) string {
 // DefaultMaxText bounds a text field whose template gives no limit.
 const DefaultMaxText = 2000
 
-// canonicalText trims the ends of a text and refuses control characters
-// other than newline and tab, which could hide or rewrite what a terminal
-// shows.
+// canonicalText trims the ends of a text and refuses the characters
+// inert would have to escape (controls other than newline and tab,
+// bidirectional overrides, zero-width characters): they could hide or
+// rewrite what a reader sees, and a notice is read as sent.
 func canonicalText(s string, max int) (string, error) {
 	s = strings.TrimSpace(s)
 	if !utf8.ValidString(s) {
@@ -183,8 +185,8 @@ func canonicalText(s string, max int) (string, error) {
 		return "", fmt.Errorf("%d bytes, at most %d", len(s), max)
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
-			return "", fmt.Errorf("control character %U", r)
+		if inert.Hidden(r) {
+			return "", fmt.Errorf("invisible or control character %U", r)
 		}
 	}
 	return s, nil
