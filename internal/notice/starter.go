@@ -103,8 +103,10 @@ func Starter() Set {
 					"As 37.5N,126.9E or 37°30'00\"N 126°54'00\"E.",
 					"예: 37.5N,126.9E 또는 37°30'00\"N 126°54'00\"E.",
 					"如 37.5N,126.9E 或 37°30'00\"N 126°54'00\"E。")),
-				field("own-units", TypeText, true, tr("Our units", "아측 부대", "我方部队")),
-				field("other-units", TypeText, true, tr("The other side's units", "상대측 부대", "对方部队")),
+				// Labels that name sides by role, not as "ours" and
+				// "theirs": the reader is the other side.
+				field("reporting-units", TypeText, true, tr("Units of the reporting party", "보고측 부대", "报告方部队")),
+				field("other-units", TypeText, true, tr("Units of the other party", "상대 당사자 부대", "另一方部队")),
 				field("closest-approach", TypeNumber, false, tr("Closest approach", "최근접 거리", "最近距离")).units("m", "nm"),
 				field("what-happened", TypeText, true, tr("What happened", "경과", "经过")),
 				field("actions-taken", TypeText, false, tr("Actions taken", "조치 사항", "采取的措施")),
