@@ -1,15 +1,12 @@
 package main
 
 import (
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 )
@@ -18,12 +15,7 @@ func TestLineProposeTemplates(t *testing.T) {
 	root := t.TempDir()
 	seoul, _ := newParty(t, root, "seoul", "ko", "127.0.0.1:7441")
 	_, beijingCard := newParty(t, root, "beijing", "zh", "127.0.0.1:7442")
-	propose := func(out string, extra ...string) (int, string) {
-		args := append([]string{"line", "propose", "--dir", seoul, "--title", "Seoul-Beijing", "--peer", beijingCard,
-			"--out", filepath.Join(root, out)}, extra...)
-		code, _, stderr := hotlineOut(t, args...)
-		return code, stderr
-	}
+	propose := proposer(t, root, seoul, beijingCard)
 	if code, stderr := propose("starter.txt"); code != 0 || !strings.Contains(stderr, "notice templates: call-request, exercise-notice") {
 		t.Fatalf("propose: %d %s", code, stderr)
 	}
@@ -48,19 +40,6 @@ func TestLineProposeTemplates(t *testing.T) {
 	if code, stderr := propose("bad.txt", "--templates", own); code != 1 || !strings.Contains(stderr, "fishing-notice") {
 		t.Fatalf("propose with a bad template file: %d %s", code, stderr)
 	}
-}
-
-// serveNode answers the control socket of n, open in this process, as
-// hotline serve does, until the test ends.
-func serveNode(t *testing.T, dir string, n *node.Node) {
-	t.Helper()
-	l, err := net.Listen("unix", filepath.Join(dir, node.SocketFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: control.Handler(control.Local{N: n})}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
 }
 
 // TestNoticeCommands: Seoul sends an exercise notice with hotline send

@@ -42,3 +42,8 @@ func (f *Form) Validate() error {
 	}
 	return nil
 }
+
+// DecodeStrict decodes one JSON value the way bodies are decoded: unknown
+// fields and trailing data are errors. Formats that travel beside the
+// bodies, such as a charter's notice templates, use it too.
+func DecodeStrict(b []byte, v any) error { return strictJSON(b, v) }

@@ -20,11 +20,8 @@
 package notice
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -167,14 +164,9 @@ func (s Set) Validate() error {
 
 // ParseSet decodes a JSON list of templates strictly and validates it.
 func ParseSet(b []byte) (Set, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var s Set
-	if err := dec.Decode(&s); err != nil {
+	if err := entry.DecodeStrict(b, &s); err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("templates: trailing data")
 	}
 	return s, s.Validate()
 }
