@@ -59,7 +59,8 @@ func openDesk(ctx context.Context, dir string) (api control.API, done func(), er
 	// Warnings only: a settled release, or a draft that could not be put back.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	local.Desk = twoperson.Open(ctx, local.N, off, log)
-	return local, func() { off.Close(); done() }, nil
+	closeNode := done
+	return local, func() { off.Close(); closeNode() }, nil
 }
 
 // openLine is openAPI and the line named by flag (or the node's only

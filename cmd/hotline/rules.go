@@ -51,7 +51,7 @@ func twoPerson(list string) ([]entry.Precedence, error) {
 		}
 	}
 	slices.SortFunc(out, func(a, b entry.Precedence) int {
-		return slices.Index(entry.Precedences, a) - slices.Index(entry.Precedences, b)
+		return a.Rank() - b.Rank()
 	})
 	return out, nil
 }

@@ -41,10 +41,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/officer"
 	"github.com/hotline-line/hotline/internal/twoperson"
@@ -77,9 +75,6 @@ type Server struct {
 	limiter *limiter
 	handler http.Handler
 
-	chMu     sync.Mutex
-	charters map[string]*charter.Signed // by line; see charterOf
-
 	alerts Alerts          // nil: no escalation engine
 	desk   *twoperson.Desk // drafts, release and rejection
 	proof  chan struct{}   // one transcript verification at a time
@@ -87,7 +82,7 @@ type Server struct {
 
 // New returns the console of node n.
 func New(n *node.Node, cfg Config) *Server {
-	s := &Server{n: n, off: cfg.Officers, log: cfg.Logger, tls: cfg.TLS, charters: map[string]*charter.Signed{},
+	s := &Server{n: n, off: cfg.Officers, log: cfg.Logger, tls: cfg.TLS,
 		proof: make(chan struct{}, 1), alerts: cfg.Alerts, desk: cfg.Drafts}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -145,7 +145,7 @@ func (s *Server) latestInbox(line string) ([]newMessage, error) {
 	}
 	out := make([]newMessage, 0, len(rows))
 	for _, e := range rows {
-		out = append(out, newMessage{Line: line, ID: entry.ID(e.Author, e.Index), Author: e.Author, Precedence: entry.Precedence(e.Precedence)})
+		out = append(out, newMessage{Line: line, ID: entry.ID(e.Author, e.Index), Author: e.Author, Precedence: e.Precedence})
 	}
 	return out, nil
 }

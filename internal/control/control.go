@@ -135,13 +135,13 @@ func (l Local) RollCall(ctx context.Context, line, officer string) (*node.RollCa
 
 // Alerts returns the engine's open alerts, most urgent first, or without
 // an engine the conditions the node proves open now.
-func (l Local) Alerts(context.Context) (*AlertsView, error) {
+func (l Local) Alerts(ctx context.Context) (*AlertsView, error) {
 	v := &AlertsView{Serving: l.Engine != nil, Alerts: []escalate.AlertState{}}
 	if l.Engine != nil {
 		v.Alerts = append(v.Alerts, l.Engine.Active()...)
 		return v, nil
 	}
-	alerts, err := duty.Alerts(l.N, time.Now())
+	alerts, err := duty.Alerts(ctx, l.N, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +195,20 @@ func (l Local) Reject(ctx context.Context, line string, draft int64, by, reason 
 		return nil, err
 	}
 	return d.Reject(ctx, line, draft, by, reason)
+}
+
+// Serve answers API calls on ln (the node's socket) until the returned
+// server is closed. Only the directory's owner can connect, but a stuck
+// client must not hold its connection for ever either.
+func Serve(ln net.Listener, api API) *http.Server {
+	srv := &http.Server{
+		Handler:           Handler(api),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute, // a call of at most 256 MiB, from this machine
+		IdleTimeout:       2 * time.Minute,
+	}
+	go srv.Serve(ln)
+	return srv
 }
 
 // call is the one request shape on the socket.

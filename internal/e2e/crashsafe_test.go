@@ -17,10 +17,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/hotline-line/hotline/internal/cluster"
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/hotlinebin"
 	"github.com/hotline-line/hotline/internal/node"
-	"github.com/hotline-line/hotline/internal/soak"
 )
 
 // ran is how a hotline process ended.
@@ -32,7 +32,7 @@ type ran struct {
 
 // hotline runs the hotline binary through c with args and the extra
 // environment variables env, and says how it ended.
-func hotline(t *testing.T, c *soak.Cluster, env []string, args ...string) ran {
+func hotline(t *testing.T, c *cluster.Cluster, env []string, args ...string) ran {
 	t.Helper()
 	stdout, stderr, err := c.RunEnv(t.Context(), env, args...)
 	r := ran{stdout: string(stdout), stderr: string(stderr)}
@@ -56,7 +56,7 @@ func hotline(t *testing.T, c *soak.Cluster, env []string, args ...string) ran {
 func TestInitKilledAtEveryStep(t *testing.T) {
 	hotlinebin.TrackSources(t)
 	root := t.TempDir()
-	c := &soak.Cluster{Bin: hotlineBin, Root: root}
+	c := &cluster.Cluster{Bin: hotlineBin, Root: root}
 	initArgs := func(dir string) []string {
 		return []string{"init", "--dir", dir, "--party", "seoul", "--name", "Seoul", "--lang", "ko", "--listen", "127.0.0.1:7441"}
 	}
@@ -164,7 +164,7 @@ func dyingServe(t *testing.T, dir string) (written <-chan string, release func()
 }
 
 // outbox returns the IDs of the messages in n's outbox, newest first.
-func outbox(t *testing.T, n *soak.Node) []string {
+func outbox(t *testing.T, n *cluster.Party) []string {
 	t.Helper()
 	msgs, err := n.Outbox(t.Context(), 100)
 	if err != nil {
@@ -184,14 +184,13 @@ func outbox(t *testing.T, n *soak.Node) []string {
 // sending again with that key writes nothing new.
 func TestSendAnswerLost(t *testing.T) {
 	c := newCluster(t)
-	seoul := c.Nodes[0].Dir
+	seoul := c.Parties[0].Dir
 
 	t.Run("waits", func(t *testing.T) {
 		written, release := dyingServe(t, seoul)
 		// Not through the cluster: its standard error is read while it
 		// runs.
-		cmd := exec.CommandContext(t.Context(), hotlineBin, "send", "--dir", seoul, "--precedence", "FLASH", "훈련 취소")
-		cmd.Env = append(os.Environ(), "HOTLINE_DIR=")
+		cmd := cluster.Command(t.Context(), hotlineBin, "send", "--dir", seoul, "--precedence", "FLASH", "훈련 취소")
 		var stdout bytes.Buffer
 		cmd.Stdout = &stdout
 		stderr, err := cmd.StderrPipe()
@@ -224,7 +223,7 @@ func TestSendAnswerLost(t *testing.T) {
 		if got := <-written; id != got || !strings.Contains(said.String(), "sending again with key cli-") {
 			t.Fatalf("send printed %q, the dying serve wrote %q\n%s", id, got, said.String())
 		}
-		if ids := outbox(t, c.Nodes[0]); len(ids) != 1 || ids[0] != id {
+		if ids := outbox(t, c.Parties[0]); len(ids) != 1 || ids[0] != id {
 			t.Fatalf("outbox %q, want %s once", ids, id)
 		}
 	})
@@ -248,7 +247,7 @@ func TestSendAnswerLost(t *testing.T) {
 		if got := strings.TrimSpace(r.stdout); r.code != 0 || got != id {
 			t.Fatalf("send --key %s again: exit %d, printed %q, want the ID %s the dying serve wrote\n%s", key, r.code, got, id, r.stderr)
 		}
-		if ids := outbox(t, c.Nodes[0]); len(ids) != 2 || ids[0] != id {
+		if ids := outbox(t, c.Parties[0]); len(ids) != 2 || ids[0] != id {
 			t.Fatalf("outbox %q, want %s once above the first test's message", ids, id)
 		}
 	})
@@ -260,7 +259,7 @@ func TestSendAnswerLost(t *testing.T) {
 func TestConcurrentCommandsQueue(t *testing.T) {
 	const sends, shows = 8, 4
 	c := newCluster(t)
-	seoul := c.Nodes[0].Dir
+	seoul := c.Parties[0].Dir
 	first := hotline(t, c, nil, "send", "--dir", seoul, "first")
 	if first.code != 0 {
 		t.Fatalf("send: %d %s", first.code, first.stderr)
@@ -294,7 +293,7 @@ func TestConcurrentCommandsQueue(t *testing.T) {
 	if len(seen) != sends+1 {
 		t.Errorf("%d distinct IDs, want %d", len(seen), sends+1)
 	}
-	if ids := outbox(t, c.Nodes[0]); len(ids) != sends+1 {
+	if ids := outbox(t, c.Parties[0]); len(ids) != sends+1 {
 		t.Errorf("outbox holds %d messages, want %d", len(ids), sends+1)
 	}
 }

@@ -82,6 +82,15 @@ func ParsePrecedence(s string) (Precedence, error) {
 // Urgent reports whether p travels on every route at once.
 func (p Precedence) Urgent() bool { return p == Flash || p == Immediate }
 
+// Rank orders precedences for people, most urgent first: 0 for FLASH, and
+// len(Precedences) for none or an unknown one.
+func (p Precedence) Rank() int {
+	if i := slices.Index(Precedences, p); i >= 0 {
+		return i
+	}
+	return len(Precedences)
+}
+
 // Ref names a checkpoint of another party's log.
 type Ref struct {
 	Party string

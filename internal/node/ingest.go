@@ -119,7 +119,7 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 	*urgent = l.Precedence.Urgent()
 	*out = store.Entry{
 		Line: ls.id, Author: author, Index: index, Leaf: we.Leaf, Envelope: we.Envelope,
-		Kind: string(l.Kind), Time: l.Time.UnixMilli(), Precedence: string(l.Precedence),
+		Kind: l.Kind, Time: l.Time.UnixMilli(), Precedence: l.Precedence,
 		Salt: salt, Body: body,
 	}
 	// The commitment matched, so the author wrote these bytes. A body that

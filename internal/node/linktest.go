@@ -73,7 +73,7 @@ func (n *Node) LinkTests(line string) ([]LinkTestView, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := n.Store.EntriesByKind(ls.id, string(entry.KindLinkTest), 16*len(ls.charter.Parties))
+	rows, err := n.Store.EntriesByKind(ls.id, entry.KindLinkTest, 16*len(ls.charter.Parties))
 	if err != nil {
 		return nil, err
 	}

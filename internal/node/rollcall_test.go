@@ -98,7 +98,7 @@ func expect(t *testing.T, nodes []*node.Node, line, party string, w want) {
 // rollCallEntries counts author's roll-call entries held by n.
 func rollCallEntries(t *testing.T, n *node.Node, line, author string) int {
 	t.Helper()
-	rows, err := n.Store.EntriesByKind(line, string(entry.KindRollCall), 1000)
+	rows, err := n.Store.EntriesByKind(line, entry.KindRollCall, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestRollCall(t *testing.T) {
 	expect(t, nodes, line, "seoul", want{last: at(11, 50), officer: "Lee Seo-yeon", slot: at(11, 30), answerBy: at(11, 45), missed: true, missedSlot: at(11, 30)})
 
 	// The entry says which slot it answered and who answered it.
-	rows, err := beijing.Store.EntriesByKind(line, string(entry.KindRollCall), 10)
+	rows, err := beijing.Store.EntriesByKind(line, entry.KindRollCall, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestHostileRollCallBodies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Kind != string(entry.KindRollCall) || e.BodyError == "" || e.Officer != "" {
+		if e.Kind != entry.KindRollCall || e.BodyError == "" || e.Officer != "" {
 			t.Fatalf("entry %d stored as kind %s, body error %q, officer %q", i, e.Kind, e.BodyError, e.Officer)
 		}
 	}

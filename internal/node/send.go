@@ -110,7 +110,7 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 	raw := leaf.Marshal()
 	err := tx.InsertEntry(&store.Entry{
 		Line: ls.id, Author: ls.me, Index: index, Leaf: raw, Envelope: d.env.Marshal(),
-		Kind: string(d.kind), Time: leaf.Time.UnixMilli(), Precedence: string(d.precedence),
+		Kind: d.kind, Time: leaf.Time.UnixMilli(), Precedence: d.precedence,
 		Salt: d.salt, Body: d.body, Ref: d.ref, Officer: d.officer, Received: n.now().UnixMilli(),
 	})
 	if err != nil {
@@ -204,7 +204,7 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 		return "", err
 	}
 	if m.ReplyTo != "" {
-		if e, err := n.Store.Entry(ls.id, mustAuthor(m.ReplyTo), mustIndex(m.ReplyTo)); err != nil || e.Kind != string(entry.KindMessage) {
+		if e, err := n.Store.Entry(ls.id, mustAuthor(m.ReplyTo), mustIndex(m.ReplyTo)); err != nil || e.Kind != entry.KindMessage {
 			return "", fmt.Errorf("reply to %s: no such message on this line", m.ReplyTo)
 		}
 	}
@@ -262,7 +262,7 @@ func (n *Node) mark(ctx context.Context, line, id string, kind entry.Kind, offic
 	}
 	author, index, _ := entry.ParseID(id)
 	e, err := n.Store.Entry(ls.id, author, index)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && (author == ls.me || e.Kind != string(entry.KindMessage)) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (author == ls.me || e.Kind != entry.KindMessage) {
 		return false, fmt.Errorf("%s: %w", id, ErrNotAPeerMessage)
 	}
 	if err != nil {
@@ -276,7 +276,7 @@ func (n *Node) mark(ctx context.Context, line, id string, kind entry.Kind, offic
 	d.ref, d.officer = id, officer
 	wrote := false
 	err = n.submit(ctx, &op{apply: func(tx *store.Tx) error {
-		if done, err := tx.HasMark(ls.id, ls.me, string(kind), id); err != nil || done {
+		if done, err := tx.HasMark(ls.id, ls.me, kind, id); err != nil || done {
 			return err
 		}
 		wrote = true

@@ -59,7 +59,7 @@ func Export(st *store.Store, keys *identity.Keys, line string, plaintext bool, n
 		lg := Log{Author: author, Entries: make([]Entry, len(rows))}
 		for i, r := range rows {
 			lg.Entries[i].Leaf = string(r.Leaf)
-			if plaintext || r.Kind == string(entry.KindCharter) {
+			if plaintext || r.Kind == entry.KindCharter {
 				lg.Entries[i].Salt, lg.Entries[i].Body = r.Salt, r.Body
 			}
 		}
@@ -186,7 +186,7 @@ func Disclose(st *store.Store, keys *identity.Keys, line, id string, withReplies
 		return nil, err
 	}
 	e, err := st.Entry(line, author, index)
-	if err != nil || e.Kind != string(entry.KindMessage) {
+	if err != nil || e.Kind != entry.KindMessage {
 		return nil, fmt.Errorf("no message %s on line %s", id, line)
 	}
 	p, err := src.prove(e, true)
@@ -202,7 +202,7 @@ func Disclose(st *store.Store, keys *identity.Keys, line, id string, withReplies
 		if r.Author == author {
 			continue
 		}
-		reply := r.Kind == string(entry.KindMessage)
+		reply := r.Kind == entry.KindMessage
 		mp, err := src.prove(r, !reply || withReplies)
 		if errors.Is(err, ErrNotDelivered) {
 			continue // not yet cosigned: nothing to prove it with
