@@ -46,6 +46,9 @@ func cmdTemplates(ctx context.Context, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
+		if st.Templates == nil {
+			st.Templates = notice.Set{} // [], a set --templates reads back
+		}
 		return enc.Encode(st.Templates)
 	}
 	if len(st.Templates) == 0 {
