@@ -9,23 +9,25 @@ import (
 
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/linestate"
 	"github.com/hotline-line/hotline/internal/node"
 )
 
 func init() {
-	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--key K] [--line L] TEXT... | - | --template ID --field NAME=VALUE...",
+	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--despite-suspension] [--key K] [--line L] TEXT... | - | --template ID --field NAME=VALUE...",
 		"write a message; it is on disk and queued when this returns", cmdSend})
 }
 
 func cmdSend(ctx context.Context, args []string) error {
 	fs := flags("send")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	prec := fs.String("precedence", "ROUTINE", "FLASH, IMMEDIATE, PRIORITY or ROUTINE")
 	replyTo := fs.String("reply-to", "", "ID of the message this answers")
 	lang := fs.String("lang", "", "language of the text (default: the party's first language)")
 	officer := fs.String("officer", "", "the officer who wrote (drafted) the message; signed into it")
 	releasedBy := fs.String("released-by", "", "the second officer who released it, where the charter requires two-person release")
+	despite := fs.Bool("despite-suspension", false, "send a ROUTINE or PRIORITY message on a suspended line; the message records it")
 	key := fs.String("key", "", "idempotency key: sending again with the same key writes nothing and prints the first message's ID (default: a new random key, used for this command's own retries)")
 	template := fs.String("template", "", "send a formatted notice of this template (see hotline templates); the text is then optional")
 	var fields multi
@@ -56,7 +58,7 @@ func cmdSend(ctx context.Context, args []string) error {
 		*key = "cli-" + rand.Text()
 	}
 	req := node.SendRequest{Precedence: p, Lang: *lang, Text: text, ReplyTo: *replyTo,
-		Officer: *officer, ReleasedBy: *releasedBy, Key: *key, Form: form}
+		Officer: *officer, ReleasedBy: *releasedBy, Key: *key, DespiteSuspension: *despite, Form: form}
 	var id string
 	err = onLine(ctx, *dir, *line, "sending again with key "+*key,
 		"to retry without writing the message twice, run the same hotline send with --key "+*key,
@@ -65,6 +67,9 @@ func cmdSend(ctx context.Context, args []string) error {
 			id, err = api.Send(ctx, req)
 			return err
 		})
+	if isNodeErr(err, linestate.ErrSuspended) {
+		return withHint(err, "FLASH and IMMEDIATE go through; to send this anyway, add --despite-suspension (the message records it)")
+	}
 	if isNodeErr(err, node.ErrNeedsRelease) {
 		return withHint(err, "hotline send --officer DRAFTER --released-by RELEASER, or release it in the console")
 	}

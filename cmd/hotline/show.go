@@ -20,7 +20,7 @@ func init() {
 func cmdShow(ctx context.Context, args []string) error {
 	fs := flags("show")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	lang := fs.String("lang", "", "the language of a notice's labels (default: the party's first language)")
 	if err := parse(fs, args); err != nil {
@@ -110,7 +110,7 @@ func printMessage(m *node.Message, labels string) {
 func cmdAck(ctx context.Context, args []string) error {
 	fs := flags("ack")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	officer := fs.String("officer", "", "the name of the officer acknowledging")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -18,7 +18,7 @@ func init() {
 func cmdStatus(ctx context.Context, args []string) error {
 	fs := flags("status")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -36,6 +36,7 @@ func cmdStatus(ctx context.Context, args []string) error {
 		return json.NewEncoder(os.Stdout).Encode(st)
 	}
 	fmt.Printf("line %s %q: %s (this node: %s)\n", st.ID, inert.Text(st.Title), st.State, st.Me)
+	printLineState(os.Stdout, st.Name, st.Notice, st.Refused)
 	defer printLinkTests(st)
 	rollCalls := map[string]node.RollCallView{}
 	for _, v := range st.RollCalls {

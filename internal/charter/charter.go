@@ -76,6 +76,7 @@ func DefaultDeadlines() map[entry.Precedence]Deadline {
 // Charter is the agreed definition of a line.
 type Charter struct {
 	Title     string                        `json:"title"`
+	Name      string                        `json:"name,omitempty"` // a short name (slug) such as navy, unique on each node; optional
 	Created   time.Time                     `json:"created"`
 	Nonce     []byte                        `json:"nonce"` // makes every line's ID unique
 	Parties   []card.Card                   `json:"parties"`
@@ -171,6 +172,9 @@ func (c *Charter) Deadline(p entry.Precedence) Deadline { return c.Deadlines[p] 
 func (c *Charter) Validate() error {
 	if c.Title == "" || len(c.Title) > 200 {
 		return errors.New("charter: title must be 1 to 200 bytes")
+	}
+	if c.Name != "" && !identity.ValidSlug(c.Name) {
+		return fmt.Errorf("charter: name %.40q: want a short name such as navy (lowercase letters, digits and dashes)", c.Name)
 	}
 	if len(c.Nonce) != 16 {
 		return errors.New("charter: nonce must be 16 bytes")

@@ -319,6 +319,8 @@ func TestParseRejectsInvalid(t *testing.T) {
 		"empty title":     func(c *charter.Charter) { c.Title = "" },
 		"title too long":  func(c *charter.Charter) { c.Title = strings.Repeat("t", 201) },
 		"no nonce":        func(c *charter.Charter) { c.Nonce = nil },
+		"name not a slug": func(c *charter.Charter) { c.Name = "Navy Line" },
+		"name with a dot": func(c *charter.Charter) { c.Name = "../navy" },
 		"short nonce":     func(c *charter.Charter) { c.Nonce = make([]byte, 15) },
 		"long nonce":      func(c *charter.Charter) { c.Nonce = make([]byte, 17) },
 		"one party":       func(c *charter.Charter) { c.Parties = c.Parties[:1] },
@@ -470,7 +472,10 @@ func TestID(t *testing.T) {
 }
 
 // TestIDGolden pins the ID of a fixed charter: the line ID names every log
-// and message, so an encoding change must not go unnoticed.
+// and message, so an encoding change must not go unnoticed. The charter has
+// no name, so this also shows that the optional name leaves the bytes of
+// charters without one as they were; a name is signed text and changes the
+// ID.
 func TestIDGolden(t *testing.T) {
 	a, err := identity.Derive("seoul", make([]byte, 32))
 	if err != nil {
@@ -483,6 +488,17 @@ func TestIDGolden(t *testing.T) {
 	c := draft(t, a, b)
 	if got, want := c.ID(), "19075926ef6ad56cf49505a4955a041c"; got != want {
 		t.Fatalf("ID of the fixed charter = %s, want %s", got, want)
+	}
+	c.Name = "navy"
+	if c.ID() == "19075926ef6ad56cf49505a4955a041c" || !strings.Contains(c.Text(), `"name":"navy"`) {
+		t.Fatalf("the name is not in the signed text: %s", c.Text())
+	}
+	s, err := charter.Sign(c, nil, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := charter.Parse(s.Raw); err != nil || got.Name != "navy" {
+		t.Fatalf("Parse: %v, name %q", err, got.Name)
 	}
 }
 

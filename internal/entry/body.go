@@ -22,6 +22,9 @@ type Message struct {
 	// spoke for the author.
 	Officer    string `json:"officer,omitempty"`
 	ReleasedBy string `json:"released_by,omitempty"`
+	// DespiteSuspension records that the author sent a ROUTINE or
+	// PRIORITY message while the line was suspended, knowingly.
+	DespiteSuspension bool `json:"despite_suspension,omitempty"`
 	// Form, if set, makes the message a formatted notice: a template's
 	// fields, and Text may be empty (see form.go).
 	Form *Form `json:"form,omitempty"`

@@ -144,6 +144,15 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 		} else {
 			out.Officer = r.Officer
 		}
+	case entry.KindNotice:
+		// A notice naming another line is refused here (its body error);
+		// whether the state change is allowed is linestate's rule, applied
+		// to every notice held whenever the state is read.
+		if nt, err := entry.DecodeNotice(body, ls.id); err != nil {
+			out.BodyError = err.Error()
+		} else {
+			out.Officer = nt.Officer
+		}
 	case entry.KindDisplayed, entry.KindAck:
 		m, err := entry.DecodeMark(body, l.Kind)
 		if err != nil {

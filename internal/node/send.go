@@ -37,6 +37,9 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 	if _, err := n.line(c.ID()); err == nil {
 		return nil
 	}
+	if err := n.checkName(c); err != nil {
+		return err
+	}
 	ls, err := n.newLineState(c)
 	if err != nil {
 		return err
@@ -160,6 +163,9 @@ type SendRequest struct {
 	// whatever else it asks. A client that lost the reply (the node died
 	// between commit and answer) retries with the same key and sends once.
 	Key string `json:"key,omitempty"`
+	// DespiteSuspension sends a ROUTINE or PRIORITY message on a
+	// suspended line; the message body records it.
+	DespiteSuspension bool `json:"despite_suspension,omitempty"`
 }
 
 // MaxKey bounds an idempotency key.
@@ -189,7 +195,11 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	if len(req.Key) > MaxKey {
 		return "", fmt.Errorf("idempotency key of %d bytes: at most %d", len(req.Key), MaxKey)
 	}
-	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy}
+	if err := n.admit(ls, entry.KindMessage, req.Precedence, req.DespiteSuspension); err != nil {
+		return "", err
+	}
+	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy,
+		DespiteSuspension: req.DespiteSuspension}
 	if req.Form != nil {
 		if m.Form, err = fillForm(ls.charter.Templates, req.Form); err != nil {
 			return "", err

@@ -154,6 +154,7 @@ type LineStatus struct {
 	// has a roll-call.
 	RollCalls []RollCallView `json:"roll_calls,omitempty"`
 	Evidence  int            `json:"evidence"` // pieces of refused input kept (hotline evidence)
+	LineNotices
 	// Templates are the formatted notices the charter defines.
 	Templates notice.Set `json:"templates,omitempty"`
 }
@@ -175,7 +176,10 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &LineStatus{ID: ls.id, Title: ls.charter.Title, State: "open", Me: ls.me}
+	st := &LineStatus{ID: ls.id, Title: ls.charter.Title, Me: ls.me}
+	if err := n.fillState(ls, st); err != nil {
+		return nil, err
+	}
 	st.Templates = ls.charter.Templates
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {

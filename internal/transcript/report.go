@@ -31,6 +31,8 @@ type Report struct {
 	// disclosure.go).
 	Texts    []string   `json:"texts,omitempty"`
 	Withheld []Withheld `json:"withheld,omitempty"`
+	// LineState is the line's state by its notices (transcripts only).
+	LineState *LineStateReport `json:"line_state,omitempty"`
 	// templates are the charter's, to label the notices (forms.go).
 	templates notice.Set
 }
@@ -58,6 +60,11 @@ type MessageReport struct {
 	Displayed  map[string]time.Time `json:"displayed,omitempty"`
 	Acked      map[string]Ack       `json:"acked,omitempty"`
 	Replies    map[string]string    `json:"replies,omitempty"`
+	// StateBreach, if set, is the rule the message broke by the line's
+	// state when it was written (see linestate.Admit): sent on a closed
+	// line, or not urgent on a suspended one without saying so (known
+	// only when its text is included).
+	StateBreach string `json:"state_breach,omitempty"`
 	// Form is a formatted notice's fields, as proven (forms.go).
 	Form *FormReport `json:"form,omitempty"`
 }
@@ -165,6 +172,9 @@ func (r *Report) WriteText(w io.Writer) {
 			"Both signatures verify with %s's key from the charter; both cannot be true.\n", f.Author, f.SizeA, f.SizeB, f.Index, f.Author)
 		return
 	}
+	if r.Kind == "transcript" {
+		r.writeLineState(w)
+	}
 	for _, l := range r.Logs {
 		fmt.Fprintf(w, "log of %s: %d entries", l.Author, l.Size)
 		for _, p := range slices.Sorted(mapKeys(l.HeldBy)) {
@@ -192,6 +202,9 @@ func (r *Report) WriteText(w io.Writer) {
 			}
 		} else {
 			fmt.Fprintln(w, "  text: not included (sealed to others)")
+		}
+		if m.StateBreach != "" {
+			fmt.Fprintf(w, "  AGAINST THE LINE'S STATE: %s\n", inert.Text(m.StateBreach))
 		}
 		for _, p := range r.Parties {
 			if p == m.Author {
