@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--despite-suspension] [--key K] [--line L] TEXT... | -",
+	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--despite-suspension] [--key K] [--line L] TEXT... | - | --template ID --field NAME=VALUE...",
 		"write a message; it is on disk and queued when this returns", cmdSend})
 }
 
@@ -29,7 +29,14 @@ func cmdSend(ctx context.Context, args []string) error {
 	releasedBy := fs.String("released-by", "", "the second officer who released it, where the charter requires two-person release")
 	despite := fs.Bool("despite-suspension", false, "send a ROUTINE or PRIORITY message on a suspended line; the message records it")
 	key := fs.String("key", "", "idempotency key: sending again with the same key writes nothing and prints the first message's ID (default: a new random key, used for this command's own retries)")
+	template := fs.String("template", "", "send a formatted notice of this template (see hotline templates); the text is then optional")
+	var fields multi
+	fs.Var(&fields, "field", "a field of the notice, as NAME=VALUE (repeat for each field)")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	form, err := formFlags(*template, fields)
+	if err != nil {
 		return err
 	}
 	p, err := entry.ParsePrecedence(*prec)
@@ -44,14 +51,14 @@ func cmdSend(ctx context.Context, args []string) error {
 		}
 		text = string(b)
 	}
-	if text == "" {
+	if text == "" && form == nil {
 		return usageError{"no text: give it as arguments, or - to read standard input"}
 	}
 	if *key == "" {
 		*key = "cli-" + rand.Text()
 	}
 	req := node.SendRequest{Precedence: p, Lang: *lang, Text: text, ReplyTo: *replyTo,
-		Officer: *officer, ReleasedBy: *releasedBy, Key: *key, DespiteSuspension: *despite}
+		Officer: *officer, ReleasedBy: *releasedBy, Key: *key, DespiteSuspension: *despite, Form: form}
 	var id string
 	err = onLine(ctx, *dir, *line, "sending again with key "+*key,
 		"to retry without writing the message twice, run the same hotline send with --key "+*key,
@@ -65,6 +72,9 @@ func cmdSend(ctx context.Context, args []string) error {
 	}
 	if isNodeErr(err, node.ErrNeedsRelease) {
 		return withHint(err, "hotline send --officer DRAFTER --released-by RELEASER, or release it in the console")
+	}
+	if isNodeErr(err, node.ErrUnknownTemplate) {
+		return withHint(err, "list the line's templates and their fields with: hotline templates")
 	}
 	if err != nil {
 		return err

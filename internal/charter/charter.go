@@ -24,6 +24,7 @@ import (
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/identity"
+	"github.com/hotline-line/hotline/internal/notice"
 )
 
 const header = "hotline charter v1\n"
@@ -93,6 +94,9 @@ type Charter struct {
 	// both are alerted; 0 means DefaultClockTolerance. Absent when 0, so
 	// charters written before it keep their bytes and their line IDs.
 	ClockTolerance Duration `json:"clock_tolerance,omitempty"`
+	// Templates are the formatted notices the parties agreed to exchange
+	// (package notice); a message may carry one as field values.
+	Templates notice.Set `json:"templates,omitempty"`
 }
 
 // DefaultClockTolerance is the clock tolerance of a charter that sets none.
@@ -239,6 +243,9 @@ func (c *Charter) Validate() error {
 	}
 	if c.ClockTolerance < 0 || time.Duration(c.ClockTolerance) > MaxClockTolerance || c.ClockTolerance > 0 && c.ClockTolerance < Duration(time.Second) {
 		return fmt.Errorf("charter: clock_tolerance: want 1s to %v, or absent for %v", MaxClockTolerance, DefaultClockTolerance)
+	}
+	if err := c.Templates.Validate(); err != nil {
+		return fmt.Errorf("charter: %w", err)
 	}
 	if len(c.Deadlines) != len(entry.Precedences) {
 		return errors.New("charter: deadlines name an unknown precedence")

@@ -154,6 +154,10 @@ type SendRequest struct {
 	// charter puts under two-person release needs both.
 	Officer    string `json:"officer,omitempty"`
 	ReleasedBy string `json:"released_by,omitempty"`
+	// Form, if set, sends a formatted notice: a template of the line's
+	// charter and its field values as the sender wrote them. Send writes
+	// them in canonical form, or refuses them naming the field at fault.
+	Form *entry.Form `json:"form,omitempty"`
 	// Key, if set, makes the send idempotent: a later Send on the line
 	// with the same key writes nothing and returns the first message's ID,
 	// whatever else it asks. A client that lost the reply (the node died
@@ -196,6 +200,11 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	}
 	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy,
 		DespiteSuspension: req.DespiteSuspension}
+	if req.Form != nil {
+		if m.Form, err = fillForm(ls.charter.Templates, req.Form); err != nil {
+			return "", err
+		}
+	}
 	// Checked before Validate, so that a releaser who is the drafter gets
 	// the error that says what the charter wants.
 	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {

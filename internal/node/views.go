@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/readmodel"
 	"github.com/hotline-line/hotline/internal/store"
 )
@@ -27,6 +28,12 @@ type Message struct {
 	Written    time.Time        `json:"written"`  // the author's clock
 	Received   time.Time        `json:"received"` // this node's clock
 	Ladder     []Rungs          `json:"ladder"`   // per receiving party
+	// Form is a formatted notice's fields as sent, and Template its
+	// template from the charter, for the reader to label them in its
+	// language; FormError says why a form does not fit its template.
+	Form      *entry.Form      `json:"form,omitempty"`
+	Template  *notice.Template `json:"template,omitempty"`
+	FormError string           `json:"form_error,omitempty"`
 }
 
 // Rungs is the ladder of one message at one receiving party (see
@@ -60,6 +67,7 @@ func toMessage(e store.Entry) Message {
 		if err := json.Unmarshal(e.Body, &body); err == nil {
 			m.Lang, m.Text, m.ReplyTo = body.Lang, body.Text, body.ReplyTo
 			m.Officer, m.ReleasedBy = body.Officer, body.ReleasedBy
+			m.Form = body.Form
 		}
 	}
 	return m
@@ -80,6 +88,9 @@ func (n *Node) withLadders(line string, rows []store.Entry) ([]Message, error) {
 	for i, e := range rows {
 		m := toMessage(e)
 		m.Ladder = ladders[i]
+		if m.Form != nil {
+			m.Template, m.FormError = formView(l.Charter.Templates, m.Form)
+		}
 		out = append(out, m)
 	}
 	return out, nil
@@ -146,6 +157,8 @@ type LineStatus struct {
 	// EvidenceCounts are those refusals by party and kind.
 	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
 	LineNotices
+	// Templates are the formatted notices the charter defines.
+	Templates notice.Set `json:"templates,omitempty"`
 }
 
 // PartyStatus is what this node knows of one party of a line.
@@ -170,6 +183,7 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if err := n.fillState(ls, st); err != nil {
 		return nil, err
 	}
+	st.Templates = ls.charter.Templates
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]
