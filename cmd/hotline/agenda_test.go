@@ -1,8 +1,6 @@
 package main
 
 import (
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,23 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 )
-
-// serveOpen answers the control socket of n, open in this process, in
-// dir until the test ends.
-func serveOpen(t *testing.T, dir string, n *node.Node) {
-	t.Helper()
-	l, err := net.Listen("unix", filepath.Join(dir, node.SocketFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: control.Handler(control.Local{N: n})}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-}
 
 // TestTranslateAndAgendaCommands drives translations and the agenda from
 // the command line of both parties.
@@ -35,7 +19,7 @@ func TestTranslateAndAgendaCommands(t *testing.T) {
 	nodes, line := nodetest.Pair(t, dirs, node.Options{})
 	nodetest.Connect(nodes...)
 	for i := range nodes {
-		serveOpen(t, dirs[i], nodes[i])
+		serveNode(t, dirs[i], nodes[i])
 	}
 	tmp := t.TempDir()
 	zhFile := filepath.Join(tmp, "zh.txt")

@@ -96,6 +96,9 @@ func preview(m node.Message) string {
 	if m.BodyError != "" {
 		return "(unreadable: " + m.BodyError + ")"
 	}
+	if m.Form != nil && m.Text == "" {
+		return "(notice " + inert.Text(m.Form.Template) + ")"
+	}
 	t := inert.Text(strings.ReplaceAll(m.Text, "\n", " "))
 	if r := []rune(t); len(r) > 60 {
 		t = string(r[:60]) + "…"

@@ -54,6 +54,8 @@ func linepropose(args []string) error {
 	rollCall := fs.String("roll-call", "", "ask each party's officer on duty to confirm presence this often, e.g. 4h (default: no roll-call)")
 	rollCallAnswer := fs.Duration("roll-call-answer", 15*time.Minute, "time to answer each roll-call (at most --roll-call)")
 	twoPersonList := fs.String("two-person", "", "precedences that need two-person release, comma-separated, e.g. FLASH,IMMEDIATE")
+	clockTolerance := fs.Duration("clock-tolerance", 0, "how far an entry may be dated ahead of the receiver's clock, and clocks differ before an alert (default 10m)")
+	templates := fs.String("templates", "starter", "the notice templates: starter (the starter set), none, or a JSON file of templates")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -93,6 +95,10 @@ func linepropose(args []string) error {
 	ch.Name = *name
 	ch.LinkTests = charter.Duration(*linkTests)
 	ch.RollCall, ch.TwoPerson = rule, released
+	ch.ClockTolerance = charter.Duration(*clockTolerance)
+	if ch.Templates, err = templateSet(*templates); err != nil {
+		return err
+	}
 	for _, r := range relays {
 		addr, keyText, ok := strings.Cut(r, "=")
 		key, err := relay.ParseKeyText(keyText)

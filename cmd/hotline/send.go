@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--despite-suspension] [--translation LANG=FILE... [--translator NAME]] [--key K] [--line L] TEXT... | -",
+	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--despite-suspension] [--translation LANG=FILE... [--translator NAME]] [--key K] [--line L] TEXT... | - | --template ID --field NAME=VALUE...",
 		"write a message; it is on disk and queued when this returns", cmdSend})
 }
 
@@ -32,6 +32,9 @@ func cmdSend(ctx context.Context, args []string) error {
 	var translations multi
 	fs.Var(&translations, "translation", "LANG=FILE: attach the sender's own official translation, written with the message (repeatable)")
 	translator := fs.String("translator", "", "the officer who made the attached translations (default: --officer)")
+	template := fs.String("template", "", "send a formatted notice of this template (see hotline templates); the text is then optional")
+	var fields multi
+	fs.Var(&fields, "field", "a field of the notice, as NAME=VALUE (repeat for each field)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -39,6 +42,10 @@ func cmdSend(ctx context.Context, args []string) error {
 		*translator = *officer
 	}
 	attached, err := attachedTranslations(translations, *translator)
+	if err != nil {
+		return err
+	}
+	form, err := formFlags(*template, fields)
 	if err != nil {
 		return err
 	}
@@ -54,14 +61,14 @@ func cmdSend(ctx context.Context, args []string) error {
 		}
 		text = string(b)
 	}
-	if text == "" {
+	if text == "" && form == nil {
 		return usageError{"no text: give it as arguments, or - to read standard input"}
 	}
 	if *key == "" {
 		*key = "cli-" + rand.Text()
 	}
 	req := node.SendRequest{Precedence: p, Lang: *lang, Text: text, ReplyTo: *replyTo,
-		Officer: *officer, ReleasedBy: *releasedBy, Key: *key, DespiteSuspension: *despite, Translations: attached}
+		Officer: *officer, ReleasedBy: *releasedBy, Key: *key, DespiteSuspension: *despite, Form: form, Translations: attached}
 	var id string
 	err = onLine(ctx, *dir, *line, "sending again with key "+*key,
 		"to retry without writing the message twice, run the same hotline send with --key "+*key,
@@ -75,6 +82,9 @@ func cmdSend(ctx context.Context, args []string) error {
 	}
 	if isNodeErr(err, node.ErrNeedsRelease) {
 		return withHint(err, "hotline send --officer DRAFTER --released-by RELEASER, or release it in the console")
+	}
+	if isNodeErr(err, node.ErrUnknownTemplate) {
+		return withHint(err, "list the line's templates and their fields with: hotline templates")
 	}
 	if err != nil {
 		return err

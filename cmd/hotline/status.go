@@ -48,6 +48,9 @@ func cmdStatus(ctx context.Context, args []string) error {
 			fmt.Printf(", holds %d of ours (%d pending)", p.Receipt, p.Pending)
 		}
 		fmt.Println()
+		if p.Clock != nil {
+			fmt.Printf("    %s\n", clockText(*p.Clock))
+		}
 		if v, ok := rollCalls[p.Party]; ok {
 			fmt.Printf("    %s\n", rollCallText(v, time.Now()))
 		}
@@ -87,6 +90,18 @@ func printLinkTests(st *node.LineStatus) {
 		fmt.Println()
 	}
 	if st.Evidence > 0 {
-		fmt.Printf("  %d pieces of refused input kept as evidence: hotline evidence\n", st.Evidence)
+		fmt.Printf("  %d refusals of input kept as evidence: hotline evidence\n", st.Evidence)
+		for _, c := range st.EvidenceCounts {
+			fmt.Printf("    %s\n", evidenceCountText(c))
+		}
 	}
+}
+
+// clockText says how a peer's clock stands against ours.
+func clockText(o node.ClockOffset) string {
+	s := fmt.Sprintf("clock %s (%s UTC)", o, o.Measured.UTC().Format(time.DateTime))
+	if o.Skewed {
+		s += fmt.Sprintf(" SKEWED beyond the charter's %v: times written on either side mislead the other", o.Tolerance)
+	}
+	return s
 }

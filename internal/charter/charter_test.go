@@ -348,11 +348,14 @@ func TestParseRejectsInvalid(t *testing.T) {
 			c.Deadlines["flash"] = c.Deadlines[entry.Flash]
 			delete(c.Deadlines, entry.Flash)
 		},
-		"zero ack":         d(entry.Flash, 0, time.Hour),
-		"negative ack":     d(entry.Immediate, -time.Minute, time.Hour),
-		"reply before ack": d(entry.Priority, time.Hour, time.Hour-time.Nanosecond),
-		"zero both":        d(entry.Routine, 0, 0),
-		"negative reply":   d(entry.Routine, time.Minute, -time.Hour),
+		"zero ack":                 d(entry.Flash, 0, time.Hour),
+		"negative ack":             d(entry.Immediate, -time.Minute, time.Hour),
+		"reply before ack":         d(entry.Priority, time.Hour, time.Hour-time.Nanosecond),
+		"zero both":                d(entry.Routine, 0, 0),
+		"negative reply":           d(entry.Routine, time.Minute, -time.Hour),
+		"negative clock tolerance": func(c *charter.Charter) { c.ClockTolerance = -1 },
+		"clock tolerance under 1s": func(c *charter.Charter) { c.ClockTolerance = charter.Duration(time.Millisecond) },
+		"clock tolerance over 24h": func(c *charter.Charter) { c.ClockTolerance = charter.Duration(25 * time.Hour) },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -499,6 +502,27 @@ func TestIDGolden(t *testing.T) {
 	}
 	if got, err := charter.Parse(s.Raw); err != nil || got.Name != "navy" {
 		t.Fatalf("Parse: %v, name %q", err, got.Name)
+	}
+}
+
+// TestClockTolerance: a charter that sets no clock tolerance keeps the
+// bytes it had before the field existed (TestIDGolden), and means 10
+// minutes; one that sets it writes it, and it is another line.
+func TestClockTolerance(t *testing.T) {
+	a, b := keys(t, "a"), keys(t, "b")
+	c := draft(t, a, b)
+	id := c.ID()
+	if strings.Contains(c.Text(), "clock_tolerance") || c.Tolerance() != 10*time.Minute {
+		t.Fatalf("no tolerance set: text %q, tolerance %v", c.Text(), c.Tolerance())
+	}
+	c.ClockTolerance = charter.Duration(2 * time.Minute)
+	if !strings.Contains(c.Text(), `"clock_tolerance":"2m0s"`) || c.ID() == id {
+		t.Fatalf("a tolerance set: text %q, same ID %v", c.Text(), c.ID() == id)
+	}
+	s := mustSign(t, c, mustSign(t, c, nil, a).Raw, b)
+	p, err := charter.Parse(s.Raw)
+	if err != nil || p.Tolerance() != 2*time.Minute || p.ID() != c.ID() {
+		t.Fatalf("parsed back: %v, tolerance %v", err, p.Tolerance())
 	}
 }
 

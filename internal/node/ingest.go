@@ -239,6 +239,10 @@ func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
 		lg.tree.Truncate(cur)
 		return nil, refuse(refusal(err))
 	}
+	if err := n.judgeTimes(tx, v, cur); err != nil {
+		lg.tree.Truncate(cur)
+		return nil, err
+	}
 	now := n.now().UnixMilli()
 	for i := cur - v.start; i < uint64(len(v.entries)); i++ {
 		v.urgentNew = v.urgentNew || v.urgent[i]
@@ -365,18 +369,4 @@ func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, n
 			lg.mu.Unlock()
 		},
 	})
-}
-
-// keepEvidence stores refused input without waiting for the commit.
-func (n *Node) keepEvidence(line, peer string, reason error, data []byte) {
-	const maxData = 1 << 20
-	if len(data) > maxData {
-		data = data[:maxData]
-	}
-	n.log.Warn("refused input from peer", "line", line, "peer", peer, "reason", reason)
-	e := &store.Evidence{Line: line, Peer: peer, Time: n.now().UnixMilli(), Reason: reason.Error(), Data: data}
-	select {
-	case n.ops <- &op{apply: func(tx *store.Tx) error { return tx.InsertEvidence(e) }}:
-	default: // the writer is swamped; the log line above still records it
-	}
 }

@@ -311,11 +311,12 @@ func TestHostileRollCallBodies(t *testing.T) {
 	}
 
 	// An answer dated two days ahead (a clock far off, or a party that
-	// would answer in advance) answers nothing yet.
+	// would answer in advance) is refused: no entry is dated ahead of the
+	// receiver's clock by more than the charter's tolerance.
 	ahead := at(7, 30).Add(48 * time.Hour)
 	future, _ := json.Marshal(entry.RollCall{Officer: "Kim", Slot: ahead.UnixMilli()})
-	log = append(log, f.h.craft(t, uint64(len(log)), entry.KindRollCall, newSaltFor(t), future, ahead.Add(time.Minute)))
-	f.accept(t, f.h.bundle(f.h.segment(t, log, uint64(len(log)-1), uint64(len(log)))), uint64(len(log)))
+	early := append(log[:len(log):len(log)], f.h.craft(t, uint64(len(log)), entry.KindRollCall, newSaltFor(t), future, ahead.Add(time.Minute)))
+	f.refused(t, f.h.bundle(f.h.segment(t, early, uint64(len(log)), uint64(len(early)))), node.ErrBadTime)
 	if v := rollCallOf(t, victim, f.line, f.h.me); !asked.matches(v) {
 		t.Fatalf("an answer dated ahead counted: %+v", v)
 	}

@@ -61,9 +61,19 @@ func Pair(t testing.TB, dirs []string, opts node.Options) ([]*node.Node, string)
 // it: its rules, or its creation time under an injected clock.
 func PairWith(t testing.TB, dirs []string, opts node.Options, edit func(*charter.Charter)) ([]*node.Node, string) {
 	t.Helper()
+	each := make([]node.Options, len(dirs))
+	for i := range each {
+		each[i] = opts
+	}
+	return PairEach(t, dirs, each, edit)
+}
+
+// PairEach is PairWith with options for each node: a clock of its own.
+func PairEach(t testing.TB, dirs []string, opts []node.Options, edit func(*charter.Charter)) ([]*node.Node, string) {
+	t.Helper()
 	var nodes []*node.Node
-	for _, d := range dirs {
-		n, err := node.Open(d, opts)
+	for i, d := range dirs {
+		n, err := node.Open(d, opts[i])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/hotline-line/hotline/internal/agenda"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/verify"
 )
 
@@ -36,6 +37,8 @@ type Report struct {
 	Withheld []Withheld `json:"withheld,omitempty"`
 	// LineState is the line's state by its notices (transcripts only).
 	LineState *LineStateReport `json:"line_state,omitempty"`
+	// templates are the charter's, to label the notices (forms.go).
+	templates notice.Set
 }
 
 // LogReport summarizes one verified log.
@@ -69,6 +72,8 @@ type MessageReport struct {
 	// line, or not urgent on a suspended one without saying so (known
 	// only when its text is included).
 	StateBreach string `json:"state_breach,omitempty"`
+	// Form is a formatted notice's fields, as proven (forms.go).
+	Form *FormReport `json:"form,omitempty"`
 }
 
 // Ack is a proven acknowledgement.
@@ -97,7 +102,7 @@ type ForkReport struct {
 }
 
 func newReport(kind string, k *verify.Keyring) *Report {
-	return &Report{Kind: kind, Line: k.Line, Title: k.Charter.Title, Parties: k.Charter.Slugs()}
+	return &Report{Kind: kind, Line: k.Line, Title: k.Charter.Title, Parties: k.Charter.Slugs(), templates: k.Charter.Templates}
 }
 
 // message starts the report of a message entry.
@@ -108,6 +113,9 @@ func messageReport(l *entry.Leaf, e *Entry) MessageReport {
 		if b, err := entry.DecodeMessage(e.Body); err == nil {
 			m.Readable, m.Lang, m.Text, m.ReplyTo = true, b.Lang, b.Text, b.ReplyTo
 			m.Officer, m.ReleasedBy = b.Officer, b.ReleasedBy
+			if b.Form != nil {
+				m.Form = &FormReport{Form: b.Form}
+			}
 		}
 	}
 	return m
@@ -165,6 +173,7 @@ func mark(msgs map[string]*MessageReport, l *entry.Leaf, e *Entry) {
 
 // WriteText prints the report for people.
 func (r *Report) WriteText(w io.Writer) {
+	r.labelForms()
 	fmt.Fprintf(w, "VERIFIED %s of line %s %q\nparties: %s\n", r.Kind, r.Line, inert.Text(r.Title), strings.Join(r.Parties, ", "))
 	if r.Fork != nil {
 		f := r.Fork
@@ -186,7 +195,10 @@ func (r *Report) WriteText(w io.Writer) {
 	for _, m := range r.Messages {
 		fmt.Fprintf(w, "\n%s  %s  sent by %s, written %s\n", m.ID, m.Precedence, m.Author, ts(m.Written))
 		if m.Readable {
-			fmt.Fprintf(w, "  text (%s): %s\n", inert.Text(m.Lang), inert.Text(m.Text))
+			if m.Form == nil || m.Text != "" {
+				fmt.Fprintf(w, "  text (%s): %s\n", inert.Text(m.Lang), inert.Text(m.Text))
+			}
+			m.Form.writeText(w)
 			if m.ReplyTo != "" {
 				fmt.Fprintf(w, "  in reply to %s\n", m.ReplyTo)
 			}
@@ -239,6 +251,7 @@ func (r *Report) WriteText(w io.Writer) {
 
 // WriteJSON prints the report as JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
+	r.labelForms()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
 	return enc.Encode(r)
