@@ -73,6 +73,11 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 	if err != nil {
 		return err
 	}
+	accounts, err := offs.List(context.Background())
+	if err != nil {
+		offs.Close()
+		return fmt.Errorf("console: officers: %w", err)
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		offs.Close()
@@ -99,6 +104,7 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 	}
 	s.console = c
 	s.ConsoleURL = scheme + "://" + ln.Addr().String() + "/"
+	s.ConsoleOfficers = len(accounts)
 	log.Info("console", "url", s.ConsoleURL)
 	return nil
 }
