@@ -102,6 +102,11 @@ func TestWatchOfficerAt3AM(t *testing.T) {
 	tabA.login(t, seoul)
 
 	t.Run("words", func(t *testing.T) {
+		// serve counts the officers who can log in (hotline serve hints at
+		// "officer add" only when there are none).
+		if n := beijing.srv.ConsoleOfficers; n != 1 {
+			t.Errorf("serve counts %d officers at Beijing, want 1", n)
+		}
 		poll(t, tabB, "the link tests on the board", `document.querySelectorAll('[data-link-test="none"]').length === 2`)
 		board := run(t, tabB, "the board", chromedp.TextContent(chromedp.CSS(".line-card")))
 		for _, bad := range []string{"d ago", "0/0", "1 entries", "within in"} {
