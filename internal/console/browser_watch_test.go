@@ -293,7 +293,8 @@ func TestWatchOfficerAt3AM(t *testing.T) {
 			t.Fatal(err)
 		}
 		tabB.goTo(t, "#/inbox")
-		poll(t, tabB, "the long name in the inbox", `!!document.querySelector('tr.row [title*="`+long+`"]')`)
+		poll(t, tabB, "the long name and language tag in the inbox, whole on hover",
+			`!!document.querySelector('tr.row [title*="`+long+`"]') && !!document.querySelector('tr.row [title="`+lang+`"]')`)
 		type box struct{ Table, Window, Overflowing int }
 		b := run(t, tabB, "the inbox's width", chromedp.Evaluate[box](`(() => {
 			const w = document.documentElement.clientWidth;
@@ -303,9 +304,6 @@ func TestWatchOfficerAt3AM(t *testing.T) {
 		})()`))
 		if b.Table > b.Window || b.Overflowing != 0 {
 			t.Errorf("the inbox is %d px wide in a %d px window, %d cells beyond its edge", b.Table, b.Window, b.Overflowing)
-		}
-		if got := run(t, tabB, "the lang cell", chromedp.Evaluate[string](`document.querySelector('tr.row [title="`+lang+`"]').title`)); got != lang {
-			t.Errorf("the language tag's full value: %q", got)
 		}
 		screenshot(t, tabB, "inbox-long-name.png")
 
@@ -331,10 +329,15 @@ func TestWatchOfficerAt3AM(t *testing.T) {
 
 	t.Run("reply", func(t *testing.T) {
 		tabB.goTo(t, "#/message/"+line+"/"+flash)
-		tabB.do(t, 20*time.Second, "open the reply",
-			chromedp.WaitVisible(chromedp.ID("reply-open")),
-			chromedp.Click(chromedp.ID("reply-open")),
-			chromedp.WaitVisible(chromedp.ID("reply-text")))
+		// Receipts arriving redraw the view: click whichever button is
+		// there now.
+		poll(t, tabB, "open the reply", `(() => {
+			const m = document.querySelector('article.message[data-id="`+flash+`"]');
+			const b = m && m.querySelector('#reply-open');
+			if (b) b.click();
+			const f = m && m.querySelector('#reply-form');
+			return !!f && !f.hidden;
+		})()`)
 		if p := run(t, tabB, "reply precedence", chromedp.Value(chromedp.ID("reply-precedence"))); p != "FLASH" {
 			t.Errorf("a reply to a FLASH defaults to %s", p)
 		}
@@ -344,10 +347,11 @@ func TestWatchOfficerAt3AM(t *testing.T) {
 		})()`)) {
 			t.Error("the original is not beside the reply form")
 		}
-		tabB.do(t, 20*time.Second, "send the reply",
-			chromedp.SendKeys(chromedp.ID("reply-text"), "已收到。正在核实。"),
-			chromedp.Click(chromedp.ID("reply-send")),
-			chromedp.WaitVisible(chromedp.CSS("#reply-status a")))
+		// The text typed survives receipts arriving (the view keeps the
+		// form); the page's own click sends it.
+		tabB.do(t, 20*time.Second, "write the reply",
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('reply-text').value = '已收到。正在核实。'; document.getElementById('reply-send').click()`))
+		poll(t, tabB, "the reply sent", `!!document.querySelector('#reply-status a')`)
 		reply := run(t, tabB, "the reply's ID", chromedp.Text(chromedp.CSS("#reply-status a")))
 		m, err := beijing.srv.Node.Message(line, reply)
 		if err != nil {

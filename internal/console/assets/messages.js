@@ -126,10 +126,12 @@ export function message(m, me, actions) {
     : el('div', { class: 'text', id: 'message-text', dir: 'auto', lang: m.lang || undefined, text: m.text_visible });
   const form = canReply ? replyForm(m, me, actions.reply) : null;
   if (form) form.hidden = true;
+  // The form in the page, which may be one kept from before a redraw.
   const openReply = () => {
-    form.hidden = false;
-    form.closest('.message-body').classList.add('replying');
-    form.elements.text.focus();
+    const f = document.getElementById('reply-form');
+    f.hidden = false;
+    f.closest('.message-body').classList.add('replying');
+    f.elements.text.focus();
   };
   return el('article', { class: `message prec-row-${m.precedence}`, dataset: { id: m.id } },
     el('header', {},
