@@ -379,6 +379,13 @@ func TestWatchOfficerAt3AM(t *testing.T) {
 		poll(t, tabA, "in reply to, on the message", `(document.getElementById('message-reply-to') || {}).textContent === `+jsString(flash))
 		tabA.goTo(t, "#/message/"+line+"/"+flash)
 		poll(t, tabA, "the answer on Seoul's FLASH", `((document.getElementById('message-replies') || {}).textContent || '').includes(`+jsString(reply)+`)`)
+		// A drafter's compose in reply takes the precedence of what it
+		// answers and shows it.
+		tabA.goTo(t, "#/compose/"+line+"?reply_to="+reply)
+		poll(t, tabA, "the compose in reply", `(() => {
+			const o = document.getElementById('compose-original'), p = document.getElementById('compose-precedence');
+			return !!o && o.textContent.includes('已收到') && p.value === 'FLASH';
+		})()`)
 		tabA.checkConsole(t, "/messages")
 		tabB.checkConsole(t)
 	})

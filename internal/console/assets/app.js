@@ -188,8 +188,10 @@ async function render(full) {
     if (full || state.shown !== r.view) {
       state.shown = r.view;
       const lineId = r.args[0] || (state.lines[0] || {}).id;
+      const replyTo = r.query.get('reply_to');
+      const original = replyTo ? (state.inbox[lineId] || []).find(m => m.id === replyTo) : undefined;
       clear($('view')).append(r.view === 'compose'
-        ? compose(state.lines, lineId, r.query.get('reply_to'), state.me)
+        ? compose(state.lines, lineId, replyTo, state.me, original)
         : account(state.me));
       document.body.dataset.view = r.view;
     }
