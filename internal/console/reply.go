@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 
@@ -20,10 +21,15 @@ const maxMessageBody = 6*entry.MaxTextSize + 4<<10
 // v, answering 413 for a body too large to hold an acceptable text and
 // 400 for bad JSON. It reports whether v was read.
 func decodeMessageRequest(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxMessageBody))
+	body := r.Body
+	dec := json.NewDecoder(http.MaxBytesReader(w, body, maxMessageBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+		// The browser is still sending: read on, a bounded amount, so that
+		// it gets this answer rather than a connection reset under it
+		// ("Failed to fetch"). Beyond that bound the connection just ends.
+		io.Copy(io.Discard, io.LimitReader(body, 8*maxMessageBody))
 		apiError(w, http.StatusRequestEntityTooLarge, "too_large",
 			"request too large: a message's text is at most 64 KiB")
 		return false
