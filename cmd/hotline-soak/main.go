@@ -1,23 +1,38 @@
 // Command hotline-soak runs a Seoul–Beijing line on this machine with real
-// hotline processes for a given time, SIGKILLing and restarting the serve
-// processes at random moments while both parties send without pause, and
-// then checks that nothing accepted was lost or doubled:
+// hotline processes for a given time and then checks that nothing
+// accepted was lost or doubled. It has three modes.
+//
+// The kill soak (the default) SIGKILLs and restarts the serve processes at
+// random moments while both parties send without pause:
 //
 //	go run ./cmd/hotline-soak -duration 30m
 //
-// It builds cmd/hotline (run it from inside the module), pairs two parties
-// with the same commands a user runs, and drives everything through the
-// hotline command line; see internal/soak. Every -verify-every cycles it
-// pauses the senders, waits for the line to converge and checks every
-// message so far; at the end it stops both serves cleanly, restarts them
-// and checks again. It prints a summary (messages sent and delivered,
-// duplicates, kills, worst delivery delay) and exits 1 if any invariant was
-// violated. Ctrl-C ends the run early but still checks; a second Ctrl-C
-// aborts.
-//
+// Every -verify-every cycles it pauses the senders, waits for the line to
+// converge and checks every message so far; at the end it stops both
+// serves cleanly, restarts them and checks again. It prints a summary
+// (messages sent and delivered, duplicates, kills, worst delivery delay).
 // The checks read every message through "hotline inbox --json", whose
 // cost grows with the size of the log; -rate keeps a long run's logs to a
-// size the checks can keep up with.
+// size the checks can keep up with. See internal/soak.
+//
+// The fault soak adds a relay, puts every route behind a fault proxy and
+// injects random network and process faults, then heals everything and
+// reports what was sent, delivered and suppressed, and how late:
+//
+//	go run ./cmd/hotline-soak -faults -duration 30m
+//
+// The route benchmark measures how fast the routes carry a FLASH (all up,
+// and each one dead) and how soon the direct route is used again after an
+// outage, and prints the results as the "Routes" section of
+// docs/benchmarks.md:
+//
+//	go run ./cmd/hotline-soak -routes
+//
+// The fault soak and the route benchmark are in internal/faults. Every
+// mode builds cmd/hotline first (run it from inside the module), or uses
+// -hotline, and runs the processes with internal/cluster. It exits 1 if
+// any invariant was violated. Ctrl-C ends the kill soak early but still
+// checks (a second Ctrl-C aborts); it aborts the other modes.
 package main
 
 import (
@@ -25,121 +40,111 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/hotlinebin"
 	"github.com/hotline-line/hotline/internal/soak"
 )
 
-func main() {
-	duration := flag.Duration("duration", 30*time.Minute, "how long to run kill cycles")
-	dir := flag.String("dir", "", "where to put both parties (default: a new temporary directory, removed unless the run fails or -keep)")
-	keep := flag.Bool("keep", false, "keep the directory")
-	bin := flag.String("hotline", "", "a hotline binary to use (default: build cmd/hotline)")
-	race := flag.Bool("race", false, "build hotline with the race detector")
-	workers := flag.Int("workers", 3, "concurrent hotline send loops per party")
-	rate := flag.Float64("rate", 5, "accepted sends per second per party at most (0: no limit)")
-	verifyEvery := flag.Int("verify-every", 25, "pause, converge and check every N kill cycles (0: only at the end)")
-	bothEvery := flag.Int("both-every", 5, "every N-th cycle kills both serves at once (0: never)")
-	longEvery := flag.Int("long-down-every", 9, "every N-th cycle keeps the victim down for a long backlog (0: never)")
-	seed := flag.Uint64("seed", 0, "seed of the kill schedule (0: random)")
-	verbose := flag.Bool("v", false, "log every start, kill and cycle")
-	flag.Parse()
-	os.Exit(run(*duration, *dir, *keep, *bin, *race, soak.Options{
-		Duration:      *duration,
-		Workers:       *workers,
-		Rate:          *rate,
-		VerifyEvery:   *verifyEvery,
-		BothEvery:     *bothEvery,
-		LongDownEvery: *longEvery,
-		Seed:          *seed,
-	}, *verbose))
+// config is what every mode shares.
+type config struct {
+	duration time.Duration
+	dir      string
+	keep     bool
+	bin      string
+	race     bool
+	seed     uint64
+	verbose  bool
+
+	kill    soak.Options  // the kill soak's
+	sendGap time.Duration // the fault soak's
+	samples int           // the route benchmark's
 }
 
-func run(duration time.Duration, dir string, keep bool, bin string, race bool, opts soak.Options, verbose bool) int {
+func main() {
+	var c config
+	flag.DurationVar(&c.duration, "duration", 30*time.Minute, "how long to run kill cycles or inject faults")
+	flag.StringVar(&c.dir, "dir", "", "where to put everything (default: a new temporary directory, removed unless the run fails or -keep)")
+	flag.BoolVar(&c.keep, "keep", false, "keep the directory")
+	flag.StringVar(&c.bin, "hotline", "", "a hotline binary to use (default: build cmd/hotline)")
+	flag.BoolVar(&c.race, "race", false, "build hotline with the race detector")
+	flag.Uint64Var(&c.seed, "seed", 0, "seed of the kill or fault schedule (0: random)")
+	flag.BoolVar(&c.verbose, "v", false, "log every start, kill, fault and cycle")
+	faultMode := flag.Bool("faults", false, "run the fault soak instead of the kill soak")
+	routes := flag.Bool("routes", false, "run the route benchmark instead of a soak")
+	flag.DurationVar(&c.sendGap, "send-gap", 250*time.Millisecond, "fault soak: mean time between two sends of one party")
+	flag.IntVar(&c.samples, "samples", 50, "route benchmark: FLASH latencies per condition")
+	k := &c.kill
+	flag.IntVar(&k.Workers, "workers", 3, "kill soak: concurrent hotline send loops per party")
+	flag.Float64Var(&k.Rate, "rate", 5, "kill soak: accepted sends per second per party at most (0: no limit)")
+	flag.IntVar(&k.VerifyEvery, "verify-every", 25, "kill soak: pause, converge and check every N kill cycles (0: only at the end)")
+	flag.IntVar(&k.BothEvery, "both-every", 5, "kill soak: every N-th cycle kills both serves at once (0: never)")
+	flag.IntVar(&k.LongDownEvery, "long-down-every", 9, "kill soak: every N-th cycle keeps the victim down for a long backlog (0: never)")
+	flag.Parse()
+	if flag.NArg() > 0 || *faultMode && *routes {
+		fmt.Fprintln(os.Stderr, "usage: hotline-soak [-faults | -routes] [flags]")
+		flag.PrintDefaults()
+		os.Exit(2)
+	}
+	run := runKills
+	if *faultMode {
+		run = runFaults
+	} else if *routes {
+		run = runRoutes
+	}
+	os.Exit(c.main(run))
+}
+
+// main prepares the directory and the binary, runs one mode and reports.
+func (c config) main(run func(ctx context.Context, c config, stop <-chan struct{}) error) int {
 	// Whatever happens, the run ends: every wait inside has its own
 	// deadline, and this one bounds the whole.
-	ctx, cancel := context.WithTimeout(context.Background(), duration+20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), c.duration+20*time.Minute)
 	defer cancel()
-	stop := make(chan struct{})
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt)
-	go func() {
-		<-sig
-		fmt.Fprintln(os.Stderr, "soak: stopping after this cycle (Ctrl-C again to abort)")
-		close(stop)
-		<-sig
-		cancel()
-	}()
-	opts.Stop = stop
-
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
-	}
-	if verbose {
-		opts.Logf = logf
-	} else {
-		opts.Logf = func(format string, args ...any) {
-			if len(format) >= 10 && format[:10] == "checkpoint" {
-				logf(format, args...)
-			}
-		}
-	}
-	if dir == "" {
+	stop := interrupts(cancel)
+	if c.dir == "" {
 		d, err := os.MkdirTemp("", "hotline-soak-")
 		if err != nil {
-			logf("soak: %v", err)
+			c.logf("soak: %v", err)
 			return 1
 		}
-		dir = d
-	} else if err := os.MkdirAll(dir, 0o700); err != nil {
-		logf("soak: %v", err)
+		c.dir = d
+	} else if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		c.logf("soak: %v", err)
 		return 1
 	}
 	failed := true
 	defer func() {
-		if keep || failed {
-			logf("soak: data directories and serve logs kept in %s", dir)
+		if c.keep || failed {
+			c.logf("soak: data directories and logs kept in %s", c.dir)
 		} else {
-			os.RemoveAll(dir)
+			os.RemoveAll(c.dir)
 		}
 	}()
-	if bin == "" {
-		logf("soak: building hotline (race: %v)", race)
-		b, err := hotlinebin.Build(ctx, dir, race)
+	if c.bin == "" {
+		c.logf("soak: building hotline (race: %v)", c.race)
+		b, err := hotlinebin.Build(ctx, c.dir, c.race)
 		if err != nil {
-			logf("soak: %v", err)
+			c.logf("soak: %v", err)
 			return 1
 		}
-		bin = b
+		c.bin = b
 	}
-	c, err := soak.NewCluster(ctx, bin, dir)
-	if err != nil {
-		logf("soak: pairing: %v", err)
-		return 1
-	}
-	defer c.Close()
-	if verbose {
-		c.Logf = logf
-	}
-	for _, n := range c.Nodes {
-		if err := n.Start(ctx); err != nil {
-			logf("soak: %v", err)
-			return 1
-		}
-	}
-	logf("soak: line %s between %s and %s for %v", c.Line, c.Nodes[0].Slug, c.Nodes[1].Slug, duration)
-	rep, err := soak.Chaos(ctx, c, opts)
-	fmt.Println(rep)
-	if err != nil {
+	if err := run(ctx, c, stop); err != nil {
 		fmt.Println("FAIL:", err)
-		if !verbose {
-			fmt.Fprintln(os.Stderr, c.Tails(40))
-		}
 		return 1
 	}
-	fmt.Println("PASS")
 	failed = false
 	return 0
+}
+
+func (c config) logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+// verbosef is logf with -v, and nothing without.
+func (c config) verbosef(format string, args ...any) {
+	if c.verbose {
+		c.logf(format, args...)
+	}
 }

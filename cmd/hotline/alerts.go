@@ -36,7 +36,7 @@ func cmdAlerts(ctx context.Context, args []string) error {
 	if fs.NArg() != 0 {
 		return usageError{fmt.Sprintf("alerts takes no arguments (unknown subcommand %q: use silence)", fs.Arg(0))}
 	}
-	api, done, err := openAPI(*dir)
+	api, done, err := openAPI(ctx, *dir)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func printAlerts(w io.Writer, v *control.AlertsView, now time.Time) {
 		}
 		row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", k, v) }
 		row("kind", cell(kind))
-		row("precedence", orDash(cell(a.Precedence)))
+		row("precedence", orDash(cell(string(a.Precedence))))
 		row("line", fmt.Sprintf("%s %q", cell(a.Line), cell(a.LineTitle)))
 		row("summary", cell(a.Summary))
 		row("detail", orDash(cell(a.Detail)))

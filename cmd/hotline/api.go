@@ -3,36 +3,70 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/twoperson"
 )
 
+// waitEnv overrides how long a command waits for a node another process
+// holds (control.DefaultWait).
+const waitEnv = "HOTLINE_WAIT"
+
 // openAPI reaches the node in dir: over its socket when hotline serve is
-// running, or by opening it in this process when not. done releases it.
-func openAPI(dir string) (api control.API, done func(), err error) {
-	if _, err := os.Stat(filepath.Join(dir, node.ConfigFile)); err != nil {
-		return nil, nil, withHint(errors.New("no hotline node in "+dir), "create one with: hotline init --dir "+dir+" --party NAME ...")
+// running, or by opening it in this process when not, waiting its turn
+// while another command has it open. done releases it.
+func openAPI(ctx context.Context, dir string) (api control.API, done func(), err error) {
+	if _, err := node.LoadConfig(dir); errors.Is(err, node.ErrNoParty) {
+		return nil, nil, withHint(err, "create one with: hotline init --dir "+dir+" --party NAME ... (an interrupted init is finished by running it again)")
 	}
-	if c, err := control.Dial(dir); err == nil {
-		return c, func() {}, nil
+	wait := control.DefaultWait
+	if s := os.Getenv(waitEnv); s != "" {
+		if wait, err = time.ParseDuration(s); err != nil || wait < 0 {
+			return nil, nil, fmt.Errorf("%s=%q: want a duration such as 30s", waitEnv, s)
+		}
 	}
-	n, err := node.Open(dir, node.Options{})
+	api, done, err = control.Open(ctx, dir, wait, func(err error) {
+		fmt.Fprintf(os.Stderr, "hotline: waiting for the node: %v\n", err)
+	})
 	if errors.Is(err, node.ErrLocked) {
-		return nil, nil, withHint(err, "hotline serve is starting or its socket is gone; retry in a moment")
+		return nil, nil, withHint(err, "if that process is hotline serve, its control socket "+filepath.Join(dir, node.SocketFile)+" is gone: restart it; otherwise let that process finish, or set "+waitEnv+" to wait longer")
 	}
-	if err != nil {
+	return api, done, err
+}
+
+// openDesk is openAPI with the node's drafts: opened in this process, it
+// opens officers.db too, and settles the releases a crash interrupted.
+func openDesk(ctx context.Context, dir string) (api control.API, done func(), err error) {
+	if api, done, err = openAPI(ctx, dir); err != nil {
 		return nil, nil, err
 	}
-	return control.Local{N: n}, func() { n.Close() }, nil
+	local, ok := api.(control.Local)
+	if !ok {
+		return api, done, nil // hotline serve runs: its desk answers
+	}
+	off, err := officer.OpenDir(dir, officer.Config{})
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	// Warnings only: a settled release, or a draft that could not be put back.
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	local.Desk = twoperson.Open(ctx, local.N, off, log)
+	closeNode := done
+	return local, func() { off.Close(); closeNode() }, nil
 }
 
 // openLine is openAPI and the line named by flag (or the node's only
 // line): what most commands begin with.
 func openLine(ctx context.Context, dir, flag string) (api control.API, line string, done func(), err error) {
-	if api, done, err = openAPI(dir); err != nil {
+	if api, done, err = openAPI(ctx, dir); err != nil {
 		return nil, "", nil, err
 	}
 	if line, err = lineOf(ctx, api, flag); err != nil {
@@ -42,10 +76,8 @@ func openLine(ctx context.Context, dir, flag string) (api control.API, line stri
 	return api, line, done, nil
 }
 
-// lineOf returns the line named by flag, or the node's only line.
+// lineOf returns the line named by flag (its name or ID), or the node's
+// only line.
 func lineOf(ctx context.Context, api control.API, flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	return api.DefaultLine(ctx)
+	return api.ResolveLine(ctx, flag)
 }

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/hotline-line/hotline/internal/node"
 )
@@ -12,6 +16,11 @@ func init() {
 	register(command{"init", "--party NAME --name ORG --lang TAG --listen HOST:PORT [--dir DIR]",
 		"create a party: its keys and configuration", cmdInit})
 }
+
+// initCrashEnv names a step of node.InitSteps after which init kills
+// itself with SIGKILL: the tests' way to leave every directory a crash of
+// init can leave.
+const initCrashEnv = "HOTLINE_INIT_CRASH_AFTER"
 
 func cmdInit(_ context.Context, args []string) error {
 	fs := flags("init")
@@ -28,8 +37,24 @@ func cmdInit(_ context.Context, args []string) error {
 		return usageError{"--party, --name and --lang are required"}
 	}
 	cfg := node.Config{Party: *party, Name: *name, Langs: strings.Split(*langs, ","), Listen: *listen, Advertise: *advertise}
-	if err := node.Init(*dir, cfg); err != nil {
+	if step := os.Getenv(initCrashEnv); step != "" {
+		node.AfterInitStep = func(at string) {
+			if at == step {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			}
+		}
+	}
+	err := node.Init(*dir, cfg)
+	switch {
+	case errors.Is(err, node.ErrExists):
 		return err
+	case errors.Is(err, node.ErrStray):
+		return withHint(err, fmt.Sprintf("if this was a working node, restore %s from its backup; if an earlier hotline init was interrupted, nothing used its key: remove %s and %s* and run init again",
+			filepath.Join(*dir, node.ConfigFile), filepath.Join(*dir, node.KeyFile), filepath.Join(*dir, node.DBFile)))
+	case errors.Is(err, node.ErrLocked):
+		return withHint(err, "another hotline init of "+*dir+" is running: let it finish")
+	case err != nil:
+		return withHint(err, "once that is fixed, run the same hotline init again: it discards what this one wrote and starts over")
 	}
 	fmt.Printf("created party %s in %s\nnext: hotline card --dir %s > %s.card, and send the card to the other party\n", *party, *dir, *dir, *party)
 	return nil

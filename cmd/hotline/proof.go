@@ -15,7 +15,7 @@ import (
 
 func init() {
 	register(command{"export", "--out FILE [--no-plaintext] [--line L]", "write the line's transcript for offline verification", cmdExport})
-	register(command{"disclose", "--message ID --out FILE [--line L]", "write a proof of one message for a third party", cmdDisclose})
+	register(command{"disclose", "--message ID --out FILE [--with-reply] [--line L]", "write a proof of one message for a third party", cmdDisclose})
 	register(command{"verify", "[--json] FILE", "verify a transcript, disclosure or fork proof offline", cmdVerify})
 }
 
@@ -28,24 +28,16 @@ func openStore(dir string) (*store.Store, func(), error) {
 	return st, func() { st.Close() }, nil
 }
 
+// defaultLine returns the line named by flag (its name or ID), or the
+// node's only line, from the database.
 func defaultLine(st *store.Store, flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	lines, err := st.Lines()
-	if err != nil {
-		return "", err
-	}
-	if len(lines) != 1 {
-		return "", usageError{fmt.Sprintf("this node has %d lines: name one with --line", len(lines))}
-	}
-	return lines[0].ID, nil
+	return node.ResolveStoredLine(st, flag)
 }
 
 func cmdExport(_ context.Context, args []string) error {
 	fs := flags("export")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	out := fs.String("out", "", "the transcript file to write")
 	noPlain := fs.Bool("no-plaintext", false, "leave out message bodies: the transcript then proves timing and receipts only")
 	if err := parse(fs, args); err != nil {
@@ -81,9 +73,10 @@ func cmdExport(_ context.Context, args []string) error {
 func cmdDisclose(_ context.Context, args []string) error {
 	fs := flags("disclose")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	id := fs.String("message", "", "the message ID, e.g. seoul-17")
 	out := fs.String("out", "", "the disclosure file to write")
+	withReply := fs.Bool("with-reply", false, "include the text of the other parties' replies to it (by default a reply is proven by its entry alone)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -103,14 +96,20 @@ func cmdDisclose(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := transcript.Disclose(st, keys, l, *id)
+	d, err := transcript.Disclose(st, keys, l, *id, *withReply)
 	if err != nil {
 		return err
+	}
+	// Checked as the third party will check it, so that what this says
+	// is what the file proves.
+	rep, err := transcript.VerifyDisclosure(d)
+	if err != nil {
+		return fmt.Errorf("the disclosure does not verify: %w", err)
 	}
 	if err := atomicfile.Write(*out, transcript.Marshal(d), 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s: %s with its receipts and acknowledgements, and nothing of any other message\n", *out, *id)
+	fmt.Fprintf(os.Stderr, "wrote %s: %s with its receipts, displays and acknowledgements.\n%s\n", *out, *id, rep.TextsSummary())
 	return nil
 }
 

@@ -51,7 +51,7 @@ func twoPerson(list string) ([]entry.Precedence, error) {
 		}
 	}
 	slices.SortFunc(out, func(a, b entry.Precedence) int {
-		return slices.Index(entry.Precedences, a) - slices.Index(entry.Precedences, b)
+		return a.Rank() - b.Rank()
 	})
 	return out, nil
 }
@@ -68,6 +68,9 @@ func printRules(w io.Writer, c *charter.Charter) {
 			s = append(s, string(p))
 		}
 		fmt.Fprintf(w, "two-person release: %s (one officer drafts, another releases)\n", strings.Join(s, ", "))
+	}
+	if c.ClockTolerance != 0 {
+		fmt.Fprintf(w, "clock tolerance: %v (entries dated further ahead of the receiver's clock are refused)\n", c.Tolerance())
 	}
 }
 

@@ -3,30 +3,31 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/linestate"
 	"github.com/hotline-line/hotline/internal/node"
 )
 
 func init() {
-	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--key K] [--line L] TEXT... | -",
+	register(command{"send", "[--precedence P] [--reply-to ID] [--lang TAG] [--officer NAME [--released-by NAME]] [--despite-suspension] [--key K] [--line L] TEXT... | -",
 		"write a message; it is on disk and queued when this returns", cmdSend})
 }
 
 func cmdSend(ctx context.Context, args []string) error {
 	fs := flags("send")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	prec := fs.String("precedence", "ROUTINE", "FLASH, IMMEDIATE, PRIORITY or ROUTINE")
 	replyTo := fs.String("reply-to", "", "ID of the message this answers")
 	lang := fs.String("lang", "", "language of the text (default: the party's first language)")
 	officer := fs.String("officer", "", "the officer who wrote (drafted) the message; signed into it")
 	releasedBy := fs.String("released-by", "", "the second officer who released it, where the charter requires two-person release")
+	despite := fs.Bool("despite-suspension", false, "send a ROUTINE or PRIORITY message on a suspended line; the message records it")
 	key := fs.String("key", "", "idempotency key: sending again with the same key writes nothing and prints the first message's ID (default: a new random key, used for this command's own retries)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -58,8 +59,18 @@ func cmdSend(ctx context.Context, args []string) error {
 		*key = "cli-" + rand.Text()
 	}
 	req := node.SendRequest{Precedence: p, Lang: *lang, Text: text, ReplyTo: *replyTo,
-		Officer: *officer, ReleasedBy: *releasedBy, Key: *key}
-	id, err := sendOnce(ctx, *dir, *line, req)
+		Officer: *officer, ReleasedBy: *releasedBy, Key: *key, DespiteSuspension: *despite}
+	var id string
+	err = onLine(ctx, *dir, *line, "sending again with key "+*key,
+		"to retry without writing the message twice, run the same hotline send with --key "+*key,
+		func(api control.API, l string) (err error) {
+			req.Line = l
+			id, err = api.Send(ctx, req)
+			return err
+		})
+	if isNodeErr(err, linestate.ErrSuspended) {
+		return withHint(err, "FLASH and IMMEDIATE go through; to send this anyway, add --despite-suspension (the message records it)")
+	}
 	if isNodeErr(err, node.ErrNeedsRelease) {
 		return withHint(err, "hotline send --officer DRAFTER --released-by RELEASER, or release it in the console")
 	}
@@ -68,32 +79,4 @@ func cmdSend(ctx context.Context, args []string) error {
 	}
 	fmt.Println(id)
 	return nil
-}
-
-// sendOnce sends req, and if the running node went away before answering
-// (it may or may not have written the message), sends again with the same
-// idempotency key, to the node's next incarnation or directly: the message
-// is written once either way.
-func sendOnce(ctx context.Context, dir, line string, req node.SendRequest) (string, error) {
-	var err error
-	for attempt := range 3 {
-		if attempt > 0 {
-			fmt.Fprintf(os.Stderr, "hotline: the node went away before answering; sending again with key %s\n", req.Key)
-		}
-		var id string
-		if id, err = sendVia(ctx, dir, line, req); !errors.Is(err, control.ErrTransport) {
-			return id, err
-		}
-	}
-	return "", err
-}
-
-func sendVia(ctx context.Context, dir, line string, req node.SendRequest) (string, error) {
-	api, l, done, err := openLine(ctx, dir, line)
-	if err != nil {
-		return "", err
-	}
-	defer done()
-	req.Line = l
-	return api.Send(ctx, req)
 }

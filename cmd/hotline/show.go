@@ -7,19 +7,20 @@ import (
 	"os"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/node"
 )
 
 func init() {
-	register(command{"show", "[--json] [--line L] ID", "show a message and its receipt ladder; a received message is marked displayed", cmdShow})
+	register(command{"show", "[--json] [--line L] ID", "show a message and its receipt ladder, then record that a received one was displayed", cmdShow})
 	register(command{"ack", "--officer NAME [--line L] ID", "acknowledge a received message as a named officer", cmdAck})
 }
 
 func cmdShow(ctx context.Context, args []string) error {
 	fs := flags("show")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -27,19 +28,35 @@ func cmdShow(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 {
 		return usageError{"show takes one message ID"}
 	}
-	api, l, done, err := openLine(ctx, *dir, *line)
-	if err != nil {
-		return err
-	}
-	defer done()
-	m, err := api.Show(ctx, l, fs.Arg(0))
+	var m *node.Message
+	err := onLine(ctx, *dir, *line, "showing it again", "run the same hotline show again",
+		func(api control.API, l string) (err error) {
+			m, err = api.Show(ctx, l, fs.Arg(0))
+			return err
+		})
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(os.Stdout).Encode(m)
+		err = json.NewEncoder(os.Stdout).Encode(m)
+	} else {
+		printMessage(m)
 	}
-	printMessage(m)
+	if err != nil {
+		return err
+	}
+	// Reading wrote nothing; now that the message is in front of a
+	// person, say so. Our own messages are not displayed to us.
+	err = onLine(ctx, *dir, *line, "recording it again", "run the same hotline show again: a message is recorded as displayed once",
+		func(api control.API, l string) error {
+			if err := api.MarkDisplayed(ctx, l, m.ID); err != nil && !isNodeErr(err, node.ErrNotAPeerMessage) {
+				return err
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("shown, but not recorded as displayed: %w", err)
+	}
 	return nil
 }
 
@@ -81,7 +98,7 @@ func printMessage(m *node.Message) {
 func cmdAck(ctx context.Context, args []string) error {
 	fs := flags("ack")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	officer := fs.String("officer", "", "the name of the officer acknowledging")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -89,12 +106,12 @@ func cmdAck(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 || *officer == "" {
 		return usageError{"ack takes one message ID and --officer"}
 	}
-	api, l, done, err := openLine(ctx, *dir, *line)
-	if err != nil {
-		return err
-	}
-	defer done()
-	wrote, err := api.Ack(ctx, l, fs.Arg(0), *officer)
+	var wrote bool
+	err := onLine(ctx, *dir, *line, "acknowledging again", "run the same hotline ack again: a message is acknowledged once however often it runs",
+		func(api control.API, l string) (err error) {
+			wrote, err = api.Ack(ctx, l, fs.Arg(0), *officer)
+			return err
+		})
 	if err != nil {
 		return err
 	}

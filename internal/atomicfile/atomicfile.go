@@ -36,10 +36,16 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
+	return SyncDir(dir) // make the rename durable
+}
+
+// SyncDir fsyncs the directory dir, which makes the names created, renamed
+// or removed in it survive a crash.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	return d.Sync() // make the rename durable
+	return d.Sync()
 }

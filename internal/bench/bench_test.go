@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/bench"
+	"github.com/hotline-line/hotline/internal/hotlinebin"
 )
 
 // The benchmarks run real nodes: mutual TLS on loopback, SQLite with fsync
@@ -109,13 +108,9 @@ func BenchmarkIdleRSS(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("reads /proc")
 	}
-	gocmd, err := exec.LookPath("go")
+	bin, err := hotlinebin.Build(context.Background(), b.TempDir(), false)
 	if err != nil {
-		gocmd = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	bin := filepath.Join(b.TempDir(), "hotline")
-	if out, err := exec.Command(gocmd, "build", "-o", bin, "../../cmd/hotline").CombinedOutput(); err != nil {
-		b.Skipf("cannot build the hotline command: %v\n%s", err, out)
+		b.Skipf("cannot build the hotline command: %v", err)
 	}
 	env := newEnv(b)
 	ctx := context.Background()

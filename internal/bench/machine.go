@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -10,14 +11,15 @@ import (
 
 // Machine describes where the benchmark ran.
 type Machine struct {
-	CPU        string `json:"cpu"`
-	Cores      int    `json:"cores"`
-	GOMAXPROCS int    `json:"gomaxprocs"`
-	Go         string `json:"go"`
-	OS         string `json:"os"`
-	Kernel     string `json:"kernel"`
-	Filesystem string `json:"filesystem"` // of the data directories: type and device
-	Dir        string `json:"dir"`
+	CPU        string  `json:"cpu"`
+	Cores      int     `json:"cores"`
+	MemoryGiB  float64 `json:"memory_gib,omitempty"`
+	GOMAXPROCS int     `json:"gomaxprocs"`
+	Go         string  `json:"go"`
+	OS         string  `json:"os"`
+	Kernel     string  `json:"kernel"`
+	Filesystem string  `json:"filesystem"` // of the data directories: type and device
+	Dir        string  `json:"dir"`
 }
 
 // Describe reports the machine, with the filesystem that holds dir.
@@ -40,6 +42,15 @@ func Describe(dir string) Machine {
 			}
 		}
 	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for l := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
+				var kb int64
+				fmt.Sscan(strings.TrimSpace(v), &kb)
+				m.MemoryGiB = float64(kb) / (1 << 20)
+			}
+		}
+	}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))
 	}
@@ -47,6 +58,15 @@ func Describe(dir string) Machine {
 		m.Filesystem = fs
 	}
 	return m
+}
+
+// String is the machine in one line: CPU, cores, memory, kernel, Go.
+func (m Machine) String() string {
+	mem := ""
+	if m.MemoryGiB > 0 {
+		mem = fmt.Sprintf(", %.1f GiB RAM", m.MemoryGiB)
+	}
+	return fmt.Sprintf("%s, %d cores%s, kernel %s, %s, %s", m.CPU, m.Cores, mem, m.Kernel, m.OS, m.Go)
 }
 
 // filesystem returns "type (device)" of the mount that holds dir, from

@@ -1,17 +1,14 @@
 package bench
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/cluster"
 )
 
 // Memory is the resident memory of an idle node process.
@@ -20,61 +17,16 @@ type Memory struct {
 	Peak uint64 // VmHWM, bytes: the most it ever held (startup included)
 }
 
-// IdleRSS runs "bin serve --dir dir" as a child process, waits until it
-// reports that it serves, lets it settle (its resident size stops moving)
-// and reads VmRSS from /proc. It stops the child with SIGTERM.
+// IdleRSS runs "bin serve --dir dir" as a child process (its log beside
+// dir), waits until it serves, lets it settle (its resident size stops
+// moving) and reads VmRSS from /proc. It stops the child with SIGTERM.
 func IdleRSS(ctx context.Context, bin, dir string) (Memory, error) {
-	cmd := exec.Command(bin, "serve", "--dir", dir, "--log-level", "info")
-	stderr, err := cmd.StderrPipe()
+	p, err := cluster.StartServe(ctx, bin, dir, dir+".serve.log", "--log-level", "info")
 	if err != nil {
 		return Memory{}, err
 	}
-	if err := cmd.Start(); err != nil {
-		return Memory{}, err
-	}
-	exited := make(chan error, 1)
-	ready := make(chan struct{})
-	var tail strings.Builder
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(nil, 1<<20)
-		signalled := false
-		for sc.Scan() {
-			l := sc.Text()
-			if !signalled && strings.Contains(l, `"msg":"serving"`) {
-				close(ready)
-				signalled = true
-			}
-			if tail.Len() < 4096 {
-				tail.WriteString(l + "\n")
-			}
-		}
-		io.Copy(io.Discard, stderr)
-		exited <- cmd.Wait()
-	}()
-	stop := func() error {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			return err
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			return errors.Join(errors.New("serve did not stop on SIGTERM"), <-exited)
-		}
-	}
-	select {
-	case <-ready:
-	case err := <-exited:
-		return Memory{}, fmt.Errorf("hotline serve exited before serving: %v\n%s", err, tail.String())
-	case <-time.After(60 * time.Second):
-		stop()
-		return Memory{}, errors.New("hotline serve did not report serving within 60s")
-	case <-ctx.Done():
-		stop()
-		return Memory{}, ctx.Err()
-	}
-	m, err := settle(ctx, cmd.Process.Pid)
-	if serr := stop(); err == nil && serr != nil {
+	m, err := settle(ctx, p.Pid())
+	if serr := p.Stop(15 * time.Second); err == nil && serr != nil {
 		err = fmt.Errorf("stop serve: %w", serr)
 	}
 	return m, err

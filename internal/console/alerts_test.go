@@ -34,7 +34,7 @@ func TestAlertsAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	hostile := "Wang\u202eieL <img src=x onerror=alert(1)>"
-	source := func(now time.Time) ([]escalate.Alert, error) {
+	source := func(_ context.Context, now time.Time) ([]escalate.Alert, error) {
 		return []escalate.Alert{
 			{ID: "peer_ack_overdue:" + f.line + ":beijing-1:seoul", Kind: escalate.PeerAckOverdue, Line: f.line, Party: "seoul",
 				Summary: "seoul has not acknowledged beijing-1", Detail: "displayed by " + hostile, Opened: now},

@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -158,31 +159,60 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, outbox bool) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// message returns one message. Opening a message from another party is
-// what "displayed" means, so it records that first.
-func (s *Server) message(w http.ResponseWriter, r *http.Request, ss *officer.Session) {
+// message returns one message. Reading writes nothing: the page records
+// that a received message was shown with markDisplayed, once it is on
+// screen.
+func (s *Server) message(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
+	if line, m, ok := s.readMessage(w, r); ok {
+		s.writeMessage(w, r, line, m)
+	}
+}
+
+// readMessage reads the message the path names, or answers with why not.
+func (s *Server) readMessage(w http.ResponseWriter, r *http.Request) (string, *node.Message, bool) {
 	line, id := r.PathValue("line"), r.PathValue("id")
 	if _, _, err := entry.ParseID(id); err != nil {
 		apiError(w, http.StatusBadRequest, "bad_id", err.Error())
-		return
+		return "", nil, false
 	}
 	m, err := s.n.Message(line, id)
 	if err != nil {
 		s.nodeError(w, err)
+		return "", nil, false
+	}
+	return line, m, true
+}
+
+// markDisplayed records that a message from another party is on an
+// officer's screen, and answers with the message.
+func (s *Server) markDisplayed(w http.ResponseWriter, r *http.Request, _ *officer.Session) {
+	line, m, ok := s.readMessage(w, r)
+	if !ok {
 		return
 	}
-	if m.Author != s.n.Me() && !displayed(m, s.n.Me()) {
-		// Only the first opening writes: every write wakes the event
+	id := m.ID
+	if m.Author == s.n.Me() {
+		s.nodeError(w, fmt.Errorf("%s: %w", id, node.ErrNotAPeerMessage))
+		return
+	}
+	if !displayed(m, s.n.Me()) {
+		// Only the first display writes: every write wakes the event
 		// streams, and an open page fetches again on each event.
 		if err := s.n.MarkDisplayed(r.Context(), line, id); err != nil {
 			s.nodeError(w, err)
 			return
 		}
+		var err error
 		if m, err = s.n.Message(line, id); err != nil {
 			s.nodeError(w, err)
 			return
 		}
 	}
+	s.writeMessage(w, r, line, m)
+}
+
+// writeMessage answers with one message as the console shows it.
+func (s *Server) writeMessage(w http.ResponseWriter, r *http.Request, line string, m *node.Message) {
 	v := []messageView{s.view(*m)}
 	if !v[0].Inbound {
 		if err := s.sentBy(r, line, v); err != nil {

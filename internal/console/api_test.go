@@ -107,13 +107,22 @@ func TestMessageFlow(t *testing.T) {
 		t.Fatalf("inbox: %+v", inbox)
 	}
 
-	// Opening it records "displayed".
-	code, v := f.do(t, f.request(t, "GET", "/api/lines/"+f.line+"/messages/"+id, &watch, watch.csrf, nil))
+	// Reading it writes nothing, and needs no CSRF token.
+	size := f.logSize(t)
+	msgPath := "/api/lines/" + f.line + "/messages/" + id
+	code, v := f.do(t, f.request(t, "GET", msgPath, &watch, "", nil))
 	if code != http.StatusOK || v["text_visible"] != inert.Text(hostile) {
 		t.Fatalf("message: %d %v", code, v)
 	}
-	if rung := v["ladder"].([]any)[0].(map[string]any); rung["party"] != "beijing" || rung["displayed"] == nil {
-		t.Fatalf("ladder after opening: %v", rung)
+	if rung := v["ladder"].([]any)[0].(map[string]any); rung["party"] != "beijing" || rung["displayed"] != nil || f.logSize(t) != size {
+		t.Fatalf("reading the message wrote: %v, log %d entries, was %d", rung, f.logSize(t), size)
+	}
+	// The page says when it is on screen: "displayed", written once.
+	for range 2 {
+		code, v = f.do(t, f.request(t, "POST", msgPath+"/displayed", &watch, watch.csrf, nil))
+		if rung := v["ladder"].([]any)[0].(map[string]any); code != http.StatusOK || rung["displayed"] == nil || f.logSize(t) != size+1 {
+			t.Fatalf("displayed: %d %v, log %d entries, was %d", code, v, f.logSize(t), size)
+		}
 	}
 
 	// A drafter may not acknowledge; a watch officer does, once, by name.

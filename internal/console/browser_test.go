@@ -100,6 +100,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		if !strings.Contains(ackCell, want) || !strings.Contains(ackCell, "by Wang Lei") {
 			t.Errorf("Seoul's acknowledged cell %q, want %q by Wang Lei", ackCell, want)
 		}
+		// Displayed too: Beijing's page recorded it (its read did not).
+		shown := run(t, tabA, "displayed cell", chromedp.Text(chromedp.CSS(`tr[data-party="beijing"] td.t-displayed`)))
+		if m.Ladder[0].Displayed.IsZero() || !strings.Contains(shown, m.Ladder[0].Displayed.Format("2006-01-02 15:04:05")+" UTC") {
+			t.Errorf("Seoul's displayed cell %q, ladder %+v", shown, m.Ladder[0])
+		}
 		tabA.checkConsole(t)
 		tabB.checkConsole(t)
 	})

@@ -25,7 +25,7 @@
 //
 // Where a line's charter puts a precedence under two-person release,
 // compose saves a draft in officers.db, and a second officer releases it
-// (drafts.go). The proof page exports the line's transcript in-process and
+// (drafts.go, through twoperson.Desk). The proof page exports the line's transcript in-process and
 // verifies it as `hotline verify` does, entry by entry (proof.go,
 // proofcheck.go).
 //
@@ -41,12 +41,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/twoperson"
 )
 
 //go:embed assets
@@ -62,6 +61,9 @@ type Config struct {
 	Now func() time.Time // the clock of the login limiter; time.Now if nil
 	// Alerts is the node's escalation engine; nil shows no alerts.
 	Alerts Alerts
+	// Drafts is the node's two-person release desk, shared with the
+	// control socket; nil opens one for the console alone.
+	Drafts *twoperson.Desk
 }
 
 // Server is the console of one node. It is an http.Handler.
@@ -73,18 +75,15 @@ type Server struct {
 	limiter *limiter
 	handler http.Handler
 
-	chMu     sync.Mutex
-	charters map[string]*charter.Signed // by line; see charterOf
-
-	alerts        Alerts        // nil: no escalation engine
-	draftsChanged changes       // drafts live in officers.db, not in the node
-	proof         chan struct{} // one transcript verification at a time
+	alerts Alerts          // nil: no escalation engine
+	desk   *twoperson.Desk // drafts, release and rejection
+	proof  chan struct{}   // one transcript verification at a time
 }
 
 // New returns the console of node n.
 func New(n *node.Node, cfg Config) *Server {
-	s := &Server{n: n, off: cfg.Officers, log: cfg.Logger, tls: cfg.TLS, charters: map[string]*charter.Signed{},
-		proof: make(chan struct{}, 1), alerts: cfg.Alerts}
+	s := &Server{n: n, off: cfg.Officers, log: cfg.Logger, tls: cfg.TLS,
+		proof: make(chan struct{}, 1), alerts: cfg.Alerts, desk: cfg.Drafts}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -94,7 +93,9 @@ func New(n *node.Node, cfg Config) *Server {
 		now = time.Now
 	}
 	s.limiter = newLimiter(now, s.unlockedAt)
-	s.settleReleases(context.Background())
+	if s.desk == nil {
+		s.desk = twoperson.Open(context.Background(), n, cfg.Officers, s.log)
+	}
 	api := s.apiMux()
 	pages := pageMux()
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -53,7 +53,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ss *officer.Sess
 
 	ctx := r.Context()
 	changed := s.n.Changed() // before the first look, so no change falls between
-	drafts := s.draftsChanged.C()
+	drafts := s.desk.Changed()
 	alerts := s.alertsChanged()
 	seen := map[string]bool{}
 	s.newInbox(seen)
@@ -89,7 +89,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ss *officer.Sess
 			case <-t.C:
 			}
 		}
-		changed, drafts, alerts = s.n.Changed(), s.draftsChanged.C(), s.alertsChanged()
+		changed, drafts, alerts = s.n.Changed(), s.desk.Changed(), s.alertsChanged()
 		last = time.Now()
 		if _, err := s.off.Session(ctx, cookieValue(r, s.cookieName("session"))); err != nil {
 			send(w, rc, "logout", struct{}{})
@@ -145,7 +145,7 @@ func (s *Server) latestInbox(line string) ([]newMessage, error) {
 	}
 	out := make([]newMessage, 0, len(rows))
 	for _, e := range rows {
-		out = append(out, newMessage{Line: line, ID: entry.ID(e.Author, e.Index), Author: e.Author, Precedence: entry.Precedence(e.Precedence)})
+		out = append(out, newMessage{Line: line, ID: entry.ID(e.Author, e.Index), Author: e.Author, Precedence: e.Precedence})
 	}
 	return out, nil
 }

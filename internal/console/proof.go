@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/officer"
@@ -23,7 +22,7 @@ type proofView struct {
 	Parties    []string  `json:"parties"`
 	ExportedBy string    `json:"exported_by"`
 	ExportedAt time.Time `json:"exported_at"`
-	// Verified is the verdict of transcript.VerifyTranscript on the whole
+	// Verified is the verdict of transcript.Check on the whole
 	// transcript; Error and Failure say why not.
 	Verified bool       `json:"verified"`
 	Error    string     `json:"error,omitempty"`
@@ -87,22 +86,18 @@ func (s *Server) transcriptProof(w http.ResponseWriter, r *http.Request, _ *offi
 func checkTranscript(t *transcript.Transcript, kind entry.Kind, limit int) *proofView {
 	v := &proofView{Line: t.Line, ExportedBy: t.ExportedBy, ExportedAt: t.ExportedAt, Logs: []proofLog{},
 		Counts: map[string]int{}, Messages: map[string]int{}, Entries: []proofEntry{}}
-	_, err := transcript.VerifyTranscript(t)
-	v.Verified = err == nil
-	if err != nil {
-		v.Error, v.Failure = inert.Text(err.Error()), failureCode(err)
+	a := transcript.Check(t)
+	v.Verified = a.Err == nil
+	if a.Err != nil {
+		v.Error, v.Failure = inert.Text(a.Err.Error()), failureCode(a.Err)
 	}
-	c, err := charter.Parse([]byte(t.Charter))
-	if err != nil || c.ID() != t.Line || !c.Complete() {
-		return v // nothing can be checked without the parties' keys
-	}
-	v.Title, v.Parties = inert.Text(c.Title), c.Slugs()
-	k := newKeyring(c)
+	v.Title, v.Parties = inert.Text(a.Title), a.Parties
 	var rows []proofEntry
-	for i := range t.Logs {
-		pl, rs := k.checkLog(&t.Logs[i])
-		v.Logs = append(v.Logs, pl)
-		for _, r := range rs {
+	for i := range a.Logs {
+		l := &a.Logs[i]
+		inertProblems(l)
+		v.Logs = append(v.Logs, *l)
+		for _, r := range l.Entries {
 			v.Counts[r.Status]++
 			if r.Kind == entry.KindMessage {
 				v.Messages[r.Status]++

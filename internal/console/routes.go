@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/twoperson"
 )
 
 // A route of the JSON API. Every API route is in [routes] and nowhere
@@ -30,15 +31,16 @@ var (
 	everyone  = officer.Roles
 	ackers    = []officer.Role{officer.Watch, officer.Admin}
 	composers = []officer.Role{officer.Drafter, officer.Admin}
-	releasers = []officer.Role{officer.Releaser, officer.Admin}
+	releasers = twoperson.Releasers
 	// Drafts are seen by those who write them (a drafter sees its own)
 	// and those who release them.
 	draftReaders = []officer.Role{officer.Drafter, officer.Releaser, officer.Admin}
 )
 
-// routes is the API. Reading is open to every officer; opening a received
-// message records "displayed", so it needs the CSRF token like the other
-// routes that write.
+// routes is the API. Reading is open to every officer, and no GET writes:
+// the page records that a received message was shown with a POST of its
+// own, once the message is on screen. So every GET is free of the CSRF
+// token and every other route needs it.
 var routes = []route{
 	{Method: "POST", Pattern: "/api/login", handle: (*Server).login},
 	{Method: "POST", Pattern: "/api/logout", Roles: everyone, CSRF: true, handle: (*Server).logout},
@@ -47,7 +49,8 @@ var routes = []route{
 	{Method: "GET", Pattern: "/api/lines/{line}/status", Roles: everyone, handle: (*Server).status},
 	{Method: "GET", Pattern: "/api/lines/{line}/inbox", Roles: everyone, handle: (*Server).inbox},
 	{Method: "GET", Pattern: "/api/lines/{line}/outbox", Roles: everyone, handle: (*Server).outbox},
-	{Method: "GET", Pattern: "/api/lines/{line}/messages/{id}", Roles: everyone, CSRF: true, handle: (*Server).message},
+	{Method: "GET", Pattern: "/api/lines/{line}/messages/{id}", Roles: everyone, handle: (*Server).message},
+	{Method: "POST", Pattern: "/api/lines/{line}/messages/{id}/displayed", Roles: everyone, CSRF: true, handle: (*Server).markDisplayed},
 	{Method: "POST", Pattern: "/api/lines/{line}/messages/{id}/ack", Roles: ackers, CSRF: true, handle: (*Server).ack},
 	{Method: "POST", Pattern: "/api/lines/{line}/messages", Roles: composers, CSRF: true, handle: (*Server).compose},
 	{Method: "POST", Pattern: "/api/lines/{line}/messages/{id}/reply", Roles: repliers, CSRF: true, handle: (*Server).reply},

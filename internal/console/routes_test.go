@@ -36,9 +36,10 @@ func body(rt route) any {
 	return nil
 }
 
-// ownAccount are the routes every role may call that change state: they
-// act on the officer's own session or account, not on the line.
-var ownAccount = []string{"/api/logout", "/api/me/password"}
+// everyRole are the routes every role may call that change state: they
+// act on the officer's own session or account, not on the line, or record
+// that a message was on the officer's screen, which any officer's is.
+var everyRole = []string{"/api/logout", "/api/me/password", "/api/lines/{line}/messages/{id}/displayed"}
 
 // TestEveryRouteIsGuarded goes through every API route and shows that it
 // refuses a request with no session (401), an officer of a wrong role
@@ -70,6 +71,9 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 			if rt.Method != "GET" && !rt.CSRF {
 				t.Fatalf("%s changes state but does not need the CSRF token", name)
 			}
+			if rt.Method == "GET" && rt.CSRF {
+				t.Fatalf("%s reads, so it writes nothing and needs no CSRF token", name)
+			}
 
 			// No session, an unknown session: 401, CSRF header or not.
 			for _, l := range []*login{nil, {token: "forged", csrf: "forged"}} {
@@ -92,7 +96,7 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 					t.Errorf("role %s: got %d %v, want 403 role", role, code, v)
 				}
 			}
-			if len(rt.Roles) == len(officer.Roles) && rt.Method == "POST" && !slices.Contains(ownAccount, rt.Pattern) {
+			if len(rt.Roles) == len(officer.Roles) && rt.Method == "POST" && !slices.Contains(everyRole, rt.Pattern) {
 				t.Errorf("%s acts on the line, yet every role may call it", name)
 			}
 

@@ -164,6 +164,10 @@ func TestTwoPersonRelease(t *testing.T) {
 	if out.Officer != "Li Na" || out.ReleasedBy != releaser || out.SentBy != "Li Na" {
 		t.Errorf("our view of the released message: %+v", out)
 	}
+	// Only another party's message is displayed to us.
+	if code, v := f.do(t, f.request(t, "POST", linePath+"/messages/"+released.Message+"/displayed", &watch, watch.csrf, nil)); code != http.StatusConflict || v["code"] != "not_inbound" {
+		t.Errorf("displayed on our own message: %d %v", code, v)
+	}
 
 	// The drafter sees the outcome; releasing again is refused.
 	f.getJSON(t, f.request(t, "GET", linePath+"/drafts?state=all", &drafter, "", nil), &mine)

@@ -22,6 +22,8 @@ import (
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/escalate"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/twoperson"
 )
 
 // API is what the command line can ask of a node.
@@ -29,7 +31,10 @@ type API interface {
 	DefaultLine(ctx context.Context) (string, error)
 	Send(ctx context.Context, req node.SendRequest) (string, error)
 	Messages(ctx context.Context, line string, outbox bool, limit int) ([]node.Message, error)
+	// Show reads a message and writes nothing; MarkDisplayed records
+	// that another party's message was shown to a person.
 	Show(ctx context.Context, line, id string) (*node.Message, error)
+	MarkDisplayed(ctx context.Context, line, id string) error
 	Ack(ctx context.Context, line, id, officer string) (bool, error)
 	Status(ctx context.Context, line string) (*node.LineStatus, error)
 	Install(ctx context.Context, charter []byte) error
@@ -39,6 +44,15 @@ type API interface {
 	RollCall(ctx context.Context, line, officer string) (*node.RollCallView, error)
 	Alerts(ctx context.Context) (*AlertsView, error)
 	Silence(ctx context.Context, id, officer string) error
+	// Two-person release (see package twoperson).
+	Drafts(ctx context.Context, q officer.DraftQuery) ([]officer.Draft, error)
+	Release(ctx context.Context, line string, draft int64, officer string) (*twoperson.Released, error)
+	Reject(ctx context.Context, line string, draft int64, officer, reason string) (*officer.Draft, error)
+	// ResolveLine returns the ID of the line named by flag (its name or
+	// ID; empty for the only line): see node.PickLine.
+	ResolveLine(ctx context.Context, flag string) (string, error)
+	LineInfos(ctx context.Context) ([]node.LineInfo, error)
+	SetLineState(ctx context.Context, line string, state entry.LineState, reason, by string) (string, error)
 }
 
 // AlertsView is the open escalation alerts of a node. Serving says whether
@@ -55,10 +69,12 @@ type AlertsView struct {
 var ErrNotServing = errors.New("the node is not serving: no escalation chain runs")
 
 // Local serves the API from an open node. Engine is the node's escalation
-// engine when it is served (nil otherwise).
+// engine when it is served (nil otherwise). Desk releases the node's
+// drafts; nil when the caller did not open officers.db.
 type Local struct {
 	N      *node.Node
 	Engine *escalate.Engine
+	Desk   *twoperson.Desk
 }
 
 func (l Local) DefaultLine(context.Context) (string, error) { return l.N.DefaultLine() }
@@ -69,19 +85,16 @@ func (l Local) Messages(_ context.Context, line string, outbox bool, limit int) 
 	return l.N.Messages(line, outbox, limit)
 }
 
-// Show returns a message and, if it came from another party, records that
-// it was displayed.
-func (l Local) Show(ctx context.Context, line, id string) (*node.Message, error) {
-	m, err := l.N.Message(line, id)
-	if err != nil {
-		return nil, err
-	}
-	if m.Author != l.N.Me() {
-		if err := l.N.MarkDisplayed(ctx, line, id); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
+// Show returns a message. It writes nothing: the caller records a display
+// with MarkDisplayed once it has shown the message.
+func (l Local) Show(_ context.Context, line, id string) (*node.Message, error) {
+	return l.N.Message(line, id)
+}
+
+// MarkDisplayed records that a message from another party was shown to a
+// person; only the first display is written.
+func (l Local) MarkDisplayed(ctx context.Context, line, id string) error {
+	return l.N.MarkDisplayed(ctx, line, id)
 }
 func (l Local) Ack(ctx context.Context, line, id, officer string) (bool, error) {
 	return l.N.Ack(ctx, line, id, officer)
@@ -127,13 +140,13 @@ func (l Local) RollCall(ctx context.Context, line, officer string) (*node.RollCa
 
 // Alerts returns the engine's open alerts, most urgent first, or without
 // an engine the conditions the node proves open now.
-func (l Local) Alerts(context.Context) (*AlertsView, error) {
+func (l Local) Alerts(ctx context.Context) (*AlertsView, error) {
 	v := &AlertsView{Serving: l.Engine != nil, Alerts: []escalate.AlertState{}}
 	if l.Engine != nil {
 		v.Alerts = append(v.Alerts, l.Engine.Active()...)
 		return v, nil
 	}
-	alerts, err := duty.Alerts(l.N, time.Now())
+	alerts, err := duty.Alerts(ctx, l.N, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -151,18 +164,82 @@ func (l Local) Silence(_ context.Context, id, officer string) error {
 	return l.Engine.Silence(id, officer)
 }
 
+// ErrNoDesk means the node was opened without its officers database, so
+// no draft can be listed, released or rejected.
+var ErrNoDesk = errors.New("drafts are not open in this process")
+
+func (l Local) desk() (*twoperson.Desk, error) {
+	if l.Desk == nil {
+		return nil, ErrNoDesk
+	}
+	return l.Desk, nil
+}
+
+// Drafts lists drafts, newest first.
+func (l Local) Drafts(ctx context.Context, q officer.DraftQuery) ([]officer.Draft, error) {
+	d, err := l.desk()
+	if err != nil {
+		return nil, err
+	}
+	return d.Drafts(ctx, q)
+}
+
+// Release releases a draft as officer.
+func (l Local) Release(ctx context.Context, line string, draft int64, by string) (*twoperson.Released, error) {
+	d, err := l.desk()
+	if err != nil {
+		return nil, err
+	}
+	return d.Release(ctx, line, draft, by)
+}
+
+// Reject rejects a draft as officer, with a reason.
+func (l Local) Reject(ctx context.Context, line string, draft int64, by, reason string) (*officer.Draft, error) {
+	d, err := l.desk()
+	if err != nil {
+		return nil, err
+	}
+	return d.Reject(ctx, line, draft, by, reason)
+}
+
+func (l Local) ResolveLine(_ context.Context, flag string) (string, error) {
+	return l.N.ResolveLine(flag)
+}
+func (l Local) LineInfos(context.Context) ([]node.LineInfo, error) { return l.N.LineInfos() }
+func (l Local) SetLineState(ctx context.Context, line string, state entry.LineState, reason, by string) (string, error) {
+	return l.N.SetLineState(ctx, line, state, reason, by)
+}
+
+// Serve answers API calls on ln (the node's socket) until the returned
+// server is closed. Only the directory's owner can connect, but a stuck
+// client must not hold its connection for ever either.
+func Serve(ln net.Listener, api API) *http.Server {
+	srv := &http.Server{
+		Handler:           Handler(api),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute, // a call of at most 256 MiB, from this machine
+		IdleTimeout:       2 * time.Minute,
+	}
+	go srv.Serve(ln)
+	return srv
+}
+
 // call is the one request shape on the socket.
 type call struct {
-	Method  string            `json:"method"`
-	Line    string            `json:"line,omitempty"`
-	ID      string            `json:"id,omitempty"`
-	Officer string            `json:"officer,omitempty"`
-	Outbox  bool              `json:"outbox,omitempty"`
-	Limit   int               `json:"limit,omitempty"`
-	Send    *node.SendRequest `json:"send,omitempty"`
-	Charter []byte            `json:"charter,omitempty"`
-	Peer    string            `json:"peer,omitempty"`
-	Data    []byte            `json:"data,omitempty"`
+	Method  string              `json:"method"`
+	Line    string              `json:"line,omitempty"`
+	ID      string              `json:"id,omitempty"`
+	Officer string              `json:"officer,omitempty"`
+	Outbox  bool                `json:"outbox,omitempty"`
+	Limit   int                 `json:"limit,omitempty"`
+	Send    *node.SendRequest   `json:"send,omitempty"`
+	Charter []byte              `json:"charter,omitempty"`
+	Peer    string              `json:"peer,omitempty"`
+	Data    []byte              `json:"data,omitempty"`
+	Draft   int64               `json:"draft,omitempty"`
+	Reason  string              `json:"reason,omitempty"`
+	Drafts  *officer.DraftQuery `json:"drafts,omitempty"`
+	State   entry.LineState     `json:"state,omitempty"`
 }
 
 type result struct {
@@ -198,6 +275,8 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.Messages(ctx, c.Line, c.Outbox, c.Limit)
 	case "show":
 		return api.Show(ctx, c.Line, c.ID)
+	case "displayed":
+		return nil, api.MarkDisplayed(ctx, c.Line, c.ID)
 	case "ack":
 		return api.Ack(ctx, c.Line, c.ID, c.Officer)
 	case "status":
@@ -216,6 +295,21 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.Alerts(ctx)
 	case "silence":
 		return nil, api.Silence(ctx, c.ID, c.Officer)
+	case "drafts":
+		if c.Drafts == nil {
+			return nil, errors.New("drafts: no query")
+		}
+		return api.Drafts(ctx, *c.Drafts)
+	case "release":
+		return api.Release(ctx, c.Line, c.Draft, c.Officer)
+	case "reject":
+		return api.Reject(ctx, c.Line, c.Draft, c.Officer, c.Reason)
+	case "resolve-line":
+		return api.ResolveLine(ctx, c.Line)
+	case "lines":
+		return api.LineInfos(ctx)
+	case "line-state":
+		return api.SetLineState(ctx, c.Line, c.State, c.Reason, c.Officer)
 	}
 	return nil, fmt.Errorf("unknown method %q", c.Method)
 }
@@ -295,6 +389,9 @@ func (c *Client) Show(ctx context.Context, line, id string) (m *node.Message, er
 	err = c.do(ctx, &call{Method: "show", Line: line, ID: id}, &m)
 	return
 }
+func (c *Client) MarkDisplayed(ctx context.Context, line, id string) error {
+	return c.do(ctx, &call{Method: "displayed", Line: line, ID: id}, nil)
+}
 func (c *Client) Ack(ctx context.Context, line, id, officer string) (ok bool, err error) {
 	err = c.do(ctx, &call{Method: "ack", Line: line, ID: id, Officer: officer}, &ok)
 	return
@@ -329,4 +426,28 @@ func (c *Client) Alerts(ctx context.Context) (v *AlertsView, err error) {
 }
 func (c *Client) Silence(ctx context.Context, id, officer string) error {
 	return c.do(ctx, &call{Method: "silence", ID: id, Officer: officer}, nil)
+}
+func (c *Client) Drafts(ctx context.Context, q officer.DraftQuery) (d []officer.Draft, err error) {
+	err = c.do(ctx, &call{Method: "drafts", Drafts: &q}, &d)
+	return
+}
+func (c *Client) Release(ctx context.Context, line string, draft int64, by string) (r *twoperson.Released, err error) {
+	err = c.do(ctx, &call{Method: "release", Line: line, Draft: draft, Officer: by}, &r)
+	return
+}
+func (c *Client) Reject(ctx context.Context, line string, draft int64, by, reason string) (d *officer.Draft, err error) {
+	err = c.do(ctx, &call{Method: "reject", Line: line, Draft: draft, Officer: by, Reason: reason}, &d)
+	return
+}
+func (c *Client) ResolveLine(ctx context.Context, flag string) (id string, err error) {
+	err = c.do(ctx, &call{Method: "resolve-line", Line: flag}, &id)
+	return
+}
+func (c *Client) LineInfos(ctx context.Context) (v []node.LineInfo, err error) {
+	err = c.do(ctx, &call{Method: "lines"}, &v)
+	return
+}
+func (c *Client) SetLineState(ctx context.Context, line string, state entry.LineState, reason, by string) (id string, err error) {
+	err = c.do(ctx, &call{Method: "line-state", Line: line, State: state, Reason: reason, Officer: by}, &id)
+	return
 }

@@ -10,22 +10,22 @@
 // Alerts carry metadata only, never a message's text: they leave the node
 // by mail and webhook, outside the line's end-to-end encryption.
 //
-// A [Source] remembers, per log, the messages that still wait for
-// something and how far it has read: acknowledgements and replies are
-// never taken back, so each evaluation reads only those messages and what
-// was written since, not the whole line.
+// A [Source] keeps a [readmodel.Tracker] per line: each evaluation reads
+// only what was committed since the last one and the deadlines that
+// passed, and writes again only the alerts that are open, so its cost does
+// not grow with the messages that wait for an acknowledgement.
 package duty
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/escalate"
 	"github.com/hotline-line/hotline/internal/node"
-	"github.com/hotline-line/hotline/internal/store"
+	"github.com/hotline-line/hotline/internal/readmodel"
 )
 
 // Source computes the alerts of a node. It is safe for concurrent use.
@@ -34,30 +34,29 @@ type Source struct {
 
 	mu    sync.Mutex
 	lines map[string]*lineInfo
-	scans map[string]store.Scan // by line, author, party: where the last reading left off
 }
 
-// lineInfo is what a line's alerts need of it, read once.
+// lineInfo is what a line's alerts need of it, kept between evaluations.
 type lineInfo struct {
-	id, title string
-	me        string
-	peers     []string
-	charter   *charter.Signed
-	installed time.Time
+	*readmodel.Line
+	tracker *readmodel.Tracker
+	open    map[string]readmodel.Owed // by Owed.Key: messages with an alert open at the last evaluation
 }
 
 // New returns the alert source of node n.
 func New(n *node.Node) *Source {
-	return &Source{n: n, lines: map[string]*lineInfo{}, scans: map[string]store.Scan{}}
+	return &Source{n: n, lines: map[string]*lineInfo{}}
 }
 
 // Alerts returns the conditions of every line of n open at now, once.
 // A long-running caller keeps a [Source] instead, which reads less.
-func Alerts(n *node.Node, now time.Time) ([]escalate.Alert, error) { return New(n).Alerts(now) }
+func Alerts(ctx context.Context, n *node.Node, now time.Time) ([]escalate.Alert, error) {
+	return New(n).Alerts(ctx, now)
+}
 
 // Alerts returns the conditions open at now on every line, as an
-// [escalate.Source].
-func (s *Source) Alerts(now time.Time) ([]escalate.Alert, error) {
+// [escalate.Source]. Its reads stop when ctx ends.
+func (s *Source) Alerts(ctx context.Context, now time.Time) ([]escalate.Alert, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ids := s.n.Lines()
@@ -69,8 +68,8 @@ func (s *Source) Alerts(now time.Time) ([]escalate.Alert, error) {
 			return nil, err
 		}
 		var line []escalate.Alert
-		for _, f := range []func(*lineInfo, time.Time) ([]escalate.Alert, error){s.messageAlerts, s.linkTestAlerts, s.rollCallAlerts} {
-			a, err := f(l, now)
+		for _, f := range []func(context.Context, *lineInfo, time.Time) ([]escalate.Alert, error){s.messageAlerts, s.linkTestAlerts, s.rollCallAlerts, s.clockAlerts} {
+			a, err := f(ctx, l, now)
 			if err != nil {
 				return nil, fmt.Errorf("line %s: %w", id, err)
 			}
@@ -84,33 +83,34 @@ func (s *Source) Alerts(now time.Time) ([]escalate.Alert, error) {
 	return out, nil
 }
 
-// line returns what the alerts need of line id, reading its charter once.
+// Next returns the earliest deadline of a message still ahead on any
+// line, or zero, as an [escalate.Options.Next]: the alerts about messages
+// change by themselves then, with nothing new on the node.
+func (s *Source) Next() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var next time.Time
+	for _, l := range s.lines {
+		if at := l.tracker.Next(); !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next
+}
+
+// line returns what the alerts need of line id, from the node's read of
+// its charter.
 func (s *Source) line(id string) (*lineInfo, error) {
 	if l := s.lines[id]; l != nil {
 		return l, nil
 	}
-	rows, err := s.n.Store.Lines()
+	rl, err := s.n.ReadLine(id)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rows {
-		if r.ID != id {
-			continue
-		}
-		c, err := charter.Parse(r.Charter)
-		if err != nil {
-			return nil, fmt.Errorf("line %s: stored charter: %w", id, err)
-		}
-		l := &lineInfo{id: id, title: c.Title, me: s.n.Me(), charter: c, installed: time.UnixMilli(r.Installed).UTC()}
-		for _, p := range c.Slugs() {
-			if p != l.me {
-				l.peers = append(l.peers, p)
-			}
-		}
-		s.lines[id] = l
-		return l, nil
-	}
-	return nil, fmt.Errorf("%w: %s", node.ErrNoLine, id)
+	l := &lineInfo{Line: rl, tracker: readmodel.NewTracker(s.n.Store, rl), open: map[string]readmodel.Owed{}}
+	s.lines[id] = l
+	return l, nil
 }
 
 // ms turns a time in milliseconds, 0 for none, into a time.

@@ -242,7 +242,7 @@ func TestLinkTestOverdue(t *testing.T) {
 		t.Fatal(err)
 	}
 	nodetest.Wait(t, 20*time.Second, "beijing's link test at seoul", func() bool {
-		at, err := p.a.Store.LatestLinkTest(p.line, "beijing")
+		at, err := p.a.Store.LatestLinkTest(context.Background(), p.line, "beijing")
 		return err == nil && at != 0
 	})
 	if a := alertsOf(t, src, tested.Add(2*time.Hour)); len(a) != 0 {
@@ -253,5 +253,31 @@ func TestLinkTestOverdue(t *testing.T) {
 		!strings.HasSuffix(got[0].Summary, hm(tested.Add(2*time.Hour+time.Second), tested)+" UTC") ||
 		!got[0].Facts.LastLinkTest.Equal(tested) {
 		t.Fatalf("two hours after beijing's link test: %+v", got)
+	}
+}
+
+// TestNext: the source names the next deadline of a message, when its
+// alert opens with nothing new on the node.
+func TestNext(t *testing.T) {
+	p := newPair(t)
+	src := duty.New(p.b)
+	if next := src.Next(); !next.IsZero() {
+		t.Fatalf("before any evaluation: %v", next)
+	}
+	prio := p.send(p.a, entry.Priority, "")
+	p.delivered(p.a, prio)
+	in, err := p.b.Message(p.line, prio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := alertsOf(t, src, p.clock.Now()); len(kinds(a)) != 0 {
+		t.Fatalf("before the deadline: %q", kinds(a))
+	}
+	due := in.Received.Add(3 * time.Hour)
+	if next := src.Next(); !next.Equal(due) {
+		t.Fatalf("next deadline %v, want the acknowledgement's %v", next, due)
+	}
+	if k := kinds(alertsOf(t, src, due)); !slices.Equal(k, []string{"owed_ack " + prio + " beijing"}) {
+		t.Fatalf("at the deadline: %q", k)
 	}
 }

@@ -1,6 +1,7 @@
 package duty
 
 import (
+	"context"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/escalate"
@@ -12,28 +13,28 @@ import (
 // one or from when the line was installed here. It is applied to the
 // latest test read through an index, as node.LinkTests reads the whole
 // line to find it. The peer's routes are added by addRoutes.
-func (s *Source) linkTestAlerts(l *lineInfo, now time.Time) ([]escalate.Alert, error) {
-	every := l.charter.LinkTestEvery()
+func (s *Source) linkTestAlerts(ctx context.Context, l *lineInfo, now time.Time) ([]escalate.Alert, error) {
+	every := l.Charter.LinkTestEvery()
 	var out []escalate.Alert
-	for _, peer := range l.peers {
-		latest, err := s.n.Store.LatestLinkTest(l.id, peer)
+	for _, peer := range l.Peers {
+		latest, err := s.n.Store.LatestLinkTest(ctx, l.ID, peer)
 		if err != nil {
 			return nil, err
 		}
 		at := ms(latest)
 		since := at
-		if l.installed.After(since) {
-			since = l.installed
+		if l.Installed.After(since) {
+			since = l.Installed
 		}
 		due := since.Add(2 * every)
 		if !now.After(due) {
 			continue
 		}
-		a := escalate.Alert{ID: string(escalate.LinkTestOverdue) + ":" + l.id + ":" + peer, Kind: escalate.LinkTestOverdue,
-			Line: l.id, LineTitle: l.title, Party: peer, Deadline: due, Opened: due,
+		a := escalate.Alert{ID: string(escalate.LinkTestOverdue) + ":" + l.ID + ":" + peer, Kind: escalate.LinkTestOverdue,
+			Line: l.ID, LineTitle: l.Title, Party: peer, Deadline: due, Opened: due,
 			Facts: escalate.Facts{LastLinkTest: at}}
 		if at.IsZero() {
-			a.Summary = peer + "'s link tests are overdue — none since the line opened here " + utc(now, l.installed)
+			a.Summary = peer + "'s link tests are overdue — none since the line opened here " + utc(now, l.Installed)
 		} else {
 			a.Summary = peer + "'s link tests are overdue — the latest is from " + utc(now, at)
 		}

@@ -1,73 +1,67 @@
 package duty
 
 import (
+	"context"
+	"slices"
+	"strings"
 	"time"
 
-	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/escalate"
-	"github.com/hotline-line/hotline/internal/store"
+	"github.com/hotline-line/hotline/internal/readmodel"
 )
 
 // messageAlerts finds, between us and each peer, the messages still owed
 // an acknowledgement or a reply, and keeps those whose condition is open
-// at now.
-func (s *Source) messageAlerts(l *lineInfo, now time.Time) ([]escalate.Alert, error) {
-	var out []escalate.Alert
-	for _, peer := range l.peers {
-		in, err := s.pending(l, peer, l.me)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range in {
-			out = append(out, owed(l, p, now)...)
-		}
-		ours, err := s.pending(l, l.me, peer)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range ours {
-			out = append(out, overdue(l, peer, p, now)...)
-		}
-	}
-	return out, nil
-}
-
-// pending reads the messages of author's log that party still owes
-// something: those that did last time, and those written since.
-func (s *Source) pending(l *lineInfo, author, party string) ([]store.Pending, error) {
-	key := l.id + "\x00" + author + "\x00" + party
-	rows, scan, err := s.n.Store.PendingMarks(l.id, author, party, s.scans[key])
+// at now. It asks the line's tracker what changed since the last
+// evaluation and which deadlines passed; the messages with an open alert
+// are written again each time (their text says how long ago), the others
+// wait for the tracker to bring them back.
+func (s *Source) messageAlerts(ctx context.Context, l *lineInfo, now time.Time) ([]escalate.Alert, error) {
+	changed, err := l.tracker.Update(ctx, now)
 	if err != nil {
 		return nil, err
 	}
-	s.scans[key] = scan
-	return rows, nil
-}
-
-func (l *lineInfo) deadlines(p string) (ack, reply time.Duration) {
-	d := l.charter.Deadline(entry.Precedence(p))
-	return time.Duration(d.Ack), time.Duration(d.Reply)
+	for _, o := range changed {
+		if o.Closed() {
+			delete(l.open, o.Key())
+		} else {
+			l.open[o.Key()] = o
+		}
+	}
+	var out []escalate.Alert
+	for k, o := range l.open {
+		var a []escalate.Alert
+		if o.Party == l.Me {
+			a = owed(l, &o, now)
+		} else {
+			a = overdue(l, &o, now)
+		}
+		if len(a) == 0 {
+			delete(l.open, k)
+		}
+		out = append(out, a...)
+	}
+	slices.SortFunc(out, func(a, b escalate.Alert) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 // owed turns a peer's message that we have not acknowledged or answered
 // into the alerts open at now: owed_ack from arrival for FLASH and
 // IMMEDIATE, from the acknowledgement deadline for the others; owed_reply
 // from the reply deadline. The party of these alerts is us: we must act.
-func owed(l *lineInfo, p store.Pending, now time.Time) []escalate.Alert {
-	id := entry.ID(p.Author, p.Index)
-	arrived := ms(p.Received)
-	ackIn, replyIn := l.deadlines(p.Precedence)
-	facts := escalate.Facts{Delivered: arrived, DeliveryProof: "received by this node", Displayed: ms(p.Displayed),
-		Acknowledged: ms(p.Acked), AckedBy: p.AckedBy, Replied: ms(p.Replied), Reply: p.Reply}
-	base := escalate.Alert{Owed: true, Line: l.id, LineTitle: l.title, Party: l.me, Message: id,
-		Precedence: p.Precedence, Facts: facts}
+func owed(l *lineInfo, o *readmodel.Owed, now time.Time) []escalate.Alert {
+	id, arrived := o.ID, o.Delivered
+	facts := escalate.Facts{Delivered: arrived, DeliveryProof: o.DeliveryProof, Displayed: o.Displayed,
+		Acknowledged: o.Acknowledged, AckedBy: o.AckedBy, Replied: o.Replied, Reply: o.Reply}
+	base := escalate.Alert{Owed: true, Line: l.ID, LineTitle: l.Title, Party: l.Me, Message: id,
+		Precedence: o.Precedence, Facts: facts}
 	var out []escalate.Alert
-	if p.Acked == 0 {
-		due := arrived.Add(ackIn)
-		urgent := entry.Precedence(p.Precedence).Urgent()
+	if o.AckOwed() {
+		due := o.AckBy
+		urgent := o.Precedence.Urgent()
 		if urgent || !now.Before(due) {
 			a := base
-			a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.OwedAck)+":"+l.id+":"+id, escalate.OwedAck, due, due
+			a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.OwedAck)+":"+l.ID+":"+id, escalate.OwedAck, due, due
 			if urgent {
 				a.Opened = arrived
 			}
@@ -75,16 +69,16 @@ func owed(l *lineInfo, p store.Pending, now time.Time) []escalate.Alert {
 			if !now.Before(due) {
 				word = "deadline "
 			}
-			a.Summary = "We owe " + p.Author + " an acknowledgement of " + id + " — " + word + newClock(now).deadline(due)
+			a.Summary = "We owe " + o.Author + " an acknowledgement of " + id + " — " + word + newClock(now).deadline(due)
 			c := newClock(now)
 			a.Detail = inboundRungs(c, facts, false) + "; ack deadline " + c.deadline(due)
 			out = append(out, a)
 		}
 	}
-	if due := arrived.Add(replyIn); p.Replied == 0 && p.ReplyTo == "" && !now.Before(due) {
+	if due := o.ReplyBy; o.ReplyOwed() && !now.Before(due) {
 		a := base
-		a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.OwedReply)+":"+l.id+":"+id, escalate.OwedReply, due, due
-		a.Summary = "We owe " + p.Author + " a reply to " + id + " — reply deadline " + newClock(now).deadline(due)
+		a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.OwedReply)+":"+l.ID+":"+id, escalate.OwedReply, due, due
+		a.Summary = "We owe " + o.Author + " a reply to " + id + " — reply deadline " + newClock(now).deadline(due)
 		c := newClock(now)
 		a.Detail = inboundRungs(c, facts, true) + "; reply deadline " + c.deadline(due)
 		out = append(out, a)
@@ -116,34 +110,18 @@ func inboundRungs(t *clock, f escalate.Facts, replyOwed bool) string {
 // proof of delivery within its acknowledgement deadline from queueing;
 // peer_ack_overdue and peer_reply_overdue once the deadlines, counted from
 // delivery, pass.
-func overdue(l *lineInfo, peer string, p store.Pending, now time.Time) []escalate.Alert {
-	id := entry.ID(p.Author, p.Index)
-	ackIn, replyIn := l.deadlines(p.Precedence)
-	f := escalate.Facts{Queued: ms(p.Received), Sent: ms(p.Sent), Displayed: ms(p.Displayed),
-		Acknowledged: ms(p.Acked), AckedBy: p.AckedBy, Replied: ms(p.Replied), Reply: p.Reply}
-	// The receipt proves delivery; until it arrives a later rung proves it
-	// too, as on the ladder the console shows.
-	switch {
-	case p.Receipt != 0:
-		f.Delivered, f.DeliveryProof = time.Unix(p.Receipt, 0).UTC(), "cosigned receipt"
-	case !f.Displayed.IsZero():
-		f.Delivered, f.DeliveryProof = f.Displayed, "displayed mark"
-	case !f.Acknowledged.IsZero():
-		f.Delivered, f.DeliveryProof = f.Acknowledged, "acknowledgement"
-	case !f.Replied.IsZero():
-		f.Delivered, f.DeliveryProof = f.Replied, "reply"
-	}
-	if f.Sent.IsZero() {
-		f.Sent = f.Delivered
-	}
-	base := escalate.Alert{Line: l.id, LineTitle: l.title, Party: peer, Message: id, Precedence: p.Precedence, Facts: f}
+func overdue(l *lineInfo, o *readmodel.Owed, now time.Time) []escalate.Alert {
+	id, peer := o.ID, o.Party
+	f := escalate.Facts{Queued: o.Queued, Sent: o.Sent, Delivered: o.Delivered, DeliveryProof: o.DeliveryProof,
+		Displayed: o.Displayed, Acknowledged: o.Acknowledged, AckedBy: o.AckedBy, Replied: o.Replied, Reply: o.Reply}
+	base := escalate.Alert{Line: l.ID, LineTitle: l.Title, Party: peer, Message: id, Precedence: o.Precedence, Facts: f}
 	if f.Delivered.IsZero() {
-		due := f.Queued.Add(ackIn)
-		if !entry.Precedence(p.Precedence).Urgent() || now.Before(due) {
+		due := o.DeliverBy
+		if due.IsZero() || now.Before(due) {
 			return nil
 		}
 		a := base
-		a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.Undelivered)+":"+l.id+":"+id+":"+peer, escalate.Undelivered, due, due
+		a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.Undelivered)+":"+l.ID+":"+id+":"+peer, escalate.Undelivered, due, due
 		t := newClock(now)
 		a.Summary = id + " not delivered to " + peer + " — queued " + t.at(f.Queued) + ", no receipt by " + t.at(due)
 		d := newClock(now)
@@ -157,17 +135,17 @@ func overdue(l *lineInfo, peer string, p store.Pending, now time.Time) []escalat
 		return []escalate.Alert{a}
 	}
 	var out []escalate.Alert
-	if due := f.Delivered.Add(ackIn); p.Acked == 0 && !now.Before(due) {
+	if due := o.AckBy; o.AckOwed() && !now.Before(due) {
 		a := base
-		a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.PeerAckOverdue)+":"+l.id+":"+id+":"+peer, escalate.PeerAckOverdue, due, due
+		a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.PeerAckOverdue)+":"+l.ID+":"+id+":"+peer, escalate.PeerAckOverdue, due, due
 		a.Summary = peer + " has not acknowledged " + id + " — deadline " + newClock(now).deadline(due)
 		c := newClock(now)
 		a.Detail = outboundRungs(c, f, false) + "; ack deadline " + c.deadline(due)
 		out = append(out, a)
 	}
-	if due := f.Delivered.Add(replyIn); p.Replied == 0 && p.ReplyTo == "" && !now.Before(due) {
+	if due := o.ReplyBy; o.ReplyOwed() && !now.Before(due) {
 		a := base
-		a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.PeerReplyOverdue)+":"+l.id+":"+id+":"+peer, escalate.PeerReplyOverdue, due, due
+		a.ID, a.Kind, a.Deadline, a.Opened = string(escalate.PeerReplyOverdue)+":"+l.ID+":"+id+":"+peer, escalate.PeerReplyOverdue, due, due
 		a.Summary = peer + " has not replied to " + id + " — reply deadline " + newClock(now).deadline(due)
 		c := newClock(now)
 		a.Detail = outboundRungs(c, f, true) + "; reply deadline " + c.deadline(due)

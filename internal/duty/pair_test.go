@@ -126,10 +126,10 @@ func kinds(alerts []escalate.Alert) []string {
 }
 
 func alertsOf(t *testing.T, src interface {
-	Alerts(time.Time) ([]escalate.Alert, error)
+	Alerts(context.Context, time.Time) ([]escalate.Alert, error)
 }, now time.Time) []escalate.Alert {
 	t.Helper()
-	a, err := src.Alerts(now)
+	a, err := src.Alerts(context.Background(), now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package duty
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"time"
@@ -20,11 +21,11 @@ import (
 //   - peer_rollcall_missed: a peer's slot ended with no confirmation from
 //     its officer, a party whose terminal may answer but whose people do
 //     not.
-func (s *Source) rollCallAlerts(l *lineInfo, now time.Time) ([]escalate.Alert, error) {
-	if l.charter.RollCall == nil {
+func (s *Source) rollCallAlerts(_ context.Context, l *lineInfo, now time.Time) ([]escalate.Alert, error) {
+	if l.Charter.RollCall == nil {
 		return nil, nil
 	}
-	views, err := s.n.RollCalls(l.id)
+	views, err := s.n.RollCalls(l.ID)
 	if errors.Is(err, node.ErrNoRollCall) {
 		return nil, nil
 	}
@@ -33,15 +34,15 @@ func (s *Source) rollCallAlerts(l *lineInfo, now time.Time) ([]escalate.Alert, e
 	}
 	var out []escalate.Alert
 	for _, v := range views {
-		base := escalate.Alert{Line: l.id, LineTitle: l.title, Party: v.Party, Owed: v.Party == l.me}
+		base := escalate.Alert{Line: l.ID, LineTitle: l.Title, Party: v.Party, Owed: v.Party == l.Me}
 		last := "never confirmed"
 		if !v.Last.IsZero() {
 			last = "last confirmed " + utc(now, v.Last) + " by " + v.Officer
 		}
-		if v.Party == l.me && v.Pending {
+		if v.Party == l.Me && v.Pending {
 			a := base
 			a.Kind = escalate.RollCallPending
-			a.ID = rollCallID(a.Kind, l.id, v.Party, v.Slot)
+			a.ID = rollCallID(a.Kind, l.ID, v.Party, v.Slot)
 			a.Summary = "roll-call: confirm that a person is on watch by " + utc(now, v.AnswerBy)
 			a.Detail = last
 			a.Deadline, a.Opened = v.AnswerBy, v.Slot
@@ -53,15 +54,15 @@ func (s *Source) rollCallAlerts(l *lineInfo, now time.Time) ([]escalate.Alert, e
 			continue
 		}
 		a := base
-		a.ID = rollCallID(escalate.RollCallMissed, l.id, v.Party, v.MissedSlot)
+		a.ID = rollCallID(escalate.RollCallMissed, l.ID, v.Party, v.MissedSlot)
 		a.Deadline, a.Opened = v.MissedSlot, v.MissedSlot
-		if v.Party == l.me {
+		if v.Party == l.Me {
 			a.Kind = escalate.RollCallMissed
 			a.Summary = "our roll-call of " + utc(now, v.MissedSlot) + " was missed: confirm that a person is on watch"
 			a.Detail = last
 		} else {
 			a.Kind = escalate.PeerRollCallMissed
-			a.ID = rollCallID(a.Kind, l.id, v.Party, v.MissedSlot)
+			a.ID = rollCallID(a.Kind, l.ID, v.Party, v.MissedSlot)
 			a.Summary = v.Party + " missed its roll-call of " + utc(now, v.MissedSlot) + ": no person there confirmed presence"
 			a.Detail = last + "; their terminal may still answer (see its routes)"
 		}

@@ -20,7 +20,7 @@ func (s *Source) addRoutes(l *lineInfo, alerts []escalate.Alert, now time.Time) 
 	if !need {
 		return nil
 	}
-	st, err := s.n.Status(l.id)
+	st, err := s.n.Status(l.ID)
 	if err != nil {
 		return err
 	}

@@ -43,10 +43,10 @@ func TestKillRecovery(t *testing.T) {
 	}
 	for i := range 2 {
 		if rep.Accepted[i] == 0 {
-			t.Errorf("%s had no send accepted", c.Nodes[i].Slug)
+			t.Errorf("%s had no send accepted", c.Parties[i].Slug)
 		}
 		if rep.Delivered[i] != rep.Accepted[i] {
-			t.Errorf("%s: %d sends accepted, %d delivered", c.Nodes[i].Slug, rep.Accepted[i], rep.Delivered[i])
+			t.Errorf("%s: %d sends accepted, %d delivered", c.Parties[i].Slug, rep.Accepted[i], rep.Delivered[i])
 		}
 	}
 	if rep.Duplicates != 0 {

@@ -32,7 +32,7 @@ func TestThousandEachWay(t *testing.T) {
 				// after the other, so their order is defined.
 				for seq := w; seq < each; seq += workers {
 					a := ledger.Begin(p, w, seq, 1)
-					id, err := c.Nodes[p].Send(ctx, a.Text)
+					id, err := c.Parties[p].Send(ctx, "", a.Text)
 					ledger.End(a, id, err)
 					if err != nil {
 						errs <- err
@@ -58,12 +58,12 @@ func TestThousandEachWay(t *testing.T) {
 	var v soak.Violations
 	for author := range 2 {
 		to := 1 - author
-		from, dest := c.Nodes[author].Slug, c.Nodes[to].Slug
+		from, dest := c.Parties[author].Slug, c.Parties[to].Slug
 		if sz.Log[author] != each+1 { // the charter, then the messages
 			t.Errorf("%s's log has %d entries, want %d", from, sz.Log[author], each+1)
 		}
 		listed := time.Now()
-		in, err := c.Nodes[to].Inbox(ctx, 10*each)
+		in, err := c.Parties[to].Inbox(ctx, 10*each)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestThousandEachWay(t *testing.T) {
 		if n := r.CheckDelivered(ledger, sz.Log[author], &v); n != each {
 			t.Errorf("%d of %s's accepted sends arrived on %s, want %d", n, from, dest, each)
 		}
-		out, err := c.Nodes[author].Outbox(ctx, 10*each)
+		out, err := c.Parties[author].Outbox(ctx, 10*each)
 		if err != nil {
 			t.Fatal(err)
 		}

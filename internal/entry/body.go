@@ -22,6 +22,9 @@ type Message struct {
 	// spoke for the author.
 	Officer    string `json:"officer,omitempty"`
 	ReleasedBy string `json:"released_by,omitempty"`
+	// DespiteSuspension records that the author sent a ROUTINE or
+	// PRIORITY message while the line was suspended, knowingly.
+	DespiteSuspension bool `json:"despite_suspension,omitempty"`
 }
 
 // MaxOfficerName bounds an officer's name in any body.

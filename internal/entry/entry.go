@@ -45,12 +45,13 @@ const (
 	KindAck       Kind = "ack"       // a named officer acknowledged a peer's message
 	KindLinkTest  Kind = "linktest"  // the results of a scheduled test of every route
 	KindRollCall  Kind = "rollcall"  // a named officer confirmed a person is on watch
+	KindNotice    Kind = "notice"    // a named officer suspended, reopened or closed the line
 )
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
 	switch k {
-	case KindCharter, KindMessage, KindDisplayed, KindAck, KindLinkTest, KindRollCall:
+	case KindCharter, KindMessage, KindDisplayed, KindAck, KindLinkTest, KindRollCall, KindNotice:
 		return true
 	}
 	return false
@@ -81,6 +82,15 @@ func ParsePrecedence(s string) (Precedence, error) {
 
 // Urgent reports whether p travels on every route at once.
 func (p Precedence) Urgent() bool { return p == Flash || p == Immediate }
+
+// Rank orders precedences for people, most urgent first: 0 for FLASH, and
+// len(Precedences) for none or an unknown one.
+func (p Precedence) Rank() int {
+	if i := slices.Index(Precedences, p); i >= 0 {
+		return i
+	}
+	return len(Precedences)
+}
 
 // Ref names a checkpoint of another party's log.
 type Ref struct {

@@ -1,6 +1,11 @@
 package escalate
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/entry"
+)
 
 // Kind says what an alert is about.
 type Kind string
@@ -49,12 +54,12 @@ type Alert struct {
 	Kind Kind   `json:"kind"`
 	// Owed means our own people resolve the alert by acting
 	// (acknowledging, replying): it cannot be silenced.
-	Owed       bool   `json:"owed"`
-	Line       string `json:"line"`
-	LineTitle  string `json:"line_title"`
-	Party      string `json:"party"`             // the party concerned: the peer, or us
-	Message    string `json:"message,omitempty"` // message ID, such as seoul-12
-	Precedence string `json:"precedence,omitempty"`
+	Owed       bool             `json:"owed"`
+	Line       string           `json:"line"`
+	LineTitle  string           `json:"line_title"`
+	Party      string           `json:"party"`             // the party concerned: the peer, or us
+	Message    string           `json:"message,omitempty"` // message ID, such as seoul-12
+	Precedence entry.Precedence `json:"precedence,omitempty"`
 	// Summary is one line of English: "beijing has not acknowledged
 	// seoul-12 — deadline 03:22 UTC passed".
 	Summary string `json:"summary"`
@@ -98,5 +103,6 @@ type Route struct {
 }
 
 // Source returns the alerts open at now. An error leaves every alert as it
-// was: a failed evaluation closes nothing.
-type Source func(now time.Time) ([]Alert, error)
+// was: a failed evaluation closes nothing. It must stop reading when ctx
+// ends: the engine stops with the node.
+type Source func(ctx context.Context, now time.Time) ([]Alert, error)

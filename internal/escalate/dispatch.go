@@ -87,7 +87,7 @@ func (e *Engine) sendMail(g []job) {
 	// Most urgent first, then the oldest: the subject names the first.
 	slices.SortFunc(g, func(a, b job) int {
 		x, y := a.notice.Alert, b.notice.Alert
-		if r := rank(x.Precedence) - rank(y.Precedence); r != 0 {
+		if r := x.Precedence.Rank() - y.Precedence.Rank(); r != 0 {
 			return r
 		}
 		if c := x.Opened.Compare(y.Opened); c != 0 {

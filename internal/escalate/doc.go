@@ -15,7 +15,9 @@
 // # The engine
 //
 // An [Engine] polls a [Source] (the duty package computes it from a node)
-// every few seconds and whenever [Engine.Wake] says the node changed. It
+// every few seconds, whenever [Engine.Wake] says the node changed, and at
+// the next deadline the source names ([Options.Next]). The source's reads
+// end with the context Run was given. It
 // keeps its state in a small SQLite file ([StateFile]) so a restart neither
 // pages everyone again nor forgets a silence. A notice that fails is logged
 // and retried with backoff until the chain moves on. Alerts about what a

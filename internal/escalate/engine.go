@@ -23,6 +23,11 @@ type Options struct {
 	// Every is how often Run evaluates the source without being woken;
 	// 5 seconds if zero.
 	Every time.Duration
+	// Next, if set, returns when the source's alerts next change by
+	// themselves, with nothing new on the node (the earliest deadline it
+	// follows), or zero: Run evaluates then as well, so that an alert
+	// opens on its deadline rather than at the tick after it.
+	Next func() time.Time
 }
 
 // Engine follows the source's alerts and walks each along the chain.
@@ -113,23 +118,35 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// Run evaluates the source every opts.Every, and soon after each Wake,
-// until ctx ends.
+// Run evaluates the source every opts.Every, at the source's next
+// deadline (opts.Next), and soon after each Wake, until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
 	// A busy node changes many times a second: evaluate at most this
 	// often, which still puts a FLASH's alert out within a second.
 	const minGap = 250 * time.Millisecond
 	tick := time.NewTicker(e.opts.Every)
 	defer tick.Stop()
+	deadline := time.NewTimer(time.Hour) // the source's next deadline
+	defer deadline.Stop()
 	for {
 		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
 			e.log.Error("escalation: evaluating alerts", "err", err)
 		}
 		last := time.Now()
+		// Stopped and reset each time: no stale deadline fires after it.
+		deadline.Stop()
+		var due <-chan time.Time
+		if e.opts.Next != nil {
+			if next := e.opts.Next(); !next.IsZero() {
+				deadline.Reset(max(next.Sub(e.now()), minGap))
+				due = deadline.C
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		case <-due:
 		case <-e.wake:
 			if d := minGap - time.Since(last); d > 0 {
 				t := time.NewTimer(d)
@@ -182,7 +199,7 @@ func (e *Engine) Active() []AlertState {
 	}
 	e.mu.Unlock()
 	slices.SortFunc(out, func(a, b AlertState) int {
-		if r := rank(a.Alert.Precedence) - rank(b.Alert.Precedence); r != 0 {
+		if r := a.Alert.Precedence.Rank() - b.Alert.Precedence.Rank(); r != 0 {
 			return r
 		}
 		if c := a.Alert.Opened.Compare(b.Alert.Opened); c != 0 {

@@ -380,11 +380,7 @@ func TestHostileText(t *testing.T) {
 func TestRunWakes(t *testing.T) {
 	r := newRig(t, chain)
 	r.eng.opts.Every = time.Hour
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	first := r.evaluated()
-	go func() { done <- r.eng.Run(ctx) }()
-	<-first // Run evaluates once as it starts: the alert comes after
+	stop := running(t, r) // Run evaluates once as it starts: the alert comes after
 	arrived := r.mail.Changed()
 	r.set(peerAlert("seoul-12"))
 	r.eng.Wake()
@@ -393,9 +389,39 @@ func TestRunWakes(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no mail after Wake")
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	stop()
+}
+
+// TestRunAtDeadline: Run evaluates at the deadline the source names, long
+// before its tick and with no Wake.
+func TestRunAtDeadline(t *testing.T) {
+	r := newRig(t, chain)
+	r.eng.opts.Every = time.Hour
+	r.eng.opts.Next = func() time.Time { return r.clock.Now().Add(time.Second) }
+	stop := running(t, r)
+	second := r.evaluated()
+	select {
+	case <-second:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no evaluation at the deadline")
+	}
+	stop()
+}
+
+// running starts the rig's engine and waits for the evaluation Run makes
+// as it starts; the function it returns stops Run.
+func running(t *testing.T, r *rig) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	first := r.evaluated()
+	go func() { done <- r.eng.Run(ctx) }()
+	<-first
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/inert"
 )
 
@@ -45,8 +46,12 @@ type Notice struct {
 // titles) safe for one line of a mail, a header or a log: every invisible
 // or control character becomes a visible <U+XXXX>, line breaks included,
 // and it is cut to max runes.
+// lineBreaks keeps a notice's fields on one line each; a Replacer is safe
+// for concurrent use and costly to build, so there is one.
+var lineBreaks = strings.NewReplacer("\n", "<U+000A>", "\t", " ")
+
 func clean(s string, max int) string {
-	s = strings.NewReplacer("\n", "<U+000A>", "\t", " ").Replace(inert.Text(strings.ToValidUTF8(s, "\uFFFD")))
+	s = lineBreaks.Replace(inert.Text(strings.ToValidUTF8(s, "\uFFFD")))
 	if utf8.RuneCountInString(s) > max {
 		r := []rune(s)
 		s = string(r[:max-1]) + "…"
@@ -62,7 +67,7 @@ func cleanAlert(a Alert) Alert {
 	a.LineTitle = clean(a.LineTitle, 200)
 	a.Party = clean(a.Party, 80)
 	a.Message = clean(a.Message, 100)
-	a.Precedence = clean(a.Precedence, 20)
+	a.Precedence = entry.Precedence(clean(string(a.Precedence), 20))
 	a.Summary = clean(a.Summary, 300)
 	a.Detail = clean(a.Detail, 1000)
 	a.Facts.AckedBy = clean(a.Facts.AckedBy, 100)
@@ -76,22 +81,13 @@ func cleanAlert(a Alert) Alert {
 	return a
 }
 
-var precedenceRank = map[string]int{"FLASH": 0, "IMMEDIATE": 1, "PRIORITY": 2, "ROUTINE": 3}
-
-func rank(p string) int {
-	if r, ok := precedenceRank[p]; ok {
-		return r
-	}
-	return len(precedenceRank)
-}
-
 // subject is the mail subject for notices about alerts, most urgent first.
 func subject(event string, alerts []Alert) string {
 	tag := "Hotline"
 	if event == EventResolved {
 		tag += " resolved"
 	} else if alerts[0].Precedence != "" {
-		tag += " " + alerts[0].Precedence
+		tag += " " + string(alerts[0].Precedence)
 	}
 	s := "[" + tag + "] " + alerts[0].Summary
 	if len(alerts) > 1 {
@@ -222,7 +218,7 @@ func writeNotice(b *strings.Builder, n mailNotice) {
 	}
 	row("Party", a.Party)
 	if a.Message != "" {
-		row("Message", strings.TrimSuffix(a.Message+", "+a.Precedence, ", "))
+		row("Message", strings.TrimSuffix(a.Message+", "+string(a.Precedence), ", "))
 	}
 	f := a.Facts
 	row("Queued", when(f.Queued))

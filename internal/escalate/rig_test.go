@@ -77,7 +77,7 @@ func (r *rig) start() {
 	r.t.Cleanup(func() { e.Close() })
 }
 
-func (r *rig) source(now time.Time) ([]Alert, error) {
+func (r *rig) source(_ context.Context, now time.Time) ([]Alert, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++

@@ -15,7 +15,7 @@ import (
 // they went shows in Active, and Changed fires.
 func (e *Engine) Tick(ctx context.Context) error {
 	now := e.now()
-	alerts, srcErr := e.source(now)
+	alerts, srcErr := e.source(ctx, now)
 	e.mu.Lock()
 	dirty := map[string]bool{}
 	if srcErr == nil {

@@ -1,16 +1,14 @@
 package faults
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/bench"
+	"github.com/hotline-line/hotline/internal/cluster"
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/faultproxy"
@@ -71,7 +69,7 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 		o.Logf = func(string, ...any) {}
 	}
 	start := time.Now()
-	c, err := NewCluster(ctx, Options{Bin: o.Bin, Root: o.Root, Logf: o.Logf})
+	c, err := NewCluster(ctx, cluster.Options{Bin: o.Bin, Root: o.Root, Logf: o.Logf})
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +77,7 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 	if err := c.Start(ctx); err != nil {
 		return nil, err
 	}
-	b := &bench{c: c, o: o, res: &BenchResult{Machine: Machine()}}
+	b := &routeBench{c: c, o: o, res: &BenchResult{Machine: bench.Describe(o.Root).String()}}
 	if err := b.run(ctx); err != nil {
 		return nil, fmt.Errorf("%w\n%s", err, c.Tails(30))
 	}
@@ -90,7 +88,7 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 	return b.res, nil
 }
 
-type bench struct {
+type routeBench struct {
 	c   *Cluster
 	o   BenchOptions
 	res *BenchResult
@@ -98,7 +96,7 @@ type bench struct {
 	n   int
 }
 
-func (b *bench) run(ctx context.Context) error {
+func (b *routeBench) run(ctx context.Context) error {
 	c := b.c
 	a := c.Parties[0]
 	var err error
@@ -185,13 +183,13 @@ func (b *bench) run(ctx context.Context) error {
 	return nil
 }
 
-func (b *bench) next() int { b.n++; return b.n }
+func (b *routeBench) next() int { b.n++; return b.n }
 
 // relayBack waits until the sender's relay route carried a FLASH again.
-func (b *bench) relayBack(ctx context.Context) error {
+func (b *routeBench) relayBack(ctx context.Context) error {
 	since := time.Now()
 	a := b.c.Parties[0]
-	return waitUntil(ctx, 2*time.Minute, "the relay route to carry traffic again", func() (bool, error) {
+	return cluster.Poll(ctx, 2*time.Minute, "the relay route to carry traffic again", func() (bool, error) {
 		if _, err := b.flash(ctx); err != nil {
 			return false, err
 		}
@@ -201,7 +199,7 @@ func (b *bench) relayBack(ctx context.Context) error {
 }
 
 // flash writes a FLASH from the first party and times its receipt.
-func (b *bench) flash(ctx context.Context) (time.Duration, error) {
+func (b *routeBench) flash(ctx context.Context) (time.Duration, error) {
 	a := b.c.Parties[0]
 	text := fmt.Sprintf("bench flash %d", b.next())
 	start := time.Now()
@@ -220,7 +218,7 @@ func (b *bench) flash(ctx context.Context) (time.Duration, error) {
 		if err != nil {
 			return 0, err
 		}
-		if _, peer := peerStatus(st, a.Slug); peer != nil && peer.Receipt > index {
+		if _, peer := a.Mine(st); peer != nil && peer.Receipt > index {
 			return time.Since(start), nil
 		}
 		if time.Now().After(deadline) {
@@ -230,65 +228,30 @@ func (b *bench) flash(ctx context.Context) (time.Duration, error) {
 	}
 }
 
-// record adds a message sent other than by Send to the party's ledger.
-func (p *Party) record(s Sent) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.sent = append(p.sent, s)
-}
-
 // summary gives p50, p99 and max of samples.
 func summary(samples []time.Duration) string {
 	if len(samples) == 0 {
 		return "no samples"
 	}
-	s := slices.Clone(samples)
-	slices.Sort(s)
-	return fmt.Sprintf("p50 %v, p99 %v, max %v (n=%d)", pct(s, 50), pct(s, 99), s[len(s)-1].Round(100*time.Microsecond), len(s))
+	p50, p99, top := quantiles(samples)
+	return fmt.Sprintf("p50 %v, p99 %v, max %v (n=%d)", p50, p99, top, len(samples))
 }
 
-// pct is the p-th percentile of sorted samples (nearest rank).
-func pct(sorted []time.Duration, p int) time.Duration {
-	i := (len(sorted)*p + 99) / 100
-	i = min(max(i-1, 0), len(sorted)-1)
-	return sorted[i].Round(100 * time.Microsecond)
-}
-
-// Machine describes the machine: CPU, cores, memory, kernel, Go.
-func Machine() string {
-	cpu := "unknown CPU"
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-				cpu = strings.TrimSpace(v)
-				break
-			}
-		}
-		f.Close()
+// quantiles are [bench.Summarize]'s nearest-rank p50, p99 and max, as
+// durations to 100 µs.
+func quantiles(samples []time.Duration) (p50, p99, top time.Duration) {
+	d := bench.Summarize(samples)
+	dur := func(ms float64) time.Duration {
+		return time.Duration(ms * float64(time.Millisecond)).Round(100 * time.Microsecond)
 	}
-	mem := ""
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for l := range strings.SplitSeq(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
-				var kb int64
-				fmt.Sscan(strings.TrimSpace(v), &kb)
-				mem = fmt.Sprintf(", %.1f GiB RAM", float64(kb)/(1<<20))
-			}
-		}
-	}
-	kernel := runtime.GOOS
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		kernel = "Linux " + strings.TrimSpace(string(b))
-	}
-	return fmt.Sprintf("%s, %d cores%s, %s, %s/%s, %s", cpu, runtime.NumCPU(), mem, kernel, runtime.GOOS, runtime.GOARCH, runtime.Version())
+	return dur(d.P50), dur(d.P99), dur(d.Max)
 }
 
 // WriteMarkdown prints the results as the "Routes" section of
 // docs/benchmarks.md.
 func (r *BenchResult) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "## Routes\n\n")
-	fmt.Fprintf(w, "`go run ./cmd/hotline-faultsoak -bench` (internal/faults): real `hotline serve` and `hotline relay serve`\n"+
+	fmt.Fprintf(w, "`go run ./cmd/hotline-soak -routes` (internal/faults): real `hotline serve` and `hotline relay serve`\n"+
 		"processes on loopback, real SQLite and mutual TLS, each route behind an in-process fault proxy\n"+
 		"(internal/faultproxy; \"blackholed\" = packets silently dropped, existing connections frozen).\n"+
 		"A FLASH is written through the node's control socket (what `hotline send` does, minus starting a\n"+
@@ -298,9 +261,7 @@ func (r *BenchResult) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "| FLASH, send to cosignature | p50 | p99 | max | n | p50 vs all up |\n|---|---|---|---|---|---|\n")
 	var base time.Duration
 	for i, c := range r.Latency {
-		s := slices.Clone(c.Samples)
-		slices.Sort(s)
-		p50 := pct(s, 50)
+		p50, p99, top := quantiles(c.Samples)
 		if i == 0 {
 			base = p50
 		}
@@ -308,7 +269,7 @@ func (r *BenchResult) WriteMarkdown(w io.Writer) {
 		if base > 0 {
 			ratio = fmt.Sprintf("%.1f×", float64(p50)/float64(base))
 		}
-		fmt.Fprintf(w, "| %s | %v | %v | %v | %d | %s |\n", c.Name, p50, pct(s, 99), s[len(s)-1].Round(100*time.Microsecond), len(s), ratio)
+		fmt.Fprintf(w, "| %s | %v | %v | %v | %d | %s |\n", c.Name, p50, p99, top, len(c.Samples), ratio)
 	}
 	var cut []string
 	for _, d := range r.FirstAfterCut {

@@ -19,44 +19,16 @@ type Settled struct {
 }
 
 // Settle waits up to d until both sides agree on every log with nothing
-// pending: each side's status shows the same size for each log, and each
-// holds the peer's receipt for all of its own.
+// pending (see [cluster.Cluster.WaitConverged]) and returns each party's
+// log size.
 func (c *Cluster) Settle(ctx context.Context, d time.Duration) (map[string]uint64, error) {
-	var last string
-	var sizes map[string]uint64
-	err := waitUntil(ctx, d, "both sides to agree", func() (bool, error) {
-		var sts [2]*node.LineStatus
-		for i, p := range c.Parties {
-			if !p.Alive() {
-				return false, fmt.Errorf("%s is not running (crashed?)\n%s", p.Slug, tail(p.log, 30))
-			}
-			st, err := p.Status(ctx)
-			if err != nil {
-				last = err.Error()
-				return false, nil
-			}
-			sts[i] = st
-		}
-		sizes = map[string]uint64{}
-		last = ""
-		ok := true
-		for i, p := range c.Parties {
-			mine, peer := peerStatus(sts[i], p.Slug)
-			_, theirs := peerStatus(sts[1-i], c.Peer(p).Slug) // what the peer holds of p's log
-			if mine == nil || peer == nil || theirs == nil {
-				return false, fmt.Errorf("%s: status lacks a party: %+v", p.Slug, sts[i].Parties)
-			}
-			sizes[p.Slug] = mine.LogSize
-			if peer.Pending != 0 || theirs.LogSize != mine.LogSize {
-				ok = false
-				last += fmt.Sprintf("%s: log %d, %s holds %d, receipt %d (pending %d); ",
-					p.Slug, mine.LogSize, c.Peer(p).Slug, theirs.LogSize, peer.Receipt, peer.Pending)
-			}
-		}
-		return ok, nil
-	})
+	sz, err := c.WaitConverged(ctx, d)
 	if err != nil {
-		return nil, fmt.Errorf("%w; last: %s", err, last)
+		return nil, err
+	}
+	sizes := map[string]uint64{}
+	for i, p := range c.Parties {
+		sizes[p.Slug] = sz.Log[i]
 	}
 	return sizes, nil
 }

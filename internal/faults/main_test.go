@@ -1,11 +1,12 @@
 package faults
 
 import (
-	"errors"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/cluster"
+	"github.com/hotline-line/hotline/internal/cluster/clustertest"
 	"github.com/hotline-line/hotline/internal/hotlinebin"
 )
 
@@ -17,27 +18,12 @@ func TestMain(m *testing.M) {
 }
 
 // newCluster creates a relay and two paired parties behind proxies and
-// starts them. Whatever runs at the end of the test is killed; on failure
-// the tails of the logs are printed.
-func newCluster(t *testing.T, o Options) *Cluster {
+// starts them (see clustertest.New).
+func newCluster(t *testing.T, o cluster.Options) *Cluster {
 	t.Helper()
 	hotlinebin.TrackSources(t)
-	root := t.TempDir()
-	o.Bin, o.Root = hotlineBin, root
-	o.Logf = func(format string, args ...any) { t.Logf(format, args...) }
-	c, err := NewCluster(t.Context(), o)
-	if err != nil {
-		if o.TmpfsSize > 0 && errors.Is(err, ErrNoMount) {
-			t.Skipf("the receiver's full disk needs a tmpfs: %v", err)
-		}
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		if t.Failed() {
-			t.Logf("cluster in %s (removed after the test)\n%s", root, c.Tails(40))
-		}
-	})
+	o.Bin, o.FaultRoutes = hotlineBin, true
+	c := Wrap(clustertest.New(t, o))
 	if err := c.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -6,36 +6,55 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
+	"sync"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/cluster"
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/transcript"
 )
 
-// cmdTimeout bounds one short hotline command. A node that does not answer
-// its control socket in this long is hung.
-const cmdTimeout = 30 * time.Second
+// Party is one side of the line, with the messages it sent.
+type Party struct {
+	*cluster.Party
+	c *Cluster
+
+	mu   sync.Mutex
+	sent []Sent // messages whose send printed an ID, in order
+}
+
+// Sent is a message a party wrote: send printed its ID.
+type Sent struct {
+	ID         string
+	Index      uint64
+	Text       string
+	Precedence string
+	At         time.Time // when send returned
+}
 
 // Send runs "hotline send" and records the message if it printed an ID.
 // Only such a message counts as accepted.
 func (p *Party) Send(ctx context.Context, precedence, text string) (Sent, error) {
-	out, err := run(ctx, p.c.Bin, cmdTimeout, "send", "--dir", p.Dir, "--precedence", precedence, text)
+	id, err := p.Party.Send(ctx, precedence, text)
 	if err != nil {
 		return Sent{}, err
 	}
-	id := strings.TrimSpace(string(out))
-	author, index, err := entry.ParseID(id)
-	if err != nil || author != p.Slug {
-		return Sent{}, fmt.Errorf("send printed %q: not an ID of %s", out, p.Slug)
+	_, index, err := entry.ParseID(id)
+	if err != nil {
+		return Sent{}, err
 	}
 	s := Sent{ID: id, Index: index, Text: text, Precedence: precedence, At: time.Now()}
-	p.mu.Lock()
-	p.sent = append(p.sent, s)
-	p.mu.Unlock()
+	p.record(s)
 	return s, nil
+}
+
+// record adds a message to the party's ledger.
+func (p *Party) record(s Sent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent = append(p.sent, s)
 }
 
 // Sent returns the messages the party sent so far, in order.
@@ -45,33 +64,17 @@ func (p *Party) Sent() []Sent {
 	return slices.Clone(p.sent)
 }
 
-// Status runs "hotline status --json".
-func (p *Party) Status(ctx context.Context) (*node.LineStatus, error) {
-	out, err := run(ctx, p.c.Bin, cmdTimeout, "status", "--dir", p.Dir, "--json")
-	if err != nil {
-		return nil, err
-	}
-	var st node.LineStatus
-	if err := json.Unmarshal(out, &st); err != nil {
-		return nil, fmt.Errorf("%s: status --json: %w", p.Slug, err)
-	}
-	return &st, nil
-}
-
 // Messages runs "hotline inbox --json" (with --outbox if outbox) for every
 // message, oldest first.
 func (p *Party) Messages(ctx context.Context, outbox bool) ([]node.Message, error) {
-	args := []string{"inbox", "--dir", p.Dir, "--json", "--limit", "1000000"}
+	const all = 1000000
+	list := p.Inbox
 	if outbox {
-		args = append(args, "--outbox")
+		list = p.Outbox
 	}
-	out, err := run(ctx, p.c.Bin, cmdTimeout, args...)
+	msgs, err := list(ctx, all)
 	if err != nil {
 		return nil, err
-	}
-	var msgs []node.Message
-	if err := json.Unmarshal(out, &msgs); err != nil {
-		return nil, fmt.Errorf("%s: inbox --json: %w", p.Slug, err)
 	}
 	slices.Reverse(msgs)
 	return msgs, nil
@@ -81,10 +84,10 @@ func (p *Party) Messages(ctx context.Context, outbox bool) ([]node.Message, erro
 // it with "hotline verify --json".
 func (p *Party) Verify(ctx context.Context) (*transcript.Report, error) {
 	file := filepath.Join(p.c.Root, fmt.Sprintf("%s-transcript-%d.json", p.Slug, time.Now().UnixNano()))
-	if _, err := run(ctx, p.c.Bin, cmdTimeout, "export", "--dir", p.Dir, "--out", file); err != nil {
+	if _, err := p.c.Run(ctx, "export", "--dir", p.Dir, "--out", file); err != nil {
 		return nil, err
 	}
-	out, err := run(ctx, p.c.Bin, cmdTimeout, "verify", "--json", file)
+	out, err := p.c.Run(ctx, "verify", "--json", file)
 	if err != nil {
 		return nil, err
 	}
@@ -95,19 +98,6 @@ func (p *Party) Verify(ctx context.Context) (*transcript.Report, error) {
 	return &rep, nil
 }
 
-// peerStatus returns the part of st about the party's peer and about
-// itself.
-func peerStatus(st *node.LineStatus, me string) (mine, peer *node.PartyStatus) {
-	for i := range st.Parties {
-		if st.Parties[i].Party == me {
-			mine = &st.Parties[i]
-		} else {
-			peer = &st.Parties[i]
-		}
-	}
-	return mine, peer
-}
-
 // Receipt returns how much of its log the party holds the peer's
 // cosignature for, from status --json.
 func (p *Party) Receipt(ctx context.Context) (uint64, error) {
@@ -115,7 +105,7 @@ func (p *Party) Receipt(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, peer := peerStatus(st, p.Slug)
+	_, peer := p.Mine(st)
 	if peer == nil {
 		return 0, fmt.Errorf("%s: status names no peer", p.Slug)
 	}
@@ -128,7 +118,7 @@ func (p *Party) Route(ctx context.Context, name string) (node.RouteHealth, error
 	if err != nil {
 		return node.RouteHealth{}, err
 	}
-	_, peer := peerStatus(st, p.Slug)
+	_, peer := p.Mine(st)
 	if peer != nil {
 		for _, r := range peer.Routes {
 			if r.Route == name {
@@ -143,7 +133,7 @@ func (p *Party) Route(ctx context.Context, name string) (node.RouteHealth, error
 // message s (its receipt covers s's index) and returns when it saw it.
 func (p *Party) WaitDelivered(ctx context.Context, s Sent, d time.Duration) (time.Time, error) {
 	var at time.Time
-	err := waitUntil(ctx, d, fmt.Sprintf("%s's receipt for %s", p.c.Peer(p).Slug, s.ID), func() (bool, error) {
+	err := cluster.Poll(ctx, d, fmt.Sprintf("%s's receipt for %s", p.c.Peer(p).Slug, s.ID), func() (bool, error) {
 		r, err := p.Receipt(ctx)
 		if err != nil {
 			return false, nil // the node may be restarting
@@ -166,7 +156,7 @@ func (p *Party) api() (*control.Client, error) { return control.Dial(p.Dir) }
 func (c *Cluster) DirectBack(ctx context.Context, since time.Time, d time.Duration) (time.Duration, error) {
 	var first time.Time
 	var last [2]node.RouteHealth
-	err := waitUntil(ctx, d, "the direct route to carry traffic again", func() (bool, error) {
+	err := cluster.Poll(ctx, d, "the direct route to carry traffic again", func() (bool, error) {
 		ok := true
 		for i, p := range c.Parties {
 			h, err := p.Route(ctx, "direct")

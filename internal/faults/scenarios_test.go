@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/cluster"
 	"github.com/hotline-line/hotline/internal/faultproxy"
 	"github.com/hotline-line/hotline/internal/node"
 )
@@ -36,7 +37,7 @@ func warmUp(t *testing.T, c *Cluster) {
 func waitRoute(t *testing.T, p *Party, route string, d time.Duration, what string, cond func(node.RouteHealth) bool) node.RouteHealth {
 	t.Helper()
 	var h node.RouteHealth
-	err := waitUntil(t.Context(), d, fmt.Sprintf("%s's %s route: %s", p.Slug, route, what), func() (bool, error) {
+	err := cluster.Poll(t.Context(), d, fmt.Sprintf("%s's %s route: %s", p.Slug, route, what), func() (bool, error) {
 		var err error
 		h, err = p.Route(t.Context(), route)
 		return err == nil && cond(h), nil
@@ -50,7 +51,7 @@ func waitRoute(t *testing.T, p *Party, route string, d time.Duration, what strin
 // (a) The direct route is blackholed: FLASH and ROUTINE still get through
 // on the relay, and the direct route is used again once it is back.
 func TestDirectBlackholed(t *testing.T) {
-	c := newCluster(t, Options{})
+	c := newCluster(t, cluster.Options{})
 	warmUp(t, c)
 	a, b := c.Parties[0], c.Parties[1]
 	c.SetDirect(faultproxy.Blackhole)
@@ -81,7 +82,7 @@ func TestDirectBlackholed(t *testing.T) {
 // (b) The relay is cut: the direct route carries everything, and the relay
 // route works again once it is back.
 func TestRelayDown(t *testing.T) {
-	c := newCluster(t, Options{})
+	c := newCluster(t, cluster.Options{})
 	warmUp(t, c)
 	a, b := c.Parties[0], c.Parties[1]
 	c.SetRelay(faultproxy.Blackhole)
@@ -111,7 +112,7 @@ func TestRelayDown(t *testing.T) {
 // (c) Both routes are down while both sides write; everything is delivered
 // once they are back.
 func TestAllRoutesDown(t *testing.T) {
-	c := newCluster(t, Options{})
+	c := newCluster(t, cluster.Options{})
 	warmUp(t, c)
 	c.SetDirect(faultproxy.Blackhole)
 	c.SetRelay(faultproxy.Blackhole)
@@ -144,7 +145,7 @@ func TestAllRoutesDown(t *testing.T) {
 // (d) The direct route loses 30 % and delays 500 ms (emulated: see
 // faultproxy), with the relay cut so that it carries everything.
 func TestLossyDirect(t *testing.T) {
-	c := newCluster(t, Options{})
+	c := newCluster(t, cluster.Options{})
 	warmUp(t, c)
 	c.SetRelay(faultproxy.Blackhole)
 	for _, p := range c.Parties {
@@ -171,7 +172,7 @@ func TestLossyDirect(t *testing.T) {
 // (e) A peer is SIGKILLed and restarted five times while the other side
 // sends.
 func TestPeerRestarts(t *testing.T) {
-	c := newCluster(t, Options{})
+	c := newCluster(t, cluster.Options{})
 	warmUp(t, c)
 	a, b := c.Parties[0], c.Parties[1]
 	stop := make(chan struct{})
@@ -196,7 +197,7 @@ func TestPeerRestarts(t *testing.T) {
 	for i := range 5 {
 		// Kill it at a random point of the stream.
 		n := len(a.Sent()) + 2 + rand.IntN(6)
-		if err := waitUntil(t.Context(), deliverBound, "seoul sending", func() (bool, error) { return len(a.Sent()) >= n, nil }); err != nil {
+		if err := cluster.Poll(t.Context(), deliverBound, "seoul sending", func() (bool, error) { return len(a.Sent()) >= n, nil }); err != nil {
 			t.Fatal(err)
 		}
 		b.Kill()
@@ -216,7 +217,7 @@ func TestPeerRestarts(t *testing.T) {
 // (f) The relay is SIGKILLed in the middle of a burst that only it can
 // carry, and restarted from the same directory and port.
 func TestRelayRestart(t *testing.T) {
-	c := newCluster(t, Options{})
+	c := newCluster(t, cluster.Options{})
 	warmUp(t, c)
 	a, b := c.Parties[0], c.Parties[1]
 	c.SetDirect(faultproxy.Blackhole)
@@ -241,7 +242,7 @@ func TestRelayRestart(t *testing.T) {
 	start := len(a.Sent())
 	wait := func(n int) {
 		t.Helper()
-		if err := waitUntil(t.Context(), deliverBound, "seoul sending", func() (bool, error) { return len(a.Sent()) >= start+n, nil }); err != nil {
+		if err := cluster.Poll(t.Context(), deliverBound, "seoul sending", func() (bool, error) { return len(a.Sent()) >= start+n, nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -264,7 +265,7 @@ func TestRelayRestart(t *testing.T) {
 
 // (g) The parties' clocks are 20 minutes apart.
 func TestClockSkew(t *testing.T) {
-	c := newCluster(t, Options{Skew: [2]time.Duration{10 * time.Minute, -10 * time.Minute}})
+	c := newCluster(t, cluster.Options{Skew: [2]time.Duration{10 * time.Minute, -10 * time.Minute}})
 	warmUp(t, c)
 	a, b := c.Parties[0], c.Parties[1]
 	for i, prec := range []string{"FLASH", "ROUTINE", "IMMEDIATE"} {
@@ -301,7 +302,7 @@ func TestClockSkew(t *testing.T) {
 // the receiver answers "unavailable" and blames nobody; once there is room
 // everything is delivered, once.
 func TestReceiverDiskFull(t *testing.T) {
-	c := newCluster(t, Options{TmpfsSize: 16 << 20})
+	c := newCluster(t, cluster.Options{TmpfsSize: 16 << 20})
 	warmUp(t, c)
 	a, b := c.Parties[0], c.Parties[1]
 	filler := filepath.Join(filepath.Dir(b.Dir), "filler")
@@ -323,13 +324,13 @@ func TestReceiverDiskFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, peer := peerStatus(st, a.Slug)
+	_, peer := a.Mine(st)
 	if peer.Pending == 0 {
 		t.Fatalf("%s: nothing pending while %s's disk is full", a.Slug, b.Slug)
 	}
 	t.Logf("%s: %d entries queued while %s's disk is full; direct route: %s", a.Slug, peer.Pending, b.Slug, peerRoute(peer, "direct").LastError)
 	if !b.Alive() {
-		t.Fatalf("%s died of a full disk:\n%s", b.Slug, tail(b.Log(), 30))
+		t.Fatalf("%s died of a full disk:\n%s", b.Slug, cluster.TailFile(b.Log(), 30))
 	}
 	if bst, err := b.Status(t.Context()); err != nil || bst.Evidence != 0 {
 		t.Fatalf("%s's status with a full disk: %v, evidence %v", b.Slug, err, bst)

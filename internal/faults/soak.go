@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/cluster"
 	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/faultproxy"
 )
@@ -79,7 +80,7 @@ func Soak(ctx context.Context, o SoakOptions) (*SoakReport, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
-	c, err := NewCluster(ctx, Options{Bin: o.Bin, Root: o.Root, RelayDebug: true, Logf: o.Logf})
+	c, err := NewCluster(ctx, cluster.Options{Bin: o.Bin, Root: o.Root, RelayDebug: true, Logf: o.Logf})
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +160,7 @@ func (s *soak) run(ctx context.Context) (*SoakReport, error) {
 	}
 	for _, p := range s.c.Parties {
 		if !p.Alive() {
-			errs = append(errs, fmt.Errorf("%s is not running after the soak (crashed?)\n%s", p.Slug, tail(p.log, 30)))
+			errs = append(errs, fmt.Errorf("%s is not running after the soak (crashed?)\n%s", p.Slug, cluster.TailFile(p.Log(), 30)))
 			p.SetSkew(0)
 			if err := p.Start(ctx); err != nil {
 				return nil, err
@@ -254,7 +255,7 @@ func (s *soak) track(ctx context.Context) {
 			continue
 		}
 		now := time.Now()
-		_, peer := peerStatus(st, t.p.Slug)
+		_, peer := t.p.Mine(st)
 		sent := t.p.Sent()
 		for ; t.next < len(sent) && peer != nil && peer.Receipt > sent[t.next].Index; t.next++ {
 			m := sent[t.next]
@@ -319,7 +320,7 @@ func (s *soak) apply(ctx context.Context, kind string, hold time.Duration) error
 	case "peer-kill":
 		i := s.rng.IntN(2)
 		down := min(hold, 100*time.Millisecond+time.Duration(s.rng.Int64N(int64(3*time.Second))))
-		return s.restart(ctx, i, down, c.Parties[i].Skew)
+		return s.restart(ctx, i, down, c.Parties[i].Skew())
 	case "relay-kill":
 		c.Relay.Kill()
 		down := min(hold, 100*time.Millisecond+time.Duration(s.rng.Int64N(int64(5*time.Second))))
@@ -355,13 +356,6 @@ func (s *soak) restart(ctx context.Context, i int, down, skew time.Duration) err
 	sleepCtx(ctx, down)
 	p.SetSkew(skew)
 	return p.Start(ctx)
-}
-
-// SetSkew sets the clock skew the party's next start uses.
-func (p *Party) SetSkew(d time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.Skew = d
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
@@ -468,10 +462,8 @@ func (r *SoakReport) Write(w io.Writer) {
 		}
 	}
 	if len(r.Delays) > 0 {
-		ds := slices.Clone(r.Delays)
-		slices.Sort(ds)
-		fmt.Fprintf(w, "delivery delay p50 %v, p99 %v (receipts polled every 100 ms)\n",
-			ds[len(ds)/2].Round(time.Millisecond), ds[len(ds)*99/100].Round(time.Millisecond))
+		p50, p99, _ := quantiles(r.Delays)
+		fmt.Fprintf(w, "delivery delay p50 %v, p99 %v (receipts polled every 100 ms)\n", p50.Round(time.Millisecond), p99.Round(time.Millisecond))
 	}
 	fmt.Fprintf(w, "settled %v after the final heal\n", r.Settle.Round(time.Millisecond))
 	if r.Violations != nil {

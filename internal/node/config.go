@@ -3,7 +3,9 @@ package node
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -56,6 +58,9 @@ func (c *Config) Validate() error {
 // LoadConfig reads and validates dir/hotline.json.
 func LoadConfig(dir string) (*Config, error) {
 	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNoParty)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -641,6 +641,32 @@ func TestHostileRefusals(t *testing.T) {
 			b.Cosigs = [][]byte{cosig}
 			return b
 		}},
+		{"a forged cosignature after a valid one", tlog.ErrBadCosignature, false, func(t *testing.T, f *fixture) *wire.Bundle {
+			// The receipt is real, then carries a second line by the same
+			// key that does not verify: note.Open alone would skip it.
+			victimLog, err := f.h.victim.Store.Entries(f.line, f.h.victim.Me(), 0, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			root, _ := treeOf([]wire.Entry{{Leaf: victimLog[0].Leaf}}).Root(1)
+			cp := &tlog.Checkpoint{Origin: tlog.Origin(f.line, f.h.victim.Me()), Size: 1, Root: root}
+			cosig, _, err := tlog.Cosign(cp, f.h.keys.CosignSigner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := cosig[bytes.LastIndexByte(cosig[:len(cosig)-1], '\n')+1:]
+			forged := flipSignature(t, append([]byte(cp.Text()+"\n"), last...))
+			b := f.h.bundle()
+			b.Cosigs = [][]byte{append(cosig, forged[bytes.LastIndexByte(forged[:len(forged)-1], '\n')+1:]...)}
+			return b
+		}},
+		{"a forged checkpoint signature after a valid one", node.ErrForged, false, func(t *testing.T, f *fixture) *wire.Bundle {
+			log := f.write(t, "one", "two")
+			seg := f.h.segment(t, log, 0, 3)
+			forged := flipSignature(t, seg.Checkpoint)
+			seg.Checkpoint = append(seg.Checkpoint, forged[bytes.LastIndexByte(forged[:len(forged)-1], '\n')+1:]...)
+			return f.h.bundle(seg)
+		}},
 		{"segment of the victim's own log", node.ErrBadEntry, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			log := f.write(t, "one")
 			seg := f.h.segment(t, log, 0, 2)
@@ -991,7 +1017,7 @@ func fuzzLine(tb testing.TB) (*hostile, []wire.Entry) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ch := charter.New("fuzz line", time.Unix(1_800_000_000, 0), []*card.Card{scard, vcard})
+	ch := charter.New("fuzz line", time.Unix(1_700_000_000, 0), []*card.Card{scard, vcard})
 	ch.Nonce = make([]byte, 16)
 	s, err := charter.Sign(ch, nil, keys)
 	if err != nil {
@@ -1006,7 +1032,7 @@ func fuzzLine(tb testing.TB) (*hostile, []wire.Entry) {
 	h := &hostile{me: "seoul", line: s.ID(), keys: keys, victim: victim,
 		sealTo: map[string]hpke.PublicKey{"beijing": hpkeKey(tb, victim.Keys)}}
 	salt := func(i int) []byte { s := sha256.Sum256(fmt.Appendf(nil, "salt %d", i)); return s[:] }
-	at := time.Unix(1_800_000_100, 0)
+	at := time.Unix(1_700_000_100, 0)
 	log := []wire.Entry{h.craft(tb, 0, entry.KindCharter, salt(0), s.Raw, at)}
 	for i := 1; i < 4; i++ {
 		log = append(log, h.craft(tb, uint64(i), entry.KindMessage, salt(i), messageBody(fmt.Sprintf("message %d", i)), at))

@@ -7,18 +7,20 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
-	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
-	"github.com/hotline-line/hotline/internal/seal"
 	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/tlog"
 	"github.com/hotline-line/hotline/internal/transcript"
+	"github.com/hotline-line/hotline/internal/verify"
 	"github.com/hotline-line/hotline/internal/wire"
 )
 
 // Errors a peer's input is refused with. Each refusal keeps the input as
-// evidence; the line goes on working.
+// evidence; the line goes on working. A refusal found by package verify
+// wraps both the node's error and verify's (verify.ErrCheckpoint under
+// ErrForged, and so on), so that callers may branch on either.
 var (
 	ErrForged       = errors.New("checkpoint signature does not verify")
 	ErrBadEntry     = errors.New("entry does not belong at its place")
@@ -29,41 +31,65 @@ var (
 	ErrBadReceipt   = errors.New("cosignature does not match any checkpoint of ours")
 )
 
+// refusal names a verify error by the node's error for it.
+func refusal(err error) error {
+	var ours error
+	switch {
+	case errors.Is(err, verify.ErrCheckpoint), errors.Is(err, verify.ErrReceipt):
+		ours = ErrForged
+	case errors.Is(err, verify.ErrBody):
+		ours = ErrBadBody
+	case errors.Is(err, verify.ErrConsistency):
+		ours = ErrBadProof
+	case errors.Is(err, verify.ErrRoot):
+		ours = ErrRootMismatch
+	default: // ErrEntry, ErrPlacement
+		ours = ErrBadEntry
+	}
+	return fmt.Errorf("%w: %w", ours, err)
+}
+
 // verified is a segment whose signature, leaves and bodies have been
 // checked; what remains is to check it against the log held so far.
 type verified struct {
 	ls      *lineState
 	lg      *logState
-	cp      *tlog.Checkpoint
+	cp      *verify.Checkpoint
 	start   uint64
 	hashes  [][]byte
 	entries []store.Entry
 	proof   [][]byte
-	urgent  bool // a new entry is FLASH or IMMEDIATE
+	// urgent is, by entry, whether its leaf is FLASH or IMMEDIATE;
+	// urgentNew whether a newly stored one is.
+	urgent    []bool
+	urgentNew bool
 }
 
 // verifySegment checks everything about a segment that does not depend on
 // the node's state: the checkpoint signature, each leaf's fields and each
 // body against its commitment. It runs outside the writer, in parallel.
 func (n *Node) verifySegment(ls *lineState, seg *wire.Segment) (*verified, error) {
-	lg := ls.logs[seg.Author]
-	if lg == nil || seg.Author == ls.me {
-		return nil, fmt.Errorf("%w: segment of log %q", ErrBadEntry, seg.Author)
+	if err := ls.keys.Party(seg.Author); err != nil {
+		return nil, refusal(err)
 	}
-	cp, err := tlog.Open(seg.Checkpoint, lg.origin, ls.logV[seg.Author])
+	lg := ls.logs[seg.Author]
+	if seg.Author == ls.me {
+		return nil, fmt.Errorf("%w: segment of our own log %q", ErrBadEntry, seg.Author)
+	}
+	cp, err := ls.keys.Checkpoint(seg.Checkpoint, seg.Author)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrForged, err)
+		return nil, refusal(err)
 	}
 	if seg.Start+uint64(len(seg.Entries)) != cp.Size {
 		return nil, fmt.Errorf("%w: segment %d+%d does not end at checkpoint size %d", ErrBadEntry, seg.Start, len(seg.Entries), cp.Size)
 	}
 	v := &verified{ls: ls, lg: lg, cp: cp, start: seg.Start, proof: seg.Proof,
-		hashes: make([][]byte, len(seg.Entries)), entries: make([]store.Entry, len(seg.Entries))}
+		hashes: make([][]byte, len(seg.Entries)), entries: make([]store.Entry, len(seg.Entries)), urgent: make([]bool, len(seg.Entries))}
 	errs := make([]error, len(seg.Entries))
 	workers := min(runtime.GOMAXPROCS(0), len(seg.Entries))
 	work := func(w int) {
 		for i := w; i < len(seg.Entries); i += workers {
-			errs[i] = n.verifyEntry(ls, seg.Author, seg.Start+uint64(i), &seg.Entries[i], &v.entries[i])
+			errs[i] = n.verifyEntry(ls, seg.Author, seg.Start+uint64(i), &seg.Entries[i], &v.entries[i], &v.urgent[i])
 			v.hashes[i] = tlog.HashLeaf(seg.Entries[i].Leaf)
 		}
 	}
@@ -81,39 +107,25 @@ func (n *Node) verifySegment(ls *lineState, seg *wire.Segment) (*verified, error
 	return v, nil
 }
 
-func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.Entry, out *store.Entry) error {
-	l, err := entry.Parse(we.Leaf)
+func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.Entry, out *store.Entry, urgent *bool) error {
+	l, err := ls.keys.Leaf(we.Leaf, author, index)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrBadEntry, entry.ID(author, index), err)
+		return refusal(err)
 	}
-	if l.Line != ls.id || l.Author != author || l.Index != index {
-		return fmt.Errorf("%w: %s claims line %s, author %s, index %d", ErrBadEntry, entry.ID(author, index), l.Line, l.Author, l.Index)
-	}
-	if (index == 0) != (l.Kind == entry.KindCharter) {
-		return fmt.Errorf("%w: %s: the charter is entry 0 and only entry 0", ErrBadEntry, l.ID())
-	}
-	env, err := seal.Parse(we.Envelope)
+	salt, body, err := ls.keys.OpenBody(l, we.Envelope, ls.me, n.Keys.HPKEPrivateKey())
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrBadBody, l.ID(), err)
+		return refusal(err)
 	}
-	salt, body, err := env.OpenFor(ls.me, n.Keys.HPKEPrivateKey(), seal.Info(ls.id, author), l.Body)
-	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrBadBody, l.ID(), err)
-	}
+	*urgent = l.Precedence.Urgent()
 	*out = store.Entry{
 		Line: ls.id, Author: author, Index: index, Leaf: we.Leaf, Envelope: we.Envelope,
-		Kind: string(l.Kind), Time: l.Time.UnixMilli(), Precedence: string(l.Precedence),
+		Kind: l.Kind, Time: l.Time.UnixMilli(), Precedence: l.Precedence,
 		Salt: salt, Body: body,
 	}
 	// The commitment matched, so the author wrote these bytes. A body that
 	// does not decode is the author's error: it is kept and shown as
 	// unreadable rather than holding up the whole log behind it.
 	switch l.Kind {
-	case entry.KindCharter:
-		c, err := charter.Parse(body)
-		if err != nil || c.ID() != ls.id {
-			return fmt.Errorf("%w: %s: entry 0 is not this line's charter", ErrBadEntry, l.ID())
-		}
 	case entry.KindMessage:
 		m, err := entry.DecodeMessage(body)
 		if err != nil {
@@ -131,6 +143,15 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 			out.BodyError = err.Error()
 		} else {
 			out.Officer = r.Officer
+		}
+	case entry.KindNotice:
+		// A notice naming another line is refused here (its body error);
+		// whether the state change is allowed is linestate's rule, applied
+		// to every notice held whenever the state is read.
+		if nt, err := entry.DecodeNotice(body, ls.id); err != nil {
+			out.BodyError = err.Error()
+		} else {
+			out.Officer = nt.Officer
 		}
 	case entry.KindDisplayed, entry.KindAck:
 		m, err := entry.DecodeMark(body, l.Kind)
@@ -159,7 +180,7 @@ func (n *Node) ingest(ctx context.Context, v *verified) ([]byte, error) {
 			if cosig != nil {
 				v.lg.mu.Lock()
 				v.lg.checkpoint, v.lg.ourCosig, v.lg.ourSize = cosig, cosig, v.cp.Size
-				if v.urgent {
+				if v.urgentNew {
 					v.lg.urgentAt = v.cp.Size
 				}
 				v.lg.mu.Unlock()
@@ -189,33 +210,35 @@ func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
 		}
 		return nil, nil // old news: a replay or a retry
 	}
+	var root1 []byte
 	if v.start > 0 {
-		root1, err := lg.tree.Root(v.start)
-		if err != nil {
+		var err error
+		if root1, err = lg.tree.Root(v.start); err != nil {
 			return nil, err
 		}
-		if err := tlog.VerifyConsistency(v.start, cp.Size, v.proof, root1, cp.Root); err != nil {
-			return nil, refuse(fmt.Errorf("%w: %d to %d: %v", ErrBadProof, v.start, cp.Size, err))
-		}
-	} else if len(v.proof) != 0 {
-		return nil, refuse(fmt.Errorf("%w: a segment from 0 carries no proof", ErrBadProof))
+	}
+	if err := cp.Consistency(v.start, root1, v.proof); err != nil {
+		return nil, refuse(refusal(err))
 	}
 	lg.tree.Append(v.hashes[cur-v.start:]...)
-	root, err := lg.tree.Root(cp.Size)
-	if err != nil || !bytes.Equal(root, cp.Root) {
+	if err := cp.Match(&lg.tree); err != nil {
 		lg.tree.Truncate(cur)
-		return nil, refuse(fmt.Errorf("%w: size %d", ErrRootMismatch, cp.Size))
+		return nil, refuse(refusal(err))
+	}
+	if err := n.judgeTimes(tx, v, cur); err != nil {
+		lg.tree.Truncate(cur)
+		return nil, err
 	}
 	now := n.now().UnixMilli()
 	for i := cur - v.start; i < uint64(len(v.entries)); i++ {
-		v.urgent = v.urgent || entry.Precedence(v.entries[i].Precedence).Urgent()
+		v.urgentNew = v.urgentNew || v.urgent[i]
 		v.entries[i].Received = now // when it was stored, so inbox order follows log order
 		if err := tx.InsertEntry(&v.entries[i]); err != nil {
 			lg.tree.Truncate(cur)
 			return nil, err
 		}
 	}
-	cosig, at, err := tlog.Cosign(cp, n.Keys.CosignSigner)
+	cosig, at, err := tlog.Cosign(&cp.Checkpoint, n.Keys.CosignSigner)
 	if err != nil {
 		lg.tree.Truncate(cur)
 		return nil, err
@@ -287,24 +310,28 @@ func mergeNotes(a, b []byte) []byte {
 // stores the new ones.
 func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, notes [][]byte) error {
 	lg := ls.logs[ls.me]
-	var fresh []*tlog.Cosignature
+	type receipt struct {
+		*verify.Checkpoint
+		at time.Time
+	}
+	var fresh []receipt
 	for _, b := range notes {
-		c, err := tlog.OpenCosignature(b, lg.origin, peer, ls.cosV[peer])
+		c, err := ls.keys.Receipt(b, ls.me, peer)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: %w", tlog.ErrBadCosignature, err)
 		}
-		if c.Size > lg.committed.Load() {
-			return fmt.Errorf("%w: size %d is beyond our log (%d)", ErrBadReceipt, c.Size, lg.committed.Load())
+		if committed := lg.committed.Load(); c.Size > committed {
+			return fmt.Errorf("%w: size %d is beyond our log (%d)", ErrBadReceipt, c.Size, committed)
 		}
-		root, err := lg.tree.Root(c.Size)
-		if err != nil || !bytes.Equal(root, c.Root) {
-			return fmt.Errorf("%w: root at size %d", ErrBadReceipt, c.Size)
+		if err := c.Match(&lg.tree); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadReceipt, err)
 		}
 		lg.mu.Lock()
 		old := lg.receipts[peer] >= c.Size
 		lg.mu.Unlock()
 		if !old {
-			fresh = append(fresh, c)
+			at, _ := c.CosignedBy(peer)
+			fresh = append(fresh, receipt{c, at})
 		}
 	}
 	if len(fresh) == 0 {
@@ -314,7 +341,7 @@ func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, n
 		apply: func(tx *store.Tx) error {
 			for _, c := range fresh {
 				if err := tx.InsertCosig(&store.Cosig{Line: ls.id, Author: ls.me, Cosigner: peer,
-					Size: c.Size, Time: c.Time.Unix(), Note: c.Note}); err != nil {
+					Size: c.Size, Time: c.at.Unix(), Note: c.Note}); err != nil {
 					return err
 				}
 			}
@@ -328,18 +355,4 @@ func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, n
 			lg.mu.Unlock()
 		},
 	})
-}
-
-// keepEvidence stores refused input without waiting for the commit.
-func (n *Node) keepEvidence(line, peer string, reason error, data []byte) {
-	const maxData = 1 << 20
-	if len(data) > maxData {
-		data = data[:maxData]
-	}
-	n.log.Warn("refused input from peer", "line", line, "peer", peer, "reason", reason)
-	e := &store.Evidence{Line: line, Peer: peer, Time: n.now().UnixMilli(), Reason: reason.Error(), Data: data}
-	select {
-	case n.ops <- &op{apply: func(tx *store.Tx) error { return tx.InsertEvidence(e) }}:
-	default: // the writer is swamped; the log line above still records it
-	}
 }

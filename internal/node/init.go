@@ -4,10 +4,10 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/hotline-line/hotline/internal/atomicfile"
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/store"
@@ -16,43 +16,149 @@ import (
 // ErrExists means the data directory already holds a party.
 var ErrExists = errors.New("data directory already holds a party")
 
+// ErrNoParty means the data directory holds no party: it has no
+// hotline.json, which init writes last.
+var ErrNoParty = errors.New("no hotline party here (no hotline.json; hotline init creates it, and finishes an interrupted init when run again)")
+
+// ErrStray means the data directory holds a party's key or database but no
+// configuration, and no sign of an interrupted init: it may be a party
+// whose hotline.json was lost, so init will not overwrite it.
+var ErrStray = errors.New("data directory holds a key or database but no hotline.json")
+
+// PartialFile marks a data directory whose init has not finished. Init
+// writes it before anything else and removes it last, so that the files of
+// an init that was killed, or failed on a full disk, are known to be its
+// own: the next init discards them (nothing can have used them, as no
+// command opens a directory without hotline.json) and starts over.
+const PartialFile = "hotline.partial"
+
+// InitSteps names the points of Init after which a crash leaves a
+// different directory, in order; AfterInitStep is called at each.
+var InitSteps = []string{"locked", "marked", "key", "database", "config"}
+
+// AfterInitStep, if set, is called by Init after each of InitSteps. Tests
+// kill the process there to check that every interrupted init can be
+// finished by running it again.
+var AfterInitStep func(step string)
+
+func initStep(step string) {
+	if AfterInitStep != nil {
+		AfterInitStep(step)
+	}
+}
+
 // Init creates a party in dir: its configuration, a new seed (mode 0600)
-// and an empty database.
+// and an empty database. hotline.json is written last, atomically: a
+// directory without it holds no party yet, whatever else it holds. An init
+// that was interrupted is finished by running init again.
 func Init(dir string, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+		return fmt.Errorf("create data directory: %w", store.Classify(err))
 	}
 	// The directory holds the seed and, in the database, every plaintext:
 	// nobody but its owner may even list it.
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, KeyFile)); err == nil {
-		return fmt.Errorf("%s: %w", dir, ErrExists)
-	}
-	// A key written by a failed init (a full disk) must not stay behind:
-	// it would be empty or unused, and would make every retry fail with
-	// ErrExists. The seed is new and no card was made from it yet.
-	keyFile := filepath.Join(dir, KeyFile)
-	if err := identity.WriteSeed(keyFile, identity.NewSeed()); err != nil {
-		if !errors.Is(err, fs.ErrExist) {
-			os.Remove(keyFile)
-		}
-		return fmt.Errorf("write key: %w", store.Classify(err))
-	}
-	if err := cfg.Save(dir); err != nil {
-		os.Remove(keyFile)
-		return fmt.Errorf("write config: %w", store.Classify(err))
-	}
-	st, err := store.Open(filepath.Join(dir, DBFile))
-	if err != nil {
-		os.Remove(keyFile)
+	if err := refuseParty(dir); err != nil {
 		return err
 	}
-	return st.Close()
+	// Two inits of one directory at once would each discard the other's
+	// files as leftovers.
+	lock, err := lockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := refuseParty(dir); err != nil { // made while we took the lock
+		return err
+	}
+	initStep("locked")
+	if err := startInit(dir); err != nil {
+		return err
+	}
+	initStep("marked")
+	if err := identity.WriteSeed(filepath.Join(dir, KeyFile), identity.NewSeed()); err != nil {
+		return fmt.Errorf("write key: %w", store.Classify(err))
+	}
+	initStep("key")
+	st, err := store.Open(filepath.Join(dir, DBFile))
+	if err != nil {
+		return err
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	initStep("database")
+	// The commit: Save fsyncs the file and then the directory, which also
+	// makes the key's and the database's names durable.
+	if err := cfg.Save(dir); err != nil {
+		return fmt.Errorf("write config: %w", store.Classify(err))
+	}
+	initStep("config")
+	// The party is complete; a marker left by a crash here is only clutter.
+	if err := os.Remove(filepath.Join(dir, PartialFile)); err != nil {
+		return fmt.Errorf("remove %s: %w", PartialFile, err)
+	}
+	return syncDir(dir)
+}
+
+// refuseParty returns ErrExists if dir holds a party.
+func refuseParty(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
+		// A mark beside hotline.json was left by an init killed after
+		// its commit: the party is complete and the mark mere clutter.
+		os.Remove(filepath.Join(dir, PartialFile))
+		return fmt.Errorf("%s: %w", dir, ErrExists)
+	}
+	return nil
+}
+
+// leftovers are the files an unfinished init may have written: the key,
+// the database and SQLite's files beside it, and the temporary file of an
+// interrupted configuration write.
+var leftovers = []string{KeyFile, DBFile, DBFile + "-wal", DBFile + "-shm", DBFile + "-journal", "." + ConfigFile + ".tmp*"}
+
+// startInit marks dir as being initialized, or, if an earlier init left
+// its mark, removes what that init wrote. Without the mark, a key or a
+// database is not init's to remove.
+func startInit(dir string) error {
+	marker := filepath.Join(dir, PartialFile)
+	if _, err := os.Stat(marker); err == nil {
+		for _, pattern := range leftovers {
+			names, _ := filepath.Glob(filepath.Join(dir, pattern))
+			for _, name := range names {
+				if err := os.Remove(name); err != nil {
+					return fmt.Errorf("remove what an interrupted init left: %w", err)
+				}
+			}
+		}
+		return syncDir(dir)
+	}
+	for _, name := range []string{KeyFile, DBFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return fmt.Errorf("%s: %w", dir, ErrStray)
+		}
+	}
+	f, err := os.OpenFile(marker, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("mark init: %w", store.Classify(err))
+	}
+	f.Close()
+	// The mark must be on disk before the key is: after a crash, a key
+	// without it would be taken for one that matters.
+	return syncDir(dir)
+}
+
+// syncDir makes the creations and removals of names in dir durable.
+func syncDir(dir string) error {
+	if err := atomicfile.SyncDir(dir); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, store.Classify(err))
+	}
+	return nil
 }
 
 // Card returns this party's card and its signed encoding.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/wire"
 )
 
@@ -63,8 +64,10 @@ func firstCosig(b *wire.Bundle) []byte {
 	return b.Cosigs[0]
 }
 
-// leafUrgent reports whether a leaf text carries an urgent precedence,
-// without parsing the whole leaf.
+// leafUrgent reports whether a leaf is of FLASH or IMMEDIATE precedence.
+// The leaf is parsed, not searched: a body or ref can never pass for a
+// precedence line, and the rule is entry.Precedence.Urgent's alone.
 func leafUrgent(leaf []byte) bool {
-	return bytes.Contains(leaf, []byte("\nprecedence FLASH\n")) || bytes.Contains(leaf, []byte("\nprecedence IMMEDIATE\n"))
+	l, err := entry.Parse(leaf)
+	return err == nil && l.Precedence.Urgent()
 }

@@ -22,12 +22,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/tlog"
+	"github.com/hotline-line/hotline/internal/verify"
 )
 
 // Options tune a node. The zero value is usable.
@@ -48,6 +47,8 @@ type Node struct {
 
 	mu    sync.RWMutex
 	lines map[string]*lineState
+
+	noticeMu sync.Mutex // one state notice at a time (SetLineState)
 
 	ops     chan *op
 	changed chan struct{} // closed and replaced whenever state changes
@@ -70,8 +71,7 @@ type lineState struct {
 	peers   []string
 	logs    map[string]*logState
 	hpke    map[string]hpke.PublicKey // peers' keys
-	logV    map[string]note.Verifier
-	cosV    map[string]note.Verifier
+	keys    *verify.Keyring
 	// installed is when this node installed the line: link tests are not
 	// overdue before the first interval has passed.
 	installed time.Time
@@ -194,20 +194,14 @@ func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
 		id: c.ID(), charter: c, me: n.Me(),
 		logs: map[string]*logState{},
 		hpke: map[string]hpke.PublicKey{},
-		logV: map[string]note.Verifier{},
-		cosV: map[string]note.Verifier{},
 	}
+	keys, err := verify.NewKeyring(c)
+	if err != nil {
+		return nil, err
+	}
+	ls.keys = keys
 	for i := range c.Parties {
 		p := &c.Parties[i]
-		lv, err := p.LogVerifier()
-		if err != nil {
-			return nil, err
-		}
-		cv, err := p.CosignerVerifier()
-		if err != nil {
-			return nil, err
-		}
-		ls.logV[p.Party], ls.cosV[p.Party] = lv, cv
 		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}}
 		if p.Party == n.Me() {
 			continue
@@ -295,16 +289,7 @@ func (n *Node) Lines() []string {
 }
 
 // DefaultLine returns the node's only line, or an error naming the choice.
-func (n *Node) DefaultLine() (string, error) {
-	ids := n.Lines()
-	switch len(ids) {
-	case 0:
-		return "", fmt.Errorf("%w: this node has no line yet (pair with hotline line propose/accept)", ErrNoLine)
-	case 1:
-		return ids[0], nil
-	}
-	return "", fmt.Errorf("this node has %d lines: name one with --line", len(ids))
-}
+func (n *Node) DefaultLine() (string, error) { return n.ResolveLine("") }
 
 // Changed returns a channel closed at the next change of state (a new
 // entry, a receipt). Callers wait on it, then call Changed again.

@@ -73,6 +73,9 @@ func (n *Node) AnswerRollCall(ctx context.Context, line, officer string) (*RollC
 	if c.RollCall == nil {
 		return nil, ErrNoRollCall
 	}
+	if err := n.admit(ls, entry.KindRollCall, "", false); err != nil {
+		return nil, err
+	}
 	slot := c.RollCallSlot(n.now())
 	next := nextSlot(c, slot)
 	rc := entry.RollCall{Officer: officer, Slot: slot.UnixMilli()}
@@ -114,6 +117,9 @@ func (n *Node) RollCalls(line string) ([]RollCallView, error) {
 	}
 	if ls.charter.RollCall == nil {
 		return nil, nil
+	}
+	if closed, err := n.closed(ls); err != nil || closed {
+		return nil, err
 	}
 	now := n.now()
 	var out []RollCallView

@@ -111,7 +111,7 @@ func expect(t *testing.T, nodes []*node.Node, line, party string, w want) {
 // rollCallEntries counts author's roll-call entries held by n.
 func rollCallEntries(t *testing.T, n *node.Node, line, author string) int {
 	t.Helper()
-	rows, err := n.Store.EntriesByKind(line, string(entry.KindRollCall), 1000)
+	rows, err := n.Store.EntriesByKind(line, entry.KindRollCall, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestRollCall(t *testing.T) {
 	expect(t, nodes, line, "seoul", want{last: at(11, 50), officer: "Lee Seo-yeon", slot: at(11, 30), answerBy: at(11, 45), missed: true, missedSlot: at(11, 30)})
 
 	// The entry says which slot it answered and who answered it.
-	rows, err := beijing.Store.EntriesByKind(line, string(entry.KindRollCall), 10)
+	rows, err := beijing.Store.EntriesByKind(line, entry.KindRollCall, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestHostileRollCallBodies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Kind != string(entry.KindRollCall) || e.BodyError == "" || e.Officer != "" {
+		if e.Kind != entry.KindRollCall || e.BodyError == "" || e.Officer != "" {
 			t.Fatalf("entry %d stored as kind %s, body error %q, officer %q", i, e.Kind, e.BodyError, e.Officer)
 		}
 	}
@@ -327,11 +327,12 @@ func TestHostileRollCallBodies(t *testing.T) {
 	}
 
 	// An answer dated two days ahead (a clock far off, or a party that
-	// would answer in advance) answers nothing yet.
+	// would answer in advance) is refused: no entry is dated ahead of the
+	// receiver's clock by more than the charter's tolerance.
 	ahead := at(7, 30).Add(48 * time.Hour)
 	future, _ := json.Marshal(entry.RollCall{Officer: "Kim", Slot: ahead.UnixMilli()})
-	log = append(log, f.h.craft(t, uint64(len(log)), entry.KindRollCall, newSaltFor(t), future, ahead.Add(time.Minute)))
-	f.accept(t, f.h.bundle(f.h.segment(t, log, uint64(len(log)-1), uint64(len(log)))), uint64(len(log)))
+	early := append(log[:len(log):len(log)], f.h.craft(t, uint64(len(log)), entry.KindRollCall, newSaltFor(t), future, ahead.Add(time.Minute)))
+	f.refused(t, f.h.bundle(f.h.segment(t, early, uint64(len(log)), uint64(len(early)))), node.ErrBadTime)
 	if v := rollCallOf(t, victim, f.line, f.h.me); !asked.matches(v) {
 		t.Fatalf("an answer dated ahead counted: %+v", v)
 	}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
@@ -37,6 +36,9 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 	}
 	if _, err := n.line(c.ID()); err == nil {
 		return nil
+	}
+	if err := n.checkName(c); err != nil {
+		return err
 	}
 	ls, err := n.newLineState(c)
 	if err != nil {
@@ -105,13 +107,13 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 	index := lg.tree.Size()
 	leaf := &entry.Leaf{
 		Line: ls.id, Author: ls.me, Index: index, Kind: d.kind,
-		Time: n.now().UTC(), Precedence: d.precedence,
+		Time: n.stampTime(tx, ls, index, d.ref), Precedence: d.precedence,
 		Refs: n.refs(ls), Body: entry.Commit(d.salt, d.body),
 	}
 	raw := leaf.Marshal()
 	err := tx.InsertEntry(&store.Entry{
 		Line: ls.id, Author: ls.me, Index: index, Leaf: raw, Envelope: d.env.Marshal(),
-		Kind: string(d.kind), Time: leaf.Time.UnixMilli(), Precedence: string(d.precedence),
+		Kind: d.kind, Time: leaf.Time.UnixMilli(), Precedence: d.precedence,
 		Salt: d.salt, Body: d.body, Ref: d.ref, Officer: d.officer, Received: n.now().UnixMilli(),
 	})
 	if err != nil {
@@ -157,6 +159,9 @@ type SendRequest struct {
 	// whatever else it asks. A client that lost the reply (the node died
 	// between commit and answer) retries with the same key and sends once.
 	Key string `json:"key,omitempty"`
+	// DespiteSuspension sends a ROUTINE or PRIORITY message on a
+	// suspended line; the message body records it.
+	DespiteSuspension bool `json:"despite_suspension,omitempty"`
 }
 
 // MaxKey bounds an idempotency key.
@@ -186,17 +191,21 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	if len(req.Key) > MaxKey {
 		return "", fmt.Errorf("idempotency key of %d bytes: at most %d", len(req.Key), MaxKey)
 	}
-	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy}
+	if err := n.admit(ls, entry.KindMessage, req.Precedence, req.DespiteSuspension); err != nil {
+		return "", err
+	}
+	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy,
+		DespiteSuspension: req.DespiteSuspension}
 	// Checked before Validate, so that a releaser who is the drafter gets
 	// the error that says what the charter wants.
-	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || sameOfficer(m.Officer, m.ReleasedBy)) {
+	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {
 		return "", fmt.Errorf("%w (%s)", ErrNeedsRelease, req.Precedence)
 	}
 	if err := m.Validate(); err != nil {
 		return "", err
 	}
 	if m.ReplyTo != "" {
-		if e, err := n.Store.Entry(ls.id, mustAuthor(m.ReplyTo), mustIndex(m.ReplyTo)); err != nil || e.Kind != string(entry.KindMessage) {
+		if e, err := n.Store.Entry(ls.id, mustAuthor(m.ReplyTo), mustIndex(m.ReplyTo)); err != nil || e.Kind != entry.KindMessage {
 			return "", fmt.Errorf("reply to %s: no such message on this line", m.ReplyTo)
 		}
 	}
@@ -222,13 +231,6 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 		return tx.InsertSendKey(ls.id, req.Key, id)
 	}})
 	return id, err
-}
-
-// sameOfficer reports whether two officers' names are one name written
-// twice, up to case and surrounding spaces: "Kim" cannot release what
-// "kim " drafted.
-func sameOfficer(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 func mustAuthor(id string) string { a, _, _ := entry.ParseID(id); return a }
@@ -261,7 +263,7 @@ func (n *Node) mark(ctx context.Context, line, id string, kind entry.Kind, offic
 	}
 	author, index, _ := entry.ParseID(id)
 	e, err := n.Store.Entry(ls.id, author, index)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && (author == ls.me || e.Kind != string(entry.KindMessage)) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (author == ls.me || e.Kind != entry.KindMessage) {
 		return false, fmt.Errorf("%s: %w", id, ErrNotAPeerMessage)
 	}
 	if err != nil {
@@ -275,7 +277,7 @@ func (n *Node) mark(ctx context.Context, line, id string, kind entry.Kind, offic
 	d.ref, d.officer = id, officer
 	wrote := false
 	err = n.submit(ctx, &op{apply: func(tx *store.Tx) error {
-		if done, err := tx.HasMark(ls.id, ls.me, string(kind), id); err != nil || done {
+		if done, err := tx.HasMark(ls.id, ls.me, kind, id); err != nil || done {
 			return err
 		}
 		wrote = true

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/readmodel"
 	"github.com/hotline-line/hotline/internal/store"
 )
 
@@ -28,22 +29,9 @@ type Message struct {
 	Ladder     []Rungs          `json:"ladder"`   // per receiving party
 }
 
-// Rungs is the ladder of one message at one receiving party:
-// queued → sent → delivered → displayed → acknowledged → replied.
-type Rungs struct {
-	Party        string    `json:"party"`
-	State        string    `json:"state"`
-	Queued       time.Time `json:"queued,omitzero"`
-	Sent         time.Time `json:"sent,omitzero"`
-	Delivered    time.Time `json:"delivered,omitzero"` // the party's cosignature time
-	Displayed    time.Time `json:"displayed,omitzero"`
-	Acknowledged time.Time `json:"acknowledged,omitzero"`
-	AckedBy      string    `json:"acked_by,omitempty"`
-	Replied      time.Time `json:"replied,omitzero"`
-	Reply        string    `json:"reply,omitempty"`
-	AckBy        time.Time `json:"ack_by,omitzero"`   // deadline, from delivery
-	ReplyBy      time.Time `json:"reply_by,omitzero"` // deadline, from delivery
-}
+// Rungs is the ladder of one message at one receiving party (see
+// readmodel.Rungs).
+type Rungs = readmodel.Rungs
 
 func ms(v int64) time.Time {
 	if v == 0 {
@@ -52,9 +40,20 @@ func ms(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-func (n *Node) toMessage(ls *lineState, e store.Entry) Message {
+// ReadLine returns what the read side needs of line id: its charter, read
+// once when the node opened or installed the line, and this node's place
+// in it. The views, the alerts and the console all take it from here.
+func (n *Node) ReadLine(id string) (*readmodel.Line, error) {
+	ls, err := n.line(id)
+	if err != nil {
+		return nil, err
+	}
+	return readmodel.NewLine(ls.charter, ls.me, ls.installed), nil
+}
+
+func toMessage(e store.Entry) Message {
 	m := Message{ID: entry.ID(e.Author, e.Index), Line: e.Line, Author: e.Author,
-		Precedence: entry.Precedence(e.Precedence), BodyError: e.BodyError,
+		Precedence: e.Precedence, BodyError: e.BodyError,
 		Written: ms(e.Time), Received: ms(e.Received)}
 	if e.BodyError == "" && e.Body != nil {
 		var body entry.Message
@@ -66,79 +65,24 @@ func (n *Node) toMessage(ls *lineState, e store.Entry) Message {
 	return m
 }
 
-// ladder fills the rungs of message m at each party that receives it.
-func (n *Node) ladder(ls *lineState, m *Message, index uint64) error {
-	refs, err := n.Store.Referring(ls.id, m.ID)
+// withLadders turns stored messages into views with their ladders, in a
+// constant number of queries (see readmodel.Ladders).
+func (n *Node) withLadders(line string, rows []store.Entry) ([]Message, error) {
+	l, err := n.ReadLine(line)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	dl := ls.charter.Deadline(m.Precedence)
-	for _, p := range ls.charter.Slugs() {
-		if p == m.Author {
-			continue
-		}
-		r := Rungs{Party: p, Queued: m.Received, State: "queued"}
-		if m.Author == ls.me {
-			sent, err := n.Store.FirstSent(ls.id, p, index)
-			if err != nil {
-				return err
-			}
-			r.Sent = ms(sent)
-			c, err := n.Store.FirstCosig(ls.id, ls.me, p, index)
-			if err != nil {
-				return err
-			}
-			if c != nil {
-				r.Delivered = time.Unix(c.Time, 0).UTC()
-			}
-		} else if p == ls.me {
-			r.Sent, r.Delivered = m.Received, m.Received
-		}
-		for _, e := range refs {
-			if e.Author != p {
-				continue
-			}
-			at := ms(e.Time)
-			switch entry.Kind(e.Kind) {
-			case entry.KindDisplayed:
-				r.Displayed = at
-			case entry.KindAck:
-				r.Acknowledged, r.AckedBy = at, e.Officer
-			case entry.KindMessage:
-				if r.Replied.IsZero() {
-					r.Replied, r.Reply = at, entry.ID(e.Author, e.Index)
-				}
-			}
-		}
-		// A later rung proves the earlier ones even if their records are
-		// missing (a receipt still in flight, a display not yet written).
-		for _, later := range []time.Time{r.Displayed, r.Acknowledged, r.Replied} {
-			if r.Delivered.IsZero() && !later.IsZero() {
-				r.Delivered = later
-			}
-		}
-		if r.Sent.IsZero() && !r.Delivered.IsZero() {
-			r.Sent = r.Delivered
-		}
-		if !r.Delivered.IsZero() {
-			r.AckBy = r.Delivered.Add(time.Duration(dl.Ack))
-			r.ReplyBy = r.Delivered.Add(time.Duration(dl.Reply))
-		}
-		switch {
-		case !r.Replied.IsZero():
-			r.State = "replied"
-		case !r.Acknowledged.IsZero():
-			r.State = "acknowledged"
-		case !r.Displayed.IsZero():
-			r.State = "displayed"
-		case !r.Delivered.IsZero():
-			r.State = "delivered"
-		case !r.Sent.IsZero():
-			r.State = "sent"
-		}
-		m.Ladder = append(m.Ladder, r)
+	ladders, err := readmodel.Ladders(n.ctx, n.Store, l, rows)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	out := make([]Message, 0, len(rows))
+	for i, e := range rows {
+		m := toMessage(e)
+		m.Ladder = ladders[i]
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // Messages lists messages on line, newest first: those written by this
@@ -155,15 +99,7 @@ func (n *Node) Messages(line string, outbox bool, limit int) ([]Message, error) 
 	if err != nil {
 		return nil, err
 	}
-	var out []Message
-	for _, e := range rows {
-		m := n.toMessage(ls, e)
-		if err := n.ladder(ls, &m, e.Index); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return n.withLadders(ls.id, rows)
 }
 
 // ErrNoMessage means there is no message with that ID on the line.
@@ -180,17 +116,17 @@ func (n *Node) Message(line, id string) (*Message, error) {
 		return nil, err
 	}
 	e, err := n.Store.Entry(ls.id, author, index)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && e.Kind != string(entry.KindMessage) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && e.Kind != entry.KindMessage {
 		return nil, fmt.Errorf("%w: %s", ErrNoMessage, id)
 	}
 	if err != nil {
 		return nil, err
 	}
-	m := n.toMessage(ls, e)
-	if err := n.ladder(ls, &m, index); err != nil {
+	m, err := n.withLadders(ls.id, []store.Entry{e})
+	if err != nil {
 		return nil, err
 	}
-	return &m, nil
+	return &m[0], nil
 }
 
 // LineStatus is the state of a line as this node sees it.
@@ -206,7 +142,10 @@ type LineStatus struct {
 	// RollCalls is "person present" at every party, where the charter
 	// has a roll-call.
 	RollCalls []RollCallView `json:"roll_calls,omitempty"`
-	Evidence  int            `json:"evidence"` // pieces of refused input kept (hotline evidence)
+	Evidence  int64          `json:"evidence"` // refusals of input on this line (hotline evidence)
+	// EvidenceCounts are those refusals by party and kind.
+	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
+	LineNotices
 }
 
 // PartyStatus is what this node knows of one party of a line.
@@ -218,6 +157,7 @@ type PartyStatus struct {
 	Receipt uint64        `json:"receipt,omitempty"` // peers: how much of our log it has cosigned
 	Pending uint64        `json:"pending,omitempty"` // peers: our entries it has not cosigned yet
 	Routes  []RouteHealth `json:"routes,omitempty"`
+	Clock   *ClockOffset  `json:"clock,omitempty"` // peers: its clock against ours, once measured
 }
 
 // Status reports on a line.
@@ -226,7 +166,10 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &LineStatus{ID: ls.id, Title: ls.charter.Title, State: "open", Me: ls.me}
+	st := &LineStatus{ID: ls.id, Title: ls.charter.Title, Me: ls.me}
+	if err := n.fillState(ls, st); err != nil {
+		return nil, err
+	}
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]
@@ -243,6 +186,9 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 				}
 				l.mu.Unlock()
 			}
+			if o, ok := n.clockOffset(ls.id, c.Party); ok {
+				ps.Clock = &o
+			}
 		}
 		st.Parties = append(st.Parties, ps)
 	}
@@ -252,14 +198,11 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if st.RollCalls, err = n.RollCalls(line); err != nil {
 		return nil, err
 	}
-	ev, err := n.Store.EvidenceList(1000)
-	if err != nil {
+	if st.EvidenceCounts, err = n.EvidenceCounts(ls.id); err != nil {
 		return nil, err
 	}
-	for _, e := range ev {
-		if e.Line == ls.id {
-			st.Evidence++
-		}
+	for _, c := range st.EvidenceCounts {
+		st.Evidence += c.Count
 	}
 	return st, nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/entry"
 )
 
 // draftsSchema is the migration that adds the drafts table.
@@ -16,7 +18,8 @@ import (
 // time, so of two releasers only one finds it pending), then the message
 // is written to the node, then the draft is marked released with the
 // message's ID. A draft left in releasing by a crash between the two is
-// settled by [Store.Releasing] and the console at its next start.
+// settled at the next start of the process that releases drafts
+// (internal/twoperson), found by [Store.Releasing].
 const draftsSchema = `CREATE TABLE drafts (
 		id INTEGER PRIMARY KEY,
 		line TEXT NOT NULL,
@@ -45,6 +48,20 @@ const (
 	DraftReleased  DraftState = "released"
 	DraftRejected  DraftState = "rejected"
 )
+
+// ParseDraftState reads a state to list drafts by: "" means pending,
+// "all" means every state (the zero DraftState).
+func ParseDraftState(s string) (DraftState, error) {
+	switch st := DraftState(s); st {
+	case "":
+		return DraftPending, nil
+	case "all":
+		return "", nil
+	case DraftPending, DraftReleasing, DraftReleased, DraftRejected:
+		return st, nil
+	}
+	return "", fmt.Errorf("unknown draft state %q: use pending, releasing, released, rejected or all", s)
+}
 
 // MaxReason bounds the reason given for a rejection, in bytes.
 const MaxReason = 1000
@@ -168,29 +185,33 @@ func (s *Store) Drafts(ctx context.Context, q DraftQuery) ([]Draft, error) {
 }
 
 // ClaimRelease moves a pending draft of line to releasing on behalf of
-// releaser, who must not be its drafter. Of any number of concurrent
-// claims, exactly one succeeds; the others get ErrDecided. The caller then
-// writes the message and calls FinishRelease, or AbandonRelease if it
-// could not.
+// releaser, who must not be its drafter by [entry.SameOfficer]. Of any
+// number of concurrent claims, exactly one succeeds; the others get
+// ErrDecided. The caller then writes the message and calls FinishRelease,
+// or AbandonRelease if it could not.
 func (s *Store) ClaimRelease(ctx context.Context, line string, id int64, releaser string) (*Draft, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE drafts SET state = 'releasing', decided_by = ?, decided_at = ?
-		WHERE id = ? AND line = ? AND state = 'pending' AND drafter != ?`, releaser, s.ms(), id, line, releaser)
-	if err != nil {
-		return nil, err
-	}
-	n, _ := res.RowsAffected()
 	d, err := s.Draft(ctx, line, id)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case n == 1:
-		return d, nil
-	case d.State != DraftPending:
-		return d, fmt.Errorf("%w: draft %d is %s", ErrDecided, id, d.State)
-	default:
+	// A draft's drafter never changes, so judging it before the claim
+	// holds for the claim too.
+	if entry.SameOfficer(d.Drafter, releaser) {
 		return d, fmt.Errorf("%w: draft %d is %s's", ErrOwnDraft, id, d.Drafter)
 	}
+	res, err := s.db.ExecContext(ctx, `UPDATE drafts SET state = 'releasing', decided_by = ?, decided_at = ?
+		WHERE id = ? AND line = ? AND state = 'pending'`, releaser, s.ms(), id, line)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := res.RowsAffected()
+	if d, err = s.Draft(ctx, line, id); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return d, fmt.Errorf("%w: draft %d is %s", ErrDecided, id, d.State)
+	}
+	return d, nil
 }
 
 // FinishRelease records that a claimed draft's message was written.
@@ -237,9 +258,9 @@ func (s *Store) Reject(ctx context.Context, line string, id int64, officer, reas
 	return d, nil
 }
 
-// Releasing returns the drafts left in releasing: at a console's start,
-// releases that a crash interrupted, which the console settles against
-// the node's log.
+// Releasing returns the drafts left in releasing: at the start of the
+// process that releases drafts, releases that a crash interrupted, which
+// it settles against the node's log.
 func (s *Store) Releasing(ctx context.Context) ([]Draft, error) {
 	return s.Drafts(ctx, DraftQuery{State: DraftReleasing, Limit: 1000})
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/console"
-	"github.com/hotline-line/hotline/internal/officer"
+	"github.com/hotline-line/hotline/internal/peerlimit"
 )
 
 type consoleOptions struct {
@@ -36,9 +36,8 @@ func ConsoleTLS(certFile, keyFile string) Option {
 var ErrConsoleNotLoopback = errors.New("console: serving beyond loopback needs TLS")
 
 type consoleServer struct {
-	http     *http.Server
-	officers *officer.Store
-	cancel   context.CancelFunc // ends the event streams, which never go idle
+	http   *http.Server
+	cancel context.CancelFunc // ends the event streams, which never go idle
 }
 
 func loopback(addr string) bool {
@@ -67,41 +66,39 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 		if err != nil {
 			return fmt.Errorf("console: certificate: %w", err)
 		}
-		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}
 	}
-	offs, err := officer.OpenDir(s.Node.Dir, officer.Config{})
+	accounts, err := s.officers.List(context.Background())
 	if err != nil {
-		return err
-	}
-	accounts, err := offs.List(context.Background())
-	if err != nil {
-		offs.Close()
 		return fmt.Errorf("console: officers: %w", err)
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		offs.Close()
 		return fmt.Errorf("console: listen on %s: %w", o.addr, err)
 	}
+	// Anyone who can reach the port can open connections before logging
+	// in: they get a sixteenth of the descriptors at most, and a TLS
+	// handshake is done under a deadline.
+	errlog := slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	pl := peerlimit.Listen(ln, tlsConf, peerlimit.Config{MaxConns: peerlimit.Budget(16), ErrorLog: errlog})
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &consoleServer{officers: offs, cancel: cancel}
+	c := &consoleServer{cancel: cancel}
 	c.http = &http.Server{
-		Handler:           console.New(s.Node, console.Config{Officers: offs, Logger: log, TLS: useTLS, Alerts: s.Alerts}),
+		Handler:           console.New(s.Node, console.Config{Officers: s.officers, Logger: log, TLS: useTLS, Alerts: s.Alerts, Drafts: s.desk}),
 		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		ConnState:         pl.ConnState,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ErrorLog:          errlog,
 	}
 	scheme := "http"
 	if useTLS {
 		scheme = "https"
-		go c.http.ServeTLS(ln, "", "")
-	} else {
-		go c.http.Serve(ln)
 	}
+	go c.http.Serve(pl)
 	s.console = c
 	s.ConsoleURL = scheme + "://" + ln.Addr().String() + "/"
 	s.ConsoleOfficers = len(accounts)
@@ -114,5 +111,5 @@ func (s *Server) closeConsole(ctx context.Context) error {
 		return nil
 	}
 	s.console.cancel()
-	return errors.Join(s.console.http.Shutdown(ctx), s.console.officers.Close())
+	return s.console.http.Shutdown(ctx)
 }

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -12,9 +13,11 @@ import (
 
 // newEscalation builds the escalation engine of node n on the chain in its
 // escalation.json (the console alarm alone without it), with the node's
-// alerts as its source and its state beside the node's database.
+// alerts as its source, evaluated at their deadlines too, and its state
+// beside the node's database.
 func newEscalation(n *node.Node, chain *escalate.Config, log *slog.Logger, now func() time.Time) (*escalate.Engine, error) {
-	return escalate.New(chain, duty.New(n).Alerts, escalate.Options{Now: now, Logger: log, StateDir: n.Dir, Party: n.Me()})
+	src := duty.New(n)
+	return escalate.New(chain, src.Alerts, escalate.Options{Now: now, Logger: log, StateDir: n.Dir, Party: n.Me(), Next: src.Next})
 }
 
 // runEscalation runs the engine until ctx ends. A change of the node wakes
@@ -47,11 +50,24 @@ func (s *Server) runEscalation(ctx context.Context, log *slog.Logger) {
 	}()
 }
 
+// escalationStopWait bounds how long closing waits for the engine: its
+// reads stop with the serving context, so it returns at once unless
+// something is badly wrong, and then a node asked to stop must still stop.
+const escalationStopWait = 10 * time.Second
+
 // closeEscalation waits for the engine to stop (the serving context has
-// ended) and closes its state.
+// ended) and closes its state. An engine that does not stop in time is
+// left running: its state holds what it last saved, and the process is
+// going away.
 func (s *Server) closeEscalation() error {
 	if s.alertsDone != nil {
-		<-s.alertsDone
+		t := time.NewTimer(escalationStopWait)
+		defer t.Stop()
+		select {
+		case <-s.alertsDone:
+		case <-t.C:
+			return fmt.Errorf("escalation: the engine did not stop within %v; its state is as last saved", escalationStopWait)
+		}
 	}
 	return s.Alerts.Close()
 }

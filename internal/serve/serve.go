@@ -5,7 +5,6 @@ package serve
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,7 +18,9 @@ import (
 	"github.com/hotline-line/hotline/internal/direct"
 	"github.com/hotline-line/hotline/internal/escalate"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/officer"
 	"github.com/hotline-line/hotline/internal/relayroute"
+	"github.com/hotline-line/hotline/internal/twoperson"
 )
 
 // Server is a running node.
@@ -37,6 +38,8 @@ type Server struct {
 	Alerts     *escalate.Engine
 	alertsDone chan struct{} // closed when the engine's Run returns
 	console    *consoleServer
+	officers   *officer.Store  // accounts and drafts (officers.db)
+	desk       *twoperson.Desk // two-person release, for the console and the control socket
 	direct     *http.Server
 	control    *http.Server
 	stop       context.CancelFunc
@@ -86,28 +89,33 @@ func (s *Server) start(log *slog.Logger, o options) error {
 		return fmt.Errorf("direct route: listen on %s: %w", n.Cfg.Listen, err)
 	}
 	s.DirectAddr = ln.Addr()
-	s.direct = &http.Server{
-		Handler:           direct.Handler(n, n),
-		TLSConfig:         direct.ServerTLS(cert, n),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	// The direct listener takes a quarter of the descriptors at most (the
+	// default of package peerlimit); the rest stays for the console, the
+	// control socket, SQLite and the node's own dials.
+	s.direct, _ = direct.Serve(ln, n, n, cert, direct.Limits{}, slog.NewLogLogger(log.Handler(), slog.LevelDebug))
+
+	// One desk settles interrupted releases once, then serves both the
+	// console and the command line.
+	if s.officers, err = officer.OpenDir(n.Dir, officer.Config{}); err != nil {
+		s.direct.Close()
+		return err
 	}
-	go s.direct.Serve(tls.NewListener(ln, s.direct.TLSConfig))
+	s.desk = twoperson.Open(context.Background(), n, s.officers, log)
 
 	sock := filepath.Join(n.Dir, node.SocketFile)
 	os.Remove(sock) // a stale socket from a crash; the directory lock proves nobody else serves
 	cl, err := net.Listen("unix", sock)
 	if err != nil {
 		s.direct.Close()
+		s.officers.Close()
 		return fmt.Errorf("control socket: %w", err)
 	}
 	os.Chmod(sock, 0o600)
-	s.control = &http.Server{Handler: control.Handler(control.Local{N: n, Engine: s.Alerts}), ReadHeaderTimeout: 10 * time.Second}
-	go s.control.Serve(cl)
+	s.control = control.Serve(cl, control.Local{N: n, Engine: s.Alerts, Desk: s.desk})
 	if err := s.startConsole(log, o.console); err != nil {
 		s.direct.Close()
 		s.control.Close()
+		s.officers.Close()
 		os.Remove(sock)
 		return err
 	}
@@ -130,7 +138,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 // Close stops serving and closes the node; committed state is on disk.
 func (s *Server) Close(ctx context.Context) error {
 	s.stop()
-	err := errors.Join(s.closeConsole(ctx), s.direct.Shutdown(ctx), s.control.Shutdown(ctx), s.closeEscalation())
+	err := errors.Join(s.closeConsole(ctx), s.direct.Shutdown(ctx), s.control.Shutdown(ctx), s.closeEscalation(), s.officers.Close())
 	os.Remove(filepath.Join(s.Node.Dir, node.SocketFile))
 	return errors.Join(err, s.Node.Close())
 }

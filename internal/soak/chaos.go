@@ -1,3 +1,11 @@
+// Package soak is the kill soak: on a [cluster.Cluster] of two real
+// hotline processes it SIGKILLs and restarts the serve processes at random
+// points of a continuous stream of "hotline send" from both sides
+// ([Chaos]), and checks with its ledger that every accepted send arrived
+// exactly once, in its author's order, and was cosigned.
+//
+// The end-to-end tests in internal/e2e and the soak command
+// (go run ./cmd/hotline-soak) are built on it.
 package soak
 
 import (
@@ -10,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/cluster"
 )
 
 // Options shape a run of Chaos.
@@ -62,7 +72,7 @@ func (r *Report) String() string {
 	fmt.Fprintf(&b, "seed %d, %v, %d kill cycles, %d kills, %d checkpoints\n", r.Seed, r.Elapsed.Round(time.Millisecond), r.Cycles, r.Kills, r.Checks)
 	for i := range 2 {
 		fmt.Fprintf(&b, "%-8s sent (accepted) %6d, delivered to %s %6d; received %6d\n",
-			Parties[i].Slug, r.Accepted[i], Parties[1-i].Slug, r.Delivered[i], r.Received[1-i])
+			cluster.Parties[i].Slug, r.Accepted[i], cluster.Parties[1-i].Slug, r.Delivered[i], r.Received[1-i])
 	}
 	fmt.Fprintf(&b, "failed sends (retried) %d", r.Failed)
 	reasons := make([]string, 0, len(r.FailReasons))
@@ -100,7 +110,7 @@ type gate struct {
 // The error is non-nil if the harness could not go on (a serve would not
 // start, the senders made no progress, the line did not converge) or if
 // any invariant was violated; the report is always returned.
-func Chaos(ctx context.Context, c *Cluster, opts Options) (*Report, error) {
+func Chaos(ctx context.Context, c *cluster.Cluster, opts Options) (*Report, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 3
 	}
@@ -140,7 +150,7 @@ func Chaos(ctx context.Context, c *Cluster, opts Options) (*Report, error) {
 		pace := newPacer(opts.Rate)
 		for w := range opts.Workers {
 			wg.Go(func() {
-				sender(sendCtx, c.Nodes[p], p, w, ledger, &g, pace, func(err error) {
+				sender(sendCtx, c.Parties[p], p, w, ledger, &g, pace, func(err error) {
 					failMu.Lock()
 					rep.FailReasons[reason(err)]++
 					failMu.Unlock()
@@ -160,7 +170,7 @@ func Chaos(ctx context.Context, c *Cluster, opts Options) (*Report, error) {
 		acc, failed := ledger.Counts()
 		rep.Accepted, rep.Failed = acc, failed
 		rep.Elapsed = time.Since(start)
-		rep.Kills = c.Nodes[0].Kills() + c.Nodes[1].Kills()
+		rep.Kills = c.Parties[0].Kills() + c.Parties[1].Kills()
 		for _, r := range recv {
 			rep.Received[r.To] = r.Count()
 			rep.Duplicates += r.Duplicates
@@ -189,7 +199,7 @@ func Chaos(ctx context.Context, c *Cluster, opts Options) (*Report, error) {
 			}
 			rep.Delivered[r.Author] = r.CheckDelivered(ledger, sz.Log[r.Author], &rep.Violations)
 			if final && opts.CheckOutbox {
-				out, err := c.Nodes[r.Author].Outbox(ctx, int(total)+8)
+				out, err := c.Parties[r.Author].Outbox(ctx, int(total)+8)
 				if err != nil {
 					return err
 				}
@@ -208,9 +218,9 @@ func Chaos(ctx context.Context, c *Cluster, opts Options) (*Report, error) {
 		if err := ctx.Err(); err != nil {
 			return finish(err)
 		}
-		victims := []*Node{c.Nodes[cycle%2]}
+		victims := []*cluster.Party{c.Parties[cycle%2]}
 		if opts.BothEvery > 0 && (cycle+1)%opts.BothEvery == 0 {
-			victims = c.Nodes[:]
+			victims = c.Parties[:]
 		}
 		before, down := rng.IntN(opts.MaxBefore+1), rng.IntN(opts.MaxDown+1)
 		if opts.LongDownEvery > 0 && (cycle+1)%opts.LongDownEvery == 0 {
@@ -251,12 +261,12 @@ func Chaos(ctx context.Context, c *Cluster, opts Options) (*Report, error) {
 	stop()
 	// Restart everything cleanly: a graceful stop must not hang, and a
 	// fresh start must pick up every queued entry and receipt.
-	for _, n := range c.Nodes {
+	for _, n := range c.Parties {
 		if err := n.Stop(); err != nil {
 			return finish(err)
 		}
 	}
-	for _, n := range c.Nodes {
+	for _, n := range c.Parties {
 		if err := n.Start(ctx); err != nil {
 			return finish(err)
 		}
@@ -308,7 +318,7 @@ func (p *pacer) wait(ctx context.Context) error {
 	}
 }
 
-func names(ns []*Node) string {
+func names(ns []*cluster.Party) string {
 	var s []string
 	for _, n := range ns {
 		s = append(s, n.Slug)
@@ -318,7 +328,7 @@ func names(ns []*Node) string {
 
 // sender sends sequence numbers 1, 2, ... as worker w of party p until ctx
 // ends, retrying each failed send as a new attempt.
-func sender(ctx context.Context, n *Node, p, w int, l *Ledger, g *gate, pace *pacer, failed func(error)) {
+func sender(ctx context.Context, n *cluster.Party, p, w int, l *Ledger, g *gate, pace *pacer, failed func(error)) {
 	for seq := 1; ; seq++ {
 		if pace.wait(ctx) != nil {
 			return
@@ -330,7 +340,7 @@ func sender(ctx context.Context, n *Node, p, w int, l *Ledger, g *gate, pace *pa
 				return
 			}
 			a := l.Begin(p, w, seq, try)
-			id, err := n.Send(ctx, a.Text)
+			id, err := n.Send(ctx, "", a.Text)
 			l.End(a, id, err)
 			g.mu.RUnlock()
 			if err == nil {
@@ -358,7 +368,7 @@ var (
 
 // reason reduces a failed send to a short category for the report.
 func reason(err error) string {
-	var ce *CommandError
+	var ce *cluster.CommandError
 	if errors.As(err, &ce) {
 		if m := errLine.FindStringSubmatch(ce.Stderr); m != nil {
 			s := noise.ReplaceAllString(m[1], "…")

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/cluster"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
 )
@@ -18,7 +19,7 @@ import (
 // same sequence number is a new attempt with a new text, so that a message
 // that arrives twice is always a duplicate, never a legitimate resend.
 type Attempt struct {
-	Author     int // index into Cluster.Nodes
+	Author     int // index into cluster.Cluster.Parties
 	Worker     int
 	Seq        int
 	Try        int
@@ -34,7 +35,7 @@ type Attempt struct {
 // party's own language.
 func Text(author, worker, seq, try int) string {
 	word := [2]string{"긴급 통지", "紧急通知"}[author]
-	return fmt.Sprintf("%s %s w%d s%06d t%d", word, Parties[author].Slug, worker, seq, try)
+	return fmt.Sprintf("%s %s w%d s%06d t%d", word, cluster.Parties[author].Slug, worker, seq, try)
 }
 
 // Ledger records every send attempt and which were accepted.
@@ -71,7 +72,7 @@ func (l *Ledger) End(a *Attempt, id string, err error) {
 		var author string
 		var perr error
 		author, index, perr = entry.ParseID(id)
-		if perr == nil && author != Parties[a.Author].Slug {
+		if perr == nil && author != cluster.Parties[a.Author].Slug {
 			perr = fmt.Errorf("message ID %s names author %s", id, author)
 		}
 		if perr != nil {
@@ -221,7 +222,7 @@ func CheckOrder(acc []Attempt, v *Violations) {
 // Receiver tracks what one party has received from the other, across
 // incremental reads of its inbox.
 type Receiver struct {
-	Author, To int // indexes into Cluster.Nodes
+	Author, To int // indexes into cluster.Cluster.Parties
 	byID       map[string]string
 	byText     map[string]string
 	Duplicates int
@@ -243,10 +244,10 @@ func (r *Receiver) Count() int { return len(r.byID) }
 // two IDs), unknown texts and the worst delay between writing and
 // receiving.
 func (r *Receiver) Add(msgs []node.Message, l *Ledger, v *Violations) {
-	author := Parties[r.Author].Slug
+	author := cluster.Parties[r.Author].Slug
 	for _, m := range msgs {
 		if m.Author != author {
-			v.Addf("%s's inbox holds %s by %s", Parties[r.To].Slug, m.ID, m.Author)
+			v.Addf("%s's inbox holds %s by %s", cluster.Parties[r.To].Slug, m.ID, m.Author)
 			continue
 		}
 		if m.BodyError != "" {
@@ -280,13 +281,13 @@ func (r *Receiver) Add(msgs []node.Message, l *Ledger, v *Violations) {
 // new, and asks for more if the answer does not reach back far enough
 // ("inbox --limit N" may return fewer than N of the peer's messages when
 // the node's own messages are interleaved with them).
-func (r *Receiver) Read(ctx context.Context, c *Cluster, size, total uint64, l *Ledger, v *Violations) error {
+func (r *Receiver) Read(ctx context.Context, c *cluster.Cluster, size, total uint64, l *Ledger, v *Violations) error {
 	if size <= r.next {
 		return nil
 	}
 	limit := int(size-r.next) + 8
 	for {
-		msgs, err := c.Nodes[r.To].Inbox(ctx, limit)
+		msgs, err := c.Parties[r.To].Inbox(ctx, limit)
 		if err != nil {
 			return err
 		}
@@ -299,9 +300,9 @@ func (r *Receiver) Read(ctx context.Context, c *Cluster, size, total uint64, l *
 		if lowest <= r.next || uint64(limit) >= total {
 			r.Add(msgs, l, v)
 			for i := r.next; i < size; i++ {
-				if _, ok := r.byID[entry.ID(Parties[r.Author].Slug, i)]; !ok {
+				if _, ok := r.byID[entry.ID(cluster.Parties[r.Author].Slug, i)]; !ok {
 					v.Addf("%s's log holds %d entries but its message %s is not in %s's inbox",
-						Parties[r.Author].Slug, size, entry.ID(Parties[r.Author].Slug, i), Parties[r.To].Slug)
+						cluster.Parties[r.Author].Slug, size, entry.ID(cluster.Parties[r.Author].Slug, i), cluster.Parties[r.To].Slug)
 				}
 			}
 			r.next = size
@@ -322,15 +323,15 @@ func (r *Receiver) CheckDelivered(l *Ledger, size uint64, v *Violations) int {
 	n := 0
 	for _, a := range acc {
 		if a.Index >= size {
-			v.Addf("accepted %s (%q) is beyond %s's log as its peer holds it (%d)", a.ID, a.Text, Parties[r.Author].Slug, size)
+			v.Addf("accepted %s (%q) is beyond %s's log as its peer holds it (%d)", a.ID, a.Text, cluster.Parties[r.Author].Slug, size)
 			continue
 		}
 		got, ok := r.byID[a.ID]
 		switch {
 		case !ok:
-			v.Addf("lost: accepted %s (%q) is not on %s", a.ID, a.Text, Parties[r.To].Slug)
+			v.Addf("lost: accepted %s (%q) is not on %s", a.ID, a.Text, cluster.Parties[r.To].Slug)
 		case got != a.Text:
-			v.Addf("lost: accepted %s was %q, %s holds %q under that ID", a.ID, a.Text, Parties[r.To].Slug, got)
+			v.Addf("lost: accepted %s was %q, %s holds %q under that ID", a.ID, a.Text, cluster.Parties[r.To].Slug, got)
 		default:
 			n++
 		}
@@ -346,24 +347,24 @@ func (r *Receiver) CheckOutbox(out []node.Message, l *Ledger, v *Violations) {
 	for _, m := range out {
 		seen[m.ID] = true
 		if got, ok := r.byID[m.ID]; !ok || got != m.Text {
-			v.Addf("outbox of %s has %s %q; %s holds %q", Parties[r.Author].Slug, m.ID, m.Text, Parties[r.To].Slug, got)
+			v.Addf("outbox of %s has %s %q; %s holds %q", cluster.Parties[r.Author].Slug, m.ID, m.Text, cluster.Parties[r.To].Slug, got)
 		}
-		if len(m.Ladder) != 1 || m.Ladder[0].Party != Parties[r.To].Slug {
+		if len(m.Ladder) != 1 || m.Ladder[0].Party != cluster.Parties[r.To].Slug {
 			v.Addf("%s: ladder %+v", m.ID, m.Ladder)
 			continue
 		}
 		switch st := m.Ladder[0].State; st {
 		case "delivered", "displayed", "acknowledged", "replied":
 		default:
-			v.Addf("%s: ladder at %s is %q, want at least delivered", m.ID, Parties[r.To].Slug, st)
+			v.Addf("%s: ladder at %s is %q, want at least delivered", m.ID, cluster.Parties[r.To].Slug, st)
 		}
 	}
 	if len(out) != len(r.byID) {
-		v.Addf("outbox of %s has %d messages, %s received %d", Parties[r.Author].Slug, len(out), Parties[r.To].Slug, len(r.byID))
+		v.Addf("outbox of %s has %d messages, %s received %d", cluster.Parties[r.Author].Slug, len(out), cluster.Parties[r.To].Slug, len(r.byID))
 	}
 	for _, a := range l.AcceptedBy(r.Author) {
 		if !seen[a.ID] {
-			v.Addf("accepted %s (%q) is missing from %s's own outbox", a.ID, a.Text, Parties[r.Author].Slug)
+			v.Addf("accepted %s (%q) is missing from %s's own outbox", a.ID, a.Text, cluster.Parties[r.Author].Slug)
 		}
 	}
 }
@@ -392,7 +393,7 @@ func (r *Receiver) checkReceivedOrder(l *Ledger, v *Violations) {
 	last := map[int]Attempt{}
 	for _, x := range recs {
 		if p, ok := last[x.a.Worker]; ok && (x.a.Seq < p.Seq || x.a.Seq == p.Seq && x.a.Try <= p.Try) {
-			v.Addf("received order: %s holds %q at index %d after %q", Parties[r.To].Slug, x.a.Text, x.index, p.Text)
+			v.Addf("received order: %s holds %q at index %d after %q", cluster.Parties[r.To].Slug, x.a.Text, x.index, p.Text)
 		}
 		last[x.a.Worker] = x.a
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/entry"
 )
 
 // dutyLine fills a store with a line of n messages each way between seoul
@@ -25,7 +25,7 @@ func dutyLine(t testing.TB, n int) (*Store, string) {
 	const line = "l1"
 	idx := map[string]uint64{}
 	at := int64(1_700_000_000_000)
-	put := func(tx *Tx, author, kind, prec, ref, officer string) uint64 {
+	put := func(tx *Tx, author string, kind entry.Kind, prec entry.Precedence, ref, officer string) uint64 {
 		i := idx[author]
 		idx[author]++
 		at += 10
@@ -79,9 +79,14 @@ func TestPendingMarks(t *testing.T) {
 		n = 1000
 	}
 	s, line := dutyLine(t, n)
+	ctx := context.Background()
+	ends, err := s.LogEnds(ctx, line, []string{"seoul", "beijing", "nobody"})
+	if err != nil || ends["seoul"] == 0 || ends["beijing"] == 0 || len(ends) != 2 {
+		t.Fatalf("log ends %v, %v: want seoul's and beijing's", ends, err)
+	}
 
 	start := time.Now()
-	out, next, err := s.PendingMarks(line, "seoul", "beijing", Scan{})
+	out, err := s.PendingMarks(ctx, line, "seoul", "beijing", 0, ends["seoul"]-1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,21 +95,16 @@ func TestPendingMarks(t *testing.T) {
 		t.Fatalf("%d of our messages pending at beijing, want 3", len(out))
 	}
 	for _, p := range out {
-		if p.Receipt == 0 || p.Sent == 0 || p.Acked != 0 || p.Replied != 0 || p.Precedence != "FLASH" {
+		if p.Receipt == 0 || p.Sent == 0 || p.Acked != 0 || p.Replied != 0 || p.Precedence != entry.Flash {
 			t.Errorf("pending %+v: want a receipt and a send, no marks", p)
 		}
 	}
-	if len(next.Pending) != 3 || next.Pending[0] != out[0].Index || next.Next == 0 {
-		t.Errorf("scan %+v: want the three pending and the end of the log", next)
+	// A range reads only its own entries.
+	if part, err := s.PendingMarks(ctx, line, "seoul", "beijing", out[1].Index, ends["seoul"]-1); err != nil || len(part) != 2 || part[0].Index != out[1].Index {
+		t.Fatalf("from %d: %+v, %v", out[1].Index, part, err)
 	}
-	start = time.Now()
-	again, next2, err := s.PendingMarks(line, "seoul", "beijing", next)
-	if err != nil || len(again) != 3 || next2.Next != next.Next {
-		t.Fatalf("from %+v: %d pending, %+v, %v", next, len(again), next2, err)
-	}
-	t.Logf("our messages, from the last reading: %v", time.Since(start))
 
-	in, scan, err := s.PendingMarks(line, "beijing", "seoul", Scan{})
+	in, err := s.PendingMarks(ctx, line, "beijing", "seoul", 0, ends["beijing"]-1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,91 +127,88 @@ func TestPendingMarks(t *testing.T) {
 	if unacked != n/1000 {
 		t.Errorf("%d unacknowledged, want %d", unacked, n/1000)
 	}
-	if len(scan.Pending) != len(in) || scan.Pending[0] != in[0].Index {
-		t.Errorf("scan holds %d pending, want %d", len(scan.Pending), len(in))
-	}
 
-	// A reply and an acknowledgement close a message; a new message is
-	// found from where the last reading left off.
-	out, _, _ = s.PendingMarks(line, "seoul", "beijing", Scan{})
+	// A reply and an acknowledgement close a message, and the marks written
+	// since a reading say so; a new message is found past the old end.
 	last := out[len(out)-1]
 	id := fmt.Sprintf("seoul-%d", last.Index)
-	err = s.Write(context.Background(), func(tx *Tx) error {
-		var max uint64
-		tx.tx.QueryRow(`SELECT MAX(idx) FROM entries WHERE line = ? AND author = 'beijing'`, line).Scan(&max)
-		for i, kind := range []string{"message", "ack"} {
-			if err := tx.InsertEntry(&Entry{Line: line, Author: "beijing", Index: max + 1 + uint64(i), Leaf: []byte("l"), Envelope: []byte("e"),
-				Kind: kind, Time: 1, Precedence: "", Ref: id, Received: 1}); err != nil {
+	err = s.Write(ctx, func(tx *Tx) error {
+		for i, kind := range []entry.Kind{entry.KindMessage, entry.KindAck} {
+			if err := tx.InsertEntry(&Entry{Line: line, Author: "beijing", Index: ends["beijing"] + uint64(i), Leaf: []byte("l"), Envelope: []byte("e"),
+				Kind: kind, Time: 1, Precedence: "", Ref: id, Officer: "Wang", Received: 1}); err != nil {
 				return err
 			}
 		}
-		var ours uint64
-		tx.tx.QueryRow(`SELECT MAX(idx) + 1 FROM entries WHERE line = ? AND author = 'seoul'`, line).Scan(&ours)
-		return tx.InsertEntry(&Entry{Line: line, Author: "seoul", Index: ours, Leaf: []byte("l"), Envelope: []byte("e"),
+		if err := tx.InsertSent(line, "beijing", ends["seoul"], ends["seoul"], 3, "relay"); err != nil {
+			return err
+		}
+		return tx.InsertEntry(&Entry{Line: line, Author: "seoul", Index: ends["seoul"], Leaf: []byte("l"), Envelope: []byte("e"),
 			Kind: "message", Time: 2, Precedence: "FLASH", Received: 2})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, after, _ := s.PendingMarks(line, "seoul", "beijing", next)
-	if len(out) != 3 || out[0].Index != next.Pending[0] || out[1].Index != next.Pending[1] || out[2].Index < next.Next || after.Next != out[2].Index+1 {
-		t.Fatalf("after the reply and ack of %s and a new message: %+v (scan %+v)", id, out, after)
+	now, _ := s.LogEnds(ctx, line, []string{"seoul", "beijing"})
+	marks, err := s.MarksSince(ctx, line, "beijing", ends["beijing"], now["beijing"])
+	if err != nil || len(marks) != 2 || marks[0].Kind != entry.KindMessage || marks[1].Kind != entry.KindAck ||
+		marks[1].Ref != id || marks[1].Officer != "Wang" || marks[0].Index != ends["beijing"] {
+		t.Fatalf("marks since %d: %+v, %v", ends["beijing"], marks, err)
 	}
-	if whole, _, _ := s.PendingMarks(line, "seoul", "beijing", Scan{}); len(whole) != 3 {
+	added, err := s.PendingMarks(ctx, line, "seoul", "beijing", ends["seoul"], now["seoul"]-1)
+	if err != nil || len(added) != 1 || added[0].Index != ends["seoul"] || added[0].Sent != 3 || added[0].Receipt != 0 {
+		t.Fatalf("after the reply and ack of %s and a new message: %+v, %v", id, added, err)
+	}
+	if whole, _ := s.PendingMarks(ctx, line, "seoul", "beijing", 0, now["seoul"]-1); len(whole) != 3 {
 		t.Fatalf("the whole line: %d pending, want 3", len(whole))
 	}
 
-	// Past the end of the log nothing is pending and the scan stays put.
-	if p, sc, err := s.PendingMarks(line, "seoul", "beijing", Scan{Next: 1 << 40}); err != nil || len(p) != 0 || sc.Next != 1<<40 {
-		t.Errorf("past the end: %v %+v %v", p, sc, err)
+	// Past the end of the log nothing is pending.
+	if p, err := s.PendingMarks(ctx, line, "seoul", "beijing", 1<<40, 1<<41); err != nil || len(p) != 0 {
+		t.Errorf("past the end: %v %v", p, err)
+	}
+
+	// Receipts and sends are read from where the last reading stopped.
+	rs, err := s.ReceiptsAbove(ctx, line, "seoul", map[string]uint64{"beijing": ends["seoul"] - 2})
+	if err != nil || len(rs) != 2 || rs[1].Size != ends["seoul"] || rs[0].Cosigner != "beijing" {
+		t.Errorf("receipts above %d: %+v, %v", ends["seoul"]-2, rs, err)
+	}
+	all, err := s.SentSince(ctx, line, 0)
+	if err != nil || len(all) == 0 {
+		t.Fatalf("sends: %d, %v", len(all), err)
+	}
+	if since, err := s.SentSince(ctx, line, all[len(all)-2].Row); err != nil || len(since) != 1 || since[0].Lo != ends["seoul"] || since[0].Time != 3 {
+		t.Errorf("sends since the last but one: %+v, %v", since, err)
 	}
 }
 
-// TestPendingMarksPlan keeps the query on the indexes: a plan that scans a
-// table, rather than searching it, costs the whole line on every tick.
+// TestPendingMarksPlan keeps the queries of the escalation engine on the
+// indexes: a plan that scans a table, rather than searching it, costs the
+// whole line on every evaluation.
 func TestPendingMarksPlan(t *testing.T) {
 	s, line := dutyLine(t, 10)
-	rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+stmtPending, line, "seoul", "beijing", 50, 100, "[3, 7]")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	for _, d := range plan {
-		// The candidates (c) and the JSON array are scanned; the tables
-		// must only be searched.
-		if strings.HasPrefix(d, "SCAN") && d != "SCAN c" && !strings.Contains(d, "json_each") {
-			t.Errorf("query plan scans: %q\nplan:\n%s", d, strings.Join(plan, "\n"))
-		}
-	}
-	// Each candidate is one lookup, not a walk of the author's log.
-	if !slices.Contains(plan, "SEARCH m USING PRIMARY KEY (line=? AND author=? AND idx=?)") {
-		t.Errorf("the candidates are not looked up by key:\n%s", strings.Join(plan, "\n"))
-	}
-	t.Logf("plan:\n%s", strings.Join(plan, "\n"))
+	checkPlans(t, s, []planCase{
+		{stmtPending, []any{line, "seoul", "beijing", 50, 100}, "SEARCH m USING PRIMARY KEY (line=? AND author=? AND idx>? AND idx<?)"},
+		{stmtLogEnds, []any{line, `["seoul","beijing"]`}, "USING PRIMARY KEY (line=? AND author=?)"},
+		{stmtMarksFrom, []any{line, "beijing", 5, 9}, "USING PRIMARY KEY (line=? AND author=? AND idx>? AND idx<?)"},
+		{stmtReceiptsAbove, []any{line, "seoul", `{"beijing":4}`}, "USING PRIMARY KEY (line=? AND author=? AND cosigner=? AND size>?)"},
+		{stmtSentSince, []any{7, line}, "USING INTEGER PRIMARY KEY (rowid>?)"},
+	})
 }
 
 func BenchmarkPendingMarks(b *testing.B) {
 	s, line := dutyLine(b, 10_000)
-	_, next, _ := s.PendingMarks(line, "seoul", "beijing", Scan{})
+	ctx := context.Background()
+	ends, _ := s.LogEnds(ctx, line, []string{"seoul"})
 	b.Run("whole-line", func(b *testing.B) {
 		for b.Loop() {
-			if _, _, err := s.PendingMarks(line, "seoul", "beijing", Scan{}); err != nil {
+			if _, err := s.PendingMarks(ctx, line, "seoul", "beijing", 0, ends["seoul"]-1); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("from-last-reading", func(b *testing.B) {
+	b.Run("since-last-reading", func(b *testing.B) {
 		for b.Loop() {
-			if _, _, err := s.PendingMarks(line, "seoul", "beijing", next); err != nil {
+			if _, err := s.MarksSince(ctx, line, "beijing", 1<<40, 1<<41); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -220,7 +217,7 @@ func BenchmarkPendingMarks(b *testing.B) {
 
 func TestLatestLinkTest(t *testing.T) {
 	s, line := dutyLine(t, 10)
-	if at, err := s.LatestLinkTest(line, "beijing"); err != nil || at != 0 {
+	if at, err := s.LatestLinkTest(context.Background(), line, "beijing"); err != nil || at != 0 {
 		t.Fatalf("before any: %d %v", at, err)
 	}
 	err := s.Write(context.Background(), func(tx *Tx) error {
@@ -242,10 +239,10 @@ func TestLatestLinkTest(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The newest readable one; seoul has none.
-	if at, err := s.LatestLinkTest(line, "beijing"); err != nil || at != 200 {
+	if at, err := s.LatestLinkTest(context.Background(), line, "beijing"); err != nil || at != 200 {
 		t.Fatalf("beijing: %d %v, want 200", at, err)
 	}
-	if at, err := s.LatestLinkTest(line, "seoul"); err != nil || at != 0 {
+	if at, err := s.LatestLinkTest(context.Background(), line, "seoul"); err != nil || at != 0 {
 		t.Fatalf("seoul: %d %v", at, err)
 	}
 }

@@ -26,3 +26,38 @@ func TestListingPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestLadderPlans keeps the queries behind the ladders of a page on an
+// index: each reads the rows of the page's messages, never the line.
+func TestLadderPlans(t *testing.T) {
+	s, line := dutyLine(t, 10)
+	checkPlans(t, s, []planCase{
+		{stmtMarksOf, []any{line, `["seoul-3","seoul-5"]`}, "USING INDEX entries_ref (line=? AND ref=?)"},
+		{stmtReceiptsCovering, []any{line, "seoul", `["beijing"]`, 3, 9}, "USING PRIMARY KEY (line=? AND author=? AND cosigner=? AND size>? AND size<?)"},
+		{stmtSentCovering, []any{line, `["beijing"]`, 3, 9}, "USING INDEX sent_range (line=? AND peer=? AND hi>?)"},
+	})
+}
+
+// planCase is a query, arguments for it, and a step its plan must take.
+type planCase struct {
+	q    string
+	args []any
+	want string
+}
+
+// checkPlans fails unless each query's plan takes its step and searches
+// every table rather than scanning it; the JSON arguments are scanned.
+func checkPlans(t *testing.T, s *Store, cases []planCase) {
+	t.Helper()
+	for _, c := range cases {
+		plan := explain(t, s.r, c.q, c.args...)
+		for _, d := range strings.Split(plan, "; ") {
+			if strings.Contains(d, "SCAN") && !strings.HasPrefix(d, "SCAN j ") && !strings.HasPrefix(d, "SCAN json_each ") {
+				t.Errorf("plan of %.60q scans: %q\nplan: %s", c.q, d, plan)
+			}
+		}
+		if !strings.Contains(plan, c.want) {
+			t.Errorf("plan of %.60q does not use %q: %s", c.q, c.want, plan)
+		}
+	}
+}

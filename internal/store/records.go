@@ -3,6 +3,8 @@ package store
 import (
 	"database/sql"
 	"errors"
+
+	"github.com/hotline-line/hotline/internal/entry"
 )
 
 // Entry is one log entry as stored.
@@ -12,10 +14,10 @@ type Entry struct {
 	Index      uint64
 	Leaf       []byte
 	Envelope   []byte
-	Kind       string
-	Time       int64 // author's clock, ms
-	Precedence string
-	Salt       []byte // nil when this node cannot read the body
+	Kind       entry.Kind
+	Time       int64            // author's clock, ms
+	Precedence entry.Precedence // messages only
+	Salt       []byte           // nil when this node cannot read the body
 	Body       []byte
 	BodyError  string
 	Ref        string
@@ -52,9 +54,19 @@ func (s *Store) Entry(line, author string, index uint64) (Entry, error) {
 	return scanEntry(s.r.QueryRow(`SELECT `+entryCols+` FROM entries WHERE line = ? AND author = ? AND idx = ?`, line, author, index))
 }
 
+// EntryTime returns the time of one entry (author's clock, ms), seeing the
+// transaction's own writes; ok is false if the entry is not held.
+func (t *Tx) EntryTime(line, author string, index uint64) (ms int64, ok bool, err error) {
+	err = t.tx.QueryRow(`SELECT time FROM entries WHERE line = ? AND author = ? AND idx = ?`, line, author, index).Scan(&ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return ms, err == nil, err
+}
+
 // EntriesByKind returns the entries of a kind on line in the order this node
 // stored them, newest first, at most limit.
-func (s *Store) EntriesByKind(line, kind string, limit int) ([]Entry, error) {
+func (s *Store) EntriesByKind(line string, kind entry.Kind, limit int) ([]Entry, error) {
 	return s.queryEntries(stmtByKind, line, kind, limit)
 }
 
@@ -193,18 +205,6 @@ func (s *Store) LatestCosigs(line string) ([]Cosig, error) {
 	return out, rows.Err()
 }
 
-// FirstCosig returns the earliest cosignature by cosigner that covers entry
-// index of author's log: the delivery receipt of that entry.
-func (s *Store) FirstCosig(line, author, cosigner string, index uint64) (*Cosig, error) {
-	c := Cosig{Line: line, Author: author, Cosigner: cosigner}
-	err := s.r.QueryRow(`SELECT size, time, note FROM cosigs WHERE line = ? AND author = ? AND cosigner = ? AND size > ?
-		ORDER BY size LIMIT 1`, line, author, cosigner, index).Scan(&c.Size, &c.Time, &c.Note)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	return &c, err
-}
-
 const stmtInsertSent = `INSERT INTO sent (line, peer, lo, hi, time, route) VALUES (?,?,?,?,?,?)`
 
 // InsertSent records that entries lo..hi of this node's log went to peer.
@@ -212,60 +212,9 @@ func (t *Tx) InsertSent(line, peer string, lo, hi uint64, timeMs int64, route st
 	return t.exec(stmtInsertSent, line, peer, lo, hi, timeMs, route)
 }
 
-// FirstSent returns when entry index of this node's log was first sent to
-// peer (ms), or 0.
-func (s *Store) FirstSent(line, peer string, index uint64) (int64, error) {
-	var t sql.NullInt64
-	err := s.r.QueryRow(`SELECT MIN(time) FROM sent WHERE line = ? AND peer = ? AND hi >= ? AND lo <= ?`,
-		line, peer, index, index).Scan(&t)
-	return t.Int64, err
-}
-
-// Evidence is input a node refused, kept for later inspection.
-type Evidence struct {
-	ID     int64
-	Line   string
-	Peer   string
-	Time   int64
-	Reason string
-	Data   []byte
-}
-
-// MaxEvidence is how many pieces of evidence are kept: a peer that keeps
-// sending bad input must not fill the disk. The oldest go first.
-const MaxEvidence = 1000
-
-// InsertEvidence keeps refused input.
-func (t *Tx) InsertEvidence(e *Evidence) error {
-	_, err := t.tx.Exec(`INSERT INTO evidence (line, peer, time, reason, data) VALUES (?,?,?,?,?)`, e.Line, e.Peer, e.Time, e.Reason, e.Data)
-	if err != nil {
-		return err
-	}
-	_, err = t.tx.Exec(`DELETE FROM evidence WHERE id <= (SELECT MAX(id) FROM evidence) - ?`, MaxEvidence)
-	return err
-}
-
-// EvidenceList returns the most recent evidence, newest first.
-func (s *Store) EvidenceList(limit int) ([]Evidence, error) {
-	rows, err := s.r.Query(`SELECT id, line, peer, time, reason, data FROM evidence ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Evidence
-	for rows.Next() {
-		var e Evidence
-		if err := rows.Scan(&e.ID, &e.Line, &e.Peer, &e.Time, &e.Reason, &e.Data); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
 // HasMark reports whether author has already written an entry of kind that
 // refers to message ref, seeing the transaction's own uncommitted writes.
-func (t *Tx) HasMark(line, author, kind, ref string) (bool, error) {
+func (t *Tx) HasMark(line, author string, kind entry.Kind, ref string) (bool, error) {
 	var one int
 	// On the ref index, like stmtReferred: without it every mark walked
 	// the author's whole log, and acknowledging a long line was quadratic.

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hotline-line/hotline/internal/entry"
 )
 
 func TestRollCallQueries(t *testing.T) {
@@ -18,7 +20,7 @@ func TestRollCallQueries(t *testing.T) {
 	idx := map[string]uint64{}
 	add := func(tx *Tx, author, kind string, at int64, officer, bodyErr string) error {
 		e := &Entry{Line: line, Author: author, Index: idx[author], Leaf: []byte("leaf"), Envelope: []byte("env"),
-			Kind: kind, Time: at, Officer: officer, BodyError: bodyErr, Received: at}
+			Kind: entry.Kind(kind), Time: at, Officer: officer, BodyError: bodyErr, Received: at}
 		idx[author]++
 		return tx.InsertEntry(e)
 	}
@@ -116,6 +118,9 @@ func TestRollCallQueries(t *testing.T) {
 func explain(t *testing.T, db *sql.DB, q string, args ...any) string {
 	t.Helper()
 	n := strings.Count(q, "?")
+	if strings.Contains(q, "?1") { // numbered: each is named as often as needed
+		n = len(args)
+	}
 	rows, err := db.Query("EXPLAIN QUERY PLAN "+q, args[:n]...)
 	if err != nil {
 		t.Fatal(err)

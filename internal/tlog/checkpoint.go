@@ -53,22 +53,99 @@ func Open(b []byte, origin string, v note.Verifier) (*Checkpoint, error) {
 	if len(b) > MaxNoteSize {
 		return nil, fmt.Errorf("%w: %d bytes", ErrBadCheckpoint, len(b))
 	}
-	cp, ext, n, err := flog.ParseCheckpoint(b, origin, v)
+	n, err := OpenNote(b, note.VerifierList(v))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadCheckpoint, err)
 	}
-	if len(ext) != 0 {
+	if !SignedBy(n, v) {
+		return nil, fmt.Errorf("%w: not signed by %s", ErrBadCheckpoint, v.Name())
+	}
+	cp, err := ParseText(n.Text, origin)
+	if err != nil {
+		return nil, err
+	}
+	cp.Note = b
+	return cp, nil
+}
+
+// ParseText reads the text of a checkpoint of the log origin. Only the
+// canonical form is accepted: the parser takes "007" for 7 and base64 with
+// stray bits, and such a text is another text than Checkpoint.Text, the
+// text cosigners sign.
+func ParseText(text, origin string) (*Checkpoint, error) {
+	var cp flog.Checkpoint
+	ext, err := cp.Unmarshal([]byte(text))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: %v", ErrBadCheckpoint, err)
+	case cp.Origin != origin:
+		return nil, fmt.Errorf("%w: origin %q, want %q", ErrBadCheckpoint, cp.Origin, origin)
+	case len(ext) != 0:
 		return nil, fmt.Errorf("%w: unexpected extension lines", ErrBadCheckpoint)
-	}
-	if len(cp.Hash) != 32 {
+	case len(cp.Hash) != 32:
 		return nil, fmt.Errorf("%w: root hash is %d bytes", ErrBadCheckpoint, len(cp.Hash))
-	}
-	// The parser accepts "007" for 7 and base64 with stray bits; such a note
-	// signs another text than Checkpoint.Text, the text cosigners sign.
-	if n.Text != string(cp.Marshal()) {
+	case text != string(cp.Marshal()):
 		return nil, fmt.Errorf("%w: not in canonical form", ErrBadCheckpoint)
 	}
-	return &Checkpoint{Origin: cp.Origin, Size: cp.Size, Root: cp.Hash, Note: b}, nil
+	return &Checkpoint{Origin: cp.Origin, Size: cp.Size, Root: cp.Hash}, nil
+}
+
+// OpenNote opens a signed note and verifies every signature made by a key
+// in known, repeats included: note.Open checks only the first signature of
+// each key and drops the others unseen, so a forged line could ride beside
+// a valid one. Signatures by other keys are left in UnverifiedSigs. At
+// least one signature must be by a known key. A failing signature is a
+// *note.InvalidSignatureError.
+func OpenNote(b []byte, known note.Verifiers) (*note.Note, error) {
+	if len(b) > MaxNoteSize {
+		return nil, fmt.Errorf("note of %d bytes", len(b))
+	}
+	// With no key known, note.Open checks the note's form only and hands
+	// back every distinct signature line unverified.
+	_, err := note.Open(b, noKeys{})
+	var u *note.UnverifiedNoteError
+	if !errors.As(err, &u) {
+		return nil, err
+	}
+	n := u.Note
+	sigs := n.UnverifiedSigs
+	n.UnverifiedSigs = nil
+	for _, s := range sigs {
+		v, err := known.Verifier(s.Name, s.Hash)
+		if _, ok := err.(*note.UnknownVerifierError); ok {
+			n.UnverifiedSigs = append(n.UnverifiedSigs, s)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		raw, err := base64.StdEncoding.DecodeString(s.Base64)
+		if err != nil || len(raw) < 5 || v.Name() != s.Name || v.KeyHash() != s.Hash || !v.Verify([]byte(n.Text), raw[4:]) {
+			return nil, &note.InvalidSignatureError{Name: s.Name, Hash: s.Hash}
+		}
+		n.Sigs = append(n.Sigs, s)
+	}
+	if len(n.Sigs) == 0 {
+		return nil, &note.UnverifiedNoteError{Note: n}
+	}
+	return n, nil
+}
+
+// SignedBy reports whether an opened note carries a verified signature by v.
+func SignedBy(n *note.Note, v note.Verifier) bool {
+	for _, s := range n.Sigs {
+		if s.Name == v.Name() && s.Hash == v.KeyHash() {
+			return true
+		}
+	}
+	return false
+}
+
+// noKeys knows no key.
+type noKeys struct{}
+
+func (noKeys) Verifier(name string, hash uint32) (note.Verifier, error) {
+	return nil, &note.UnknownVerifierError{Name: name, KeyHash: hash}
 }
 
 // Cosignature is a verified C2SP tlog-cosignature on a checkpoint.
@@ -105,7 +182,7 @@ func OpenCosignature(b []byte, origin, cosigner string, v note.Verifier) (*Cosig
 	if len(b) > MaxNoteSize {
 		return nil, fmt.Errorf("%w: %d bytes", ErrBadCosignature, len(b))
 	}
-	n, err := note.Open(b, note.VerifierList(v))
+	n, err := OpenNote(b, note.VerifierList(v))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadCosignature, err)
 	}
@@ -118,13 +195,9 @@ func OpenCosignature(b []byte, origin, cosigner string, v note.Verifier) (*Cosig
 	if sig == nil {
 		return nil, fmt.Errorf("%w: not signed by %s", ErrBadCosignature, v.Name())
 	}
-	var cp flog.Checkpoint
-	ext, err := cp.Unmarshal([]byte(n.Text))
-	if err != nil || len(ext) != 0 || len(cp.Hash) != 32 || n.Text != string(cp.Marshal()) {
-		return nil, fmt.Errorf("%w: not a checkpoint", ErrBadCosignature)
-	}
-	if cp.Origin != origin {
-		return nil, fmt.Errorf("%w: origin %q, want %q", ErrBadCosignature, cp.Origin, origin)
+	cp, err := ParseText(n.Text, origin)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadCosignature, err)
 	}
 	t, err := fnote.CoSigV1Timestamp(*sig)
 	if err != nil {
@@ -133,8 +206,9 @@ func OpenCosignature(b []byte, origin, cosigner string, v note.Verifier) (*Cosig
 	if !bytes.HasPrefix(b, []byte(n.Text)) {
 		return nil, fmt.Errorf("%w: malformed note", ErrBadCosignature)
 	}
+	cp.Note = b
 	return &Cosignature{
-		Checkpoint: Checkpoint{Origin: cp.Origin, Size: cp.Size, Root: cp.Hash, Note: b},
+		Checkpoint: *cp,
 		Cosigner:   cosigner,
 		Time:       t.UTC(),
 	}, nil

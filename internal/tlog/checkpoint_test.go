@@ -196,6 +196,7 @@ func TestOpenRejects(t *testing.T) {
 		{"root tampered", bytes.Replace(c.Note, []byte(r64), []byte(base64.StdEncoding.EncodeToString(root("s"))), 1), origin, logVerifier(t, k)},
 		{"origin tampered", bytes.Replace(c.Note, []byte("/seoul\n"), []byte("/seoux\n"), 1), origin, logVerifier(t, k)},
 		{"signature flipped", flipSig(c.Note), origin, logVerifier(t, k)},
+		{"a forged signature after a valid one", append(bytes.Clone(c.Note), lastLine(flipSig(c.Note))...), origin, logVerifier(t, k)},
 		{"no signature", []byte(c.Text() + "\n"), origin, logVerifier(t, k)},
 		{"text only", []byte(c.Text()), origin, logVerifier(t, k)},
 		{"empty", nil, origin, logVerifier(t, k)},
@@ -386,6 +387,7 @@ func TestOpenCosignatureRejects(t *testing.T) {
 		{"timestamp tampered", editSig(func(raw []byte) []byte { raw[11]++; return raw }), origin, cosignerVerifier(t, peer)},
 		{"timestamp zeroed", editSig(func(raw []byte) []byte { binary.BigEndian.PutUint64(raw[4:12], 0); return raw }), origin, cosignerVerifier(t, peer)},
 		{"signature flipped", editSig(func(raw []byte) []byte { raw[40] ^= 1; return raw }), origin, cosignerVerifier(t, peer)},
+		{"a forged cosignature after a valid one", append(bytes.Clone(b), lastLine(editSig(func(raw []byte) []byte { raw[40] ^= 1; return raw }))...), origin, cosignerVerifier(t, peer)},
 		{"signature truncated", editSig(func(raw []byte) []byte { return raw[:len(raw)-1] }), origin, cosignerVerifier(t, peer)},
 		{"timestamp removed", editSig(func(raw []byte) []byte { return append(raw[:4:4], raw[12:]...) }), origin, cosignerVerifier(t, peer)},
 		{"no signature", []byte(c.Text() + "\n"), origin, cosignerVerifier(t, peer)},
@@ -415,6 +417,11 @@ func TestOpenCosignatureRejects(t *testing.T) {
 	if _, err := tlog.OpenCosignature(cosignText(origin+"\n42\n"+r64+"\n"), origin, "beijing", cosignerVerifier(t, peer)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// lastLine returns the last line of a note: its last signature.
+func lastLine(b []byte) []byte {
+	return b[bytes.LastIndexByte(b[:len(b)-1], '\n')+1:]
 }
 
 func mustCosign(t testing.TB, c *tlog.Checkpoint, k *identity.Keys) []byte {

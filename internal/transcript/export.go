@@ -59,7 +59,7 @@ func Export(st *store.Store, keys *identity.Keys, line string, plaintext bool, n
 		lg := Log{Author: author, Entries: make([]Entry, len(rows))}
 		for i, r := range rows {
 			lg.Entries[i].Leaf = string(r.Leaf)
-			if plaintext || r.Kind == string(entry.KindCharter) {
+			if plaintext || r.Kind == entry.KindCharter {
 				lg.Entries[i].Salt, lg.Entries[i].Body = r.Salt, r.Body
 			}
 		}
@@ -143,7 +143,9 @@ func (s *source) covering(author string, index uint64) (*store.Cosig, error) {
 	return nil, fmt.Errorf("%w: %s", ErrNotDelivered, entry.ID(author, index))
 }
 
-func (s *source) prove(e store.Entry) (*Proven, error) {
+// prove proves an entry by its inclusion proof under the first cosigned
+// checkpoint that covers it; with its salt and body when withBody.
+func (s *source) prove(e store.Entry, withBody bool) (*Proven, error) {
 	c, err := s.covering(e.Author, e.Index)
 	if err != nil {
 		return nil, err
@@ -156,19 +158,25 @@ func (s *source) prove(e store.Entry) (*Proven, error) {
 	if err != nil {
 		return nil, err
 	}
+	p := &Proven{Entry: Entry{Leaf: string(e.Leaf)}, Author: e.Author, Index: e.Index, Size: c.Size, Inclusion: proof, Checkpoint: string(c.Note)}
+	if !withBody {
+		return p, nil
+	}
 	if e.Body == nil {
 		return nil, fmt.Errorf("%s: this node cannot read the body", entry.ID(e.Author, e.Index))
 	}
-	return &Proven{
-		Entry:  Entry{Leaf: string(e.Leaf), Salt: e.Salt, Body: e.Body},
-		Author: e.Author, Index: e.Index, Size: c.Size, Inclusion: proof, Checkpoint: string(c.Note),
-	}, nil
+	p.Salt, p.Body = e.Salt, e.Body
+	return p, nil
 }
 
-// Disclose proves one message, and the displayed marks, acknowledgements
-// and replies the other parties wrote about it, revealing nothing of any
-// other entry but hashes.
-func Disclose(st *store.Store, keys *identity.Keys, line, id string) (*Disclosure, error) {
+// Disclose proves one message, with its text, and the displayed marks,
+// acknowledgements and replies the other parties wrote about it. The marks
+// carry their bodies, which name only this message and the acknowledging
+// officer: without them nothing would show which message a mark is about.
+// A reply is proven by its entry alone, without its text, unless
+// withReplies: then its text is disclosed too. Of any other entry nothing
+// is revealed but hashes in the inclusion proofs.
+func Disclose(st *store.Store, keys *identity.Keys, line, id string, withReplies bool) (*Disclosure, error) {
 	src, err := open(st, keys, line)
 	if err != nil {
 		return nil, err
@@ -178,10 +186,10 @@ func Disclose(st *store.Store, keys *identity.Keys, line, id string) (*Disclosur
 		return nil, err
 	}
 	e, err := st.Entry(line, author, index)
-	if err != nil || e.Kind != string(entry.KindMessage) {
+	if err != nil || e.Kind != entry.KindMessage {
 		return nil, fmt.Errorf("no message %s on line %s", id, line)
 	}
-	p, err := src.prove(e)
+	p, err := src.prove(e, true)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +202,8 @@ func Disclose(st *store.Store, keys *identity.Keys, line, id string) (*Disclosur
 		if r.Author == author {
 			continue
 		}
-		mp, err := src.prove(r)
+		reply := r.Kind == entry.KindMessage
+		mp, err := src.prove(r, !reply || withReplies)
 		if errors.Is(err, ErrNotDelivered) {
 			continue // not yet cosigned: nothing to prove it with
 		}

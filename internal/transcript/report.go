@@ -10,7 +10,7 @@ import (
 
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/inert"
-	"github.com/hotline-line/hotline/internal/tlog"
+	"github.com/hotline-line/hotline/internal/verify"
 )
 
 // Report is what a verified document proves, in terms a non-engineer reads.
@@ -25,6 +25,13 @@ type Report struct {
 	// log in log order.
 	RollCalls []RollCallReport `json:"roll_calls,omitempty"`
 	Fork      *ForkReport      `json:"fork,omitempty"`
+	// Texts are the messages whose text the document holds, and Withheld
+	// the entries it proves without their bodies (disclosures; see
+	// disclosure.go).
+	Texts    []string   `json:"texts,omitempty"`
+	Withheld []Withheld `json:"withheld,omitempty"`
+	// LineState is the line's state by its notices (transcripts only).
+	LineState *LineStateReport `json:"line_state,omitempty"`
 }
 
 // LogReport summarizes one verified log.
@@ -50,6 +57,11 @@ type MessageReport struct {
 	Displayed  map[string]time.Time `json:"displayed,omitempty"`
 	Acked      map[string]Ack       `json:"acked,omitempty"`
 	Replies    map[string]string    `json:"replies,omitempty"`
+	// StateBreach, if set, is the rule the message broke by the line's
+	// state when it was written (see linestate.Admit): sent on a closed
+	// line, or not urgent on a suspended one without saying so (known
+	// only when its text is included).
+	StateBreach string `json:"state_breach,omitempty"`
 }
 
 // Ack is a proven acknowledgement.
@@ -77,8 +89,8 @@ type ForkReport struct {
 	SizeB  uint64 `json:"size_b"`
 }
 
-func newReport(kind string, k *keyring) *Report {
-	return &Report{Kind: kind, Line: k.line, Title: k.charter.Title, Parties: k.charter.Slugs()}
+func newReport(kind string, k *verify.Keyring) *Report {
+	return &Report{Kind: kind, Line: k.Line, Title: k.Charter.Title, Parties: k.Charter.Slugs()}
 }
 
 // message starts the report of a message entry.
@@ -151,6 +163,9 @@ func (r *Report) WriteText(w io.Writer) {
 			"Both signatures verify with %s's key from the charter; both cannot be true.\n", f.Author, f.SizeA, f.SizeB, f.Index, f.Author)
 		return
 	}
+	if r.Kind == "transcript" {
+		r.writeLineState(w)
+	}
 	for _, l := range r.Logs {
 		fmt.Fprintf(w, "log of %s: size %d", l.Author, l.Size)
 		for _, p := range slices.Sorted(mapKeys(l.HeldBy)) {
@@ -176,6 +191,9 @@ func (r *Report) WriteText(w io.Writer) {
 		} else {
 			fmt.Fprintln(w, "  text: not included (sealed to others)")
 		}
+		if m.StateBreach != "" {
+			fmt.Fprintf(w, "  AGAINST THE LINE'S STATE: %s\n", inert.Text(m.StateBreach))
+		}
 		for _, p := range r.Parties {
 			if p == m.Author {
 				continue
@@ -196,6 +214,7 @@ func (r *Report) WriteText(w io.Writer) {
 			}
 		}
 	}
+	r.writeTexts(w)
 	for _, r := range r.RollCalls {
 		if r.Readable {
 			fmt.Fprintf(w, "\n%s  roll-call answered by %s at %s, written %s, for the slot of %s\n",
@@ -226,22 +245,18 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 
 // firstHolder records, for each message of a log, the first cosignature by
 // each party that covers it.
-func firstHolder(msgs []*MessageReport, index func(*MessageReport) uint64, receipts []receipt) {
+func firstHolder(msgs []*MessageReport, receipts []*verify.Checkpoint) {
 	for _, m := range msgs {
+		_, index, _ := entry.ParseID(m.ID)
 		for _, r := range receipts {
-			if r.cp.Size <= index(m) {
+			if r.Size <= index {
 				continue
 			}
-			for _, c := range r.cos {
+			for _, c := range r.Cosigned {
 				if t, ok := m.Held[c.Party]; !ok || c.Time.Before(t) {
 					m.Held[c.Party] = c.Time
 				}
 			}
 		}
 	}
-}
-
-type receipt struct {
-	cp  *tlog.Checkpoint
-	cos []Cosigned
 }

@@ -7,10 +7,11 @@
 // checkpoints one author signed that cannot both be true.
 //
 // Verification recomputes every Merkle root from the entries and checks it
-// against the signed checkpoints and cosignatures with
-// github.com/transparency-dev/merkle and golang.org/x/mod/sumdb/note. The
-// exporter is not trusted: everything is checked against the keys in the
-// charter, which every party signed.
+// against the signed checkpoints and cosignatures, with the checks of
+// package verify that the node runs on what it receives. The exporter is
+// not trusted: everything is checked against the keys in the charter,
+// which every party signed. [Check] reports on every entry as well, for the
+// console's proof page.
 package transcript
 
 import (

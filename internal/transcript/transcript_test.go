@@ -168,7 +168,7 @@ func TestExportBothSidesAgree(t *testing.T) {
 	}
 
 	// A disclosure of one message verifies and carries nothing of the others.
-	d, err := transcript.Disclose(a.Store, a.Keys, line, ids[3])
+	d, err := transcript.Disclose(a.Store, a.Keys, line, ids[3], false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestStandardVerifiers(t *testing.T) {
 		t.Fatal(err)
 	}
 	settle(t, nodes, line)
-	d, err := transcript.Disclose(nodes[0].Store, nodes[0].Keys, line, id)
+	d, err := transcript.Disclose(nodes[0].Store, nodes[0].Keys, line, id, false)
 	if err != nil {
 		t.Fatal(err)
 	}

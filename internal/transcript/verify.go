@@ -2,140 +2,183 @@ package transcript
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"time"
 
-	fnote "github.com/transparency-dev/formats/note"
-	"golang.org/x/mod/sumdb/note"
-
-	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
-	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/tlog"
+	"github.com/hotline-line/hotline/internal/verify"
 )
 
-// The ways verification fails. Every error returned by the Verify functions
-// wraps exactly one of these and names the entry, log or signature at fault.
+// The ways verification fails: package verify's errors, under the names
+// this package has always given them. Every error returned by the Verify
+// functions wraps exactly one of these and names the entry, log or
+// signature at fault.
 var (
-	ErrCharter    = errors.New("charter does not verify")
-	ErrEntry      = errors.New("entry is malformed")
-	ErrPlacement  = errors.New("entry is not where it claims to be")
-	ErrBody       = errors.New("body does not match the commitment in its entry")
-	ErrCheckpoint = errors.New("checkpoint is not signed by its author")
-	ErrRoot       = errors.New("entries do not hash to the signed checkpoint")
-	ErrReceipt    = errors.New("cosignature does not verify")
-	ErrRef        = errors.New("entry refers to a checkpoint that does not match the log it names")
-	ErrInclusion  = errors.New("inclusion proof does not verify")
-	ErrNotAFork   = errors.New("the two checkpoints do not disagree")
+	ErrCharter    = verify.ErrCharter
+	ErrEntry      = verify.ErrEntry
+	ErrPlacement  = verify.ErrPlacement
+	ErrBody       = verify.ErrBody
+	ErrCheckpoint = verify.ErrCheckpoint
+	ErrRoot       = verify.ErrRoot
+	ErrReceipt    = verify.ErrReceipt
+	ErrRef        = verify.ErrRef
+	ErrInclusion  = verify.ErrInclusion
+	ErrNotAFork   = verify.ErrNotAFork
 )
-
-// keyring holds the parties' verifiers from a verified charter.
-type keyring struct {
-	line    string
-	charter *charter.Signed
-	logV    map[string]note.Verifier
-	cosV    map[string]note.Verifier
-	byName  map[string]string // signed-note key name -> party
-}
-
-func openCharter(raw, line string) (*keyring, error) {
-	c, err := charter.Parse([]byte(raw))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCharter, err)
-	}
-	if !c.Complete() {
-		return nil, fmt.Errorf("%w: not signed by %v", ErrCharter, c.Missing())
-	}
-	if c.ID() != line {
-		return nil, fmt.Errorf("%w: it defines line %s, not %s", ErrCharter, c.ID(), line)
-	}
-	k := &keyring{line: line, charter: c, logV: map[string]note.Verifier{}, cosV: map[string]note.Verifier{}, byName: map[string]string{}}
-	for i := range c.Parties {
-		p := &c.Parties[i]
-		lv, _ := p.LogVerifier() // validated by charter.Parse
-		cv, _ := p.CosignerVerifier()
-		k.logV[p.Party], k.cosV[p.Party] = lv, cv
-		k.byName[lv.Name()], k.byName[cv.Name()] = p.Party, p.Party
-	}
-	return k, nil
-}
 
 // Cosigned is a cosignature found on a checkpoint.
-type Cosigned struct {
-	Party string    `json:"party"`
-	Time  time.Time `json:"time"`
+type Cosigned = verify.Cosigned
+
+// VerifyTranscript checks a transcript completely and reports what it
+// proves. It is Check, for those who want only the verdict.
+func VerifyTranscript(t *Transcript) (*Report, error) {
+	a := Check(t)
+	return a.Report, a.Err
 }
 
-// checkpoint verifies a checkpoint of author's log: the author's signature
-// is required; the cosignatures of the other parties are verified and
-// returned. A signature that fails is an error, whoever made it.
-func (k *keyring) checkpoint(raw, author string) (*tlog.Checkpoint, []Cosigned, error) {
-	var vs []note.Verifier
-	vs = append(vs, k.logV[author])
-	for p, v := range k.cosV {
-		if p != author {
-			vs = append(vs, v)
-		}
-	}
-	n, err := note.Open([]byte(raw), note.VerifierList(vs...))
-	if err != nil {
-		var inv *note.InvalidSignatureError
-		if errors.As(err, &inv) && inv.Name != k.logV[author].Name() {
-			return nil, nil, fmt.Errorf("%w: %s's signature on a checkpoint of %s's log", ErrReceipt, k.byName[inv.Name], author)
-		}
-		return nil, nil, fmt.Errorf("%w: log %s: %v", ErrCheckpoint, author, err)
-	}
-	cp, err := tlog.Open([]byte(raw), tlog.Origin(k.line, author), k.logV[author])
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: log %s: %v", ErrCheckpoint, author, err)
-	}
-	var cos []Cosigned
-	for _, s := range n.Sigs {
-		p := k.byName[s.Name]
-		if s.Name == k.logV[author].Name() || p == "" {
-			continue
-		}
-		t, err := fnote.CoSigV1Timestamp(s)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %s: %v", ErrReceipt, p, err)
-		}
-		cos = append(cos, Cosigned{Party: p, Time: t.UTC()})
-	}
-	return cp, cos, nil
-}
-
-// checkEntry verifies one entry of author's log at index: its leaf, its
-// place, and its body if present. It returns the parsed leaf.
-func (k *keyring) checkEntry(e *Entry, author string, index uint64) (*entry.Leaf, error) {
-	id := entry.ID(author, index)
-	l, err := entry.Parse([]byte(e.Leaf))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrEntry, id, err)
-	}
-	if l.Line != k.line || l.Author != author || l.Index != index {
-		return nil, fmt.Errorf("%w: the entry at %s says line %s, author %s, index %d", ErrPlacement, id, l.Line, l.Author, l.Index)
-	}
-	if (index == 0) != (l.Kind == entry.KindCharter) {
-		return nil, fmt.Errorf("%w: %s is a %s entry; the charter is entry 0 and only entry 0", ErrPlacement, id, l.Kind)
-	}
-	if e.Body != nil || e.Salt != nil {
-		if !bytes.Equal(entry.Commit(e.Salt, e.Body), l.Body) {
-			return nil, fmt.Errorf("%w: %s", ErrBody, id)
-		}
-		if l.Kind == entry.KindCharter && !bytes.Equal(bytes.TrimSpace(e.Body), bytes.TrimSpace([]byte(k.charter.Raw))) {
-			if c, err := charter.Parse(e.Body); err != nil || c.ID() != k.line {
-				return nil, fmt.Errorf("%w: %s is not this line's charter", ErrBody, id)
+// report tells what a verified transcript proves.
+func report(k *verify.Keyring, t *Transcript, logs []LogAudit) *Report {
+	rep := newReport("transcript", k)
+	msgs := map[string]*MessageReport{}
+	var order []*MessageReport
+	for i := range logs {
+		la := &logs[i]
+		var mine []*MessageReport
+		for j, l := range la.leaves {
+			e := &t.Logs[i].Entries[j]
+			switch l.Kind {
+			case entry.KindMessage:
+				m := messageReport(l, e)
+				msgs[m.ID] = &m
+				mine = append(mine, &m)
+			case entry.KindRollCall:
+				rep.RollCalls = append(rep.RollCalls, rollCallReport(l, e))
 			}
 		}
+		firstHolder(mine, la.receipts)
+		order = append(order, mine...)
+		rep.Logs = append(rep.Logs, LogReport{Author: la.Author, Size: la.Size, HeldBy: la.HeldBy})
 	}
-	return l, nil
+	for i := range logs {
+		for j, l := range logs[i].leaves {
+			mark(msgs, l, &t.Logs[i].Entries[j])
+		}
+	}
+	for _, m := range order {
+		rep.Messages = append(rep.Messages, *m)
+	}
+	reportLineState(rep, t)
+	return rep
 }
 
-// party checks that p is a party of the line.
-func (k *keyring) party(p string) error {
-	if !identity.ValidSlug(p) || k.logV[p] == nil {
-		return fmt.Errorf("%w: %q is not a party of this line", ErrPlacement, p)
+// VerifyDisclosure checks a one-message disclosure.
+func VerifyDisclosure(d *Disclosure) (*Report, error) {
+	k, err := verify.OpenCharter([]byte(d.Charter), d.Line)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	rep := newReport("disclosure", k)
+	l, cp, err := proven(k, &d.Message)
+	if err != nil {
+		return nil, fmt.Errorf("message: %w", err)
+	}
+	if l.Kind != entry.KindMessage {
+		return nil, fmt.Errorf("%w: the disclosed entry is a %s, not a message", ErrPlacement, l.Kind)
+	}
+	if d.Message.Body == nil {
+		return nil, fmt.Errorf("%w: the disclosed message comes without its text", ErrBody)
+	}
+	m := messageReport(l, &d.Message.Entry)
+	for _, c := range cp.Cosigned {
+		m.Held[c.Party] = c.Time
+	}
+	var replies []MessageReport
+	for i := range d.Marks {
+		ml, mcp, err := proven(k, &d.Marks[i])
+		if err == nil {
+			var reply *MessageReport
+			if reply, err = disclosedMark(rep, &m, ml, mcp.Cosigned, &d.Marks[i]); reply != nil {
+				replies = append(replies, *reply)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mark %d: %w", i, err)
+		}
+	}
+	rep.Messages = append([]MessageReport{m}, replies...)
+	rep.Texts = textsHeld(rep)
+	return rep, nil
+}
+
+// proven verifies an entry by its inclusion proof under a checkpoint, and
+// its body if present: the caller decides whether it must be.
+func proven(k *verify.Keyring, p *Proven) (*entry.Leaf, *verify.Checkpoint, error) {
+	if err := k.Party(p.Author); err != nil {
+		return nil, nil, err
+	}
+	if (p.Body == nil) != (p.Salt == nil) {
+		return nil, nil, fmt.Errorf("%w: %s: a body without its salt, or a salt without its body", ErrBody, entry.ID(p.Author, p.Index))
+	}
+	l, err := k.Leaf([]byte(p.Leaf), p.Author, p.Index)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.Body != nil {
+		if err := k.Body(l, p.Salt, p.Body); err != nil {
+			return nil, nil, err
+		}
+	}
+	cp, err := k.Checkpoint([]byte(p.Checkpoint), p.Author)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cp.Size != p.Size {
+		return nil, nil, fmt.Errorf("%w: %s: proof is for size %d, checkpoint is %d", ErrInclusion, l.ID(), p.Size, cp.Size)
+	}
+	if err := cp.Inclusion(p.Index, tlog.HashLeaf([]byte(p.Leaf)), p.Inclusion); err != nil {
+		return nil, nil, err
+	}
+	return l, cp, nil
+}
+
+// VerifyFork checks a fork proof.
+func VerifyFork(f *ForkProof) (*Report, error) {
+	k, err := verify.OpenCharter([]byte(f.Charter), f.Line)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.Party(f.Author); err != nil {
+		return nil, err
+	}
+	var sizes [2]uint64
+	for i, b := range []*Branch{&f.A, &f.B} {
+		cp, err := k.Checkpoint([]byte(b.Checkpoint), f.Author)
+		if err == nil {
+			err = cp.Inclusion(f.Index, b.LeafHash, b.Inclusion)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("branch %c: %w", 'a'+i, err)
+		}
+		sizes[i] = cp.Size
+	}
+	if bytes.Equal(f.A.LeafHash, f.B.LeafHash) {
+		return nil, fmt.Errorf("%w: both hold the same entry at index %d", ErrNotAFork, f.Index)
+	}
+	rep := newReport("fork proof", k)
+	rep.Fork = &ForkReport{Author: f.Author, Index: f.Index, SizeA: sizes[0], SizeB: sizes[1]}
+	return rep, nil
+}
+
+// Verify decodes and verifies any of the three documents.
+func Verify(data []byte) (*Report, error) {
+	t, d, f, err := Decode(data)
+	switch {
+	case err != nil:
+		return nil, err
+	case t != nil:
+		return VerifyTranscript(t)
+	case d != nil:
+		return VerifyDisclosure(d)
+	}
+	return VerifyFork(f)
 }

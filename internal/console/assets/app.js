@@ -255,6 +255,25 @@ async function render(full) {
   }
   if ($('message-text')) $('message-text').scrollTop = top;
   document.body.dataset.view = r.view;
+  if (r.view === 'message' && data.inbound) markDisplayed(data);
+}
+
+// markDisplayed records, once, that a message from another party is on
+// screen: reading it wrote nothing. The change it makes comes back as an
+// event, which redraws the ladder.
+const marking = new Set();
+async function markDisplayed(m) {
+  const mine = rungOf(m, state.me.party);
+  const key = m.line + '/' + m.id;
+  if (!mine || mine.displayed || marking.has(key)) return;
+  marking.add(key);
+  try {
+    await api('POST', msgURL(m.line, m.id) + '/displayed');
+  } catch (e) {
+    live('display not recorded: ' + e.message, false);
+  } finally {
+    marking.delete(key);
+  }
 }
 
 async function releaseDraft(d, status) {

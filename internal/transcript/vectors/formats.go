@@ -104,9 +104,9 @@ func formats(r *run) (*Document, error) {
 	w("## Transcript, disclosure and fork proof (§24)\n\n")
 	w("Too long to print here; each verifies with `hotline verify`.\n\n")
 	file("transcript.json", transcript.Marshal(r.transcript))
-	file("disclosure.json", transcript.Marshal(r.disclosure))
+	file("disclosure.json", transcript.Marshal(r.withheld))
 	file("fork-proof.json", fork)
-	w("\nThe disclosure is of `%s`; the fork proof shows seoul's checkpoint at size 4 beside another that seoul's key signed, in which `seoul-2` has another time.\n", r.first)
+	w("\nThe disclosure is of `%s`, as `hotline disclose` writes it by default: Beijing's reply is proven by its entry, without its text. The fork proof shows seoul's checkpoint at size 4 beside another that seoul's key signed, in which `seoul-2` has another time.\n", r.first)
 
 	doc.Markdown = []byte(b.String())
 	return doc, nil

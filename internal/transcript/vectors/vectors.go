@@ -69,6 +69,7 @@ func Build(settle func()) (map[string][]byte, error) {
 	}
 	write("transcript-ok", "ok", t)
 	write("disclosure-ok", "ok", d)
+	write("disclosure-reply-withheld-ok", "ok", r.withheld)
 	for _, c := range transcriptCases() {
 		tt := clone(t)
 		if err := c.mutate(tt); err != nil {
@@ -219,6 +220,18 @@ func transcriptCases() []tcase {
 			t.Logs[0].Checkpoint = string(b)
 			return err
 		}},
+		{"checkpoint-second-signature", "ErrCheckpoint", func(t *transcript.Transcript) error {
+			// A valid signature by the author, then a forged one by the
+			// same key: every signature must verify, not only the first.
+			cp := t.Logs[0].Checkpoint
+			t.Logs[0].Checkpoint = cp + Forged(cp[strings.Index(cp, "\n\n")+2:])
+			return nil
+		}},
+		{"receipt-second-cosignature", "ErrReceipt", func(t *transcript.Transcript) error {
+			r := t.Logs[0].Receipts[0]
+			t.Logs[0].Receipts[0] = r + Forged(lastLine(r))
+			return nil
+		}},
 		{"charter-title", "ErrCharter", func(t *transcript.Transcript) error {
 			t.Charter = strings.Replace(t.Charter, "Seoul", "Seoux", 1)
 			return nil
@@ -243,6 +256,9 @@ func disclosureCases() []dcase {
 			d.Message.Inclusion[0][0] ^= 1
 		}},
 		{"disclosure-wrong-index", "ErrPlacement", func(d *transcript.Disclosure) { d.Message.Index++ }},
+		{"disclosure-second-cosignature", "ErrReceipt", func(d *transcript.Disclosure) {
+			d.Message.Checkpoint += Forged(lastLine(d.Message.Checkpoint))
+		}},
 		{"disclosure-ack-officer", "ErrBody", func(d *transcript.Disclosure) {
 			for i := range d.Marks {
 				d.Marks[i].Body = []byte(strings.Replace(string(d.Marks[i].Body), "Wang Lei", "Li Wei", 1))
@@ -263,7 +279,8 @@ type run struct {
 	line, first    string
 	bundle, parcel []byte // seoul's first bundle to beijing, and as a parcel
 	transcript     *transcript.Transcript
-	disclosure     *transcript.Disclosure
+	disclosure     *transcript.Disclosure // with the reply's text
+	withheld       *transcript.Disclosure // without it, as hotline disclose writes by default
 }
 
 func (r *run) close() {
@@ -374,12 +391,35 @@ func exchange(dir string, settle func()) (r *run, err error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id)
+	// With the reply's text, as the vectors were first made: a verifier
+	// must accept a reply with its body as well as without.
+	d, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id, true)
+	if err != nil {
+		return nil, err
+	}
+	// What hotline disclose writes by default: the reply proven by its
+	// entry alone, without its text.
+	dw, err := transcript.Disclose(seoul.Store, seoul.Keys, line, id, false)
 	if err != nil {
 		return nil, err
 	}
 	return &run{seoul: seoul, beijing: beijing, charter: signed, line: line, first: id,
-		bundle: bundle.Marshal(), parcel: parcel, transcript: t, disclosure: d}, nil
+		bundle: bundle.Marshal(), parcel: parcel, transcript: t, disclosure: d, withheld: dw}, nil
+}
+
+// lastLine is the last line of a signed note: its last signature.
+func lastLine(note string) string {
+	return note[strings.LastIndex(strings.TrimSuffix(note, "\n"), "\n")+1:]
+}
+
+// Forged is a signature line with one bit of its signature flipped: the
+// same key's name and hash, a signature that does not verify.
+func Forged(sigLine string) string {
+	f := strings.Fields(sigLine)
+	raw, _ := base64.StdEncoding.DecodeString(f[len(f)-1])
+	raw[len(raw)-1] ^= 1
+	f[len(f)-1] = b64(raw)
+	return strings.Join(f, " ") + "\n"
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -1,0 +1,69 @@
+// Package readmodel answers what people and the escalation engine ask of a
+// node's lines, each rule in one place: the receipt ladder of a message at
+// every party, its deadlines, and what is still owed.
+//
+// # Ladders
+//
+// A message climbs, at each party that receives it, queued → sent →
+// delivered → displayed → acknowledged → replied. [Ladders] reads the
+// rungs of a whole page of messages in a constant number of queries,
+// whatever the number of messages and parties: the marks that refer to
+// them, and for our own messages the sends and the cosigned receipts that
+// cover them. A later rung proves the earlier ones when their records are
+// missing (a receipt still in flight).
+//
+// # What is owed
+//
+// A [Tracker] follows, for one line, every message still waiting for an
+// acknowledgement or a reply from a party, in memory. It reads the line's
+// backlog once; afterwards each [Tracker.Update] reads only what was
+// committed since (new entries of each log, new receipts, new sends) and
+// the deadlines that passed, kept in a heap. Acknowledgements and replies
+// are never taken back, so nothing that closed can open again. The cost of
+// a look is what changed, not how much is pending.
+package readmodel
+
+import (
+	"time"
+
+	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/entry"
+)
+
+// Line is what the read side needs of an installed line. Its charter never
+// changes (a line's ID is the hash of its charter), so a Line is read once
+// and shared.
+type Line struct {
+	ID        string
+	Title     string
+	Me        string   // this node's party
+	Peers     []string // the other parties, in the charter's order
+	Charter   *charter.Signed
+	Installed time.Time // when this node installed the line
+}
+
+// NewLine describes line c as seen by party me.
+func NewLine(c *charter.Signed, me string, installed time.Time) *Line {
+	l := &Line{ID: c.ID(), Title: c.Title, Me: me, Charter: c, Installed: installed}
+	for _, p := range c.Slugs() {
+		if p != me {
+			l.Peers = append(l.Peers, p)
+		}
+	}
+	return l
+}
+
+// Deadlines returns how long a party has, from delivery, to acknowledge
+// and to answer a message of precedence p.
+func (l *Line) Deadlines(p entry.Precedence) (ack, reply time.Duration) {
+	d := l.Charter.Deadline(p)
+	return time.Duration(d.Ack), time.Duration(d.Reply)
+}
+
+// ms turns a time in milliseconds, 0 for none, into a time.
+func ms(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}

@@ -1,0 +1,37 @@
+package verify
+
+import "errors"
+
+// The ways verification fails. Callers branch on them with errors.Is; each
+// error that wraps one also names what is at fault.
+var (
+	// ErrCharter: the charter does not parse, is not signed by every
+	// party, or defines another line. Nothing else can be checked.
+	ErrCharter = errors.New("charter does not verify")
+	// ErrEntry: a leaf does not parse (protocol §6.2).
+	ErrEntry = errors.New("entry is malformed")
+	// ErrPlacement: an entry, or a log, is not where it claims to be:
+	// another line, author or index, a party not of the line, a charter
+	// entry anywhere but index 0 or a charter of another line.
+	ErrPlacement = errors.New("entry is not where it claims to be")
+	// ErrBody: a body or its salt does not match the leaf's commitment,
+	// or its envelope does not open.
+	ErrBody = errors.New("body does not match the commitment in its entry")
+	// ErrCheckpoint: a checkpoint is malformed, of another log, or lacks a
+	// valid signature by its author.
+	ErrCheckpoint = errors.New("checkpoint is not signed by its author")
+	// ErrRoot: the entries do not hash to a signed root.
+	ErrRoot = errors.New("entries do not hash to the signed checkpoint")
+	// ErrReceipt: a cosignature does not verify, or a receipt carries
+	// none by the party it should.
+	ErrReceipt = errors.New("cosignature does not verify")
+	// ErrConsistency: a consistency proof does not verify.
+	ErrConsistency = errors.New("consistency proof does not verify")
+	// ErrInclusion: an inclusion proof does not verify.
+	ErrInclusion = errors.New("inclusion proof does not verify")
+	// ErrRef: an entry refers to a checkpoint that does not match the log
+	// it names.
+	ErrRef = errors.New("entry refers to a checkpoint that does not match the log it names")
+	// ErrNotAFork: the two checkpoints of a fork proof do not disagree.
+	ErrNotAFork = errors.New("the two checkpoints do not disagree")
+)
