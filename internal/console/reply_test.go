@@ -98,3 +98,24 @@ func (f *fixture) post(t *testing.T, path string, l *login, body []byte) (int, m
 	req.Header.Set("Content-Type", "application/json")
 	return f.do(t, req)
 }
+
+// TestReplyUnderTwoPersonRelease: where the charter puts FLASH under
+// two-person release, a watch officer's reply to a FLASH is a draft for a
+// second officer, like any FLASH composed.
+func TestReplyUnderTwoPersonRelease(t *testing.T) {
+	f := newFixture(t, twoPersonFlash)
+	watch := f.session(t, "Wang Lei", officer.Watch)
+	id, err := f.seoul.Send(context.Background(), node.SendRequest{Line: f.line, Precedence: entry.Flash,
+		Officer: "Kim Min-jun", ReleasedBy: "Park Ji-woo", Text: "Confirm receipt."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, f.beijing, 20*time.Second, "the FLASH in Beijing", func() bool {
+		_, err := f.beijing.Message(f.line, id)
+		return err == nil
+	})
+	code, v := f.do(t, f.request(t, "POST", "/api/lines/"+f.line+"/messages/"+id+"/reply", &watch, watch.csrf, map[string]string{"text": "收到。"}))
+	if code != http.StatusAccepted || v["draft"] == nil {
+		t.Fatalf("reply under two-person release: %d %v", code, v)
+	}
+}
