@@ -59,6 +59,14 @@ func cmdSend(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		if len(b) > entry.MaxTextSize {
+			// Counted, not kept: the error says how big the text really is.
+			rest, err := io.Copy(io.Discard, os.Stdin)
+			if err != nil {
+				return err
+			}
+			return usageError{fmt.Sprintf("message text is %d bytes, limit %d", int64(len(b))+rest, entry.MaxTextSize)}
+		}
 		text = string(b)
 	}
 	if text == "" && form == nil {

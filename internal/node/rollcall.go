@@ -52,6 +52,13 @@ type RollCallView struct {
 	// but does not undo the miss.
 	Missed     bool      `json:"missed"`
 	MissedSlot time.Time `json:"missed_slot,omitzero"`
+	// AnsweredLate is the first answer after the missed slot began (past
+	// its deadline, or it would not be missed); zero while the miss has
+	// no answer.
+	AnsweredLate time.Time `json:"answered_late,omitzero"`
+	// MissOpen: missed, and no person has answered since. This is what
+	// asks someone to answer now; a late answer closes it at once.
+	MissOpen bool `json:"miss_open"`
 }
 
 // AnswerRollCall records that officer is on watch for this party: a
@@ -162,6 +169,11 @@ func (n *Node) rollCall(ls *lineState, party string, now time.Time) (RollCallVie
 		}
 		if e == nil || e.Time > deadline.UnixMilli() {
 			v.Missed, v.MissedSlot = true, s
+			// An answer dated after the slot under way answers nothing yet.
+			if e != nil && e.Time < next {
+				v.AnsweredLate = ms(e.Time)
+			}
+			v.MissOpen = v.AnsweredLate.IsZero()
 		}
 		break
 	}

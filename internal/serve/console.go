@@ -68,6 +68,10 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}
 	}
+	accounts, err := s.officers.List(context.Background())
+	if err != nil {
+		return fmt.Errorf("console: officers: %w", err)
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("console: listen on %s: %w", o.addr, err)
@@ -97,6 +101,7 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 	go c.http.Serve(pl)
 	s.console = c
 	s.ConsoleURL = scheme + "://" + ln.Addr().String() + "/"
+	s.ConsoleOfficers = len(accounts)
 	log.Info("console", "url", s.ConsoleURL)
 	return nil
 }

@@ -30,6 +30,9 @@ type Server struct {
 	// ConsoleURL is where the officers' web console answers ("" when it
 	// is not served); see console.go.
 	ConsoleURL string
+	// ConsoleOfficers is how many officer accounts the node had when the
+	// console started: none means nobody can log in yet.
+	ConsoleOfficers int
 	// Alerts is the escalation engine: what is owed, where each alert
 	// stands on the chain, silencing. See escalation.go.
 	Alerts     *escalate.Engine

@@ -185,7 +185,7 @@ func (r *Report) WriteText(w io.Writer) {
 		r.writeLineState(w)
 	}
 	for _, l := range r.Logs {
-		fmt.Fprintf(w, "log of %s: %d entries", l.Author, l.Size)
+		fmt.Fprintf(w, "log of %s: size %d", l.Author, l.Size)
 		for _, p := range slices.Sorted(mapKeys(l.HeldBy)) {
 			fmt.Fprintf(w, "; %s cosigned up to %d", p, l.HeldBy[p])
 		}
