@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/control"
@@ -138,10 +139,44 @@ func (s *Server) start(log *slog.Logger, o options) error {
 	return nil
 }
 
-// Close stops serving and closes the node; committed state is on disk.
+// Close stops serving and closes the node; committed state is on disk. It
+// returns within about stopWait + escalationStopWait whatever the node is
+// doing (see docs/operations.md, "Stopping").
 func (s *Server) Close(ctx context.Context) error {
 	s.stop()
-	err := errors.Join(s.closeConsole(ctx), s.direct.Shutdown(ctx), s.control.Shutdown(ctx), s.closeEscalation(), s.officers.Close())
+	// The listeners and the engine stop side by side: each wait is
+	// bounded, and none needs another to end first.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	wg.Go(func() { errs[0] = s.closeConsole(ctx) })
+	wg.Go(func() { errs[1] = shutdown(ctx, s.direct) })
+	wg.Go(func() { errs[2] = shutdown(ctx, s.control) })
+	wg.Go(func() { errs[3] = s.closeEscalation() })
+	wg.Wait()
+	err := errors.Join(append(errs, s.officers.Close())...)
 	os.Remove(filepath.Join(s.Node.Dir, node.SocketFile))
+	// The node last: the writer commits what it had accepted, and a
+	// handler cut short above finds it closed.
 	return errors.Join(err, s.Node.Close())
+}
+
+// stopWait bounds how long a listener waits for its requests under way.
+// A peer resends whatever was not answered, a command line reports the
+// error, and an HTTP/2 connection would otherwise hold the stop for a
+// second after its GOAWAY.
+const stopWait = 500 * time.Millisecond
+
+// shutdown stops srv: it refuses new requests at once, lets those under
+// way finish for up to stopWait, then closes their connections.
+func shutdown(ctx context.Context, srv *http.Server) error {
+	ctx, cancel := context.WithTimeout(ctx, stopWait)
+	defer cancel()
+	if err := srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	// Shutdown has closed the listeners already.
+	if err := srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
 }

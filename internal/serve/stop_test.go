@@ -1,0 +1,130 @@
+package serve_test
+
+import (
+	"context"
+	"flag"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/bench"
+	"github.com/hotline-line/hotline/internal/cluster"
+	"github.com/hotline-line/hotline/internal/hotlinebin"
+	"github.com/hotline-line/hotline/internal/node"
+)
+
+var stopEntries = flag.Int("serve.stop.entries", 10_000,
+	"entries of the backlog in TestServeStopsOnSIGTERM (121000 for the size of a full hotline bench)")
+
+// stopWithin is how long a serve may take to exit after SIGTERM, whatever
+// it is doing.
+const stopWithin = 2 * time.Second
+
+// TestServeStopsOnSIGTERM: a real "hotline serve" exits within stopWithin
+// of SIGTERM while it catches up on a large backlog, and while its
+// escalation engine reads a large log at its start; what it committed is
+// there when the node is opened again.
+func TestServeStopsOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds hotline and writes a large log")
+	}
+	hotlinebin.TrackSources(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root := t.TempDir()
+	bin, err := hotlinebin.Build(ctx, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := bench.NewEnv(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Close(context.Background()) })
+	// Beijing goes down; Seoul writes the backlog in-process.
+	start := time.Now()
+	if _, err := env.PrepareBacklog(ctx, *stopEntries, 32); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("backlog of %d entries written in %v", *stopEntries, time.Since(start).Round(time.Millisecond))
+	seoul, beijing := env.Dirs[0], env.Dirs[1]
+	size := uint64(*stopEntries) + 1 // the charter and the backlog
+
+	// Beijing, a real process, pulls the backlog from Seoul; stopped in
+	// the middle of it.
+	p, err := cluster.StartServe(ctx, bin, beijing, filepath.Join(root, "beijing.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cosigned uint64
+	err = cluster.Poll(ctx, time.Minute, "beijing to be catching up", func() (bool, error) {
+		cosigned, err = env.A.Node.Receipt(env.Line, bench.Parties[1].Slug)
+		return cosigned > 1, err
+	})
+	if err != nil {
+		p.Kill()
+		t.Fatal(err)
+	}
+	if cosigned >= size {
+		t.Logf("beijing caught up before it was stopped (%d entries): raise -serve.stop.entries", cosigned)
+	}
+	stopInTime(t, p, "beijing catching up")
+	// Beijing cosigned only what it had committed: its copy of Seoul's
+	// log holds at least that.
+	if got := logSize(t, beijing, bench.Parties[0].Slug); got < cosigned || got > size {
+		t.Errorf("beijing holds %d entries of seoul's log after the stop; it had cosigned %d of %d", got, cosigned, size)
+	}
+
+	// Seoul, a real process over the whole log, stopped as soon as it
+	// serves: its escalation engine is reading the backlog.
+	if err := env.StopA(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err = cluster.StartServe(ctx, bin, seoul, filepath.Join(root, "seoul.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopInTime(t, p, "seoul serving a large log")
+	if got := logSize(t, seoul, bench.Parties[0].Slug); got != size {
+		t.Errorf("seoul's log holds %d entries after the stop, want %d", got, size)
+	}
+}
+
+// stopInTime sends SIGTERM to p and fails unless it exits cleanly within
+// stopWithin (with its goroutines if it does not).
+func stopInTime(t *testing.T, p *cluster.Proc, doing string) {
+	t.Helper()
+	start := time.Now()
+	err := p.Stop(stopWithin)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("%s: %v", doing, err)
+	}
+	t.Logf("%s: exited %v after SIGTERM", doing, took.Round(time.Millisecond))
+}
+
+// logSize opens the node in dir and returns the size of author's log
+// there.
+func logSize(t *testing.T, dir, author string) uint64 {
+	t.Helper()
+	n, err := node.Open(dir, node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	id, err := n.DefaultLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := n.Status(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range st.Parties {
+		if p.Party == author {
+			return p.LogSize
+		}
+	}
+	t.Fatalf("%s has no log of %s", dir, author)
+	return 0
+}
