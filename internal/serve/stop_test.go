@@ -29,7 +29,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 		t.Skip("builds hotline and writes a large log")
 	}
 	hotlinebin.TrackSources(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute+time.Duration(*stopEntries)*5*time.Millisecond)
 	defer cancel()
 	root := t.TempDir()
 	bin, err := hotlinebin.Build(ctx, root, false)
