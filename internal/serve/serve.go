@@ -42,6 +42,7 @@ type Server struct {
 	direct     *http.Server
 	control    *http.Server
 	stop       context.CancelFunc
+	log        *slog.Logger
 }
 
 // Start opens the node in dir and starts serving. Close stops it.
@@ -79,6 +80,7 @@ func Start(dir string, log *slog.Logger, opts ...Option) (*Server, error) {
 
 func (s *Server) start(log *slog.Logger, o options) error {
 	n := s.Node
+	s.log = log
 	cert, err := n.Keys.TLSCertificate()
 	if err != nil {
 		return err
@@ -143,6 +145,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 // returns within about stopWait + escalationStopWait whatever the node is
 // doing (see docs/operations.md, "Stopping").
 func (s *Server) Close(ctx context.Context) error {
+	start := time.Now()
 	s.stop()
 	// The listeners and the engine stop side by side: each wait is
 	// bounded, and none needs another to end first.
@@ -153,11 +156,15 @@ func (s *Server) Close(ctx context.Context) error {
 	wg.Go(func() { errs[2] = shutdown(ctx, s.control) })
 	wg.Go(func() { errs[3] = s.closeEscalation() })
 	wg.Wait()
+	listeners := time.Since(start)
 	err := errors.Join(append(errs, s.officers.Close())...)
 	os.Remove(filepath.Join(s.Node.Dir, node.SocketFile))
 	// The node last: the writer commits what it had accepted, and a
 	// handler cut short above finds it closed.
-	return errors.Join(err, s.Node.Close())
+	err = errors.Join(err, s.Node.Close())
+	s.log.Info("stopped", "listeners", listeners.Round(time.Millisecond).String(),
+		"node", (time.Since(start) - listeners).Round(time.Millisecond).String(), "err", err)
+	return err
 }
 
 // stopWait bounds how long a listener waits for its requests under way.

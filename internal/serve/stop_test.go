@@ -113,7 +113,7 @@ func stopInTime(t *testing.T, p *cluster.Proc, doing string) {
 	if err != nil {
 		t.Fatalf("%s: %v", doing, err)
 	}
-	t.Logf("%s: exited %v after SIGTERM", doing, took.Round(time.Millisecond))
+	t.Logf("%s: exited %v after SIGTERM; %s", doing, took.Round(time.Millisecond), cluster.Tail(p.Output(), 1))
 }
 
 // logSize opens the node in dir and returns the size of author's log
