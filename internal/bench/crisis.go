@@ -22,15 +22,8 @@ const Silence = time.Second
 func (e *Env) Sporadic(ctx context.Context, n int) ([]time.Duration, error) {
 	out := make([]time.Duration, 0, n)
 	for i := range n {
-		if err := e.quiet(ctx); err != nil {
+		if err := e.silence(ctx); err != nil {
 			return nil, err
-		}
-		t := time.NewTimer(Silence)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
 		}
 		d, err := e.sendCosign(ctx, i)
 		if err != nil {
@@ -41,15 +34,15 @@ func (e *Env) Sporadic(ctx context.Context, n int) ([]time.Duration, error) {
 	return out, nil
 }
 
-// FlashAlarm sends n FLASH messages on A, one at a time on a quiet line,
-// and returns for each the time from the Send call at A to the moment B's
+// FlashAlarm sends n FLASH messages on A, each after Silence on a quiet
+// line (as a crisis breaks on a real watch), and returns for each the time from the Send call at A to the moment B's
 // escalation engine holds the alarm open for it: what B's console shows
 // and the first step of B's escalation chain acts on. B's duty officer
 // then acknowledges it, which ends the alarm before the next.
 func (e *Env) FlashAlarm(ctx context.Context, n int) ([]time.Duration, error) {
 	out := make([]time.Duration, 0, n)
 	for i := range n {
-		if err := e.quiet(ctx); err != nil {
+		if err := e.silence(ctx); err != nil {
 			return nil, err
 		}
 		start := time.Now()
@@ -98,6 +91,21 @@ func alarmed(active []escalate.AlertState, id string) bool {
 		}
 	}
 	return false
+}
+
+// silence waits until the line is quiet, then Silence more.
+func (e *Env) silence(ctx context.Context) error {
+	if err := e.quiet(ctx); err != nil {
+		return err
+	}
+	t := time.NewTimer(Silence)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // quiet waits until each side holds the other's cosignature on its whole
