@@ -265,23 +265,25 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		}
 		r.Latency = &Latency{Dist: Summarize(lat), CPU: m.since(c.Samples)}
 	}
-	if has(PhaseSporadic) {
-		say("sporadic: %d single sends, each after %v of silence", c.Crisis, Silence)
-		lat, err := env.Sporadic(ctx, c.Crisis)
+	crisis := func(run func(context.Context, int) ([]time.Duration, error)) (*Dist, error) {
+		lat, err := run(ctx, c.Crisis)
 		if err != nil {
 			return nil, err
 		}
 		d := Summarize(lat)
-		r.Sporadic = &d
+		return &d, nil
+	}
+	if has(PhaseSporadic) {
+		say("sporadic: %d single sends, each after %v of silence", c.Crisis, Silence)
+		if r.Sporadic, err = crisis(env.Sporadic); err != nil {
+			return nil, err
+		}
 	}
 	if has(PhaseFlash) {
 		say("FLASH to alarm: %d FLASHes from %s, each until %s's engine raises the alarm", c.Crisis, Parties[0].Slug, env.peer())
-		lat, err := env.FlashAlarm(ctx, c.Crisis)
-		if err != nil {
+		if r.Flash, err = crisis(env.FlashAlarm); err != nil {
 			return nil, err
 		}
-		d := Summarize(lat)
-		r.Flash = &d
 	}
 	if has(PhaseThroughput) {
 		say("throughput: %d messages from %d concurrent senders", c.Messages, c.Senders)
