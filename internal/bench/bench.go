@@ -60,7 +60,8 @@ const (
 	TargetThroughput   = 5000.0                // messages per second, all cosigned
 	TargetCatchup      = 10 * time.Second      // per 100,000 entries of backlog
 	TargetCatchupSize  = 100_000
-	TargetRSS          = 50 << 20 // bytes, idle node
+	TargetRSS          = 50 << 20        // bytes, idle node
+	TargetStop         = 2 * time.Second // SIGTERM to exit, whatever serve is doing
 )
 
 // Config is what to run.
@@ -184,6 +185,7 @@ type IdleMemory struct {
 	LogSize uint64  `json:"log_size"`
 	RSSMB   float64 `json:"rss_mb"`
 	PeakMB  float64 `json:"peak_mb"`
+	StopMS  float64 `json:"stop_ms"` // from SIGTERM to the process's exit
 }
 
 // Check is one target of the specification and whether the run met it.
@@ -341,7 +343,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.Memory = &IdleMemory{LogSize: size, RSSMB: mb(m.RSS), PeakMB: mb(m.Peak)}
+		r.Memory = &IdleMemory{LogSize: size, RSSMB: mb(m.RSS), PeakMB: mb(m.Peak), StopMS: ms(m.Stop)}
 	}
 	r.Checks = r.check()
 	return r, nil
@@ -389,6 +391,8 @@ func (r *Result) check() []Check {
 	if m := r.Memory; m != nil {
 		cs = append(cs, Check{Name: "idle RSS", Value: fmt.Sprintf("%.1f MB", m.RSSMB),
 			Target: fmt.Sprintf("≤ %d MB", TargetRSS>>20), Met: m.RSSMB <= mb(TargetRSS)})
+		cs = append(cs, Check{Name: "SIGTERM to exit", Value: fmt.Sprintf("%.0f ms", m.StopMS),
+			Target: fmt.Sprintf("≤ %.0f s", TargetStop.Seconds()), Met: m.StopMS <= ms(TargetStop)})
 	}
 	return cs
 }
@@ -495,6 +499,7 @@ func (r *Result) Print(w io.Writer) {
 			c.Backlog, c.PerSecond, c.LogSize, c.WriteSeconds)
 	}
 	if m := r.Memory; m != nil {
-		fmt.Fprintf(w, "idle memory: hotline serve over a log of %d entries: VmRSS %.1f MB, peak (VmHWM) %.1f MB\n", m.LogSize, m.RSSMB, m.PeakMB)
+		fmt.Fprintf(w, "idle memory: hotline serve over a log of %d entries: VmRSS %.1f MB, peak (VmHWM) %.1f MB; exited %.0f ms after SIGTERM\n",
+			m.LogSize, m.RSSMB, m.PeakMB, m.StopMS)
 	}
 }
