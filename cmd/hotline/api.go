@@ -76,10 +76,8 @@ func openLine(ctx context.Context, dir, flag string) (api control.API, line stri
 	return api, line, done, nil
 }
 
-// lineOf returns the line named by flag, or the node's only line.
+// lineOf returns the line named by flag (its name or ID), or the node's
+// only line.
 func lineOf(ctx context.Context, api control.API, flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	return api.DefaultLine(ctx)
+	return api.ResolveLine(ctx, flag)
 }

@@ -29,7 +29,7 @@ func cmdBundle(ctx context.Context, args []string) error {
 func bundleExport(ctx context.Context, args []string) error {
 	fs := flags("bundle export")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	peer := fs.String("peer", "", "the party the file is for")
 	out := fs.String("out", "", "the file to write")
 	if err := parse(fs, args); err != nil {

@@ -91,7 +91,7 @@ func printDraft(d officer.Draft) {
 func draftArgs(name string, args []string, reason *string) (dir, line, by string, id int64, err error) {
 	fs := flags(name)
 	dirF := dirFlag(fs)
-	lineF := fs.String("line", "", "the line (default: the node's only line)")
+	lineF := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	byF := fs.String("officer", "", "the officer deciding: an account with the releaser or admin role, not the drafter")
 	if reason != nil {
 		fs.StringVar(reason, "reason", "", "why, for the drafter")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,29 +21,54 @@ func init() {
 func cmdInbox(ctx context.Context, args []string) error {
 	fs := flags("inbox")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "only this line, by name or ID (default: every line)")
 	outbox := fs.Bool("outbox", false, "list this party's messages with their receipt ladder")
 	limit := fs.Int("limit", 20, "how many, newest first")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	api, l, done, err := openLine(ctx, *dir, *line)
+	api, done, err := openAPI(ctx, *dir)
 	if err != nil {
 		return err
 	}
 	defer done()
-	msgs, err := api.Messages(ctx, l, *outbox, *limit)
+	lines, err := api.LineInfos(ctx)
 	if err != nil {
 		return err
+	}
+	if *line != "" {
+		l, err := api.ResolveLine(ctx, *line)
+		if err != nil {
+			return err
+		}
+		lines = slices.DeleteFunc(lines, func(i node.LineInfo) bool { return i.ID != l })
+	}
+	var msgs []node.Message
+	names := map[string]string{}
+	for _, l := range lines {
+		names[l.ID] = l.Name
+		if names[l.ID] == "" {
+			names[l.ID] = l.ID[:8]
+		}
+		m, err := api.Messages(ctx, l.ID, *outbox, *limit)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m...)
+	}
+	// Newest first across lines, as each line's list is.
+	slices.SortStableFunc(msgs, func(a, b node.Message) int { return b.Received.Compare(a.Received) })
+	if *limit > 0 {
+		msgs = msgs[:min(len(msgs), *limit)]
 	}
 	if *asJSON {
 		return json.NewEncoder(os.Stdout).Encode(msgs)
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tPRECEDENCE\tWRITTEN (UTC)\tSTATE\tOFFICER\tTEXT")
+	fmt.Fprintln(w, "LINE\tID\tPRECEDENCE\tWRITTEN (UTC)\tSTATE\tOFFICER\tTEXT")
 	for _, m := range msgs {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Precedence, m.Written.Format(time.DateTime),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", names[m.Line], m.ID, m.Precedence, m.Written.Format(time.DateTime),
 			states(m), messageOfficers(m), preview(m))
 	}
 	return w.Flush()
@@ -69,6 +95,9 @@ func messageOfficers(m node.Message) string {
 func preview(m node.Message) string {
 	if m.BodyError != "" {
 		return "(unreadable: " + m.BodyError + ")"
+	}
+	if m.Form != nil && m.Text == "" {
+		return "(notice " + inert.Text(m.Form.Template) + ")"
 	}
 	t := inert.Text(strings.ReplaceAll(m.Text, "\n", " "))
 	if r := []rune(t); len(r) > 60 {

@@ -18,18 +18,20 @@ import (
 )
 
 func init() {
-	register(command{"line", "propose|accept ...", "propose a line's charter, or sign and install one", cmdLine})
+	register(command{"line", "propose|accept|suspend|reopen|close ...", "propose a line's charter, sign and install one, or change its state by signed notice", cmdLine})
 }
 
 func cmdLine(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"line needs a subcommand: propose or accept"}
+		return usageError{"line needs a subcommand: propose, accept, suspend, reopen or close"}
 	}
 	switch args[0] {
 	case "propose":
 		return linepropose(args[1:])
 	case "accept":
 		return lineAccept(ctx, args[1:])
+	case "suspend", "reopen", "close":
+		return lineNotice(ctx, args[0], args[1:])
 	}
 	return usageError{fmt.Sprintf("unknown line subcommand %q", args[0])}
 }
@@ -43,6 +45,7 @@ func linepropose(args []string) error {
 	fs := flags("line propose")
 	dir := dirFlag(fs)
 	title := fs.String("title", "", "the line's title")
+	name := fs.String("name", "", "the line's short name, such as navy: what --line takes (lowercase letters, digits, dashes)")
 	out := fs.String("out", "charter.txt", "where to write the charter, signed by this party")
 	var peers, relays multi
 	fs.Var(&peers, "peer", "a peer's card file (repeat for each peer)")
@@ -51,6 +54,8 @@ func linepropose(args []string) error {
 	rollCall := fs.String("roll-call", "", "ask each party's officer on duty to confirm presence this often, e.g. 4h (default: no roll-call)")
 	rollCallAnswer := fs.Duration("roll-call-answer", 15*time.Minute, "time to answer each roll-call (at most --roll-call)")
 	twoPersonList := fs.String("two-person", "", "precedences that need two-person release, comma-separated, e.g. FLASH,IMMEDIATE")
+	clockTolerance := fs.Duration("clock-tolerance", 0, "how far an entry may be dated ahead of the receiver's clock, and clocks differ before an alert (default 10m)")
+	templates := fs.String("templates", "starter", "the notice templates: starter (the starter set), none, or a JSON file of templates")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -87,8 +92,13 @@ func linepropose(args []string) error {
 		cards = append(cards, c)
 	}
 	ch := charter.New(*title, time.Now(), cards)
+	ch.Name = *name
 	ch.LinkTests = charter.Duration(*linkTests)
 	ch.RollCall, ch.TwoPerson = rule, released
+	ch.ClockTolerance = charter.Duration(*clockTolerance)
+	if ch.Templates, err = templateSet(*templates); err != nil {
+		return err
+	}
 	for _, r := range relays {
 		addr, keyText, ok := strings.Cut(r, "=")
 		key, err := relay.ParseKeyText(keyText)
@@ -140,6 +150,9 @@ func lineAccept(ctx context.Context, args []string) error {
 		return errors.New("the charter does not name this party (" + cfg.Party + ")")
 	}
 	fmt.Fprintf(os.Stderr, "line %s: %q\n", s.ID(), inert.Text(s.Title))
+	if s.Name != "" {
+		fmt.Fprintf(os.Stderr, "  name %s\n", s.Name)
+	}
 	for i := range s.Parties {
 		p := &s.Parties[i]
 		fmt.Fprintf(os.Stderr, "  %-10s %-40s fingerprint %s\n", p.Party, inert.Text(p.Name), p.Fingerprint())

@@ -13,7 +13,7 @@ func init() {
 func cmdLinkTest(ctx context.Context, args []string) error {
 	fs := flags("linktest")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

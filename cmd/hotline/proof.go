@@ -28,24 +28,16 @@ func openStore(dir string) (*store.Store, func(), error) {
 	return st, func() { st.Close() }, nil
 }
 
+// defaultLine returns the line named by flag (its name or ID), or the
+// node's only line, from the database.
 func defaultLine(st *store.Store, flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	lines, err := st.Lines()
-	if err != nil {
-		return "", err
-	}
-	if len(lines) != 1 {
-		return "", usageError{fmt.Sprintf("this node has %d lines: name one with --line", len(lines))}
-	}
-	return lines[0].ID, nil
+	return node.ResolveStoredLine(st, flag)
 }
 
 func cmdExport(_ context.Context, args []string) error {
 	fs := flags("export")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	out := fs.String("out", "", "the transcript file to write")
 	noPlain := fs.Bool("no-plaintext", false, "leave out message bodies: the transcript then proves timing and receipts only")
 	if err := parse(fs, args); err != nil {
@@ -81,7 +73,7 @@ func cmdExport(_ context.Context, args []string) error {
 func cmdDisclose(_ context.Context, args []string) error {
 	fs := flags("disclose")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	id := fs.String("message", "", "the message ID, e.g. seoul-17")
 	out := fs.String("out", "", "the disclosure file to write")
 	withReply := fs.Bool("with-reply", false, "include the text of the other parties' replies to it (by default a reply is proven by its entry alone)")

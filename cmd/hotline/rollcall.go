@@ -18,7 +18,7 @@ func init() {
 func cmdRollCall(ctx context.Context, args []string) error {
 	fs := flags("rollcall")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	officer := fs.String("officer", "", "the name of the officer on watch")
 	if err := parse(fs, args); err != nil {
 		return err

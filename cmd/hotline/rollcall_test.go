@@ -70,6 +70,17 @@ func newParty(t *testing.T, root, slug, lang, listen string) (dir, cardFile stri
 	return dir, cardFile
 }
 
+// proposer returns a function that runs hotline line propose in dir with
+// the peer's card, writing the charter to out under root.
+func proposer(t *testing.T, root, dir, peerCard string) func(out string, extra ...string) (int, string) {
+	return func(out string, extra ...string) (int, string) {
+		args := append([]string{"line", "propose", "--dir", dir, "--title", "Seoul-Beijing", "--peer", peerCard,
+			"--out", filepath.Join(root, out)}, extra...)
+		code, _, stderr := hotlineOut(t, args...)
+		return code, stderr
+	}
+}
+
 func readCharter(t *testing.T, file string) *charter.Signed {
 	t.Helper()
 	raw, err := os.ReadFile(file)
@@ -87,12 +98,7 @@ func TestLineProposeRules(t *testing.T) {
 	root := t.TempDir()
 	seoul, _ := newParty(t, root, "seoul", "ko", "127.0.0.1:7441")
 	_, beijingCard := newParty(t, root, "beijing", "zh", "127.0.0.1:7442")
-	propose := func(out string, extra ...string) (int, string) {
-		args := append([]string{"line", "propose", "--dir", seoul, "--title", "Seoul-Beijing", "--peer", beijingCard,
-			"--out", filepath.Join(root, out)}, extra...)
-		code, _, stderr := hotlineOut(t, args...)
-		return code, stderr
-	}
+	propose := proposer(t, root, seoul, beijingCard)
 
 	for _, bad := range [][]string{
 		{"--roll-call", "30s"},
@@ -150,17 +156,21 @@ func serveControl(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { n.Close() })
+	serveNode(t, dir, n)
+}
+
+// serveNode answers the control socket of n, open in this process, until
+// the test ends.
+func serveNode(t *testing.T, dir string, n *node.Node) {
+	t.Helper()
 	l, err := net.Listen("unix", filepath.Join(dir, node.SocketFile))
 	if err != nil {
-		n.Close()
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: control.Handler(control.Local{N: n})}
 	go srv.Serve(l)
-	t.Cleanup(func() {
-		srv.Close()
-		n.Close()
-	})
+	t.Cleanup(func() { srv.Close() })
 }
 
 // TestRollCallAndReleaseCommands pairs two parties with the line commands

@@ -69,6 +69,12 @@ func printRules(w io.Writer, c *charter.Charter) {
 		}
 		fmt.Fprintf(w, "two-person release: %s (one officer drafts, another releases)\n", strings.Join(s, ", "))
 	}
+	if c.ClockTolerance != 0 {
+		fmt.Fprintf(w, "clock tolerance: %v (entries dated further ahead of the receiver's clock are refused)\n", c.Tolerance())
+	}
+	if len(c.Templates) > 0 {
+		fmt.Fprintf(w, "notice templates: %s\n", strings.Join(c.Templates.IDs(), ", "))
+	}
 }
 
 // rollCallText is one party's roll-call for people: who answered last,

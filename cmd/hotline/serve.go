@@ -60,8 +60,12 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if s.ConsoleURL != "" {
-		fmt.Fprintf(os.Stderr, "hotline: console at %s (add officers with: hotline officer add NAME --role watch)\n", s.ConsoleURL)
+	switch {
+	case s.ConsoleURL == "":
+	case s.ConsoleOfficers == 0:
+		fmt.Fprintf(os.Stderr, "hotline: console at %s (no officer can log in yet: add one with: hotline officer add NAME --role watch)\n", s.ConsoleURL)
+	default:
+		fmt.Fprintf(os.Stderr, "hotline: console at %s\n", s.ConsoleURL)
 	}
 	<-ctx.Done()
 	log.Info("stopping")

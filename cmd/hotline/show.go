@@ -13,23 +13,28 @@ import (
 )
 
 func init() {
-	register(command{"show", "[--json] [--line L] ID", "show a message and its receipt ladder, then record that a received one was displayed", cmdShow})
+	register(command{"show", "[--json] [--line L] [--lang TAG] ID", "show a message and its receipt ladder, then record that a received one was displayed", cmdShow})
 	register(command{"ack", "--officer NAME [--line L] ID", "acknowledge a received message as a named officer", cmdAck})
 }
 
 func cmdShow(ctx context.Context, args []string) error {
 	fs := flags("show")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	lang := fs.String("lang", "", "the language of a notice's labels (default: the party's first language)")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	labels, err := readerLang(*dir, *lang)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"show takes one message ID"}
 	}
 	var m *node.Message
-	err := onLine(ctx, *dir, *line, "showing it again", "run the same hotline show again",
+	err = onLine(ctx, *dir, *line, "showing it again", "run the same hotline show again",
 		func(api control.API, l string) (err error) {
 			m, err = api.Show(ctx, l, fs.Arg(0))
 			return err
@@ -40,7 +45,7 @@ func cmdShow(ctx context.Context, args []string) error {
 	if *asJSON {
 		err = json.NewEncoder(os.Stdout).Encode(m)
 	} else {
-		printMessage(m)
+		printMessage(m, labels)
 	}
 	if err != nil {
 		return err
@@ -60,7 +65,7 @@ func cmdShow(ctx context.Context, args []string) error {
 	return nil
 }
 
-func printMessage(m *node.Message) {
+func printMessage(m *node.Message, labels string) {
 	fmt.Printf("%s  %s  from %s  written %s UTC\n", m.ID, m.Precedence, m.Author, m.Written.Format(time.DateTime))
 	if m.ReplyTo != "" {
 		fmt.Printf("in reply to %s\n", m.ReplyTo)
@@ -71,7 +76,14 @@ func printMessage(m *node.Message) {
 	if m.BodyError != "" {
 		fmt.Printf("\n(unreadable body: %s)\n\n", m.BodyError)
 	} else {
-		fmt.Printf("language %s\n\n%s\n\n", inert.Text(m.Lang), inert.Text(m.Text))
+		fmt.Printf("language %s\n\n", inert.Text(m.Lang))
+		if m.Form != nil {
+			printForm(os.Stdout, m, labels)
+			fmt.Println()
+		}
+		if m.Text != "" || m.Form == nil {
+			fmt.Printf("%s\n\n", inert.Text(m.Text))
+		}
 	}
 	for _, r := range m.Ladder {
 		fmt.Printf("at %s: %s\n", r.Party, r.State)
@@ -98,7 +110,7 @@ func printMessage(m *node.Message) {
 func cmdAck(ctx context.Context, args []string) error {
 	fs := flags("ack")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	officer := fs.String("officer", "", "the name of the officer acknowledging")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -18,7 +18,7 @@ func init() {
 func cmdStatus(ctx context.Context, args []string) error {
 	fs := flags("status")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -36,6 +36,7 @@ func cmdStatus(ctx context.Context, args []string) error {
 		return json.NewEncoder(os.Stdout).Encode(st)
 	}
 	fmt.Printf("line %s %q: %s (this node: %s)\n", st.ID, inert.Text(st.Title), st.State, st.Me)
+	printLineState(os.Stdout, st.Name, st.Notice, st.Refused)
 	defer printLinkTests(st)
 	rollCalls := map[string]node.RollCallView{}
 	for _, v := range st.RollCalls {
@@ -47,6 +48,9 @@ func cmdStatus(ctx context.Context, args []string) error {
 			fmt.Printf(", holds %d of ours (%d pending)", p.Receipt, p.Pending)
 		}
 		fmt.Println()
+		if p.Clock != nil {
+			fmt.Printf("    %s\n", clockText(*p.Clock))
+		}
 		if v, ok := rollCalls[p.Party]; ok {
 			fmt.Printf("    %s\n", rollCallText(v, time.Now()))
 		}
@@ -86,6 +90,18 @@ func printLinkTests(st *node.LineStatus) {
 		fmt.Println()
 	}
 	if st.Evidence > 0 {
-		fmt.Printf("  %d pieces of refused input kept as evidence: hotline evidence\n", st.Evidence)
+		fmt.Printf("  %d refusals of input kept as evidence: hotline evidence\n", st.Evidence)
+		for _, c := range st.EvidenceCounts {
+			fmt.Printf("    %s\n", evidenceCountText(c))
+		}
 	}
+}
+
+// clockText says how a peer's clock stands against ours.
+func clockText(o node.ClockOffset) string {
+	s := fmt.Sprintf("clock %s (%s UTC)", o, o.Measured.UTC().Format(time.DateTime))
+	if o.Skewed {
+		s += fmt.Sprintf(" SKEWED beyond the charter's %v: times written on either side mislead the other", o.Tolerance)
+	}
+	return s
 }

@@ -427,3 +427,30 @@ func TestNotACardErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyWithPlusInBase64: a verifier key is split at its first two "+"
+// signs (docs/protocol.md §3.3); the base64 after them may hold more. The
+// cosigner key of the party beijing with a seed of 32 bytes of 0x01 does.
+func TestKeyWithPlusInBase64(t *testing.T) {
+	k, err := identity.Derive("beijing", bytes.Repeat([]byte{1}, identity.SeedSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testCard(t, k)
+	for _, key := range []string{c.LogKey, c.CosignerKey} {
+		name, rest, _ := strings.Cut(key, "+")
+		if strings.Contains(name, "+") {
+			t.Fatalf("key name %q holds a +", name)
+		}
+		_, b64, _ := strings.Cut(rest, "+")
+		if key == c.CosignerKey && !strings.Contains(b64, "+") {
+			t.Fatalf("the case this test is for is gone: %s", key)
+		}
+	}
+	if _, err := c.CosignerVerifier(); err != nil {
+		t.Fatalf("cosigner key with + in its base64: %v", err)
+	}
+	if _, err := card.Parse(sign(t, k, c)); err != nil {
+		t.Fatalf("card with such a key: %v", err)
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/identity"
+	"github.com/hotline-line/hotline/internal/notice"
 )
 
 const header = "hotline charter v1\n"
@@ -75,6 +76,7 @@ func DefaultDeadlines() map[entry.Precedence]Deadline {
 // Charter is the agreed definition of a line.
 type Charter struct {
 	Title     string                        `json:"title"`
+	Name      string                        `json:"name,omitempty"` // a short name (slug) such as navy, unique on each node; optional
 	Created   time.Time                     `json:"created"`
 	Nonce     []byte                        `json:"nonce"` // makes every line's ID unique
 	Parties   []card.Card                   `json:"parties"`
@@ -87,6 +89,29 @@ type Charter struct {
 	// TwoPerson lists the precedences a party may send only when one
 	// officer drafted the message and another released it.
 	TwoPerson []entry.Precedence `json:"two_person,omitempty"`
+	// ClockTolerance is how far an entry's time may lie ahead of the
+	// receiver's clock, and how far two parties' clocks may differ before
+	// both are alerted; 0 means DefaultClockTolerance. Absent when 0, so
+	// charters written before it keep their bytes and their line IDs.
+	ClockTolerance Duration `json:"clock_tolerance,omitempty"`
+	// Templates are the formatted notices the parties agreed to exchange
+	// (package notice); a message may carry one as field values.
+	Templates notice.Set `json:"templates,omitempty"`
+}
+
+// DefaultClockTolerance is the clock tolerance of a charter that sets none.
+const DefaultClockTolerance = 10 * time.Minute
+
+// MaxClockTolerance bounds the clock tolerance: beyond a day, times would
+// say nothing.
+const MaxClockTolerance = 24 * time.Hour
+
+// Tolerance is the charter's clock tolerance.
+func (c *Charter) Tolerance() time.Duration {
+	if c.ClockTolerance <= 0 {
+		return DefaultClockTolerance
+	}
+	return time.Duration(c.ClockTolerance)
 }
 
 // RollCallRule is the roll-call schedule. Slots begin at Created + k*Every;
@@ -168,6 +193,9 @@ func (c *Charter) Validate() error {
 	if c.Title == "" || len(c.Title) > 200 {
 		return errors.New("charter: title must be 1 to 200 bytes")
 	}
+	if c.Name != "" && !identity.ValidSlug(c.Name) {
+		return fmt.Errorf("charter: name %.40q: want a short name such as navy (lowercase letters, digits and dashes)", c.Name)
+	}
 	if len(c.Nonce) != 16 {
 		return errors.New("charter: nonce must be 16 bytes")
 	}
@@ -212,6 +240,12 @@ func (c *Charter) Validate() error {
 		if !slices.Contains(entry.Precedences, p) || slices.Contains(c.TwoPerson[:i], p) {
 			return fmt.Errorf("charter: two_person: %q is unknown or repeated", p)
 		}
+	}
+	if c.ClockTolerance < 0 || time.Duration(c.ClockTolerance) > MaxClockTolerance || c.ClockTolerance > 0 && c.ClockTolerance < Duration(time.Second) {
+		return fmt.Errorf("charter: clock_tolerance: want 1s to %v, or absent for %v", MaxClockTolerance, DefaultClockTolerance)
+	}
+	if err := c.Templates.Validate(); err != nil {
+		return fmt.Errorf("charter: %w", err)
 	}
 	if len(c.Deadlines) != len(entry.Precedences) {
 		return errors.New("charter: deadlines name an unknown precedence")

@@ -319,6 +319,8 @@ func TestParseRejectsInvalid(t *testing.T) {
 		"empty title":     func(c *charter.Charter) { c.Title = "" },
 		"title too long":  func(c *charter.Charter) { c.Title = strings.Repeat("t", 201) },
 		"no nonce":        func(c *charter.Charter) { c.Nonce = nil },
+		"name not a slug": func(c *charter.Charter) { c.Name = "Navy Line" },
+		"name with a dot": func(c *charter.Charter) { c.Name = "../navy" },
 		"short nonce":     func(c *charter.Charter) { c.Nonce = make([]byte, 15) },
 		"long nonce":      func(c *charter.Charter) { c.Nonce = make([]byte, 17) },
 		"one party":       func(c *charter.Charter) { c.Parties = c.Parties[:1] },
@@ -346,11 +348,14 @@ func TestParseRejectsInvalid(t *testing.T) {
 			c.Deadlines["flash"] = c.Deadlines[entry.Flash]
 			delete(c.Deadlines, entry.Flash)
 		},
-		"zero ack":         d(entry.Flash, 0, time.Hour),
-		"negative ack":     d(entry.Immediate, -time.Minute, time.Hour),
-		"reply before ack": d(entry.Priority, time.Hour, time.Hour-time.Nanosecond),
-		"zero both":        d(entry.Routine, 0, 0),
-		"negative reply":   d(entry.Routine, time.Minute, -time.Hour),
+		"zero ack":                 d(entry.Flash, 0, time.Hour),
+		"negative ack":             d(entry.Immediate, -time.Minute, time.Hour),
+		"reply before ack":         d(entry.Priority, time.Hour, time.Hour-time.Nanosecond),
+		"zero both":                d(entry.Routine, 0, 0),
+		"negative reply":           d(entry.Routine, time.Minute, -time.Hour),
+		"negative clock tolerance": func(c *charter.Charter) { c.ClockTolerance = -1 },
+		"clock tolerance under 1s": func(c *charter.Charter) { c.ClockTolerance = charter.Duration(time.Millisecond) },
+		"clock tolerance over 24h": func(c *charter.Charter) { c.ClockTolerance = charter.Duration(25 * time.Hour) },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -470,7 +475,10 @@ func TestID(t *testing.T) {
 }
 
 // TestIDGolden pins the ID of a fixed charter: the line ID names every log
-// and message, so an encoding change must not go unnoticed.
+// and message, so an encoding change must not go unnoticed. The charter has
+// no name, so this also shows that the optional name leaves the bytes of
+// charters without one as they were; a name is signed text and changes the
+// ID.
 func TestIDGolden(t *testing.T) {
 	a, err := identity.Derive("seoul", make([]byte, 32))
 	if err != nil {
@@ -483,6 +491,38 @@ func TestIDGolden(t *testing.T) {
 	c := draft(t, a, b)
 	if got, want := c.ID(), "19075926ef6ad56cf49505a4955a041c"; got != want {
 		t.Fatalf("ID of the fixed charter = %s, want %s", got, want)
+	}
+	c.Name = "navy"
+	if c.ID() == "19075926ef6ad56cf49505a4955a041c" || !strings.Contains(c.Text(), `"name":"navy"`) {
+		t.Fatalf("the name is not in the signed text: %s", c.Text())
+	}
+	s, err := charter.Sign(c, nil, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := charter.Parse(s.Raw); err != nil || got.Name != "navy" {
+		t.Fatalf("Parse: %v, name %q", err, got.Name)
+	}
+}
+
+// TestClockTolerance: a charter that sets no clock tolerance keeps the
+// bytes it had before the field existed (TestIDGolden), and means 10
+// minutes; one that sets it writes it, and it is another line.
+func TestClockTolerance(t *testing.T) {
+	a, b := keys(t, "a"), keys(t, "b")
+	c := draft(t, a, b)
+	id := c.ID()
+	if strings.Contains(c.Text(), "clock_tolerance") || c.Tolerance() != 10*time.Minute {
+		t.Fatalf("no tolerance set: text %q, tolerance %v", c.Text(), c.Tolerance())
+	}
+	c.ClockTolerance = charter.Duration(2 * time.Minute)
+	if !strings.Contains(c.Text(), `"clock_tolerance":"2m0s"`) || c.ID() == id {
+		t.Fatalf("a tolerance set: text %q, same ID %v", c.Text(), c.ID() == id)
+	}
+	s := mustSign(t, c, mustSign(t, c, nil, a).Raw, b)
+	p, err := charter.Parse(s.Raw)
+	if err != nil || p.Tolerance() != 2*time.Minute || p.ID() != c.ID() {
+		t.Fatalf("parsed back: %v, tolerance %v", err, p.Tolerance())
 	}
 }
 

@@ -1,10 +1,8 @@
 package console
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -314,12 +312,15 @@ type composeResponse struct {
 
 func (s *Server) compose(w http.ResponseWriter, r *http.Request, ss *officer.Session) {
 	var req composeRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 2*entry.MaxTextSize))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		apiError(w, http.StatusBadRequest, "bad_request", "bad JSON: "+err.Error())
+	if !decodeMessageRequest(w, r, &req) {
 		return
 	}
+	s.send(w, r, ss, r.PathValue("line"), req)
+}
+
+// send writes the message of req on line, or saves it as a draft where
+// the charter asks for a second officer's release.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, ss *officer.Session, line string, req composeRequest) {
 	p, err := entry.ParsePrecedence(req.Precedence)
 	if err != nil {
 		apiError(w, http.StatusBadRequest, "bad_precedence", err.Error())
@@ -334,7 +335,6 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, ss *officer.Ses
 		apiError(w, http.StatusBadRequest, "bad_message", err.Error())
 		return
 	}
-	line := r.PathValue("line")
 	c, err := s.charterOf(line)
 	if err != nil {
 		s.nodeError(w, err)

@@ -103,24 +103,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *officer.Sessio
 		return
 	}
 	addr := clientAddr(r)
-	at, wait := s.limiter.begin(addr, req.Name)
-	if at == nil {
-		tooMany(w, wait, "failed logins")
-		return
-	}
-	o, err := s.off.Authenticate(r.Context(), req.Name, req.Password)
-	at.end(outcomeOf(err))
-	if errors.Is(err, officer.ErrBadLogin) {
-		s.log.Warn("failed login", "name", inert.Text(req.Name), "client", addr)
-		apiError(w, http.StatusUnauthorized, "bad_login", "wrong name or password")
-		return
-	}
-	if errors.Is(err, officer.ErrBusy) {
-		busy(w, err)
+	var o *officer.Officer
+	answered, err := s.checkPassword(w, addr, req.Name, "failed logins", func() (err error) {
+		o, err = s.off.Authenticate(r.Context(), req.Name, req.Password)
+		return err
+	})
+	if answered {
 		return
 	}
 	if err != nil {
-		s.internalError(w, err)
+		s.log.Warn("failed login", "name", inert.Text(req.Name), "client", addr)
+		apiError(w, http.StatusUnauthorized, "bad_login", "wrong name or password")
 		return
 	}
 	token, csrf, err := s.off.NewSession(r.Context(), o.Name)
@@ -180,4 +173,29 @@ func (s *Server) unlockedAt(key string) time.Time {
 		s.log.Error("read login unlocks", "err", err)
 	}
 	return at
+}
+
+// checkPassword runs check, a password check for name from addr, under the
+// login limits (what names the failures in a refusal). It answers the
+// request itself, and says so, when the limits refuse the attempt, when
+// the node's hashing budget is spent, or on an internal error; otherwise
+// it returns check's verdict: nil, or officer.ErrBadLogin.
+func (s *Server) checkPassword(w http.ResponseWriter, addr, name, what string, check func() error) (answered bool, err error) {
+	at, wait := s.limiter.begin(addr, name)
+	if at == nil {
+		tooMany(w, wait, what)
+		return true, nil
+	}
+	err = check()
+	at.end(outcomeOf(err))
+	switch {
+	case err == nil, errors.Is(err, officer.ErrBadLogin):
+		return false, err
+	case errors.Is(err, officer.ErrBusy):
+		w.Header().Set("Retry-After", "5")
+		apiError(w, http.StatusServiceUnavailable, "busy", err.Error())
+	default:
+		s.internalError(w, err)
+	}
+	return true, err
 }

@@ -86,8 +86,12 @@ func TestTwoPersonReleaseInBrowser(t *testing.T) {
 	// Beijing alarms, and the message names both officers.
 	watch.do(t, 20*time.Second, "the FLASH alarm", chromedp.WaitVisible(chromedp.ID("alarm")))
 	watch.goTo(t, "#/message/"+line+"/"+id)
-	watch.do(t, 20*time.Second, "the message", chromedp.WaitVisible(chromedp.ID("message-officers")))
-	if got := run(t, watch, "officers", chromedp.Text(chromedp.ID("message-officers"))); got != "drafted by Kim Min-jun, released by Park Ji-woo" {
+	// The view redraws once "displayed" is recorded: wait for the text
+	// itself, not for the first element to appear.
+	const officers = "drafted by Kim Min-jun, released by Park Ji-woo"
+	watch.do(t, 20*time.Second, "the message naming both officers", chromedp.Poll[chromedp.Void](
+		`document.getElementById('message-officers')?.textContent === `+jsString(officers)))
+	if got := run(t, watch, "officers", chromedp.Text(chromedp.ID("message-officers"))); got != officers {
 		t.Errorf("Beijing's console says %q", got)
 	}
 

@@ -2,7 +2,6 @@ package console
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,36 +33,21 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *offi
 		return
 	}
 	addr := clientAddr(r)
-	at, wait := s.limiter.begin(addr, ss.Officer)
-	if at == nil {
-		tooMany(w, wait, "wrong passwords")
+	answered, err := s.checkPassword(w, addr, ss.Officer, "wrong passwords", func() error {
+		return s.off.ChangePassword(r.Context(), ss, req.Current, req.New)
+	})
+	if answered {
 		return
 	}
-	err := s.off.ChangePassword(r.Context(), ss, req.Current, req.New)
-	at.end(outcomeOf(err))
-	if errors.Is(err, officer.ErrBadLogin) {
+	if err != nil {
 		s.log.Warn("wrong current password", "officer", ss.Officer, "client", addr)
 		// Not 401: the session is fine, and the page logs out on a 401.
 		apiError(w, http.StatusBadRequest, "wrong_password", "the current password is wrong")
 		return
 	}
-	if errors.Is(err, officer.ErrBusy) {
-		busy(w, err)
-		return
-	}
-	if err != nil {
-		s.internalError(w, err)
-		return
-	}
 	s.record(r, officer.Act{Officer: ss.Officer, Act: "password", Detail: addr})
 	s.log.Info("password changed", "officer", ss.Officer, "client", addr)
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
-}
-
-// busy answers 503 when the node's password-hashing budget is spent.
-func busy(w http.ResponseWriter, err error) {
-	w.Header().Set("Retry-After", "5")
-	apiError(w, http.StatusServiceUnavailable, "busy", err.Error())
 }
 
 // tooMany answers 429 with Retry-After in whole seconds.

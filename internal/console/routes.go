@@ -53,6 +53,7 @@ var routes = []route{
 	{Method: "POST", Pattern: "/api/lines/{line}/messages/{id}/displayed", Roles: everyone, CSRF: true, handle: (*Server).markDisplayed},
 	{Method: "POST", Pattern: "/api/lines/{line}/messages/{id}/ack", Roles: ackers, CSRF: true, handle: (*Server).ack},
 	{Method: "POST", Pattern: "/api/lines/{line}/messages", Roles: composers, CSRF: true, handle: (*Server).compose},
+	{Method: "POST", Pattern: "/api/lines/{line}/messages/{id}/reply", Roles: repliers, CSRF: true, handle: (*Server).reply},
 	{Method: "GET", Pattern: "/api/lines/{line}/drafts", Roles: draftReaders, handle: (*Server).drafts},
 	{Method: "POST", Pattern: "/api/lines/{line}/drafts/{draft}/release", Roles: releasers, CSRF: true, handle: (*Server).release},
 	{Method: "POST", Pattern: "/api/lines/{line}/drafts/{draft}/reject", Roles: releasers, CSRF: true, handle: (*Server).reject},

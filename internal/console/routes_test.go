@@ -26,6 +26,8 @@ func body(rt route) any {
 		return nil
 	case strings.HasSuffix(rt.Pattern, "/messages"):
 		return map[string]string{"precedence": "ROUTINE", "text": "test"}
+	case strings.HasSuffix(rt.Pattern, "/reply"):
+		return map[string]string{"text": "test"}
 	case strings.HasSuffix(rt.Pattern, "/reject"):
 		return map[string]string{"reason": "test"}
 	case rt.Pattern == "/api/me/password":

@@ -30,10 +30,6 @@ func TestScreenshots(t *testing.T) {
 		t.Skip("run with -screenshots to write docs/screenshots/*.png")
 	}
 	chromium(t)
-	out := filepath.Join("..", "..", "docs", "screenshots")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	// The line asks for roll-call, and gives IMMEDIATE a short deadline so
@@ -77,14 +73,7 @@ func TestScreenshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	shot := func(tb *tab, name string) {
-		t.Helper()
-		png := run(t, tb, "screenshot "+name, chromedp.CaptureScreenshot())
-		if err := os.WriteFile(filepath.Join(out, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", filepath.Join(out, name))
-	}
+	shot := func(tb *tab, name string) { screenshot(t, tb, name) }
 
 	tabB.login(t, beijing)
 	tabB.do(t, 20*time.Second, "Beijing answers its roll-call",
@@ -133,6 +122,24 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`!document.getElementById('escalation').hidden && document.querySelector('tr[data-kind="peer_ack_overdue"]')`,
 			chromedp.WithPollingTimeout(30*time.Second)))
 	shot(tabA, "alerts.png")
+}
+
+// screenshot writes what tb shows to docs/screenshots/name when the tests
+// run with -screenshots; other tests call it at the moments worth showing.
+func screenshot(t *testing.T, tb *tab, name string) {
+	t.Helper()
+	if !*screenshots {
+		return
+	}
+	out := filepath.Join("..", "..", "docs", "screenshots")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png := run(t, tb, "screenshot "+name, chromedp.CaptureScreenshot())
+	if err := os.WriteFile(filepath.Join(out, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", filepath.Join(out, name))
 }
 
 // waitMessage waits until n holds message id.

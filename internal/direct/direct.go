@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/peerlimit"
 	"github.com/hotline-line/hotline/internal/wire"
 )
 
@@ -66,8 +67,11 @@ func ServerTLS(cert tls.Certificate, peers Peers) *tls.Config {
 	}
 }
 
-// Handler serves the direct route for node n.
+// Handler serves the direct route for node n. Each party has at most
+// MaxRequestsPerParty requests in flight; the body is checked while it is
+// read (wire.Decode), so a bundle over a limit is refused at that part.
 func Handler(n *node.Node, peers Peers) http.Handler {
+	inFlight := peerlimit.NewRequests(MaxRequestsPerParty)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+Path, func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
@@ -80,11 +84,25 @@ func Handler(n *node.Node, peers Peers) http.Handler {
 			http.Error(w, "unknown party", http.StatusForbidden)
 			return
 		}
+		done, ok := inFlight.Begin(from)
+		if !ok {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, fmt.Sprintf("%d bundles of %s are being taken in already", MaxRequestsPerParty, from), http.StatusServiceUnavailable)
+			return
+		}
+		defer done()
+		tooLarge := func() {
+			http.Error(w, fmt.Sprintf("bundle larger than %d bytes", wire.MaxBundleSize), http.StatusRequestEntityTooLarge)
+		}
+		if r.ContentLength > wire.MaxBundleSize {
+			tooLarge() // unread
+			return
+		}
 		b, err := wire.Decode(http.MaxBytesReader(w, r.Body, wire.MaxBundleSize))
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			http.Error(w, fmt.Sprintf("bundle larger than %d bytes", wire.MaxBundleSize), http.StatusRequestEntityTooLarge)
+			tooLarge()
 			return
 		case err != nil:
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -188,9 +206,9 @@ func (c *Client) Exchange(ctx context.Context, line, peer string, b *wire.Bundle
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
-		return wire.Decode(resp.Body)
+		return wire.DecodeReply(resp.Body)
 	case http.StatusUnprocessableEntity:
-		reply, err := wire.Decode(resp.Body)
+		reply, err := wire.DecodeReply(resp.Body)
 		if err != nil {
 			return nil, &node.RefusedError{Msg: err.Error()}
 		}

@@ -68,7 +68,7 @@ func (s *Source) Alerts(ctx context.Context, now time.Time) ([]escalate.Alert, e
 			return nil, err
 		}
 		var line []escalate.Alert
-		for _, f := range []func(context.Context, *lineInfo, time.Time) ([]escalate.Alert, error){s.messageAlerts, s.linkTestAlerts, s.rollCallAlerts} {
+		for _, f := range []func(context.Context, *lineInfo, time.Time) ([]escalate.Alert, error){s.messageAlerts, s.linkTestAlerts, s.rollCallAlerts, s.clockAlerts} {
 			a, err := f(ctx, l, now)
 			if err != nil {
 				return nil, fmt.Errorf("line %s: %w", id, err)

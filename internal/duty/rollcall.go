@@ -48,9 +48,9 @@ func (s *Source) rollCallAlerts(_ context.Context, l *lineInfo, now time.Time) (
 			a.Deadline, a.Opened = v.AnswerBy, v.Slot
 			out = append(out, a)
 		}
-		// A late answer (in the missed slot, after its deadline) leaves the
-		// slot missed but shows a person is there now: the alert closes.
-		if !v.Missed || v.Last.After(v.MissedSlot) {
+		// A late answer leaves the slot missed but shows a person is there
+		// now: the alert closes.
+		if !v.MissOpen {
 			continue
 		}
 		a := base

@@ -22,6 +22,12 @@ type Message struct {
 	// spoke for the author.
 	Officer    string `json:"officer,omitempty"`
 	ReleasedBy string `json:"released_by,omitempty"`
+	// DespiteSuspension records that the author sent a ROUTINE or
+	// PRIORITY message while the line was suspended, knowingly.
+	DespiteSuspension bool `json:"despite_suspension,omitempty"`
+	// Form, if set, makes the message a formatted notice: a template's
+	// fields, and Text may be empty (see form.go).
+	Form *Form `json:"form,omitempty"`
 }
 
 // MaxOfficerName bounds an officer's name in any body.
@@ -39,8 +45,13 @@ func (m *Message) Validate() error {
 	if m.Lang == "" || len(m.Lang) > 35 {
 		return fmt.Errorf("message language %q: give a language tag such as ko or zh", m.Lang)
 	}
-	if m.Text == "" {
+	if m.Text == "" && m.Form == nil {
 		return fmt.Errorf("message text is empty")
+	}
+	if m.Form != nil {
+		if err := m.Form.Validate(); err != nil {
+			return err
+		}
 	}
 	if len(m.Text) > MaxTextSize {
 		return fmt.Errorf("message text is %d bytes, limit %d", len(m.Text), MaxTextSize)

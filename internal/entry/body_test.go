@@ -98,7 +98,7 @@ func TestMessageValidate(t *testing.T) {
 		{Lang: "en", Text: "hi", ReplyTo: "x"},
 	} {
 		if err := m.Validate(); err == nil {
-			t.Errorf("Validate accepted %.60q", m)
+			t.Errorf("Validate accepted %+.60v", m)
 		}
 	}
 }

@@ -45,12 +45,13 @@ const (
 	KindAck       Kind = "ack"       // a named officer acknowledged a peer's message
 	KindLinkTest  Kind = "linktest"  // the results of a scheduled test of every route
 	KindRollCall  Kind = "rollcall"  // a named officer confirmed a person is on watch
+	KindNotice    Kind = "notice"    // a named officer suspended, reopened or closed the line
 )
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
 	switch k {
-	case KindCharter, KindMessage, KindDisplayed, KindAck, KindLinkTest, KindRollCall:
+	case KindCharter, KindMessage, KindDisplayed, KindAck, KindLinkTest, KindRollCall, KindNotice:
 		return true
 	}
 	return false

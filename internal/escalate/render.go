@@ -46,8 +46,12 @@ type Notice struct {
 // titles) safe for one line of a mail, a header or a log: every invisible
 // or control character becomes a visible <U+XXXX>, line breaks included,
 // and it is cut to max runes.
+// lineBreaks keeps a notice's fields on one line each; a Replacer is safe
+// for concurrent use and costly to build, so there is one.
+var lineBreaks = strings.NewReplacer("\n", "<U+000A>", "\t", " ")
+
 func clean(s string, max int) string {
-	s = strings.NewReplacer("\n", "<U+000A>", "\t", " ").Replace(inert.Text(strings.ToValidUTF8(s, "\uFFFD")))
+	s = lineBreaks.Replace(inert.Text(strings.ToValidUTF8(s, "\uFFFD")))
 	if utf8.RuneCountInString(s) > max {
 		r := []rune(s)
 		s = string(r[:max-1]) + "…"

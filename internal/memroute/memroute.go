@@ -69,5 +69,5 @@ func (r *route) Exchange(ctx context.Context, line, peer string, b *wire.Bundle)
 	if err != nil {
 		return nil, &node.RefusedError{Msg: err.Error()}
 	}
-	return wire.Parse(reply.Marshal())
+	return wire.ParseReply(reply.Marshal())
 }

@@ -1017,7 +1017,7 @@ func fuzzLine(tb testing.TB) (*hostile, []wire.Entry) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ch := charter.New("fuzz line", time.Unix(1_800_000_000, 0), []*card.Card{scard, vcard})
+	ch := charter.New("fuzz line", time.Unix(1_700_000_000, 0), []*card.Card{scard, vcard})
 	ch.Nonce = make([]byte, 16)
 	s, err := charter.Sign(ch, nil, keys)
 	if err != nil {
@@ -1032,7 +1032,7 @@ func fuzzLine(tb testing.TB) (*hostile, []wire.Entry) {
 	h := &hostile{me: "seoul", line: s.ID(), keys: keys, victim: victim,
 		sealTo: map[string]hpke.PublicKey{"beijing": hpkeKey(tb, victim.Keys)}}
 	salt := func(i int) []byte { s := sha256.Sum256(fmt.Appendf(nil, "salt %d", i)); return s[:] }
-	at := time.Unix(1_800_000_100, 0)
+	at := time.Unix(1_700_000_100, 0)
 	log := []wire.Entry{h.craft(tb, 0, entry.KindCharter, salt(0), s.Raw, at)}
 	for i := 1; i < 4; i++ {
 		log = append(log, h.craft(tb, uint64(i), entry.KindMessage, salt(i), messageBody(fmt.Sprintf("message %d", i)), at))

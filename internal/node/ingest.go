@@ -144,6 +144,15 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 		} else {
 			out.Officer = r.Officer
 		}
+	case entry.KindNotice:
+		// A notice naming another line is refused here (its body error);
+		// whether the state change is allowed is linestate's rule, applied
+		// to every notice held whenever the state is read.
+		if nt, err := entry.DecodeNotice(body, ls.id); err != nil {
+			out.BodyError = err.Error()
+		} else {
+			out.Officer = nt.Officer
+		}
 	case entry.KindDisplayed, entry.KindAck:
 		m, err := entry.DecodeMark(body, l.Kind)
 		if err != nil {
@@ -215,6 +224,10 @@ func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
 	if err := cp.Match(&lg.tree); err != nil {
 		lg.tree.Truncate(cur)
 		return nil, refuse(refusal(err))
+	}
+	if err := n.judgeTimes(tx, v, cur); err != nil {
+		lg.tree.Truncate(cur)
+		return nil, err
 	}
 	now := n.now().UnixMilli()
 	for i := cur - v.start; i < uint64(len(v.entries)); i++ {
@@ -342,18 +355,4 @@ func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, n
 			lg.mu.Unlock()
 		},
 	})
-}
-
-// keepEvidence stores refused input without waiting for the commit.
-func (n *Node) keepEvidence(line, peer string, reason error, data []byte) {
-	const maxData = 1 << 20
-	if len(data) > maxData {
-		data = data[:maxData]
-	}
-	n.log.Warn("refused input from peer", "line", line, "peer", peer, "reason", reason)
-	e := &store.Evidence{Line: line, Peer: peer, Time: n.now().UnixMilli(), Reason: reason.Error(), Data: data}
-	select {
-	case n.ops <- &op{apply: func(tx *store.Tx) error { return tx.InsertEvidence(e) }}:
-	default: // the writer is swamped; the log line above still records it
-	}
 }

@@ -33,6 +33,7 @@ type link struct {
 	ok            bool // at least one exchange succeeded
 	health        map[string]*RouteHealth
 	posted        map[string]*posting // mailbox routes: what was last left there
+	peerClock     clockSamples        // the peer's clock against ours (clock.go)
 }
 
 // RouteHealth is what real traffic says about one route to one peer.

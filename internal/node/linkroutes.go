@@ -132,6 +132,7 @@ func (l *link) send(ctx context.Context, r Route, b *wire.Bundle, hedge time.Dur
 	}
 	l.mu.Unlock()
 	l.record(r.Name(), start, err)
+	l.measureClock(b, resp, err, start)
 	if err == nil && len(b.Segments) > 0 {
 		l.noteSent(b.Segments[0], r.Name(), start)
 		if isMailbox(r) {

@@ -3,9 +3,11 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/linestate"
 	"github.com/hotline-line/hotline/internal/store"
 )
 
@@ -16,6 +18,9 @@ import (
 func (n *Node) RunLinkTests(ctx context.Context, line string) (*entry.LinkTest, error) {
 	ls, err := n.line(line)
 	if err != nil {
+		return nil, err
+	}
+	if err := n.admit(ls, entry.KindLinkTest, "", false); err != nil {
 		return nil, err
 	}
 	n.linkMu.Lock()
@@ -77,6 +82,10 @@ func (n *Node) LinkTests(line string) ([]LinkTestView, error) {
 	if err != nil {
 		return nil, err
 	}
+	closed, err := n.closed(ls)
+	if err != nil {
+		return nil, err
+	}
 	every := ls.charter.LinkTestEvery()
 	var out []LinkTestView
 	for _, p := range ls.charter.Slugs() {
@@ -95,7 +104,7 @@ func (n *Node) LinkTests(line string) ([]LinkTestView, error) {
 		if ls.installed.After(since) {
 			since = ls.installed
 		}
-		v.Overdue = n.now().Sub(since) > 2*every
+		v.Overdue = n.now().Sub(since) > 2*every && !closed
 		out = append(out, v)
 	}
 	return out, nil
@@ -134,7 +143,7 @@ func (n *Node) linkTester(ctx context.Context) {
 			}
 			if n.now().Sub(last[line]) >= every {
 				last[line] = n.now()
-				if _, err := n.RunLinkTests(ctx, line); err != nil && ctx.Err() == nil {
+				if _, err := n.RunLinkTests(ctx, line); err != nil && ctx.Err() == nil && !errors.Is(err, linestate.ErrClosed) {
 					n.log.Warn("link tests", "line", line, "err", err)
 				}
 			}

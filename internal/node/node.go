@@ -48,6 +48,8 @@ type Node struct {
 	mu    sync.RWMutex
 	lines map[string]*lineState
 
+	noticeMu sync.Mutex // one state notice at a time (SetLineState)
+
 	ops     chan *op
 	changed chan struct{} // closed and replaced whenever state changes
 	wrote   chan struct{} // closed when the writer has exited
@@ -287,16 +289,7 @@ func (n *Node) Lines() []string {
 }
 
 // DefaultLine returns the node's only line, or an error naming the choice.
-func (n *Node) DefaultLine() (string, error) {
-	ids := n.Lines()
-	switch len(ids) {
-	case 0:
-		return "", fmt.Errorf("%w: this node has no line yet (pair with hotline line propose/accept)", ErrNoLine)
-	case 1:
-		return ids[0], nil
-	}
-	return "", fmt.Errorf("this node has %d lines: name one with --line", len(ids))
-}
+func (n *Node) DefaultLine() (string, error) { return n.ResolveLine("") }
 
 // Changed returns a channel closed at the next change of state (a new
 // entry, a receipt). Callers wait on it, then call Changed again.

@@ -52,6 +52,13 @@ type RollCallView struct {
 	// but does not undo the miss.
 	Missed     bool      `json:"missed"`
 	MissedSlot time.Time `json:"missed_slot,omitzero"`
+	// AnsweredLate is the first answer after the missed slot began (past
+	// its deadline, or it would not be missed); zero while the miss has
+	// no answer.
+	AnsweredLate time.Time `json:"answered_late,omitzero"`
+	// MissOpen: missed, and no person has answered since. This is what
+	// asks someone to answer now; a late answer closes it at once.
+	MissOpen bool `json:"miss_open"`
 }
 
 // AnswerRollCall records that officer is on watch for this party: a
@@ -65,6 +72,9 @@ func (n *Node) AnswerRollCall(ctx context.Context, line, officer string) (*RollC
 	c := ls.charter.Charter
 	if c.RollCall == nil {
 		return nil, ErrNoRollCall
+	}
+	if err := n.admit(ls, entry.KindRollCall, "", false); err != nil {
+		return nil, err
 	}
 	slot := c.RollCallSlot(n.now())
 	next := nextSlot(c, slot)
@@ -107,6 +117,9 @@ func (n *Node) RollCalls(line string) ([]RollCallView, error) {
 	}
 	if ls.charter.RollCall == nil {
 		return nil, nil
+	}
+	if closed, err := n.closed(ls); err != nil || closed {
+		return nil, err
 	}
 	now := n.now()
 	var out []RollCallView
@@ -156,6 +169,11 @@ func (n *Node) rollCall(ls *lineState, party string, now time.Time) (RollCallVie
 		}
 		if e == nil || e.Time > deadline.UnixMilli() {
 			v.Missed, v.MissedSlot = true, s
+			// An answer dated after the slot under way answers nothing yet.
+			if e != nil && e.Time < next {
+				v.AnsweredLate = ms(e.Time)
+			}
+			v.MissOpen = v.AnsweredLate.IsZero()
 		}
 		break
 	}

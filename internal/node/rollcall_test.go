@@ -75,6 +75,19 @@ func (w want) matches(v node.RollCallView) bool {
 		v.Pending == w.pending && v.Missed == w.missed && v.MissedSlot.Equal(w.missedSlot)
 }
 
+// missOpen checks beijing's own view of its miss: still asking for an
+// answer, or answered late at late.
+func missOpen(t *testing.T, n *node.Node, line string, open bool, late time.Time) {
+	t.Helper()
+	v, err := n.RollCalls(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := v[1]; b.MissOpen != open || !b.AnsweredLate.Equal(late) {
+		t.Fatalf("beijing's miss: open %v, answered late %v; want %v, %v", b.MissOpen, b.AnsweredLate, open, late)
+	}
+}
+
 // expect checks party's roll-call on every node, waiting for the entries
 // to travel where they must.
 func expect(t *testing.T, nodes []*node.Node, line, party string, w want) {
@@ -156,12 +169,15 @@ func TestRollCall(t *testing.T) {
 	clk.Set(at(11, 35))
 	expect(t, nodes, line, "seoul", want{last: at(8, 5), officer: "Kim Min-jun", slot: at(11, 30), answerBy: at(11, 45), pending: true})
 	expect(t, nodes, line, "beijing", want{slot: at(11, 30), answerBy: at(11, 45), pending: true, missed: true, missedSlot: at(7, 30)})
+	missOpen(t, beijing, line, true, time.Time{})
 
 	clk.Set(at(11, 40))
 	if _, err := beijing.AnswerRollCall(ctx, line, "Wang Lei"); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, nodes, line, "beijing", want{last: at(11, 40), officer: "Wang Lei", slot: at(11, 30), answerBy: at(11, 45), missed: true, missedSlot: at(7, 30)})
+	// The answer closes the miss at once, recorded as late.
+	missOpen(t, beijing, line, false, at(11, 40))
 
 	// 11:50: Beijing answered 11:30 in time, which clears its miss; Seoul
 	// did not.
@@ -311,11 +327,12 @@ func TestHostileRollCallBodies(t *testing.T) {
 	}
 
 	// An answer dated two days ahead (a clock far off, or a party that
-	// would answer in advance) answers nothing yet.
+	// would answer in advance) is refused: no entry is dated ahead of the
+	// receiver's clock by more than the charter's tolerance.
 	ahead := at(7, 30).Add(48 * time.Hour)
 	future, _ := json.Marshal(entry.RollCall{Officer: "Kim", Slot: ahead.UnixMilli()})
-	log = append(log, f.h.craft(t, uint64(len(log)), entry.KindRollCall, newSaltFor(t), future, ahead.Add(time.Minute)))
-	f.accept(t, f.h.bundle(f.h.segment(t, log, uint64(len(log)-1), uint64(len(log)))), uint64(len(log)))
+	early := append(log[:len(log):len(log)], f.h.craft(t, uint64(len(log)), entry.KindRollCall, newSaltFor(t), future, ahead.Add(time.Minute)))
+	f.refused(t, f.h.bundle(f.h.segment(t, early, uint64(len(log)), uint64(len(early)))), node.ErrBadTime)
 	if v := rollCallOf(t, victim, f.line, f.h.me); !asked.matches(v) {
 		t.Fatalf("an answer dated ahead counted: %+v", v)
 	}

@@ -37,6 +37,9 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 	if _, err := n.line(c.ID()); err == nil {
 		return nil
 	}
+	if err := n.checkName(c); err != nil {
+		return err
+	}
 	ls, err := n.newLineState(c)
 	if err != nil {
 		return err
@@ -104,7 +107,7 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 	index := lg.tree.Size()
 	leaf := &entry.Leaf{
 		Line: ls.id, Author: ls.me, Index: index, Kind: d.kind,
-		Time: n.now().UTC(), Precedence: d.precedence,
+		Time: n.stampTime(tx, ls, index, d.ref), Precedence: d.precedence,
 		Refs: n.refs(ls), Body: entry.Commit(d.salt, d.body),
 	}
 	raw := leaf.Marshal()
@@ -151,11 +154,18 @@ type SendRequest struct {
 	// charter puts under two-person release needs both.
 	Officer    string `json:"officer,omitempty"`
 	ReleasedBy string `json:"released_by,omitempty"`
+	// Form, if set, sends a formatted notice: a template of the line's
+	// charter and its field values as the sender wrote them. Send writes
+	// them in canonical form, or refuses them naming the field at fault.
+	Form *entry.Form `json:"form,omitempty"`
 	// Key, if set, makes the send idempotent: a later Send on the line
 	// with the same key writes nothing and returns the first message's ID,
 	// whatever else it asks. A client that lost the reply (the node died
 	// between commit and answer) retries with the same key and sends once.
 	Key string `json:"key,omitempty"`
+	// DespiteSuspension sends a ROUTINE or PRIORITY message on a
+	// suspended line; the message body records it.
+	DespiteSuspension bool `json:"despite_suspension,omitempty"`
 }
 
 // MaxKey bounds an idempotency key.
@@ -185,7 +195,16 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	if len(req.Key) > MaxKey {
 		return "", fmt.Errorf("idempotency key of %d bytes: at most %d", len(req.Key), MaxKey)
 	}
-	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy}
+	if err := n.admit(ls, entry.KindMessage, req.Precedence, req.DespiteSuspension); err != nil {
+		return "", err
+	}
+	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy,
+		DespiteSuspension: req.DespiteSuspension}
+	if req.Form != nil {
+		if m.Form, err = fillForm(ls.charter.Templates, req.Form); err != nil {
+			return "", err
+		}
+	}
 	// Checked before Validate, so that a releaser who is the drafter gets
 	// the error that says what the charter wants.
 	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/readmodel"
 	"github.com/hotline-line/hotline/internal/store"
 )
@@ -27,6 +28,12 @@ type Message struct {
 	Written    time.Time        `json:"written"`  // the author's clock
 	Received   time.Time        `json:"received"` // this node's clock
 	Ladder     []Rungs          `json:"ladder"`   // per receiving party
+	// Form is a formatted notice's fields as sent, and Template its
+	// template from the charter, for the reader to label them in its
+	// language; FormError says why a form does not fit its template.
+	Form      *entry.Form      `json:"form,omitempty"`
+	Template  *notice.Template `json:"template,omitempty"`
+	FormError string           `json:"form_error,omitempty"`
 }
 
 // Rungs is the ladder of one message at one receiving party (see
@@ -60,6 +67,7 @@ func toMessage(e store.Entry) Message {
 		if err := json.Unmarshal(e.Body, &body); err == nil {
 			m.Lang, m.Text, m.ReplyTo = body.Lang, body.Text, body.ReplyTo
 			m.Officer, m.ReleasedBy = body.Officer, body.ReleasedBy
+			m.Form = body.Form
 		}
 	}
 	return m
@@ -80,6 +88,9 @@ func (n *Node) withLadders(line string, rows []store.Entry) ([]Message, error) {
 	for i, e := range rows {
 		m := toMessage(e)
 		m.Ladder = ladders[i]
+		if m.Form != nil {
+			m.Template, m.FormError = formView(l.Charter.Templates, m.Form)
+		}
 		out = append(out, m)
 	}
 	return out, nil
@@ -142,7 +153,12 @@ type LineStatus struct {
 	// RollCalls is "person present" at every party, where the charter
 	// has a roll-call.
 	RollCalls []RollCallView `json:"roll_calls,omitempty"`
-	Evidence  int            `json:"evidence"` // pieces of refused input kept (hotline evidence)
+	Evidence  int64          `json:"evidence"` // refusals of input on this line (hotline evidence)
+	// EvidenceCounts are those refusals by party and kind.
+	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
+	LineNotices
+	// Templates are the formatted notices the charter defines.
+	Templates notice.Set `json:"templates,omitempty"`
 }
 
 // PartyStatus is what this node knows of one party of a line.
@@ -154,6 +170,7 @@ type PartyStatus struct {
 	Receipt uint64        `json:"receipt,omitempty"` // peers: how much of our log it has cosigned
 	Pending uint64        `json:"pending,omitempty"` // peers: our entries it has not cosigned yet
 	Routes  []RouteHealth `json:"routes,omitempty"`
+	Clock   *ClockOffset  `json:"clock,omitempty"` // peers: its clock against ours, once measured
 }
 
 // Status reports on a line.
@@ -162,7 +179,11 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &LineStatus{ID: ls.id, Title: ls.charter.Title, State: "open", Me: ls.me}
+	st := &LineStatus{ID: ls.id, Title: ls.charter.Title, Me: ls.me}
+	if err := n.fillState(ls, st); err != nil {
+		return nil, err
+	}
+	st.Templates = ls.charter.Templates
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]
@@ -179,6 +200,9 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 				}
 				l.mu.Unlock()
 			}
+			if o, ok := n.clockOffset(ls.id, c.Party); ok {
+				ps.Clock = &o
+			}
 		}
 		st.Parties = append(st.Parties, ps)
 	}
@@ -188,8 +212,11 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if st.RollCalls, err = n.RollCalls(line); err != nil {
 		return nil, err
 	}
-	if st.Evidence, err = n.Store.CountEvidence(n.ctx, ls.id); err != nil {
+	if st.EvidenceCounts, err = n.EvidenceCounts(ls.id); err != nil {
 		return nil, err
+	}
+	for _, c := range st.EvidenceCounts {
+		st.Evidence += c.Count
 	}
 	return st, nil
 }

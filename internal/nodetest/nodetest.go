@@ -61,20 +61,53 @@ func Pair(t testing.TB, dirs []string, opts node.Options) ([]*node.Node, string)
 // it: its rules, or its creation time under an injected clock.
 func PairWith(t testing.TB, dirs []string, opts node.Options, edit func(*charter.Charter)) ([]*node.Node, string) {
 	t.Helper()
+	each := make([]node.Options, len(dirs))
+	for i := range each {
+		each[i] = opts
+	}
+	return PairEach(t, dirs, each, edit)
+}
+
+// PairEach is PairWith with options for each node: a clock of its own.
+func PairEach(t testing.TB, dirs []string, opts []node.Options, edit func(*charter.Charter)) ([]*node.Node, string) {
+	t.Helper()
 	var nodes []*node.Node
-	var cards []*card.Card
-	for _, d := range dirs {
-		n, err := node.Open(d, opts)
+	for i, d := range dirs {
+		n, err := node.Open(d, opts[i])
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { n.Close() })
 		watch(t, n)
+		nodes = append(nodes, n)
+	}
+	return nodes, Line(t, nodes, edit)
+}
+
+// Line opens one more line between open nodes, the first proposing, on a
+// charter that edit may change, and returns its ID. A node holds as many
+// lines as it is given.
+func Line(t testing.TB, nodes []*node.Node, edit func(*charter.Charter)) string {
+	t.Helper()
+	signed := Charter(t, nodes, edit)
+	for _, n := range nodes {
+		if err := n.Install(context.Background(), signed); err != nil {
+			t.Fatal(fmt.Errorf("install on %s: %w", n.Me(), err))
+		}
+	}
+	return signed.ID()
+}
+
+// Charter is a charter between open nodes, which edit may change, signed
+// by every one of them in turn and installed on none.
+func Charter(t testing.TB, nodes []*node.Node, edit func(*charter.Charter)) *charter.Signed {
+	t.Helper()
+	var cards []*card.Card
+	for _, n := range nodes {
 		c, _, err := n.Card()
 		if err != nil {
 			t.Fatal(err)
 		}
-		nodes = append(nodes, n)
 		cards = append(cards, c)
 	}
 	ch := charter.New("test line", time.Now(), cards)
@@ -93,12 +126,7 @@ func PairWith(t testing.TB, dirs []string, opts node.Options, edit func(*charter
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range nodes {
-		if err := n.Install(context.Background(), signed); err != nil {
-			t.Fatal(fmt.Errorf("install on %s: %w", n.Me(), err))
-		}
-	}
-	return nodes, signed.ID()
+	return signed
 }
 
 // watched holds the nodes opened for each test, whose changes wake Wait.

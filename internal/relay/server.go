@@ -18,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/peerlimit"
 )
 
 // Default limits.
@@ -28,6 +30,10 @@ const (
 	DefaultMaxReply = 16 << 20  // bytes of blobs in one fetch reply
 	MaxWait         = 30 * time.Second
 )
+
+// maxPutsPerKey bounds the puts one client key has in flight; each may
+// hold a blob of MaxBlob in memory.
+const maxPutsPerKey = 4
 
 // maxReplyMessages bounds the messages in one fetch reply, so that the JSON
 // of many tiny blobs stays well under the client's MaxReplySize.
@@ -74,7 +80,8 @@ type Server struct {
 	reloadMu sync.Mutex
 	stamp    time.Time // modification time of the lines directory at the last load
 
-	quit      chan struct{} // closed by Close: long polls return at once
+	puts      *peerlimit.Requests // puts in flight per client key
+	quit      chan struct{}       // closed by Close: long polls return at once
 	closeOnce sync.Once
 	closeErr  error
 
@@ -114,17 +121,25 @@ func StartWith(dir string, log *slog.Logger, lim Limits) (*Server, error) {
 		return nil, fmt.Errorf("relay: listen on %s: %w", cfg.Listen, err)
 	}
 	s.addr = ln.Addr()
+	// Each client key holds at most a few connections (peerlimit), and a
+	// few puts at once: what a party can make the relay hold is bounded.
+	tlsConf := s.tlsConfig(cert)
+	errlog := slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	pl := peerlimit.Listen(ln, tlsConf, peerlimit.Config{ErrorLog: errlog})
+	s.puts = peerlimit.NewRequests(maxPutsPerKey)
 	s.http = &http.Server{
 		Handler:           s.handler(),
-		TLSConfig:         s.tlsConfig(cert),
+		TLSConfig:         tlsConf,
+		ConnState:         pl.ConnState,
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: 32},
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // a 16 MiB body on a slow link, not forever
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ErrorLog:          errlog,
 	}
-	go s.http.Serve(tls.NewListener(ln, s.http.TLSConfig))
+	go s.http.Serve(pl)
 	log.Info("relay serving", "addr", s.addr.String(), "key", KeyText(s.key),
 		"fingerprint", Fingerprint(s.key), "lines", len(s.lines.Load().lines))
 	return s, nil
@@ -283,6 +298,13 @@ func (s *Server) handlePut(w http.ResponseWriter, r *http.Request) {
 		tooLarge()
 		return
 	}
+	done, ok := s.puts.Begin(string(r.TLS.PeerCertificates[0].PublicKey.(ed25519.PublicKey)))
+	if !ok {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, fmt.Sprintf("%d puts of yours are in progress already", maxPutsPerKey), http.StatusServiceUnavailable)
+		return
+	}
+	defer done()
 	blob, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.MaxBlob))
 	var mbe *http.MaxBytesError
 	switch {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/console"
+	"github.com/hotline-line/hotline/internal/peerlimit"
 )
 
 type consoleOptions struct {
@@ -65,12 +66,21 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 		if err != nil {
 			return fmt.Errorf("console: certificate: %w", err)
 		}
-		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}
+	}
+	accounts, err := s.officers.List(context.Background())
+	if err != nil {
+		return fmt.Errorf("console: officers: %w", err)
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("console: listen on %s: %w", o.addr, err)
 	}
+	// Anyone who can reach the port can open connections before logging
+	// in: they get a sixteenth of the descriptors at most, and a TLS
+	// handshake is done under a deadline.
+	errlog := slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	pl := peerlimit.Listen(ln, tlsConf, peerlimit.Config{MaxConns: peerlimit.Budget(16), ErrorLog: errlog})
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &consoleServer{cancel: cancel}
 	c.http = &http.Server{
@@ -80,18 +90,18 @@ func (s *Server) startConsole(log *slog.Logger, o consoleOptions) error {
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		ConnState:         pl.ConnState,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ErrorLog:          errlog,
 	}
 	scheme := "http"
 	if useTLS {
 		scheme = "https"
-		go c.http.ServeTLS(ln, "", "")
-	} else {
-		go c.http.Serve(ln)
 	}
+	go c.http.Serve(pl)
 	s.console = c
 	s.ConsoleURL = scheme + "://" + ln.Addr().String() + "/"
+	s.ConsoleOfficers = len(accounts)
 	log.Info("console", "url", s.ConsoleURL)
 	return nil
 }

@@ -5,7 +5,6 @@ package serve
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +31,9 @@ type Server struct {
 	// ConsoleURL is where the officers' web console answers ("" when it
 	// is not served); see console.go.
 	ConsoleURL string
+	// ConsoleOfficers is how many officer accounts the node had when the
+	// console started: none means nobody can log in yet.
+	ConsoleOfficers int
 	// Alerts is the escalation engine: what is owed, where each alert
 	// stands on the chain, silencing. See escalation.go.
 	Alerts     *escalate.Engine
@@ -90,14 +92,10 @@ func (s *Server) start(log *slog.Logger, o options) error {
 		return fmt.Errorf("direct route: listen on %s: %w", n.Cfg.Listen, err)
 	}
 	s.DirectAddr = ln.Addr()
-	s.direct = &http.Server{
-		Handler:           direct.Handler(n, n),
-		TLSConfig:         direct.ServerTLS(cert, n),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
-	go s.direct.Serve(tls.NewListener(ln, s.direct.TLSConfig))
+	// The direct listener takes a quarter of the descriptors at most (the
+	// default of package peerlimit); the rest stays for the console, the
+	// control socket, SQLite and the node's own dials.
+	s.direct, _ = direct.Serve(ln, n, n, cert, direct.Limits{}, slog.NewLogLogger(log.Handler(), slog.LevelDebug))
 
 	// One desk settles interrupted releases once, then serves both the
 	// console and the command line.
@@ -116,8 +114,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 		return fmt.Errorf("control socket: %w", err)
 	}
 	os.Chmod(sock, 0o600)
-	s.control = &http.Server{Handler: control.Handler(control.Local{N: n, Engine: s.Alerts, Desk: s.desk}), ReadHeaderTimeout: 10 * time.Second}
-	go s.control.Serve(cl)
+	s.control = control.Serve(cl, control.Local{N: n, Engine: s.Alerts, Desk: s.desk})
 	if err := s.startConsole(log, o.console); err != nil {
 		s.direct.Close()
 		s.control.Close()

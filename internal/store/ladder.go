@@ -39,11 +39,3 @@ func (s *Store) SentCovering(ctx context.Context, line string, peers []string, l
 	list, _ := json.Marshal(peers)
 	return s.sends(ctx, stmtSentCovering, line, string(list), lo, hi)
 }
-
-// CountEvidence returns how many pieces of refused input on line are kept,
-// counted by SQLite without reading the input itself.
-func (s *Store) CountEvidence(ctx context.Context, line string) (int, error) {
-	var n int
-	err := s.queryRowContext(ctx, `SELECT COUNT(*) FROM evidence WHERE line = ?`, line).Scan(&n)
-	return n, err
-}

@@ -54,6 +54,16 @@ func (s *Store) Entry(line, author string, index uint64) (Entry, error) {
 	return scanEntry(s.r.QueryRow(`SELECT `+entryCols+` FROM entries WHERE line = ? AND author = ? AND idx = ?`, line, author, index))
 }
 
+// EntryTime returns the time of one entry (author's clock, ms), seeing the
+// transaction's own writes; ok is false if the entry is not held.
+func (t *Tx) EntryTime(line, author string, index uint64) (ms int64, ok bool, err error) {
+	err = t.tx.QueryRow(`SELECT time FROM entries WHERE line = ? AND author = ? AND idx = ?`, line, author, index).Scan(&ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return ms, err == nil, err
+}
+
 // EntriesByKind returns the entries of a kind on line in the order this node
 // stored them, newest first, at most limit.
 func (s *Store) EntriesByKind(line string, kind entry.Kind, limit int) ([]Entry, error) {
@@ -200,48 +210,6 @@ const stmtInsertSent = `INSERT INTO sent (line, peer, lo, hi, time, route) VALUE
 // InsertSent records that entries lo..hi of this node's log went to peer.
 func (t *Tx) InsertSent(line, peer string, lo, hi uint64, timeMs int64, route string) error {
 	return t.exec(stmtInsertSent, line, peer, lo, hi, timeMs, route)
-}
-
-// Evidence is input a node refused, kept for later inspection.
-type Evidence struct {
-	ID     int64
-	Line   string
-	Peer   string
-	Time   int64
-	Reason string
-	Data   []byte
-}
-
-// MaxEvidence is how many pieces of evidence are kept: a peer that keeps
-// sending bad input must not fill the disk. The oldest go first.
-const MaxEvidence = 1000
-
-// InsertEvidence keeps refused input.
-func (t *Tx) InsertEvidence(e *Evidence) error {
-	_, err := t.tx.Exec(`INSERT INTO evidence (line, peer, time, reason, data) VALUES (?,?,?,?,?)`, e.Line, e.Peer, e.Time, e.Reason, e.Data)
-	if err != nil {
-		return err
-	}
-	_, err = t.tx.Exec(`DELETE FROM evidence WHERE id <= (SELECT MAX(id) FROM evidence) - ?`, MaxEvidence)
-	return err
-}
-
-// EvidenceList returns the most recent evidence, newest first.
-func (s *Store) EvidenceList(limit int) ([]Evidence, error) {
-	rows, err := s.r.Query(`SELECT id, line, peer, time, reason, data FROM evidence ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Evidence
-	for rows.Next() {
-		var e Evidence
-		if err := rows.Scan(&e.ID, &e.Line, &e.Peer, &e.Time, &e.Reason, &e.Data); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // HasMark reports whether author has already written an entry of kind that

@@ -18,8 +18,12 @@ func OpenSQLite(path string, migrations []string, readers int) (w, r *sql.DB, er
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, err
 	}
-	dsn := "file:" + URIPath(path) + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+	// auto_vacuum takes effect only in a file that has no tables yet: a new
+	// file frees pages on request (Store.Reclaim). journal_size_limit
+	// truncates the WAL back to 16 MiB each time it starts over, rather than
+	// keeping it at the largest size one burst of writes gave it.
+	dsn := "file:" + URIPath(path) + "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_size_limit(16777216)"
 	if w, err = sql.Open("sqlite", dsn+"&_txlock=immediate"); err != nil {
 		return nil, nil, err
 	}

@@ -45,6 +45,9 @@ func Open(path string) (*Store, error) {
 		return nil, Classify(err)
 	}
 	s := &Store{w: w, r: r}
+	// Best effort, like the file modes: a read-only or full disk still
+	// opens, and the conversion is tried again next time.
+	_ = s.vacuumOnce()
 	for _, q := range writerStmts {
 		if _, err := s.stmt(w, q); err != nil {
 			s.Close()
@@ -195,6 +198,8 @@ var migrations = []string{
 	// reply (a crash between commit and answer) gets the first message's
 	// ID back instead of writing the message twice.
 	`CREATE TABLE send_keys (line TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (line, key)) WITHOUT ROWID;`,
+	// Evidence kept per offending party and kind of refusal (evidence.go).
+	migrateEvidence,
 }
 
 // Migrate brings the schema of db up to date: migrations[i] takes

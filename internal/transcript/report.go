@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/verify"
 )
 
@@ -30,6 +31,10 @@ type Report struct {
 	// disclosure.go).
 	Texts    []string   `json:"texts,omitempty"`
 	Withheld []Withheld `json:"withheld,omitempty"`
+	// LineState is the line's state by its notices (transcripts only).
+	LineState *LineStateReport `json:"line_state,omitempty"`
+	// templates are the charter's, to label the notices (forms.go).
+	templates notice.Set
 }
 
 // LogReport summarizes one verified log.
@@ -55,6 +60,13 @@ type MessageReport struct {
 	Displayed  map[string]time.Time `json:"displayed,omitempty"`
 	Acked      map[string]Ack       `json:"acked,omitempty"`
 	Replies    map[string]string    `json:"replies,omitempty"`
+	// StateBreach, if set, is the rule the message broke by the line's
+	// state when it was written (see linestate.Admit): sent on a closed
+	// line, or not urgent on a suspended one without saying so (known
+	// only when its text is included).
+	StateBreach string `json:"state_breach,omitempty"`
+	// Form is a formatted notice's fields, as proven (forms.go).
+	Form *FormReport `json:"form,omitempty"`
 }
 
 // Ack is a proven acknowledgement.
@@ -83,7 +95,7 @@ type ForkReport struct {
 }
 
 func newReport(kind string, k *verify.Keyring) *Report {
-	return &Report{Kind: kind, Line: k.Line, Title: k.Charter.Title, Parties: k.Charter.Slugs()}
+	return &Report{Kind: kind, Line: k.Line, Title: k.Charter.Title, Parties: k.Charter.Slugs(), templates: k.Charter.Templates}
 }
 
 // message starts the report of a message entry.
@@ -94,6 +106,9 @@ func messageReport(l *entry.Leaf, e *Entry) MessageReport {
 		if b, err := entry.DecodeMessage(e.Body); err == nil {
 			m.Readable, m.Lang, m.Text, m.ReplyTo = true, b.Lang, b.Text, b.ReplyTo
 			m.Officer, m.ReleasedBy = b.Officer, b.ReleasedBy
+			if b.Form != nil {
+				m.Form = &FormReport{Form: b.Form}
+			}
 		}
 	}
 	return m
@@ -149,6 +164,7 @@ func mark(msgs map[string]*MessageReport, l *entry.Leaf, e *Entry) {
 
 // WriteText prints the report for people.
 func (r *Report) WriteText(w io.Writer) {
+	r.labelForms()
 	fmt.Fprintf(w, "VERIFIED %s of line %s %q\nparties: %s\n", r.Kind, r.Line, inert.Text(r.Title), strings.Join(r.Parties, ", "))
 	if r.Fork != nil {
 		f := r.Fork
@@ -156,8 +172,11 @@ func (r *Report) WriteText(w io.Writer) {
 			"Both signatures verify with %s's key from the charter; both cannot be true.\n", f.Author, f.SizeA, f.SizeB, f.Index, f.Author)
 		return
 	}
+	if r.Kind == "transcript" {
+		r.writeLineState(w)
+	}
 	for _, l := range r.Logs {
-		fmt.Fprintf(w, "log of %s: %d entries", l.Author, l.Size)
+		fmt.Fprintf(w, "log of %s: size %d", l.Author, l.Size)
 		for _, p := range slices.Sorted(mapKeys(l.HeldBy)) {
 			fmt.Fprintf(w, "; %s cosigned up to %d", p, l.HeldBy[p])
 		}
@@ -167,7 +186,10 @@ func (r *Report) WriteText(w io.Writer) {
 	for _, m := range r.Messages {
 		fmt.Fprintf(w, "\n%s  %s  sent by %s, written %s\n", m.ID, m.Precedence, m.Author, ts(m.Written))
 		if m.Readable {
-			fmt.Fprintf(w, "  text (%s): %s\n", inert.Text(m.Lang), inert.Text(m.Text))
+			if m.Form == nil || m.Text != "" {
+				fmt.Fprintf(w, "  text (%s): %s\n", inert.Text(m.Lang), inert.Text(m.Text))
+			}
+			m.Form.writeText(w)
 			if m.ReplyTo != "" {
 				fmt.Fprintf(w, "  in reply to %s\n", m.ReplyTo)
 			}
@@ -180,6 +202,9 @@ func (r *Report) WriteText(w io.Writer) {
 			}
 		} else {
 			fmt.Fprintln(w, "  text: not included (sealed to others)")
+		}
+		if m.StateBreach != "" {
+			fmt.Fprintf(w, "  AGAINST THE LINE'S STATE: %s\n", inert.Text(m.StateBreach))
 		}
 		for _, p := range r.Parties {
 			if p == m.Author {
@@ -215,6 +240,7 @@ func (r *Report) WriteText(w io.Writer) {
 
 // WriteJSON prints the report as JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
+	r.labelForms()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
 	return enc.Encode(r)

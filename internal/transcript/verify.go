@@ -67,6 +67,7 @@ func report(k *verify.Keyring, t *Transcript, logs []LogAudit) *Report {
 	for _, m := range order {
 		rep.Messages = append(rep.Messages, *m)
 	}
+	reportLineState(rep, t)
 	return rep
 }
 

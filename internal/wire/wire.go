@@ -10,13 +10,15 @@ package wire
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"strings"
+	"unicode/utf8"
 
+	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/seal"
+	"github.com/hotline-line/hotline/internal/tlog"
 )
 
 // Version is the bundle format version.
@@ -28,7 +30,13 @@ const (
 	MaxSegmentLength = 2000
 	MaxSegments      = 64
 	MaxCosigs        = 256
+	MaxHave          = 256
+	MaxProof         = 128
+	MaxErrorSize     = 4 << 10 // bytes of error text in a reply
 )
+
+// maxField is the largest byte string in a bundle: an envelope.
+const maxField = seal.MaxEnvelopeSize
 
 // Entry is one log entry on the wire: its leaf text and its sealed body.
 type Entry struct {
@@ -61,80 +69,218 @@ type Bundle struct {
 // ErrMalformed is wrapped by every decoding error.
 var ErrMalformed = errors.New("malformed bundle")
 
-// Encode writes b as JSON.
-func (b *Bundle) Encode(w io.Writer) error {
-	return json.NewEncoder(w).Encode(b)
-}
-
-// Marshal returns b as JSON.
-func (b *Bundle) Marshal() []byte {
-	var buf bytes.Buffer
-	b.Encode(&buf)
-	return buf.Bytes()
-}
-
-// Decode reads and validates one bundle of at most MaxBundleSize bytes.
-func Decode(r io.Reader) (*Bundle, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxBundleSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+// sendable is b with its error text made something a parser accepts:
+// valid UTF-8 of at most MaxErrorSize bytes.
+func (b *Bundle) sendable() *Bundle {
+	if len(b.Error) <= MaxErrorSize && utf8.ValidString(b.Error) {
+		return b
 	}
-	return Parse(data)
+	c := *b
+	c.Error = strings.ToValidUTF8(c.Error, "\uFFFD")
+	for len(c.Error) > MaxErrorSize {
+		_, n := utf8.DecodeLastRuneInString(c.Error)
+		c.Error = c.Error[:len(c.Error)-n]
+	}
+	return &c
 }
 
-// Parse decodes and validates a bundle.
-func Parse(data []byte) (*Bundle, error) {
-	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrMalformed, MaxBundleSize)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+// Decode reads one bundle sent to a node (a request, or a bundle carried
+// by the relay or in a parcel): it may not carry error. Limits are
+// enforced as the body is read, and reading stops at the first refusal.
+func Decode(r io.Reader) (*Bundle, error) { return decode(r, false) }
+
+// DecodeReply reads one reply bundle: like Decode, and error is allowed.
+func DecodeReply(r io.Reader) (*Bundle, error) { return decode(r, true) }
+
+// Parse is Decode of data.
+func Parse(data []byte) (*Bundle, error) { return decode(bytes.NewReader(data), false) }
+
+// ParseReply is DecodeReply of data.
+func ParseReply(data []byte) (*Bundle, error) { return decode(bytes.NewReader(data), true) }
+
+var (
+	bundleFields  = []string{"v", "line", "from", "segments", "cosigs", "have", "pull", "error"}
+	segmentFields = []string{"author", "checkpoint", "start", "entries", "proof"}
+	entryFields   = []string{"leaf", "envelope"}
+)
+
+func decode(r io.Reader, reply bool) (*Bundle, error) {
+	d := newDecoder(r, reply)
 	var b Bundle
-	if err := dec.Decode(&b); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	seen, err := d.object(false, bundleFields, func(key string) error { return d.bundleField(&b, key) })
+	if err != nil {
+		return nil, err
 	}
-	// More would report false for a stray '}' or ']'; only EOF ends a bundle.
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: trailing data", ErrMalformed)
+	for _, f := range bundleFields[:3] {
+		if !seen[f] {
+			return nil, d.fail("no %q", f)
+		}
 	}
-	return &b, b.Validate()
+	if err := d.end(); err != nil {
+		return nil, err
+	}
+	return &b, nil
 }
 
-// Validate checks the shape of a bundle (not its signatures).
-func (b *Bundle) Validate() error {
-	bad := func(f string, a ...any) error { return fmt.Errorf("%w: "+f, append([]any{ErrMalformed}, a...)...) }
-	if b.V != Version {
-		return bad("version %d, want %d", b.V, Version)
+func (d *decoder) bundleField(b *Bundle, key string) (err error) {
+	switch key {
+	case "v":
+		v, err := d.uint(true)
+		if err == nil && v != Version {
+			return d.fail("version %d, want %d", v, Version)
+		}
+		b.V = int(v)
+		return err
+	case "line":
+		if b.Line, err = d.str(true, 32); err == nil && !validLine(b.Line) {
+			return d.fail("%q is not a line ID (32 lowercase hex digits)", b.Line)
+		}
+	case "from":
+		b.From, err = d.slug(true)
+	case "segments":
+		return d.array(true, MaxSegments, func(_ int, sep bool) error {
+			b.Segments = append(b.Segments, Segment{})
+			return d.segment(sep, &b.Segments[len(b.Segments)-1])
+		})
+	case "cosigs":
+		return d.array(true, MaxCosigs, func(_ int, sep bool) error {
+			c, err := d.bytes(sep, tlog.MaxNoteSize)
+			b.Cosigs = append(b.Cosigs, c)
+			return err
+		})
+	case "have":
+		b.Have, err = d.have()
+	case "pull":
+		t, err := d.token(true)
+		if err != nil {
+			return err
+		}
+		if t != true {
+			return d.fail("want true (leave the field out for false), got %s", describe(t))
+		}
+		b.Pull = true
+	case "error":
+		if !d.reply {
+			return d.fail("error is allowed only in a reply")
+		}
+		b.Error, err = d.str(true, MaxErrorSize)
 	}
-	if len(b.Line) != 32 {
-		return bad("line %q", b.Line)
+	return err
+}
+
+func (d *decoder) slug(sep bool) (string, error) {
+	s, err := d.str(sep, 32)
+	if err == nil && !identity.ValidSlug(s) {
+		return "", d.fail("%q is not a slug", s)
 	}
-	if !identity.ValidSlug(b.From) {
-		return bad("from %q", b.From)
+	return s, err
+}
+
+func validLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
 	}
-	if len(b.Segments) > MaxSegments || len(b.Cosigs) > MaxCosigs || len(b.Have) > 256 {
-		return bad("too many parts")
+	return len(s) == 32
+}
+
+// have reads the sizes held: slugs in increasing byte order, as Marshal
+// sorts them.
+func (d *decoder) have() (map[string]uint64, error) {
+	if err := d.delim(true, '{'); err != nil {
+		return nil, err
 	}
-	for p := range b.Have {
+	m, prev, base := map[string]uint64{}, "", d.path
+	for first := true; first || d.more(); first = false {
+		if len(m) == MaxHave {
+			return nil, d.fail("more than %d parties", MaxHave)
+		}
+		p, err := d.key(!first)
+		if err != nil {
+			return nil, err
+		}
 		if !identity.ValidSlug(p) {
-			return bad("have %q", p)
+			return nil, d.fail("%q is not a slug", p)
 		}
+		if p <= prev {
+			return nil, d.fail("%q after %q: parties come once each, in byte order", p, prev)
+		}
+		d.path = base + "." + p
+		if m[p], err = d.uint(true); err != nil {
+			return nil, err
+		}
+		d.path, prev = base, p
 	}
-	for i, s := range b.Segments {
-		if !identity.ValidSlug(s.Author) {
-			return bad("segment %d: author %q", i, s.Author)
+	return m, d.delim(false, '}')
+}
+
+func (d *decoder) segment(sep bool, s *Segment) error {
+	seen, err := d.object(sep, segmentFields, func(key string) (err error) {
+		switch key {
+		case "author":
+			s.Author, err = d.slug(true)
+		case "checkpoint":
+			s.Checkpoint, err = d.bytes(true, tlog.MaxNoteSize)
+		case "start":
+			s.Start, err = d.uint(true)
+		case "entries":
+			err = d.array(true, MaxSegmentLength, func(_ int, sep bool) error {
+				s.Entries = append(s.Entries, Entry{})
+				return d.entry(sep, &s.Entries[len(s.Entries)-1])
+			})
+		case "proof":
+			err = d.array(true, MaxProof, func(_ int, sep bool) error {
+				h, err := d.bytes(sep, hashSize)
+				if err == nil && len(h) != hashSize {
+					err = d.fail("%d bytes, want %d", len(h), hashSize)
+				}
+				s.Proof = append(s.Proof, h)
+				return err
+			})
 		}
-		if len(s.Entries) == 0 || len(s.Entries) > MaxSegmentLength {
-			return bad("segment %d: %d entries, want 1 to %d", i, len(s.Entries), MaxSegmentLength)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if s.Start == 0 && len(s.Proof) > 0 {
+		return d.fail("a proof from size 0")
+	}
+	return d.required(seen, segmentFields[:4])
+}
+
+func (d *decoder) entry(sep bool, e *Entry) error {
+	seen, err := d.object(sep, entryFields, func(key string) (err error) {
+		switch key {
+		case "leaf":
+			e.Leaf, err = d.bytes(true, entry.MaxLeafSize)
+		case "envelope":
+			e.Envelope, err = d.bytes(true, seal.MaxEnvelopeSize)
 		}
-		if len(s.Proof) > 128 {
-			return bad("segment %d: proof too long", i)
-		}
-		for j, e := range s.Entries {
-			if len(e.Leaf) == 0 || len(e.Envelope) > seal.MaxEnvelopeSize {
-				return bad("segment %d entry %d: empty leaf or oversized envelope", i, j)
-			}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return d.required(seen, entryFields)
+}
+
+func (d *decoder) required(seen map[string]bool, fields []string) error {
+	for _, f := range fields {
+		if !seen[f] {
+			return d.fail("no %q", f)
 		}
 	}
 	return nil
+}
+
+// hashSize is the size of a hash in a consistency proof (SHA-256).
+const hashSize = 32
+
+// Validate checks the shape of a bundle built in memory (not its
+// signatures): it holds what Decode would accept from the wire.
+func (b *Bundle) Validate() error {
+	_, err := ParseReply(b.Marshal())
+	return err
 }

@@ -2,7 +2,7 @@
 // arrives until an officer acknowledges it. The beep is made here with the
 // WebAudio API; nothing is loaded.
 
-import { href, tick } from './dom.js';
+import { href, tick, firstLine } from './dom.js';
 
 let audio = null;
 let timer = null;
@@ -50,7 +50,10 @@ function ring() {
 }
 
 // show sets the messages that alarm: FLASH messages from other parties
-// that this party has not acknowledged. An empty list silences the alarm.
+// that this party has not acknowledged, the oldest owed first. An empty
+// list silences the alarm. The banner says who wrote, the first line of
+// the text (as text: it is the other party's) and how long is left to
+// acknowledge.
 export function show(pending) {
   const banner = document.getElementById('alarm');
   if (!pending.length) {
@@ -63,13 +66,18 @@ export function show(pending) {
     return;
   }
   const first = pending[0];
-  const more = pending.length > 1 ? ` (and ${pending.length - 1} more)` : '';
-  document.getElementById('alarm-text').textContent =
-    `from ${first.author}: ${first.id} — not acknowledged${more}`;
+  const who = first.officer ? `${first.author} (${first.officer})` : first.author;
+  document.getElementById('alarm-text').textContent = `from ${who} · ${first.id}`;
+  const line = firstLine(first.text);
+  const text = document.getElementById('alarm-line');
+  text.textContent = line;
+  text.title = line;
   const due = document.getElementById('alarm-due');
   due.dataset.deadline = first.ackBy || '';
   due.dataset.done = '';
+  due.dataset.label = 'ack due';
   tick(); // the countdown shows now, not at the next second
+  document.getElementById('alarm-more').textContent = pending.length > 1 ? `${pending.length - 1} more` : '';
   document.getElementById('alarm-open').setAttribute('href', href('message', first.line, first.id));
   banner.dataset.message = first.id;
   // When the banner went up, by the machine's clock: the console benchmark

@@ -1,7 +1,8 @@
 // Escalation alerts: what the node's chains are doing about deadlines
-// missed on either side, missed roll-calls and silent link tests. The
-// banner is the console alarm of the chain's steps; the Alerts view lists
-// every open alert with who was notified and how that went.
+// missed on either side, missed roll-calls and silent link tests. Two
+// lines of the alarm area are the console alarm of the chain's steps (ours
+// to act on, theirs to note); the Alerts view lists every open alert with
+// who was notified and how that went.
 
 import { el, href, utc, countdown } from './dom.js';
 
@@ -12,12 +13,12 @@ export function maySilence(me, a) {
 }
 
 // alarming lists the alerts that sound in the console now. A FLASH we owe
-// an acknowledgement has the red FLASH alarm already, and an open
-// roll-call its own banner with the answer button: one banner is enough.
+// an acknowledgement has the red FLASH alarm already, and our roll-call
+// its own line with the answer button: one line for each is enough.
 export function alarming(alerts) {
   return alerts.filter(a => a.console && !a.silenced_by && !a.closed &&
     !(a.alert.kind === 'owed_ack' && a.alert.precedence === 'FLASH') &&
-    a.alert.kind !== 'rollcall_pending');
+    a.alert.kind !== 'rollcall_pending' && a.alert.kind !== 'rollcall_missed');
 }
 
 function open(a) {
@@ -25,9 +26,8 @@ function open(a) {
   return al.message ? el('a', { class: 'button', href: href('message', al.line, al.message), text: 'Open' }) : '';
 }
 
-// banner fills the escalation banner with the first alarming alert.
-export function banner(e, alerts, me, silence) {
-  const on = alarming(alerts);
+// fill makes e one line for the first of on, or hides it.
+function fill(e, on, parts) {
   if (!on.length) {
     e.hidden = true;
     e.replaceChildren();
@@ -36,17 +36,33 @@ export function banner(e, alerts, me, silence) {
   }
   const a = on[0];
   const al = a.alert;
-  e.replaceChildren(
-    el('span', { class: 'alert-tag', text: al.precedence || 'ALERT' }),
-    el('span', { class: 'alert-summary', text: al.summary }),
-    al.detail ? el('span', { class: 'alert-detail', text: al.detail }) : '',
-    el('span', { class: 'muted', text: ` · step ${a.step_name}` + (on.length > 1 ? ` · ${on.length - 1} more` : '') }),
-    open(a),
-    maySilence(me, a) ? el('button', { type: 'button', onclick: () => silence(a) }, 'Silence') : '',
-    el('a', { class: 'button', href: '#/alerts', text: 'All alerts' }));
+  e.replaceChildren(...parts(a, al),
+    on.length > 1 ? el('span', { class: 'more', text: `${on.length - 1} more` }) : '',
+    el('a', { class: 'button quiet', href: '#/alerts', text: 'All alerts' }));
   e.dataset.alert = al.id;
   e.hidden = false;
   return true;
+}
+
+// banners fills the two lines of the alarm area that come from the
+// escalation engine: owed, the deadlines our people must act on (the
+// chain's console step reached), and theirs, what the other side has let
+// pass, which we can only note (and silence). It reports whether any
+// sounds.
+export function banners(owed, theirs, alerts, me, silence) {
+  const on = alarming(alerts);
+  const ours = fill(owed, on.filter(a => a.alert.owed), (a, al) => [
+    el('span', { class: 'alert-tag', text: al.precedence || 'OWED' }),
+    el('span', { class: 'alert-summary grow', title: [al.summary, al.detail].filter(Boolean).join('\n'), text: al.summary }),
+    al.deadline ? countdown(al.deadline, '', 'due') : '',
+    open(a)]);
+  const other = fill(theirs, on.filter(a => !a.alert.owed), (a, al) => [
+    el('span', { class: 'theirs-tag', text: 'THEY OWE' }),
+    el('span', { class: 'alert-summary grow', title: [al.summary, al.detail].filter(Boolean).join('\n'), text: al.summary },
+      al.detail ? el('span', { class: 'alert-detail', text: ' — ' + al.detail }) : ''),
+    maySilence(me, a) ? el('button', { type: 'button', class: 'quiet', onclick: () => silence(a) }, 'Silence') : '',
+    open(a)]);
+  return ours || other;
 }
 
 function deliveries(a) {

@@ -100,10 +100,12 @@ async function refreshOnce() {
     for (const m of inbox) {
       const r = rungOf(m, state.me.party);
       if (m.precedence === 'FLASH' && !(r && (r.acknowledged || r.replied))) {
-        pending.push({ line: l.id, id: m.id, author: m.author, ackBy: r && r.ack_by });
+        pending.push({ line: l.id, id: m.id, author: m.author, officer: m.officer, text: m.text_visible, ackBy: r && r.ack_by });
       }
     }
   }
+  // The deadline nearest (or most overdue) first: that is the one to act on.
+  pending.sort((a, b) => (a.ackBy || '').localeCompare(b.ackBy || ''));
   state.pending = pending;
   for (let i = announced.length - 1; i >= 0; i--) {
     if (announced[i].before < begun) announced.splice(i, 1);
@@ -115,11 +117,11 @@ async function refreshOnce() {
   await render(false);
 }
 
-// showAlerts raises the escalation banner and sound for the alerts whose
+// showAlerts fills the alarm area's lines and sound for the alerts whose
 // chain has reached a console step, counts the open alerts, and asks for
 // our roll-call when one is open.
 function showAlerts() {
-  alarm.escalate(alerts.banner($('escalation'), state.alerts, state.me, silenceAlert));
+  alarm.escalate(alerts.banners($('owed'), $('escalation'), state.alerts, state.me, silenceAlert));
   const badge = $('alerts-count');
   badge.textContent = String(state.alerts.length);
   badge.hidden = state.alerts.length === 0;
@@ -136,9 +138,15 @@ async function silenceAlert(a) {
   await refresh();
 }
 
+// answerRollCall answers, and takes the node's answer (our view after
+// it) at once: the prompt goes as soon as the answer is written.
 async function answerRollCall(lineId) {
   try {
-    await api('POST', lineURL(lineId) + '/rollcall');
+    const v = await api('POST', lineURL(lineId) + '/rollcall');
+    const l = state.lines.find(x => x.id === lineId);
+    const i = l ? (l.roll_calls || []).findIndex(r => r.party === v.party) : -1;
+    if (i >= 0) l.roll_calls[i] = v;
+    rollcall.prompt($('rollcall'), rollcall.owed(state.lines), state.me, answerRollCall);
   } catch (e) {
     live('roll-call not answered: ' + e.message, false);
   }
@@ -180,8 +188,10 @@ async function render(full) {
     if (full || state.shown !== r.view) {
       state.shown = r.view;
       const lineId = r.args[0] || (state.lines[0] || {}).id;
+      const replyTo = r.query.get('reply_to');
+      const original = replyTo ? (state.inbox[lineId] || []).find(m => m.id === replyTo) : undefined;
       clear($('view')).append(r.view === 'compose'
-        ? compose(state.lines, lineId, r.query.get('reply_to'), state.me)
+        ? compose(state.lines, lineId, replyTo, state.me, original)
         : account(state.me));
       document.body.dataset.view = r.view;
     }
@@ -192,7 +202,7 @@ async function render(full) {
   let data, draw;
   if (r.view === 'message' && r.args.length === 2) {
     data = await api('GET', msgURL(r.args[0], r.args[1]));
-    draw = () => message(data, state.me, { ack: () => acknowledge(data) });
+    draw = () => message(data, state.me, { ack: () => acknowledge(data), reply: (body, status) => reply(data, body, status) });
   } else if (r.view === 'drafts' || r.view === 'proof') {
     const lineId = r.args[0] || (state.lines[0] || {}).id;
     if (!lineId) {
@@ -234,7 +244,15 @@ async function render(full) {
   state.shown = key;
   const scroller = $('message-text');
   const top = scroller ? scroller.scrollTop : 0;
+  // A reply being written survives receipts arriving: the new view takes
+  // the same form, text and all.
+  const writing = $('reply-form');
+  const sameMessage = writing && writing.dataset.for === (r.args || []).join('/');
   clear($('view')).append(draw());
+  if (sameMessage && $('reply-form')) {
+    $('reply-form').replaceWith(writing);
+    writing.closest('.message-body').classList.toggle('replying', !writing.hidden);
+  }
   if ($('message-text')) $('message-text').scrollTop = top;
   document.body.dataset.view = r.view;
   if (r.view === 'message' && data.inbound) markDisplayed(data);
@@ -300,6 +318,33 @@ async function acknowledge(m) {
   await render(true);
 }
 
+// reply sends a reply to the message m from its view; body has the
+// precedence, language, text and key.
+async function reply(m, body, status) {
+  const button = $('reply-send');
+  button.disabled = true;
+  status.className = '';
+  status.textContent = 'Sending…';
+  try {
+    const r = await api('POST', msgURL(m.line, m.id) + '/reply', body);
+    if (r.draft) {
+      status.replaceChildren(`Draft ${r.draft.id} saved by ${r.officer}: `,
+        el('strong', { text: 'needs release by a second officer' }), '.');
+    } else {
+      status.replaceChildren('Sent as ', el('a', { href: href('message', r.line, r.id), text: r.id }), ` by ${r.officer}.`);
+    }
+    status.className = 'ok';
+    $('reply-text').value = '';
+    $('reply-form').dataset.key = crypto.randomUUID();
+  } catch (e) {
+    status.textContent = 'Not sent: ' + e.message;
+    status.className = 'bad';
+  } finally {
+    button.disabled = false;
+  }
+  await refresh();
+}
+
 function connect() {
   if (state.es) state.es.close();
   const es = new EventSource('/api/events');
@@ -343,7 +388,7 @@ function loggedOut() {
   alarm.show([]);
   state.alerts = [];
   alarm.escalate(false);
-  alerts.banner($('escalation'), [], null, null);
+  alerts.banners($('owed'), $('escalation'), [], null, null);
   rollcall.prompt($('rollcall'), [], null, null);
   $('top').hidden = true;
   clear($('view'));

@@ -2,7 +2,7 @@
 // terminal is alive (last contact on each route), whether a person is
 // present (its latest roll-call) and its link tests.
 
-import { el, ago, utc } from './dom.js';
+import { el, ago, utc, cut } from './dom.js';
 import { present } from './rollcall.js';
 
 // A route heard from within this long counts as alive.
@@ -31,10 +31,17 @@ function routes(p, me, now) {
   }));
 }
 
+// ran reports whether a link test has a time: the status carries the
+// zero time (year 1) for one never run.
+function ran(t) {
+  return !!t && !!t.at && new Date(t.at).getTime() > 0;
+}
+
 function linkTest(st, party, now) {
   const t = (st.link_tests || []).find(v => v.by === party);
-  if (!t || !t.at) {
-    return el('span', { class: t && t.overdue ? 'bad' : 'muted', text: t && t.overdue ? 'none yet — overdue' : 'none yet' });
+  if (!ran(t)) {
+    return el('span', { class: t && t.overdue ? 'bad' : 'muted', dataset: { linkTest: 'none' },
+      text: 'no link test yet' + (t && t.overdue ? ' — overdue' : '') });
   }
   const results = t.results || [];
   const ok = results.filter(r => r.ok).length;
@@ -45,7 +52,7 @@ function linkTest(st, party, now) {
 }
 
 function receipts(st, p) {
-  if (p.party === st.me) return `log of ${p.log_size} entries`;
+  if (p.party === st.me) return `log of ${p.log_size} ${p.log_size === 1 ? 'entry' : 'entries'}`;
   return el('span', { class: p.pending ? 'warn' : 'ok', text: `has ${p.receipt || 0} of ours` + (p.pending ? `, ${p.pending} pending` : '') });
 }
 
@@ -65,7 +72,7 @@ export function board(statuses) {
         el('tbody', {}, st.parties.map(p =>
           el('tr', { dataset: { party: p.party } },
             el('td', {}, el('strong', { text: p.party }), p.party === st.me ? ' (us)' : ''),
-            el('td', {}, p.name, el('div', { class: 'muted', text: (p.langs || []).join(', ') })),
+            el('td', {}, cut(p.name), el('div', { class: 'muted' }, cut((p.langs || []).join(', ')))),
             el('td', {}, routes(p, st.me, now)),
             el('td', {}, present(st, p.party, now)),
             el('td', {}, receipts(st, p)),

@@ -14,7 +14,10 @@ export function needsRelease(l, p) {
   return !!l && (l.two_person || []).includes(p);
 }
 
-export function compose(lines, lineId, replyTo, me) {
+// compose is the form. original, when known, is the received message
+// replyTo names: the reply takes its precedence, and it is shown beside
+// the form.
+export function compose(lines, lineId, replyTo, me, original) {
   const status = el('p', { id: 'compose-status', role: 'status' });
   const release = el('p', { id: 'compose-release', class: 'release-note', hidden: true,
     text: 'This precedence needs release by a second officer: it is saved as a draft, and sent when another officer releases it.' });
@@ -25,7 +28,7 @@ export function compose(lines, lineId, replyTo, me) {
         lines.map(l => el('option', { value: l.id, selected: l.id === lineId, text: l.title })))),
     el('label', {}, 'Precedence ',
       el('select', { id: 'compose-precedence', name: 'precedence' },
-        precedences.map(p => el('option', { value: p, selected: p === 'ROUTINE', text: p })))),
+        precedences.map(p => el('option', { value: p, selected: p === (original ? original.precedence : 'ROUTINE'), text: p })))),
     el('label', {}, 'Language ',
       el('input', { id: 'compose-lang', name: 'lang', value: (me.langs || [])[0] || '', size: 8, required: true })),
     el('label', {}, 'In reply to ',
@@ -83,5 +86,10 @@ export function compose(lines, lineId, replyTo, me) {
       button.disabled = false;
     }
   });
-  return el('div', {}, el('h2', { text: 'Compose' }), form);
+  const shown = original
+    ? el('aside', { class: 'original', id: 'compose-original' },
+      el('h3', {}, 'In reply to ', el('span', { text: `${original.id} from ${original.author}` })),
+      el('div', { class: 'text', dir: 'auto', lang: original.lang || undefined, text: original.text_visible || '' }))
+    : '';
+  return el('div', {}, el('h2', { text: 'Compose' }), el('div', { class: original ? 'message-body replying' : '' }, form, shown));
 }

@@ -67,9 +67,11 @@ export function ago(t, now = Date.now()) {
 }
 
 // countdown is an element that counts down to deadline until done (the
-// time the deadline was met, if it was). tick() updates every one.
-export function countdown(deadline, done) {
-  const e = el('span', { class: 'countdown', dataset: { deadline: deadline || '', done: done || '' } });
+// time the deadline was met, if it was). label names the deadline while
+// it runs ("ack due" makes "ack due in 9:58"); past it, it reads
+// "OVERDUE by 2:04". tick() updates every one.
+export function countdown(deadline, done, label) {
+  const e = el('span', { class: 'countdown', dataset: { deadline: deadline || '', done: done || '', label: label || '' } });
   paint(e, Date.now());
   return e;
 }
@@ -89,11 +91,24 @@ function paint(e, now) {
     return;
   }
   const left = due - now;
-  e.textContent = left > 0 ? `in ${span(left)}` : `OVERDUE by ${span(left)}`;
+  const label = e.dataset.label ? e.dataset.label + ' ' : '';
+  e.textContent = left > 0 ? `${label}in ${span(left)}` : `OVERDUE by ${span(left)}`;
   e.className = 'countdown ' + (left > 0 ? (left < 120000 ? 'soon' : 'due') : 'overdue');
 }
 
 export function tick() {
   const now = Date.now();
   for (const e of document.querySelectorAll('.countdown[data-deadline]')) paint(e, now);
+}
+
+// cut is a span that shows text on one line, cut with an ellipsis where
+// it does not fit, with the whole of it on hover: names and tags from the
+// other party may be one unbroken string of any length.
+export function cut(text, cls = '') {
+  return el('span', { class: ('cut ' + cls).trim(), title: text || undefined, text: text || '' });
+}
+
+// firstLine is the first line of a text that has any characters.
+export function firstLine(text) {
+  return (text || '').split(/\r?\n/).find(l => l.trim() !== '') || '';
 }

@@ -2,7 +2,9 @@
 // rendered from text_visible (the server has made every invisible and
 // control character visible) and only ever as text.
 
-import { el, href, utc, countdown } from './dom.js';
+import { el, href, utc, countdown, cut } from './dom.js';
+
+const precedences = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
 
 const rungs = ['queued', 'sent', 'delivered', 'displayed', 'acknowledged', 'replied'];
 
@@ -29,24 +31,35 @@ export function list(lineId, msgs, outbox, me) {
     return el('p', { class: 'muted', text: outbox ? 'Nothing sent on this line yet.' : 'No message received on this line yet.' });
   }
   const head = ['Precedence', 'ID', outbox ? 'Sent by' : 'From', 'Written', 'Lang', 'Text', outbox ? 'Receipts' : 'State', 'Ack due'];
+  const cols = ['prec', 'id', 'who', 'written', 'lang', 'text', 'state', 'due'];
   return el('table', { class: 'messages' },
+    el('colgroup', {}, cols.map(c => el('col', { class: 'col-' + c }))),
     el('thead', {}, el('tr', {}, head.map(h => el('th', { text: h })))),
     el('tbody', {}, msgs.map(m => {
       const mine = rungOf(m, me.party);
       const open = () => { location.hash = href('message', lineId, m.id); };
       return el('tr', { class: `row prec-row-${m.precedence}`, dataset: { id: m.id }, onclick: open },
         el('td', {}, prec(m.precedence)),
-        el('td', {}, el('a', { href: href('message', lineId, m.id), text: m.id })),
-        el('td', {}, outbox ? (m.sent_by || '(command line)') : m.author,
-          !outbox && m.officer ? el('div', { class: 'by', text: officers(m) }) : ''),
+        el('td', {}, el('a', { href: href('message', lineId, m.id), text: m.id }), threads(m, lineId)),
+        el('td', {}, cut(outbox ? (m.sent_by || '(command line)') : m.author),
+          !outbox && m.officer ? cut(officers(m), 'by') : ''),
         el('td', { class: 'time', text: utc(m.written) }),
-        el('td', { text: m.lang || '' }),
+        el('td', {}, cut(m.lang || '')),
         el('td', { class: 'preview', dir: 'auto', text: m.body_error ? `(unreadable: ${m.body_error})` : m.text_visible }),
         el('td', {}, outbox
           ? (m.ladder || []).map(r => el('div', { dataset: { party: r.party } }, `${r.party}: `, stateBadge(r)))
           : stateBadge(mine)),
         el('td', {}, outbox ? (m.ladder || []).map(r => el('div', {}, ackDue(r))) : ackDue(mine)));
     })));
+}
+
+// threads links a message to what it answers and to the replies it got.
+function threads(m, lineId) {
+  const replies = (m.ladder || []).filter(r => r.reply);
+  return [
+    m.reply_to ? el('div', { class: 'thread' }, 're ', el('a', { class: 'reply-to', href: href('message', lineId, m.reply_to), text: m.reply_to, onclick: ev => ev.stopPropagation() })) : '',
+    ...replies.map(r => el('div', { class: 'thread' }, 'answered ', el('a', { class: 'replied-with', href: href('message', lineId, r.reply), text: r.reply, onclick: ev => ev.stopPropagation() }))),
+  ];
 }
 
 function ladder(m) {
@@ -73,11 +86,53 @@ export function officers(m) {
   return m.officer ? `written by ${m.officer}` : '';
 }
 
+// mayReply: who answers a received message from its view, as the
+// console's reply route allows (a watch officer too, who may not compose).
+export function mayReply(me) {
+  return me.role === 'watch' || me.role === 'drafter' || me.role === 'admin';
+}
+
+// replyForm is the answer to m beside its text: the precedence of what it
+// answers unless the officer picks another, the officer's language.
+function replyForm(m, me, send) {
+  const status = el('p', { id: 'reply-status', role: 'status' });
+  const form = el('form', { id: 'reply-form', class: 'reply', dataset: { for: `${m.line}/${m.id}`, key: crypto.randomUUID() } },
+    el('h3', {}, 'Reply to ', el('span', { text: m.id })),
+    el('div', { class: 'reply-fields' },
+      el('label', {}, 'Precedence ',
+        el('select', { id: 'reply-precedence', name: 'precedence' },
+          precedences.map(p => el('option', { value: p, selected: p === m.precedence, text: p })))),
+      el('label', {}, 'Language ',
+        el('input', { id: 'reply-lang', name: 'lang', value: (me.langs || [])[0] || '', size: 6, required: true }))),
+    el('textarea', { id: 'reply-text', name: 'text', rows: 6, required: true, dir: 'auto', 'aria-label': 'Reply text' }),
+    el('button', { id: 'reply-send', class: 'primary', type: 'submit', text: 'Send reply' }),
+    status);
+  form.addEventListener('submit', ev => {
+    ev.preventDefault();
+    const f = form.elements;
+    send({ precedence: f.precedence.value, lang: f.lang.value.trim(), text: f.text.value, key: form.dataset.key }, status);
+  });
+  return form;
+}
+
 // message renders one message. actions has the buttons' handlers.
 export function message(m, me, actions) {
   const mine = rungOf(m, me.party);
   const canAck = m.inbound && mine && !mine.acknowledged && (me.role === 'watch' || me.role === 'admin');
-  const canReply = m.inbound && (me.role === 'drafter' || me.role === 'admin');
+  const canReply = m.inbound && mayReply(me);
+  const replies = (m.ladder || []).filter(r => r.reply);
+  const text = m.body_error
+    ? el('p', { class: 'bad', text: `This message's body could not be read: ${m.body_error}` })
+    : el('div', { class: 'text', id: 'message-text', dir: 'auto', lang: m.lang || undefined, text: m.text_visible });
+  const form = canReply ? replyForm(m, me, actions.reply) : null;
+  if (form) form.hidden = true;
+  // The form in the page, which may be one kept from before a redraw.
+  const openReply = () => {
+    const f = document.getElementById('reply-form');
+    f.hidden = false;
+    f.closest('.message-body').classList.add('replying');
+    f.elements.text.focus();
+  };
   return el('article', { class: `message prec-row-${m.precedence}`, dataset: { id: m.id } },
     el('header', {},
       prec(m.precedence), ' ', el('h2', { class: 'msg-id', text: m.id })),
@@ -88,14 +143,17 @@ export function message(m, me, actions) {
       el('dt', { text: 'Written' }), el('dd', { text: utc(m.written) + ' (author’s clock)' }),
       el('dt', { text: 'Received' }), el('dd', { text: utc(m.received) + ' (this node’s clock)' }),
       el('dt', { text: 'Language' }), el('dd', { text: m.lang || '—' }),
-      m.reply_to ? [el('dt', { text: 'In reply to' }), el('dd', {}, el('a', { href: href('message', m.line, m.reply_to), text: m.reply_to }))] : []),
-    m.body_error
-      ? el('p', { class: 'bad', text: `This message's body could not be read: ${m.body_error}` })
-      : el('div', { class: 'text', id: 'message-text', dir: 'auto', lang: m.lang || undefined, text: m.text_visible }),
-    el('p', { class: 'muted note', text: 'The original text, as written. Invisible and control characters are shown as <U+XXXX>.' }),
-    el('div', { class: 'actions' },
+      m.reply_to ? [el('dt', { text: 'In reply to' }), el('dd', {}, el('a', { id: 'message-reply-to', href: href('message', m.line, m.reply_to), text: m.reply_to }))] : [],
+      replies.length ? [el('dt', { text: 'Answered by' }), el('dd', { id: 'message-replies' },
+        replies.map((r, i) => [i ? ', ' : '', el('a', { href: href('message', m.line, r.reply), text: r.reply }), ` (${r.party})`]))] : []),
+    el('div', { class: 'message-body' },
+      el('div', { class: 'original' },
+        text,
+        el('p', { class: 'muted note', text: 'The original text, as written. Invisible and control characters are shown as <U+XXXX>.' })),
+      form || ''),
+    el('div', { class: 'actions', id: 'message-actions' },
       canAck ? el('button', { id: 'ack', class: 'primary', type: 'button', onclick: actions.ack, text: `Acknowledge as ${me.name}` }) : '',
-      canReply ? el('a', { class: 'button', href: href('compose', m.line) + '?reply_to=' + encodeURIComponent(m.id), text: 'Reply' }) : '',
+      canReply ? el('button', { id: 'reply-open', type: 'button', onclick: openReply, text: 'Reply' }) : '',
       mine && mine.acknowledged ? el('span', { class: 'ok', id: 'acked', text: `Acknowledged by ${mine.acked_by} at ${utc(mine.acknowledged)}` }) : ''),
     el('h3', { text: 'Receipt ladder' }),
     ladder(m));

@@ -24,6 +24,7 @@ import (
 	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/transcript"
 )
 
@@ -232,6 +233,16 @@ func transcriptCases() []tcase {
 			t.Logs[0].Receipts[0] = r + Forged(lastLine(r))
 			return nil
 		}},
+		{"body-notice-field", "ErrBody", func(t *transcript.Transcript) error {
+			for i := range t.Logs[0].Entries {
+				e := &t.Logs[0].Entries[i]
+				if b := string(e.Body); strings.Contains(b, `"form"`) {
+					e.Body = []byte(strings.Replace(b, "Foal-Eagle", "Foal-Eaglf", 1))
+					return nil
+				}
+			}
+			return fmt.Errorf("no notice in seoul's log")
+		}},
 		{"charter-title", "ErrCharter", func(t *transcript.Transcript) error {
 			t.Charter = strings.Replace(t.Charter, "Seoul", "Seoux", 1)
 			return nil
@@ -326,6 +337,9 @@ func exchange(dir string, settle func()) (r *run, err error) {
 		nodes, cards = append(nodes, n), append(cards, c)
 	}
 	ch := charter.New("Seoul–Beijing defense hotline", charterTime, cards)
+	// One template of the starter set, for the notice below: the whole set
+	// would swell every document that carries the charter.
+	ch.Templates = notice.Set{*notice.Starter().Find("exercise-notice")}
 	var raw []byte
 	for _, n := range nodes {
 		s, err := charter.Sign(ch, raw, n.Keys)
@@ -377,7 +391,7 @@ func exchange(dir string, settle func()) (r *run, err error) {
 		return nil, err
 	}
 	settle()
-	if _, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "Third message."}); err != nil {
+	if _, err := seoul.Send(ctx, node.SendRequest{Line: line, Form: &entry.Form{Template: "exercise-notice", Fields: exerciseNotice}}); err != nil {
 		return nil, err
 	}
 	// Each side now holds the other's whole log and its receipts.
@@ -406,6 +420,11 @@ func exchange(dir string, settle func()) (r *run, err error) {
 	return &run{seoul: seoul, beijing: beijing, charter: signed, line: line, first: id,
 		bundle: bundle.Marshal(), parcel: parcel, transcript: t, disclosure: d, withheld: dw}, nil
 }
+
+// exerciseNotice is the fields of seoul's notice of an exercise, as its
+// officer typed them; the body carries them in canonical form.
+var exerciseNotice = map[string]string{"name": "Foal-Eagle", "start": "2017-03-01T00:00Z", "end": "2017-04-30T00:00Z",
+	"area": "37.5N,126.9E,50km", "forces": "ROK, US", "live-fire": "yes"}
 
 // lastLine is the last line of a signed note: its last signature.
 func lastLine(note string) string {

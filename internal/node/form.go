@@ -1,0 +1,36 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/notice"
+)
+
+// ErrUnknownTemplate means a notice names a template the line's charter
+// does not have: list the charter's with hotline templates.
+var ErrUnknownTemplate = errors.New("no such template in the line's charter")
+
+// fillForm reads a notice's field values against its template in the
+// charter: the form to write, every value canonical, or an error naming
+// the field at fault.
+func fillForm(set notice.Set, req *entry.Form) (*entry.Form, error) {
+	t := set.Find(req.Template)
+	if t == nil {
+		return nil, fmt.Errorf("template %.40q: %w (it has: %s)", req.Template, ErrUnknownTemplate, strings.Join(set.IDs(), ", "))
+	}
+	return t.Fill(req.Fields)
+}
+
+// formView is a received form with its template from the charter, for a
+// reader to label in its own language. A form that does not fit its
+// template is shown with the reason.
+func formView(set notice.Set, f *entry.Form) (*notice.Template, string) {
+	t, err := set.Check(f)
+	if err != nil {
+		return t, err.Error()
+	}
+	return t, ""
+}
