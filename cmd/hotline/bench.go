@@ -11,11 +11,12 @@ import (
 	"strings"
 
 	"github.com/hotline-line/hotline/internal/bench"
+	"github.com/hotline-line/hotline/internal/charter"
 )
 
 func init() {
-	register(command{"bench", "[-n N] [-messages N] [-senders N] [-backlog N] [-only PHASES] [-json] [-dir DIR] [-cpuprofile PREFIX]",
-		"measure latency, throughput, catch-up and memory of two nodes on this machine", cmdBench})
+	register(command{"bench", "[-n N] [-messages N] [-senders N] [-backlog N] [-parties N] [-crisis N] [-only PHASES] [-json] [-dir DIR] [-cpuprofile PREFIX]",
+		"measure latency, a crisis (sporadic messages, FLASH to alarm, fan-out), throughput, catch-up and memory of nodes on this machine", cmdBench})
 }
 
 func cmdBench(ctx context.Context, args []string) error {
@@ -24,6 +25,8 @@ func cmdBench(ctx context.Context, args []string) error {
 	msgs := fs.Int("messages", 20000, "messages in the sustained-throughput phase")
 	senders := fs.Int("senders", 32, "concurrent senders")
 	backlog := fs.Int("backlog", 100000, "entries written while the receiver is down, for the catch-up phase")
+	parties := fs.Int("parties", 4, "parties of the fan-out line: one sender, the others receive")
+	crisis := fs.Int("crisis", 20, "samples of the sporadic, FLASH-to-alarm and fan-out phases")
 	only := fs.String("only", "", "comma-separated phases to run: "+strings.Join(bench.AllPhases, ","))
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	dir := fs.String("dir", "", "where to create the data directories (default: the temporary directory); its filesystem is what is measured")
@@ -36,7 +39,10 @@ func cmdBench(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{"unexpected arguments: " + joinArgs(fs)}
 	}
-	cfg := bench.Config{Samples: *n, Messages: *msgs, Senders: *senders, Backlog: *backlog,
+	if *parties < 2 || *parties > charter.MaxParties {
+		return usageError{fmt.Sprintf("-parties %d: a line has 2 to %d parties", *parties, charter.MaxParties)}
+	}
+	cfg := bench.Config{Samples: *n, Messages: *msgs, Senders: *senders, Backlog: *backlog, Parties: *parties, Crisis: *crisis,
 		Dir: *dir, Keep: *keep, CPUProfile: *cpuprofile, Progress: os.Stderr,
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if *only != "" {

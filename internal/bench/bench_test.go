@@ -152,8 +152,9 @@ func TestRunSmall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	r, err := bench.Run(ctx, bench.Config{
-		Samples: 10, Messages: 100, Senders: 8, Backlog: 150, Dir: t.TempDir(),
-		Phases: []string{bench.PhaseFloor, bench.PhaseLatency, bench.PhaseThroughput, bench.PhaseCatchup},
+		Samples: 10, Messages: 100, Senders: 8, Backlog: 150, Parties: 3, Crisis: 2, Dir: t.TempDir(),
+		Phases: []string{bench.PhaseFloor, bench.PhaseLatency, bench.PhaseSporadic, bench.PhaseFlash,
+			bench.PhaseThroughput, bench.PhaseCatchup, bench.PhaseFanOut},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -164,20 +165,30 @@ func TestRunSmall(t *testing.T) {
 	if r.Latency == nil || r.Latency.Samples != 10 || r.Latency.P50 <= 0 {
 		t.Errorf("latency: %+v", r.Latency)
 	}
+	if r.Sporadic == nil || r.Sporadic.Samples != 2 || r.Sporadic.P50 <= 0 {
+		t.Errorf("sporadic: %+v", r.Sporadic)
+	}
+	if r.Flash == nil || r.Flash.Samples != 2 || r.Flash.P50 <= 0 {
+		t.Errorf("FLASH to alarm: %+v", r.Flash)
+	}
+	if r.FanOut == nil || r.FanOut.Parties != 3 || r.FanOut.Samples != 2 || r.FanOut.P50 <= 0 {
+		t.Errorf("fan-out: %+v", r.FanOut)
+	}
 	if r.Throughput == nil || r.Throughput.Messages != 100 || r.Throughput.PerSecond <= 0 {
 		t.Errorf("throughput: %+v", r.Throughput)
 	}
-	// The log holds the charter, the latency and throughput messages and
-	// the backlog.
-	if r.Catchup == nil || r.Catchup.LogSize != 1+10+100+150 || r.Catchup.Seconds <= 0 {
+	// The log holds the charter, the latency, sporadic, FLASH and
+	// throughput messages and the backlog.
+	if r.Catchup == nil || r.Catchup.LogSize != 1+10+2+2+100+150 || r.Catchup.Seconds <= 0 {
 		t.Errorf("catch-up: %+v", r.Catchup)
 	}
-	if len(r.Checks) != 4 {
+	if len(r.Checks) != 10 {
 		t.Errorf("checks: %+v", r.Checks)
 	}
 	var out bytes.Buffer
 	r.Print(&out)
-	for _, want := range []string{"floor p50", "send→cosignature p99", "sustained throughput", "catch-up of 150 entries"} {
+	for _, want := range []string{"floor p50", "send→cosignature p99", "sporadic (after 1s silence) p50",
+		"FLASH send→alarm p99", "fan-out to 2, all cosigned p50", "sustained throughput", "catch-up of 150 entries"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}

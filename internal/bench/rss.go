@@ -15,20 +15,25 @@ import (
 type Memory struct {
 	RSS  uint64 // VmRSS once settled, bytes
 	Peak uint64 // VmHWM, bytes: the most it ever held (startup included)
+	// Stop is how long the process took to exit after SIGTERM.
+	Stop time.Duration
 }
 
 // IdleRSS runs "bin serve --dir dir" as a child process (its log beside
 // dir), waits until it serves, lets it settle (its resident size stops
-// moving) and reads VmRSS from /proc. It stops the child with SIGTERM.
+// moving) and reads VmRSS from /proc. It stops the child with SIGTERM and
+// times how long it takes to exit.
 func IdleRSS(ctx context.Context, bin, dir string) (Memory, error) {
 	p, err := cluster.StartServe(ctx, bin, dir, dir+".serve.log", "--log-level", "info")
 	if err != nil {
 		return Memory{}, err
 	}
 	m, err := settle(ctx, p.Pid())
+	start := time.Now()
 	if serr := p.Stop(15 * time.Second); err == nil && serr != nil {
 		err = fmt.Errorf("stop serve: %w", serr)
 	}
+	m.Stop = time.Since(start)
 	return m, err
 }
 

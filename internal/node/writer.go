@@ -91,30 +91,34 @@ func (n *Node) writer() {
 			}
 			t.Stop()
 		}
-	more:
-		for len(group) < maxGroup {
-			select {
-			case o := <-n.ops:
-				group = append(group, o)
-			default:
-				break more
-			}
-		}
-		n.commit(group)
+		n.commit(n.fill(group))
 	}
 }
 
-// drain fails the ops still queued at shutdown.
-func (n *Node) drain() {
-	for {
+// fill adds to group the ops already queued, up to maxGroup.
+func (n *Node) fill(group []*op) []*op {
+	for len(group) < maxGroup {
 		select {
 		case o := <-n.ops:
-			if o.done != nil {
-				o.done <- ErrClosed
-			}
+			group = append(group, o)
 		default:
+			return group
+		}
+	}
+	return group
+}
+
+// drain commits the ops still queued at shutdown: a send or a receipt the
+// node accepted is written, not dropped, and the queue is bounded, so this
+// ends. What callers queue after it has emptied the queue is never taken
+// (see submit).
+func (n *Node) drain() {
+	for {
+		group := n.fill(nil)
+		if len(group) == 0 {
 			return
 		}
+		n.commit(group)
 	}
 }
 

@@ -111,5 +111,5 @@ func (s *Server) closeConsole(ctx context.Context) error {
 		return nil
 	}
 	s.console.cancel()
-	return s.console.http.Shutdown(ctx)
+	return shutdown(ctx, s.console.http)
 }

@@ -52,8 +52,9 @@ func (s *Server) runEscalation(ctx context.Context, log *slog.Logger) {
 
 // escalationStopWait bounds how long closing waits for the engine: its
 // reads stop with the serving context, so it returns at once unless
-// something is badly wrong, and then a node asked to stop must still stop.
-const escalationStopWait = 10 * time.Second
+// something is badly wrong, and then a node asked to stop must still stop
+// within the two seconds an operator (or a service manager) is promised.
+const escalationStopWait = time.Second
 
 // closeEscalation waits for the engine to stop (the serving context has
 // ended) and closes its state. An engine that does not stop in time is

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/control"
@@ -43,6 +44,7 @@ type Server struct {
 	direct     *http.Server
 	control    *http.Server
 	stop       context.CancelFunc
+	log        *slog.Logger
 }
 
 // Start opens the node in dir and starts serving. Close stops it.
@@ -80,6 +82,7 @@ func Start(dir string, log *slog.Logger, opts ...Option) (*Server, error) {
 
 func (s *Server) start(log *slog.Logger, o options) error {
 	n := s.Node
+	s.log = log
 	cert, err := n.Keys.TLSCertificate()
 	if err != nil {
 		return err
@@ -135,10 +138,49 @@ func (s *Server) start(log *slog.Logger, o options) error {
 	return nil
 }
 
-// Close stops serving and closes the node; committed state is on disk.
+// Close stops serving and closes the node; committed state is on disk. It
+// returns within about stopWait + escalationStopWait whatever the node is
+// doing (see docs/operations.md, "Stopping").
 func (s *Server) Close(ctx context.Context) error {
+	start := time.Now()
 	s.stop()
-	err := errors.Join(s.closeConsole(ctx), s.direct.Shutdown(ctx), s.control.Shutdown(ctx), s.closeEscalation(), s.officers.Close())
+	// The listeners and the engine stop side by side: each wait is
+	// bounded, and none needs another to end first.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	wg.Go(func() { errs[0] = s.closeConsole(ctx) })
+	wg.Go(func() { errs[1] = shutdown(ctx, s.direct) })
+	wg.Go(func() { errs[2] = shutdown(ctx, s.control) })
+	wg.Go(func() { errs[3] = s.closeEscalation() })
+	wg.Wait()
+	listeners := time.Since(start)
+	err := errors.Join(append(errs, s.officers.Close())...)
 	os.Remove(filepath.Join(s.Node.Dir, node.SocketFile))
-	return errors.Join(err, s.Node.Close())
+	// The node last: the writer commits what it had accepted, and a
+	// handler cut short above finds it closed.
+	err = errors.Join(err, s.Node.Close())
+	s.log.Info("stopped", "listeners", listeners.Round(time.Millisecond).String(),
+		"node", (time.Since(start) - listeners).Round(time.Millisecond).String(), "err", err)
+	return err
+}
+
+// stopWait bounds how long a listener waits for its requests under way.
+// A peer resends whatever was not answered, a command line reports the
+// error, and an HTTP/2 connection would otherwise hold the stop for a
+// second after its GOAWAY.
+const stopWait = 500 * time.Millisecond
+
+// shutdown stops srv: it refuses new requests at once, lets those under
+// way finish for up to stopWait, then closes their connections.
+func shutdown(ctx context.Context, srv *http.Server) error {
+	ctx, cancel := context.WithTimeout(ctx, stopWait)
+	defer cancel()
+	if err := srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	// Shutdown has closed the listeners already.
+	if err := srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
 }
