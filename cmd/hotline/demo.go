@@ -67,6 +67,13 @@ Try, in another terminal:
   hotline rollcall --dir %s --officer "Wang Lei"   # a person is on watch
   hotline status --dir %s                           # terminal alive, person present
 
+A formatted notice, read at Beijing with Chinese labels; the shared agenda:
+
+  hotline send   --dir %s --template exercise-notice --field name=Foal-Eagle --field start=2017-03-01T00:00Z --field end=2017-04-30T00:00Z --field area=37.5N,126.9E,50km --field forces="ROK, US" --field live-fire=yes
+  hotline show   --dir %s seoul-2
+  hotline agenda propose --dir %s --kind talks --title "Defense ministers' talks" --start 2017-03-10T01:00Z --place Seoul
+  hotline agenda --dir %s
+
 The line asks each side for a roll-call every four hours, and the consoles
 raise an escalation alarm when a deadline passes on either side.
 
@@ -75,7 +82,8 @@ What happens on the line is printed below. Ctrl-C stops both nodes.
 `, seoul, line.Servers[0].DirectAddr, beijing, line.Servers[1].DirectAddr, line.ID,
 		line.Logins[0].URL, line.Logins[0].Officer, line.Logins[0].Password,
 		line.Logins[1].URL, line.Logins[1].Officer, line.Logins[1].Password,
-		seoul, beijing, beijing, beijing, beijing, seoul, beijing, seoul)
+		seoul, beijing, beijing, beijing, beijing, seoul, beijing, seoul,
+		seoul, beijing, seoul, beijing)
 	watch(ctx, line)
 	return nil
 }

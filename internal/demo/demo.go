@@ -17,6 +17,7 @@ import (
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/officer"
 	"github.com/hotline-line/hotline/internal/serve"
 )
@@ -119,10 +120,13 @@ func Pair(dir, title string, parties []Party, rules ...func(*charter.Charter)) (
 	return dirs, signed, err
 }
 
-// demoRules asks each side's officer on duty to confirm presence every
-// four hours, within 15 minutes, as a real line would.
+// demoRules set up the line as a real one would be: named "defense",
+// asking each side's officer on duty to confirm presence every four
+// hours, within 15 minutes, and carrying the starter notice templates.
 func demoRules(c *charter.Charter) {
+	c.Name = "defense"
 	c.RollCall = &charter.RollCallRule{Every: charter.Duration(4 * time.Hour), Answer: charter.Duration(15 * time.Minute)}
+	c.Templates = notice.Starter()
 }
 
 // Start creates both parties under dir, pairs them and starts their nodes.
