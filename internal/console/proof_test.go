@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,11 @@ func TestProofOfAVerifiedLine(t *testing.T) {
 	}
 	// Two charters, three messages and a reply, a displayed and an ack.
 	if v.Total != 8 || v.Messages[proofVerified] != 4 || len(v.Logs) != 2 || len(v.Entries) != 8 {
-		t.Fatalf("total %d, messages %v, %d logs, %d rows", v.Total, v.Messages, len(v.Logs), len(v.Entries))
+		var kinds []string
+		for _, e := range v.Entries {
+			kinds = append(kinds, e.Log+"-"+strconv.Itoa(int(e.Index))+":"+string(e.Kind))
+		}
+		t.Fatalf("total %d, messages %v, %d logs, %d rows: %v", v.Total, v.Messages, len(v.Logs), len(v.Entries), kinds)
 	}
 	for _, e := range v.Entries {
 		if e.Status != proofVerified || e.Body != bodyVerified || e.Checkpoint == 0 || e.Checkpoint <= e.Index ||

@@ -124,15 +124,20 @@ func (n *Node) linkTester(ctx context.Context) {
 				continue
 			}
 			every := ls.charter.LinkTestEvery()
-			views, _ := n.LinkTests(line)
+			views, err := n.LinkTests(line)
+			if err != nil {
+				// Without our latest test in hand the schedule is unknown:
+				// wait for the next tick rather than test out of turn.
+				continue
+			}
+			if last[line].IsZero() {
+				// The first test is one interval after the line opened.
+				last[line] = ls.installed
+			}
 			for _, v := range views {
 				if v.By == ls.me {
-					if last[line].IsZero() {
-						// The first test is one interval after the line opened.
-						last[line] = v.At
-						if ls.installed.After(v.At) {
-							last[line] = ls.installed
-						}
+					if v.At.After(last[line]) {
+						last[line] = v.At // a test run by hand counts too
 					}
 					continue
 				}
