@@ -43,6 +43,8 @@ type Options struct {
 	RelayDebug bool
 	// Skew runs each party's clock off by this much (serve --clock-skew).
 	Skew [2]time.Duration
+	// Propose adds flags to hotline line propose: the charter's rules.
+	Propose []string
 	// TmpfsSize, if not zero, puts the second party's data directory on a
 	// tmpfs of this many bytes (mount needs root); see ErrNoMount.
 	TmpfsSize int64
@@ -59,8 +61,9 @@ type Cluster struct {
 	Relay   *Relay // nil without Options.FaultRoutes
 	Line    string // the line's ID
 
-	logf  func(format string, args ...any)
-	mount string // the tmpfs mount point, if any
+	logf    func(format string, args ...any)
+	propose []string // extra flags of line propose
+	mount   string   // the tmpfs mount point, if any
 
 	probMu   sync.Mutex
 	problems []string // signs of a bug in the output of commands
@@ -73,7 +76,7 @@ var ErrNoMount = errors.New("cannot mount a tmpfs")
 // New creates both parties (and the relay) in o.Root and pairs them;
 // nothing runs yet (see Start).
 func New(ctx context.Context, o Options) (_ *Cluster, err error) {
-	c := &Cluster{Bin: o.Bin, Root: o.Root, logf: o.Logf}
+	c := &Cluster{Bin: o.Bin, Root: o.Root, logf: o.Logf, propose: o.Propose}
 	if c.logf == nil {
 		c.logf = func(string, ...any) {}
 	}
@@ -157,6 +160,7 @@ func (c *Cluster) pair(ctx context.Context, relay string) error {
 	if relay != "" {
 		args = append(args, "--relay", relay)
 	}
+	args = append(args, c.propose...)
 	_, errOut, err := c.run(ctx, CommandTimeout, args...)
 	if err != nil {
 		return err
