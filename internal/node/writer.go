@@ -17,14 +17,16 @@ type op struct {
 	after func()
 	done  chan error // nil for fire-and-forget ops
 	// lazy marks a fire-and-forget record that need not be on disk at once
-	// (when entries were sent): it waits up to noteDelay for another op to
-	// share a commit with, rather than costing an fsync of its own. Ops
-	// that are not lazy never wait.
+	// (when entries were sent, a peer's receipt): it waits up to noteDelay
+	// for an op that is not lazy to share a commit with, rather than
+	// costing an fsync of its own. Ops that are not lazy never wait.
 	lazy bool
 }
 
-// noteDelay bounds how long a lazy op waits for company. The receipt that
-// follows a send comes well within it, so the two share one fsync.
+// noteDelay bounds how long a lazy op waits for company. Under steady
+// traffic the next send or segment comes well within it, so the notes of
+// one message ride on the commit of the next instead of on the path
+// between a send and its receipt.
 const noteDelay = 20 * time.Millisecond
 
 // Refusal is an error that concerns one operation only (bad input, a
@@ -82,14 +84,7 @@ func (n *Node) writer() {
 			return
 		}
 		if group[0].lazy {
-			t := time.NewTimer(noteDelay)
-			select {
-			case o := <-n.ops:
-				group = append(group, o)
-			case <-t.C:
-			case <-n.ctx.Done():
-			}
-			t.Stop()
+			group = n.company(group)
 		}
 	more:
 		for len(group) < maxGroup {
@@ -104,15 +99,58 @@ func (n *Node) writer() {
 	}
 }
 
-// drain fails the ops still queued at shutdown.
+// company adds to a group of lazy ops those that come within noteDelay,
+// until one that is not lazy comes (whose commit the group then shares) or
+// the group is full.
+func (n *Node) company(group []*op) []*op {
+	t := time.NewTimer(noteDelay)
+	defer t.Stop()
+	for len(group) < maxGroup {
+		select {
+		case o := <-n.ops:
+			group = append(group, o)
+			if !o.lazy {
+				return group
+			}
+		case <-t.C:
+			return group
+		case <-n.ctx.Done():
+			return group
+		}
+	}
+	return group
+}
+
+// queue hands o to the writer without waiting for its commit.
+func (n *Node) queue(ctx context.Context, o *op) error {
+	select {
+	case n.ops <- o:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// drain fails the ops still queued at shutdown, except the lazy notes:
+// those are committed, so that a node stopped in good order keeps the
+// receipts it has counted.
 func (n *Node) drain() {
+	var notes []*op
 	for {
 		select {
 		case o := <-n.ops:
-			if o.done != nil {
+			switch {
+			case o.done != nil:
 				o.done <- ErrClosed
+			case o.lazy:
+				notes = append(notes, o)
 			}
 		default:
+			if len(notes) > 0 {
+				n.commit(notes)
+			}
 			return
 		}
 	}
