@@ -90,6 +90,9 @@ type logState struct {
 	ourSize    uint64            // peer logs: the size ourCosig covers
 	urgentAt   uint64            // peer logs: size after the latest FLASH or IMMEDIATE entry; its receipt is urgent too
 	receipts   map[string]uint64 // own log: largest size each peer has cosigned
+	// lastReceipt is, on our own log, each peer's latest cosignature note
+	// as verified: the peer repeats it in every bundle until it cosigns more.
+	lastReceipt map[string][]byte
 }
 
 // Open opens the node in dir: its configuration, key, database and lines.
@@ -200,7 +203,7 @@ func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
 	ls.keys = keys
 	for i := range c.Parties {
 		p := &c.Parties[i]
-		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}}
+		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}, lastReceipt: map[string][]byte{}}
 		if p.Party == n.Me() {
 			continue
 		}
@@ -246,7 +249,7 @@ func (n *Node) loadLogs(ls *lineState) error {
 		}
 		switch {
 		case c.Author == n.Me():
-			lg.receipts[c.Cosigner] = c.Size
+			lg.receipts[c.Cosigner], lg.lastReceipt[c.Cosigner] = c.Size, c.Note
 		case c.Cosigner == n.Me():
 			lg.ourCosig, lg.ourSize = c.Note, c.Size
 			lg.checkpoint = c.Note // carries the author's signature too

@@ -156,13 +156,18 @@ func (n *Node) drain() {
 	}
 }
 
-// commit applies a group of ops in one transaction. Each op runs inside a
-// savepoint: a refused op is rolled back alone. If the transaction itself
-// fails (a full disk), every op fails and the trees are cut back to what is
-// on disk.
+// commit applies a group of ops in one transaction. Each op of a larger
+// group runs inside a savepoint: a refused op is rolled back alone. A group
+// of one needs none: its refusal rolls the whole transaction back, which
+// is the same and costs no commit. If the transaction itself fails (a full
+// disk), every op fails and the trees are cut back to what is on disk.
 func (n *Node) commit(group []*op) {
 	errs := make([]error, len(group))
 	err := n.Store.Write(context.Background(), func(tx *store.Tx) error {
+		if len(group) == 1 {
+			errs[0] = group[0].apply(tx)
+			return errs[0]
+		}
 		for i, o := range group {
 			if err := tx.Savepoint(); err != nil {
 				return err
@@ -184,6 +189,10 @@ func (n *Node) commit(group []*op) {
 		}
 		return nil
 	})
+	var r *Refusal
+	if len(group) == 1 && errors.As(errs[0], &r) {
+		err = nil // rolled back alone, as in a savepoint
+	}
 	if err != nil {
 		n.log.Error("commit failed", "err", err, "ops", len(group))
 		n.truncateUncommitted()
