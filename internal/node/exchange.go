@@ -159,12 +159,9 @@ func (n *Node) segment(ls *lineState, from uint64) (*wire.Segment, error) {
 		return nil, nil
 	}
 	end := min(size, from+wire.MaxSegmentLength)
-	rows, err := n.Store.Entries(ls.id, ls.me, from, end)
+	rows, err := n.ownEntries(ls, from, end)
 	if err != nil {
 		return nil, err
-	}
-	if uint64(len(rows)) != end-from {
-		return nil, fmt.Errorf("log %s: %d entries stored in [%d, %d)", ls.me, len(rows), from, end)
 	}
 	// Keep a segment well inside the bundle limit however large the
 	// entries (long texts sealed to many parties).
@@ -186,16 +183,33 @@ func (n *Node) segment(ls *lineState, from uint64) (*wire.Segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	seg := &wire.Segment{Author: ls.me, Checkpoint: cp.Note, Start: from, Entries: make([]wire.Entry, len(rows))}
-	for i, r := range rows {
-		seg.Entries[i] = wire.Entry{Leaf: r.Leaf, Envelope: r.Envelope}
-	}
+	seg := &wire.Segment{Author: ls.me, Checkpoint: cp.Note, Start: from, Entries: rows}
 	if from > 0 {
 		if seg.Proof, err = lg.tree.ConsistencyProof(from, end); err != nil {
 			return nil, err
 		}
 	}
 	return seg, nil
+}
+
+// ownEntries returns entries [from, end) of this party's log: from memory
+// if they are recent, else from the database.
+func (n *Node) ownEntries(ls *lineState, from, end uint64) ([]wire.Entry, error) {
+	if es := ls.logs[ls.me].recent.get(from, end); es != nil {
+		return es, nil
+	}
+	rows, err := n.Store.Entries(ls.id, ls.me, from, end)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(len(rows)) != end-from {
+		return nil, fmt.Errorf("log %s: %d entries stored in [%d, %d)", ls.me, len(rows), from, end)
+	}
+	es := make([]wire.Entry, len(rows))
+	for i, r := range rows {
+		es[i] = wire.Entry{Leaf: r.Leaf, Envelope: r.Envelope}
+	}
+	return es, nil
 }
 
 // recordSent notes when entries first left for a peer, for the "sent" rung

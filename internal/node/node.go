@@ -93,6 +93,7 @@ type logState struct {
 	// lastReceipt is, on our own log, each peer's latest cosignature note
 	// as verified: the peer repeats it in every bundle until it cosigns more.
 	lastReceipt map[string][]byte
+	recent      recent // own log: the latest entries, for segments
 }
 
 // Open opens the node in dir: its configuration, key, database and lines.
