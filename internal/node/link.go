@@ -275,7 +275,7 @@ func (l *link) build(pull bool) *wire.Bundle {
 	}
 	from, cosigSent := l.peerHas, l.cosigSent
 	l.mu.Unlock()
-	seg, err := n.segment(ls, from)
+	segs, err := n.segments(ls, from, catchUpSegments)
 	if err != nil {
 		n.log.Error("build segment", "peer", l.peer, "err", err)
 		return nil
@@ -292,12 +292,10 @@ func (l *link) build(pull bool) *wire.Bundle {
 	// people are waiting for "delivered".
 	l.urgentReceipt = owed && urgentAt > cosigSent
 	l.mu.Unlock()
-	if seg == nil && !owed && !pull {
+	if len(segs) == 0 && !owed && !pull {
 		return nil
 	}
-	if seg != nil {
-		b.Segments = []wire.Segment{*seg}
-	}
+	b.Segments = segs
 	b.Pull = pull
 	return b
 }

@@ -133,7 +133,9 @@ func (l *link) send(ctx context.Context, r Route, b *wire.Bundle, hedge time.Dur
 	l.mu.Unlock()
 	l.record(r.Name(), start, err)
 	if err == nil && len(b.Segments) > 0 {
-		l.noteSent(b.Segments[0], r.Name(), start)
+		for _, s := range b.Segments {
+			l.noteSent(s, r.Name(), start)
+		}
 		if isMailbox(r) {
 			l.notePosted(r.Name(), b)
 		}
