@@ -6,7 +6,8 @@
 // All writes go through one writer goroutine that commits in groups: many
 // sends and receipts share one fsync. Nothing is reported as queued, and no
 // cosignature leaves the node, before the transaction that holds it has
-// committed. See docs/protocol.md.
+// committed. A peer's receipt counts once verified and is stored on a later
+// commit: the peer repeats it if it is lost. See docs/protocol.md.
 package node
 
 import (
