@@ -274,8 +274,14 @@ func (l *link) build(pull bool) *wire.Bundle {
 		l.peerHas = max(l.peerHas, receipt)
 	}
 	from, cosigSent := l.peerHas, l.cosigSent
+	// Several segments only to a peer that answers: while it does not,
+	// each try would read and sign them all before failing.
+	limit := 1
+	if l.ok && l.failures == 0 {
+		limit = catchUpSegments
+	}
 	l.mu.Unlock()
-	segs, err := n.segments(ls, from, catchUpSegments)
+	segs, err := n.segments(ls, from, limit)
 	if err != nil {
 		n.log.Error("build segment", "peer", l.peer, "err", err)
 		return nil
