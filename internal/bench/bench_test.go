@@ -40,6 +40,15 @@ func reportDist(b *testing.B, d bench.Dist) {
 	b.ReportMetric(d.P99, "p99-ms")
 }
 
+// reportWork reports what both nodes did per message since before: SQL
+// statements, commits (each one fsync) and CPU time.
+func reportWork(b *testing.B, env *bench.Env, before bench.Work) {
+	stmts, commits, cpu := before.PerItem(env.Work(), b.N)
+	b.ReportMetric(stmts, "stmts/msg")
+	b.ReportMetric(commits, "fsyncs/msg")
+	b.ReportMetric(cpu, "cpu-µs/msg")
+}
+
 // BenchmarkFloor measures fsync + mutual-TLS 1.3 round trip + fsync, the
 // floor send→cosignature is compared with.
 func BenchmarkFloor(b *testing.B) {
@@ -61,6 +70,7 @@ func BenchmarkSendCosign(b *testing.B) {
 	if _, err := env.SendCosign(ctx, 5); err != nil { // warm the connection and caches
 		b.Fatal(err)
 	}
+	before := env.Work()
 	b.ResetTimer()
 	lat, err := env.SendCosign(ctx, b.N)
 	b.StopTimer()
@@ -68,12 +78,14 @@ func BenchmarkSendCosign(b *testing.B) {
 		b.Fatal(err)
 	}
 	reportDist(b, bench.Summarize(lat))
+	reportWork(b, env, before)
 }
 
 // BenchmarkThroughput sends b.N messages from 32 concurrent senders and
 // waits until all are cosigned.
 func BenchmarkThroughput(b *testing.B) {
 	env := newEnv(b)
+	before := env.Work()
 	b.ResetTimer()
 	d, err := env.Throughput(context.Background(), b.N, 32)
 	b.StopTimer()
@@ -81,6 +93,7 @@ func BenchmarkThroughput(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/d.Seconds(), "msgs/s")
+	reportWork(b, env, before)
 }
 
 // BenchmarkCatchup writes b.N messages while the receiver is down and

@@ -287,3 +287,33 @@ func (e *Env) CatchUp(ctx context.Context) (time.Duration, uint64, error) {
 	}
 	return time.Since(start), size, nil
 }
+
+// Work is what both nodes have done since they started: SQL statements
+// (reads, and writes with each transaction's BEGIN and COMMIT) and commits,
+// each commit one fsync.
+type Work struct {
+	Statements, Commits int64
+	CPU                 time.Duration // of this process, both nodes
+}
+
+// Work reads the counters of both running nodes and this process's CPU time.
+func (e *Env) Work() Work {
+	var w Work
+	for _, s := range []*serve.Server{e.A, e.B} {
+		if s == nil {
+			continue
+		}
+		st := s.Node.Store
+		w.Statements += st.Reads() + st.Writes()
+		w.Commits += st.Commits()
+	}
+	w.CPU = markCPU().self
+	return w
+}
+
+// PerItem divides what was done between w and later by items.
+func (w Work) PerItem(later Work, items int) (statements, commits, cpuMicros float64) {
+	n := float64(items)
+	return float64(later.Statements-w.Statements) / n, float64(later.Commits-w.Commits) / n,
+		float64(later.CPU-w.CPU) / float64(time.Microsecond) / n
+}

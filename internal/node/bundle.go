@@ -28,16 +28,8 @@ func (n *Node) ExportParcel(line, peer string) ([]byte, *wire.Bundle, error) {
 	from := own.receipts[peer]
 	own.mu.Unlock()
 	b, _ := n.reply(ls, peer)
-	for len(b.Segments) < wire.MaxSegments && len(b.Segments)*maxSegmentBytes < wire.MaxBundleSize-2*maxSegmentBytes {
-		seg, err := n.segment(ls, from)
-		if err != nil {
-			return nil, nil, err
-		}
-		if seg == nil {
-			break
-		}
-		b.Segments = append(b.Segments, *seg)
-		from = seg.Start + uint64(len(seg.Entries))
+	if b.Segments, err = n.segments(ls, from, wire.MaxSegments); err != nil {
+		return nil, nil, err
 	}
 	data, err := parcel.Seal(b, peer, pk)
 	return data, b, err

@@ -63,11 +63,33 @@ func (n *Node) HandleBundle(ctx context.Context, from string, b *wire.Bundle) (*
 }
 
 // absorb takes in the segments and cosignatures of a bundle from peer. The
-// first refused part stops it; the input is kept as evidence.
+// first refused part stops it; the input is kept as evidence. Segments are
+// verified one ahead: while one is stored and committed by the writer, the
+// next one's signatures and bodies are checked.
 func (n *Node) absorb(ctx context.Context, ls *lineState, peer string, b *wire.Bundle) error {
+	type checked struct {
+		v   *verified
+		err error
+	}
+	check := func(i int) <-chan checked {
+		ch := make(chan checked, 1)
+		go func() {
+			v, err := n.verifySegment(ls, &b.Segments[i])
+			ch <- checked{v, err}
+		}()
+		return ch
+	}
+	var next <-chan checked
+	if len(b.Segments) > 0 {
+		next = check(0)
+	}
 	for i := range b.Segments {
 		seg := &b.Segments[i]
-		v, err := n.verifySegment(ls, seg)
+		c := <-next
+		v, err := c.v, c.err
+		if err == nil && i+1 < len(b.Segments) {
+			next = check(i + 1)
+		}
 		if err == nil {
 			_, err = n.ingest(ctx, v)
 		}
@@ -159,12 +181,9 @@ func (n *Node) segment(ls *lineState, from uint64) (*wire.Segment, error) {
 		return nil, nil
 	}
 	end := min(size, from+wire.MaxSegmentLength)
-	rows, err := n.Store.Entries(ls.id, ls.me, from, end)
+	rows, err := n.ownEntries(ls, from, end)
 	if err != nil {
 		return nil, err
-	}
-	if uint64(len(rows)) != end-from {
-		return nil, fmt.Errorf("log %s: %d entries stored in [%d, %d)", ls.me, len(rows), from, end)
 	}
 	// Keep a segment well inside the bundle limit however large the
 	// entries (long texts sealed to many parties).
@@ -186,16 +205,55 @@ func (n *Node) segment(ls *lineState, from uint64) (*wire.Segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	seg := &wire.Segment{Author: ls.me, Checkpoint: cp.Note, Start: from, Entries: make([]wire.Entry, len(rows))}
-	for i, r := range rows {
-		seg.Entries[i] = wire.Entry{Leaf: r.Leaf, Envelope: r.Envelope}
-	}
+	seg := &wire.Segment{Author: ls.me, Checkpoint: cp.Note, Start: from, Entries: rows}
 	if from > 0 {
 		if seg.Proof, err = lg.tree.ConsistencyProof(from, end); err != nil {
 			return nil, err
 		}
 	}
 	return seg, nil
+}
+
+// catchUpSegments is how many segments a link sends in one bundle to a
+// peer that lags: the peer checks one while it commits the one before.
+const catchUpSegments = 3
+
+// segments returns up to limit consecutive segments of our log after size
+// from, as many as one bundle holds.
+func (n *Node) segments(ls *lineState, from uint64, limit int) ([]wire.Segment, error) {
+	var segs []wire.Segment
+	for len(segs) < min(limit, wire.MaxSegments) && len(segs)*maxSegmentBytes < wire.MaxBundleSize-2*maxSegmentBytes {
+		seg, err := n.segment(ls, from)
+		if err != nil {
+			return segs, err
+		}
+		if seg == nil {
+			break
+		}
+		segs = append(segs, *seg)
+		from = seg.Start + uint64(len(seg.Entries))
+	}
+	return segs, nil
+}
+
+// ownEntries returns entries [from, end) of this party's log: from memory
+// if they are recent, else from the database.
+func (n *Node) ownEntries(ls *lineState, from, end uint64) ([]wire.Entry, error) {
+	if es := ls.logs[ls.me].recent.get(from, end); es != nil {
+		return es, nil
+	}
+	rows, err := n.Store.Entries(ls.id, ls.me, from, end)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(len(rows)) != end-from {
+		return nil, fmt.Errorf("log %s: %d entries stored in [%d, %d)", ls.me, len(rows), from, end)
+	}
+	es := make([]wire.Entry, len(rows))
+	for i, r := range rows {
+		es[i] = wire.Entry{Leaf: r.Leaf, Envelope: r.Envelope}
+	}
+	return es, nil
 }
 
 // recordSent notes when entries first left for a peer, for the "sent" rung

@@ -275,8 +275,14 @@ func (l *link) build(pull bool) *wire.Bundle {
 		l.peerHas = max(l.peerHas, receipt)
 	}
 	from, cosigSent := l.peerHas, l.cosigSent
+	// Several segments only to a peer that answers: while it does not,
+	// each try would read and sign them all before failing.
+	limit := 1
+	if l.ok && l.failures == 0 {
+		limit = catchUpSegments
+	}
 	l.mu.Unlock()
-	seg, err := n.segment(ls, from)
+	segs, err := n.segments(ls, from, limit)
 	if err != nil {
 		n.log.Error("build segment", "peer", l.peer, "err", err)
 		return nil
@@ -293,12 +299,10 @@ func (l *link) build(pull bool) *wire.Bundle {
 	// people are waiting for "delivered".
 	l.urgentReceipt = owed && urgentAt > cosigSent
 	l.mu.Unlock()
-	if seg == nil && !owed && !pull {
+	if len(segs) == 0 && !owed && !pull {
 		return nil
 	}
-	if seg != nil {
-		b.Segments = []wire.Segment{*seg}
-	}
+	b.Segments = segs
 	b.Pull = pull
 	return b
 }

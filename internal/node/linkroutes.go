@@ -134,7 +134,9 @@ func (l *link) send(ctx context.Context, r Route, b *wire.Bundle, hedge time.Dur
 	l.record(r.Name(), start, err)
 	l.measureClock(b, resp, err, start)
 	if err == nil && len(b.Segments) > 0 {
-		l.noteSent(b.Segments[0], r.Name(), start)
+		for _, s := range b.Segments {
+			l.noteSent(s, r.Name(), start)
+		}
 		if isMailbox(r) {
 			l.notePosted(r.Name(), b)
 		}

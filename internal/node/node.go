@@ -6,7 +6,8 @@
 // All writes go through one writer goroutine that commits in groups: many
 // sends and receipts share one fsync. Nothing is reported as queued, and no
 // cosignature leaves the node, before the transaction that holds it has
-// committed. See docs/protocol.md.
+// committed. A peer's receipt counts once verified and is stored on a later
+// commit: the peer repeats it if it is lost. See docs/protocol.md.
 package node
 
 import (
@@ -92,6 +93,10 @@ type logState struct {
 	ourSize    uint64            // peer logs: the size ourCosig covers
 	urgentAt   uint64            // peer logs: size after the latest FLASH or IMMEDIATE entry; its receipt is urgent too
 	receipts   map[string]uint64 // own log: largest size each peer has cosigned
+	// lastReceipt is, on our own log, each peer's latest cosignature note
+	// as verified: the peer repeats it in every bundle until it cosigns more.
+	lastReceipt map[string][]byte
+	recent      recent // own log: the latest entries, for segments
 }
 
 // Open opens the node in dir: its configuration, key, database and lines.
@@ -202,7 +207,7 @@ func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
 	ls.keys = keys
 	for i := range c.Parties {
 		p := &c.Parties[i]
-		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}}
+		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}, lastReceipt: map[string][]byte{}}
 		if p.Party == n.Me() {
 			continue
 		}
@@ -248,7 +253,7 @@ func (n *Node) loadLogs(ls *lineState) error {
 		}
 		switch {
 		case c.Author == n.Me():
-			lg.receipts[c.Cosigner] = c.Size
+			lg.receipts[c.Cosigner], lg.lastReceipt[c.Cosigner] = c.Size, c.Note
 		case c.Cosigner == n.Me():
 			lg.ourCosig, lg.ourSize = c.Note, c.Size
 			lg.checkpoint = c.Note // carries the author's signature too

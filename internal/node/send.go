@@ -110,9 +110,9 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 		Time: n.stampTime(tx, ls, index, d.ref), Precedence: d.precedence,
 		Refs: n.refs(ls), Body: entry.Commit(d.salt, d.body),
 	}
-	raw := leaf.Marshal()
+	raw, env := leaf.Marshal(), d.env.Marshal()
 	err := tx.InsertEntry(&store.Entry{
-		Line: ls.id, Author: ls.me, Index: index, Leaf: raw, Envelope: d.env.Marshal(),
+		Line: ls.id, Author: ls.me, Index: index, Leaf: raw, Envelope: env,
 		Kind: d.kind, Time: leaf.Time.UnixMilli(), Precedence: d.precedence,
 		Salt: d.salt, Body: d.body, Ref: d.ref, Officer: d.officer, Received: n.now().UnixMilli(),
 	})
@@ -120,6 +120,7 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 		return "", err
 	}
 	lg.tree.Append(tlog.HashLeaf(raw))
+	lg.recent.put(index, raw, env)
 	return leaf.ID(), nil
 }
 

@@ -17,14 +17,16 @@ type op struct {
 	after func()
 	done  chan error // nil for fire-and-forget ops
 	// lazy marks a fire-and-forget record that need not be on disk at once
-	// (when entries were sent): it waits up to noteDelay for another op to
-	// share a commit with, rather than costing an fsync of its own. Ops
-	// that are not lazy never wait.
+	// (when entries were sent, a peer's receipt): it waits up to noteDelay
+	// for an op that is not lazy to share a commit with, rather than
+	// costing an fsync of its own. Ops that are not lazy never wait.
 	lazy bool
 }
 
-// noteDelay bounds how long a lazy op waits for company. The receipt that
-// follows a send comes well within it, so the two share one fsync.
+// noteDelay bounds how long a lazy op waits for company. Under steady
+// traffic the next send or segment comes well within it, so the notes of
+// one message ride on the commit of the next instead of on the path
+// between a send and its receipt.
 const noteDelay = 20 * time.Millisecond
 
 // Refusal is an error that concerns one operation only (bad input, a
@@ -82,16 +84,43 @@ func (n *Node) writer() {
 			return
 		}
 		if group[0].lazy {
-			t := time.NewTimer(noteDelay)
-			select {
-			case o := <-n.ops:
-				group = append(group, o)
-			case <-t.C:
-			case <-n.ctx.Done():
-			}
-			t.Stop()
+			group = n.company(group)
 		}
 		n.commit(n.fill(group))
+	}
+}
+
+// company adds to a group of lazy ops those that come within noteDelay,
+// until one that is not lazy comes (whose commit the group then shares) or
+// the group is full.
+func (n *Node) company(group []*op) []*op {
+	t := time.NewTimer(noteDelay)
+	defer t.Stop()
+	for len(group) < maxGroup {
+		select {
+		case o := <-n.ops:
+			group = append(group, o)
+			if !o.lazy {
+				return group
+			}
+		case <-t.C:
+			return group
+		case <-n.ctx.Done():
+			return group
+		}
+	}
+	return group
+}
+
+// queue hands o to the writer without waiting for its commit.
+func (n *Node) queue(ctx context.Context, o *op) error {
+	select {
+	case n.ops <- o:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.ctx.Done():
+		return ErrClosed
 	}
 }
 
@@ -122,13 +151,18 @@ func (n *Node) drain() {
 	}
 }
 
-// commit applies a group of ops in one transaction. Each op runs inside a
-// savepoint: a refused op is rolled back alone. If the transaction itself
-// fails (a full disk), every op fails and the trees are cut back to what is
-// on disk.
+// commit applies a group of ops in one transaction. Each op of a larger
+// group runs inside a savepoint: a refused op is rolled back alone. A group
+// of one needs none: its refusal rolls the whole transaction back, which
+// is the same and costs no commit. If the transaction itself fails (a full
+// disk), every op fails and the trees are cut back to what is on disk.
 func (n *Node) commit(group []*op) {
 	errs := make([]error, len(group))
 	err := n.Store.Write(context.Background(), func(tx *store.Tx) error {
+		if len(group) == 1 {
+			errs[0] = group[0].apply(tx)
+			return errs[0]
+		}
 		for i, o := range group {
 			if err := tx.Savepoint(); err != nil {
 				return err
@@ -150,6 +184,10 @@ func (n *Node) commit(group []*op) {
 		}
 		return nil
 	})
+	var r *Refusal
+	if len(group) == 1 && errors.As(errs[0], &r) {
+		err = nil // rolled back alone, as in a savepoint
+	}
 	if err != nil {
 		n.log.Error("commit failed", "err", err, "ops", len(group))
 		n.truncateUncommitted()

@@ -34,6 +34,10 @@ type Store struct {
 	prepared map[*sql.DB]map[string]*sql.Stmt
 
 	reads atomic.Int64 // statements run by queryContext and queryRowContext
+	// writes counts the statements run by the hot paths of the writer
+	// (Tx.exec), and BEGIN and COMMIT of each write transaction; commits
+	// counts the transactions committed, each one fsync.
+	writes, commits atomic.Int64
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -136,6 +140,14 @@ func (s *Store) queryRowContext(ctx context.Context, q string, args ...any) *sql
 // Reads counts the prepared reads run since Open: what a view costs in
 // statements, for the tests and benchmarks that keep it constant.
 func (s *Store) Reads() int64 { return s.reads.Load() }
+
+// Writes counts the statements of write transactions run since Open: the
+// writer's prepared statements, and BEGIN and COMMIT of each transaction.
+func (s *Store) Writes() int64 { return s.writes.Load() }
+
+// Commits counts the write transactions committed since Open: each is one
+// fsync of the write-ahead log.
+func (s *Store) Commits() int64 { return s.commits.Load() }
 
 var migrations = []string{
 	`CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -302,6 +314,7 @@ func (t *Tx) exec(q string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	t.s.writes.Add(1)
 	_, err = st.Exec(args...)
 	return err
 }
@@ -313,11 +326,16 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return Classify(err)
 	}
+	s.writes.Add(2) // BEGIN, and COMMIT or ROLLBACK
 	if err := fn(&Tx{tx: tx, s: s}); err != nil {
 		tx.Rollback()
 		return Classify(err)
 	}
-	return Classify(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return Classify(err)
+	}
+	s.commits.Add(1)
+	return nil
 }
 
 // Meta returns a value from the meta table, or nil.
