@@ -380,6 +380,14 @@ func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, n
 			}
 			return nil
 		},
+		after: func() {
+			lg.mu.Lock()
+			for _, c := range fresh {
+				lg.stored[peer] = max(lg.stored[peer], c.Size)
+			}
+			lg.mu.Unlock()
+			n.notify()
+		},
 		lazy: true,
 	})
 }

@@ -92,7 +92,11 @@ type logState struct {
 	ourCosig   []byte            // peer logs: our latest cosignature note
 	ourSize    uint64            // peer logs: the size ourCosig covers
 	urgentAt   uint64            // peer logs: size after the latest FLASH or IMMEDIATE entry; its receipt is urgent too
-	receipts   map[string]uint64 // own log: largest size each peer has cosigned
+	receipts   map[string]uint64 // own log: largest size each peer has cosigned, as verified
+	// stored is, on our own log, the largest receipt of each peer that is
+	// on disk: receipts are stored with a later commit, and what people
+	// are shown (Status) is what the store can prove.
+	stored map[string]uint64
 	// lastReceipt is, on our own log, each peer's latest cosignature note
 	// as verified: the peer repeats it in every bundle until it cosigns more.
 	lastReceipt map[string][]byte
@@ -207,7 +211,7 @@ func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
 	ls.keys = keys
 	for i := range c.Parties {
 		p := &c.Parties[i]
-		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}, lastReceipt: map[string][]byte{}}
+		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}, stored: map[string]uint64{}, lastReceipt: map[string][]byte{}}
 		if p.Party == n.Me() {
 			continue
 		}
@@ -254,6 +258,7 @@ func (n *Node) loadLogs(ls *lineState) error {
 		switch {
 		case c.Author == n.Me():
 			lg.receipts[c.Cosigner], lg.lastReceipt[c.Cosigner] = c.Size, c.Note
+			lg.stored[c.Cosigner] = c.Size
 		case c.Cosigner == n.Me():
 			lg.ourCosig, lg.ourSize = c.Note, c.Size
 			lg.checkpoint = c.Note // carries the author's signature too

@@ -173,7 +173,7 @@ type PartyStatus struct {
 	Name    string        `json:"name"`
 	Langs   []string      `json:"langs"`
 	LogSize uint64        `json:"log_size"`          // entries of its log held here
-	Receipt uint64        `json:"receipt,omitempty"` // peers: how much of our log it has cosigned
+	Receipt uint64        `json:"receipt,omitempty"` // peers: how much of our log it has cosigned, by the receipts stored
 	Pending uint64        `json:"pending,omitempty"` // peers: our entries it has not cosigned yet
 	Routes  []RouteHealth `json:"routes,omitempty"`
 	Clock   *ClockOffset  `json:"clock,omitempty"` // peers: its clock against ours, once measured
@@ -196,7 +196,7 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 		ps := PartyStatus{Party: c.Party, Name: c.Name, Langs: c.Langs, LogSize: ls.logs[c.Party].committed.Load()}
 		if c.Party != ls.me {
 			own.mu.Lock()
-			ps.Receipt = own.receipts[c.Party]
+			ps.Receipt = own.stored[c.Party] // what the store can prove, as the ladder shows it
 			own.mu.Unlock()
 			ps.Pending = own.committed.Load() - ps.Receipt
 			if l := n.linkFor(ls.id, c.Party); l != nil {
