@@ -18,16 +18,19 @@ func OpenSQLite(path string, migrations []string, readers int) (w, r *sql.DB, er
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, err
 	}
-	// auto_vacuum takes effect only in a file that has no tables yet: a new
-	// file frees pages on request (Store.Reclaim). journal_size_limit
-	// truncates the WAL back to 16 MiB each time it starts over, rather than
-	// keeping it at the largest size one burst of writes gave it.
 	// busy_timeout comes first: the pragmas after it run on every new
-	// connection, and one that meets a lock (journal_mode while the writer
-	// checkpoints) must wait for it, not fail at once with SQLITE_BUSY.
-	dsn := "file:" + URIPath(path) + "?_pragma=busy_timeout(10000)&_pragma=auto_vacuum(INCREMENTAL)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=journal_size_limit(16777216)"
-	if w, err = sql.Open("sqlite", dsn+"&_txlock=immediate"); err != nil {
+	// connection, and one that meets a lock must wait for it, not fail at
+	// once with SQLITE_BUSY.
+	dsn := "file:" + URIPath(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=foreign_keys(ON)"
+	// Only the one writer connection sets what shapes the file; readers
+	// never need to. auto_vacuum takes effect only in a file that has no
+	// tables yet: a new file frees pages on request (Store.Reclaim).
+	// journal_size_limit truncates the WAL back to 16 MiB each time it
+	// starts over, rather than keeping it at the largest size one burst of
+	// writes gave it.
+	writer := dsn + "&_pragma=auto_vacuum(INCREMENTAL)&_pragma=journal_size_limit(16777216)&_txlock=immediate"
+	if w, err = sql.Open("sqlite", writer); err != nil {
 		return nil, nil, err
 	}
 	w.SetMaxOpenConns(1)
