@@ -56,7 +56,7 @@ func parseTime(flag, s string) (time.Time, error) {
 func agendaChange(ctx context.Context, action entry.AgendaAction, args []string) error {
 	fs := flags("agenda " + string(action))
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	officer := fs.String("officer", "", "the officer who makes this step; signed into it")
 	var kind, title, start, end, place, participants, to, reason, because *string
 	switch action {
@@ -143,7 +143,7 @@ func agendaList(ctx context.Context, args []string, history bool) error {
 	}
 	fs := flags(name)
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	icsFile := fs.String("ics", "", "also write the agenda to this iCalendar (.ics) file")
 	pos, err := parseAnywhere(fs, args)
 	if err != nil {

@@ -25,7 +25,7 @@ func init() {
 func cmdTemplates(ctx context.Context, args []string) error {
 	fs := flags("templates")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	lang := fs.String("lang", "", "the language of the labels (default: the party's first language)")
 	asJSON := fs.Bool("json", false, "print the templates as the charter holds them, in JSON")
 	if err := parse(fs, args); err != nil {

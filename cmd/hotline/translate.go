@@ -22,7 +22,7 @@ func init() {
 func cmdTranslate(ctx context.Context, args []string) error {
 	fs := flags("translate")
 	dir := dirFlag(fs)
-	line := fs.String("line", "", "the line (default: the node's only line)")
+	line := fs.String("line", "", "the line, by name or ID (default: the node's only line)")
 	lang := fs.String("lang", "", "the language of the translation, a BCP 47 tag such as zh or ko")
 	officer := fs.String("officer", "", "the officer who translated it (or had a machine translate it)")
 	machine := fs.Bool("machine", false, "the text was translated by a machine")
