@@ -8,7 +8,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/escalate"
+	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/serve"
 )
 
@@ -51,6 +53,9 @@ func cmdServe(ctx context.Context, args []string) error {
 		opts = append(opts, serve.ConsoleTLS(*consoleCert, *consoleKey))
 	}
 	s, err := serve.Start(*dir, log, opts...)
+	if errors.Is(err, node.ErrLocked) {
+		return serving(*dir, err)
+	}
 	if errors.Is(err, serve.ErrConsoleNotLoopback) {
 		return withHint(err, "listen on 127.0.0.1, or give --console-cert and --console-key")
 	}
@@ -72,4 +77,15 @@ func cmdServe(ctx context.Context, args []string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return s.Close(sctx)
+}
+
+// serving explains a serve that found its node open in another process:
+// usually a serve already running, whose flags (such as --console) are
+// changed only by restarting it.
+func serving(dir string, err error) error {
+	if _, derr := control.Dial(dir); derr != nil {
+		return withHint(err, "let that process finish, then run hotline serve again")
+	}
+	return withHint(fmt.Errorf("hotline serve is already running for %s: %w", dir, err),
+		"to change its flags (such as adding --console ADDR), stop that serve (Ctrl-C in its terminal, or kill -TERM with its pid) and start it again with all the flags it needs")
 }
