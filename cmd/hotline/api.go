@@ -27,11 +27,9 @@ func openAPI(ctx context.Context, dir string) (api control.API, done func(), err
 	if _, err := node.LoadConfig(dir); errors.Is(err, node.ErrNoParty) {
 		return nil, nil, noNode(dir, err)
 	}
-	wait := control.DefaultWait
-	if s := os.Getenv(waitEnv); s != "" {
-		if wait, err = time.ParseDuration(s); err != nil || wait < 0 {
-			return nil, nil, fmt.Errorf("%s=%q: want a duration such as 30s", waitEnv, s)
-		}
+	wait, err := waitTime()
+	if err != nil {
+		return nil, nil, err
 	}
 	api, done, err = control.Open(ctx, dir, wait, func(err error) {
 		fmt.Fprintf(os.Stderr, "hotline: waiting for the node: %v\n", err)
@@ -43,6 +41,19 @@ func openAPI(ctx context.Context, dir string) (api control.API, done func(), err
 		return nil, nil, withHint(err, "if that process is hotline serve, its control socket "+filepath.Join(dir, node.SocketFile)+" is gone: restart it; otherwise let that process finish, or set "+waitEnv+" to wait longer")
 	}
 	return api, done, err
+}
+
+// waitTime is how long a command waits for a node another process holds.
+func waitTime() (time.Duration, error) {
+	s := os.Getenv(waitEnv)
+	if s == "" {
+		return control.DefaultWait, nil
+	}
+	wait, err := time.ParseDuration(s)
+	if err != nil || wait < 0 {
+		return 0, fmt.Errorf("%s=%q: want a duration such as 30s", waitEnv, s)
+	}
+	return wait, nil
 }
 
 // noNode explains err, a directory that holds no party: when no --dir
