@@ -12,8 +12,10 @@ import (
 
 // RunsDir is the directory, in the system's temporary directory, that
 // holds one directory per run of a test binary that runs hotline
-// processes.
-const RunsDir = "hotline-test-runs"
+// processes, named for its process ID. The names are short: a serve's
+// control socket is a path in there, and a Unix socket's path can only
+// be about a hundred bytes long.
+const RunsDir = "hotline-runs"
 
 // lockFile, in a run's directory, is held locked by the run for as long
 // as its process lives: the kernel lets go of the lock when the process
@@ -36,9 +38,13 @@ func NewRunDir(parent string) (dir string, release func(), err error) {
 	if _, err := Reclaim(parent); err != nil {
 		return "", nil, err
 	}
-	dir, err = os.MkdirTemp(parent, strconv.Itoa(os.Getpid())+"-")
-	if err != nil {
-		return "", nil, err
+	dir = filepath.Join(parent, strconv.Itoa(os.Getpid()))
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		// Another process of this ID that has not ended, or one so
+		// recent that it had no lock yet.
+		if dir, err = os.MkdirTemp(parent, strconv.Itoa(os.Getpid())+"-"); err != nil {
+			return "", nil, err
+		}
 	}
 	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
 	if err == nil {
