@@ -18,12 +18,12 @@ import (
 )
 
 func init() {
-	register(command{"line", "propose|accept|suspend|reopen|close ...", "propose a line's charter, sign and install one, or change its state by signed notice", cmdLine})
+	register(command{"line", "propose|accept|suspend|reopen|close|amend|accept-amendment|refuse-amendment|amendments ...", "propose a line's charter, sign and install one, change its state by signed notice, or amend its charter", cmdLine})
 }
 
 func cmdLine(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"line needs a subcommand: propose, accept, suspend, reopen or close"}
+		return usageError{"line needs a subcommand: propose, accept, suspend, reopen, close, amend, accept-amendment, refuse-amendment or amendments"}
 	}
 	switch args[0] {
 	case "propose":
@@ -32,6 +32,12 @@ func cmdLine(ctx context.Context, args []string) error {
 		return lineAccept(ctx, args[1:])
 	case "suspend", "reopen", "close":
 		return lineNotice(ctx, args[0], args[1:])
+	case "amend":
+		return lineAmend(ctx, args[1:])
+	case "accept-amendment", "refuse-amendment":
+		return lineAnswerAmendment(ctx, args[0], args[1:])
+	case "amendments":
+		return lineAmendments(ctx, args[1:])
 	}
 	return usageError{fmt.Sprintf("unknown line subcommand %q", args[0])}
 }
