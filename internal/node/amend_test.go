@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -221,5 +222,59 @@ func TestPartialAcceptance(t *testing.T) {
 	}
 	if ack, _ := rl.Deadlines(entry.Flash); ack != 5*time.Minute {
 		t.Fatalf("the read model's FLASH deadline: %v", ack)
+	}
+}
+
+// TestHostileAmendments: steps of an amendment that break the rule each
+// change nothing on the receiving node, are kept, and are reported with
+// their own error, there and in the transcript.
+func TestHostileAmendments(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	beijing := f.nodes[1]
+	prop, err := beijing.Amend(ctx, node.AmendRequest{Line: f.line, Act: entry.AmendPropose, Officer: "Col. Li", Reason: "a relay",
+		Changes: &entry.Changes{RelaysAdd: []entry.RelayAddr{testRelay}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := f.h.entries(t)
+	now := time.Now()
+	step := func(a entry.Amendment, at time.Duration) {
+		if a.Line == "" {
+			a.Line = f.line
+		}
+		a.Officer = "Gen. Kim"
+		log = append(log, f.h.craft(t, uint64(len(log)), entry.KindAmendment, newSaltFor(t), a.Marshal(), now.Add(at)))
+	}
+	step(entry.Amendment{Act: entry.AmendAccept, Proposal: "beijing-99"}, time.Second)                          // no such amendment
+	step(entry.Amendment{Line: strings.Repeat("0", 32), Act: entry.AmendAccept, Proposal: prop}, 2*time.Second) // another line
+	step(entry.Amendment{Act: entry.AmendPropose, Base: 1, Reason: "mine", Changes: &entry.Changes{LinkTests: new(entry.Duration(time.Hour))}}, 3*time.Second)
+	step(entry.Amendment{Act: entry.AmendAccept, Proposal: entry.ID("seoul", uint64(len(log)-1))}, 4*time.Second)                                                     // its own
+	step(entry.Amendment{Act: entry.AmendPropose, Base: 2, Reason: "as if in force", Changes: &entry.Changes{RelaysRemove: []string{testRelay.Addr}}}, 5*time.Second) // on a version not in force
+	f.accept(t, f.h.bundle(f.h.segment(t, log, 0, uint64(len(log)))), uint64(len(log)))
+
+	if rs, _ := beijing.Relays(f.line); len(rs) != 0 {
+		t.Fatalf("hostile steps put an amendment in force: relays %v", rs)
+	}
+	v, err := beijing.Amendments(f.line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []error{amend.ErrNoSuchAmendment, amend.ErrOtherLine, amend.ErrOwnAmendment, amend.ErrNotInForce}
+	if v.Version != 1 || len(v.Refused) != len(want) {
+		t.Fatalf("version %d, refused %+v; want version 1 and %v", v.Version, v.Refused, want)
+	}
+	for i, w := range want {
+		if !strings.Contains(v.Refused[i].Error, w.Error()) {
+			t.Errorf("refusal %d: %q, want %v", i, v.Refused[i].Error, w)
+		}
+	}
+	rep := exportVerifies(t, beijing, f.line)
+	if c := rep.Chain; c == nil || c.Version != 1 || len(c.Refused) != len(want) || len(c.Amendments) != 3 {
+		t.Fatalf("the transcript's chain: %+v", rep.Chain)
+	}
+	// Beijing's own amendment still waits for seoul, as before.
+	if a := amendmentOf(t, beijing, f.line, prop); a.State != amend.Proposed || !slices.Equal(a.Waiting, []string{"seoul"}) {
+		t.Fatalf("beijing's amendment: %+v", a)
 	}
 }
