@@ -65,11 +65,11 @@ func (r *Report) writeChain(w io.Writer) {
 func WriteAmendments(w io.Writer, versions []amend.Version, as []amend.Amendment, refused []amend.Refusal) {
 	ts := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 	for _, a := range as {
-		state := string(a.State)
+		state := strings.ToUpper(string(a.State))
 		if a.State == amend.InForce {
-			state = fmt.Sprintf("in force as version %d since %s (%s)", a.Version, ts(a.Since), a.Entry)
+			state += fmt.Sprintf(" as version %d since %s (%s)", a.Version, ts(a.Since), a.Entry)
 		}
-		fmt.Fprintf(w, "amendment %s: %s\n  proposed by %s (officer %s) at %s on version %d: %s\n", a.ID, strings.ToUpper(state),
+		fmt.Fprintf(w, "amendment %s: %s\n  proposed by %s (officer %s) at %s on version %d: %s\n", a.ID, state,
 			a.Proposer, inert.Text(a.Officer), ts(a.Proposed), a.Base, inert.Text(a.Reason))
 		for _, c := range amend.Describe(a.Changes) {
 			fmt.Fprintf(w, "    %s\n", inert.Text(c))
