@@ -94,7 +94,7 @@ func (n *Node) withLadders(line string, rows []store.Entry) ([]Message, error) {
 		m := toMessage(e)
 		m.Ladder = ladders[i]
 		if m.Form != nil {
-			m.Template, m.FormError = formView(l.Charter.Templates, m.Form)
+			m.Template, m.FormError = formView(l.Rules().Templates, m.Form)
 		}
 		out = append(out, m)
 	}

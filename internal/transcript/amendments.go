@@ -42,6 +42,16 @@ func reportChain(rep *Report, k *verify.Keyring, t *Transcript) {
 	}
 	ch := amend.Fold(k.Charter.Charter, acts)
 	cur := ch.Current()
+	// Forms are labelled by the templates in force at the end, and by
+	// those an amendment replaced, for the forms written before.
+	rep.templates = nil
+	for i := len(ch.Versions) - 1; i >= 0; i-- {
+		for _, tp := range ch.Versions[i].Charter.Templates {
+			if rep.templates.Find(tp.ID) == nil {
+				rep.templates = append(rep.templates, tp)
+			}
+		}
+	}
 	rep.Chain = &ChainReport{SignedBy: k.Charter.SignedBy, Version: cur.Number, Versions: ch.Versions,
 		Amendments: ch.Amendments, Refused: ch.Refused, InForce: amend.Rules(cur.Charter)}
 }
