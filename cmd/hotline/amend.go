@@ -11,7 +11,6 @@ import (
 	"github.com/hotline-line/hotline/internal/amend"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
-	"github.com/hotline-line/hotline/internal/relay"
 	"github.com/hotline-line/hotline/internal/transcript"
 )
 
@@ -44,13 +43,11 @@ func lineAmend(ctx context.Context, args []string) error {
 		return usageError{"line amend takes --officer NAME, --reason TEXT, at least one change and no arguments"}
 	}
 	for _, r := range relaysAdd {
-		addr, keyText, ok := strings.Cut(r, "=")
-		key, err := relay.ParseKeyText(keyText)
-		if !ok || err != nil {
-			return usageError{fmt.Sprintf("--relay-add %q: want HOST:PORT=KEY", r)}
+		addr, key, err := relayFlag("--relay-add", r)
+		if err != nil {
+			return err
 		}
 		ch.RelaysAdd = append(ch.RelaysAdd, entry.RelayAddr{Addr: addr, TLSKey: key})
-		fmt.Fprintf(os.Stderr, "relay %s: fingerprint %s\n", addr, relay.Fingerprint(key))
 	}
 	ch.RelaysRemove = relaysRemove
 	for _, a := range addrs {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/atomicfile"
@@ -14,7 +13,6 @@ import (
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/node"
-	"github.com/hotline-line/hotline/internal/relay"
 )
 
 func init() {
@@ -106,13 +104,11 @@ func linepropose(args []string) error {
 		return err
 	}
 	for _, r := range relays {
-		addr, keyText, ok := strings.Cut(r, "=")
-		key, err := relay.ParseKeyText(keyText)
-		if !ok || err != nil {
-			return usageError{fmt.Sprintf("--relay %q: want HOST:PORT=KEY", r)}
+		addr, key, err := relayFlag("--relay", r)
+		if err != nil {
+			return err
 		}
 		ch.Relays = append(ch.Relays, charter.Relay{Addr: addr, TLSKey: key})
-		fmt.Fprintf(os.Stderr, "relay %s: fingerprint %s\n", addr, relay.Fingerprint(key))
 	}
 	if err := ch.Validate(); err != nil {
 		return err

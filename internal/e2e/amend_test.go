@@ -25,14 +25,7 @@ func TestAmendmentAddsARelay(t *testing.T) {
 	c := newCluster(t)
 	seoul, beijing := c.Parties[0].Dir, c.Parties[1].Dir
 	startAll(t, c)
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := c.Run(ctx, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(out)
-	}
+	run := runner(t, c)
 
 	// A relay the charter does not name yet; it learns the line from the
 	// signed charter, as for a relay named at the start.
