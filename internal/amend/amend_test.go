@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -250,5 +251,35 @@ func TestApply(t *testing.T) {
 	}
 	if _, err := amend.Apply(n, &entry.Changes{RelaysAdd: []entry.RelayAddr{{Addr: "r:1", TLSKey: relayKey}}}); !errors.Is(err, amend.ErrInvalidChange) {
 		t.Fatalf("a relay added twice: %v", err)
+	}
+}
+
+// TestNotInForce: an amendment accepted by only some parties is not in
+// force, and saying so is its own error.
+func TestNotInForce(t *testing.T) {
+	ch := amend.Fold(base(t, "seoul", "beijing", "tokyo"), []amend.Act{
+		propose("seoul", 2, 1, 1, addRelay("r1:1", 1)), accept("beijing", 3, 2, "seoul-2")})
+	if _, err := ch.InForce("seoul-2"); !errors.Is(err, amend.ErrNotInForce) {
+		t.Fatalf("InForce of an amendment tokyo has not accepted: %v", err)
+	}
+	if _, err := ch.InForce("seoul-9"); !errors.Is(err, amend.ErrNoSuchAmendment) {
+		t.Fatalf("InForce of no amendment: %v", err)
+	}
+	if got := ch.At(t0.Add(time.Hour)).Number; got != 1 {
+		t.Fatalf("version an hour later: %d", got)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	name := ""
+	got := amend.Describe(&entry.Changes{Name: &name, RelaysRemove: []string{"r:1"},
+		Deadlines: map[entry.Precedence]entry.DeadlineOf{entry.Routine: {Ack: entry.Duration(time.Hour), Reply: entry.Duration(2 * time.Hour)}}})
+	want := []string{"the line's name: none", "relay removed: r:1", "ROUTINE deadlines: acknowledge within 1h0m0s, reply within 2h0m0s"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Describe = %q, want %q", got, want)
+	}
+	rules := amend.Rules(base(t, "seoul", "beijing"))
+	if !slices.Contains(rules, "relays: none") || !slices.Contains(rules, "seoul's direct address: seoul.example:8443") {
+		t.Fatalf("Rules = %q", rules)
 	}
 }
