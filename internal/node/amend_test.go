@@ -156,6 +156,43 @@ func TestAmendmentAddsARelay(t *testing.T) {
 		t.Fatal("the message arrived, but not by the relay the amendment added")
 	}
 	exportVerifies(t, beijing, line)
+
+	// A second amendment removes the relay again: once both signed, the
+	// links stop using it.
+	direct.Mend("seoul", "beijing")
+	direct.Mend("beijing", "seoul")
+	rm, err := beijing.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendPropose, Officer: "Col. Li", Reason: "the relay's lease ended",
+		Changes: &entry.Changes{RelaysRemove: []string{testRelay.Addr}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Wait(t, 10*time.Second, "seoul holds the second proposal", func() bool { return amendmentOf(t, seoul, line, rm) != nil })
+	if a := amendmentOf(t, seoul, line, rm); a.Base != 2 {
+		t.Fatalf("the second amendment amends version %d, want 2", a.Base)
+	}
+	if _, err := seoul.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendAccept, Proposal: rm, Officer: "Gen. Kim"}); err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Wait(t, 10*time.Second, "the relay removed on both nodes", func() bool { return relays(seoul) == 0 && relays(beijing) == 0 })
+	msg, err = seoul.Send(ctx, node.SendRequest{Line: line, Text: "direct again", Precedence: entry.Flash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Wait(t, 10*time.Second, "beijing's receipt of the last message", func() bool {
+		r, _ := seoul.Receipt(line, "beijing")
+		return r >= mustIndex(t, msg)+1
+	})
+	used := routes["seoul"].used.Load()
+	if _, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "and again", Precedence: entry.Flash}); err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Wait(t, 10*time.Second, "beijing's receipt", func() bool {
+		r, _ := seoul.Receipt(line, "beijing")
+		return r >= mustIndex(t, msg)+2
+	})
+	if routes["seoul"].used.Load() != used {
+		t.Fatal("a FLASH went by the relay the second amendment removed")
+	}
 	exportVerifies(t, seoul, line)
 }
 
