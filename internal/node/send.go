@@ -216,13 +216,13 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy,
 		DespiteSuspension: req.DespiteSuspension}
 	if req.Form != nil {
-		if m.Form, err = fillForm(ls.charter.Templates, req.Form); err != nil {
+		if m.Form, err = fillForm(ls.rules().Templates, req.Form); err != nil {
 			return "", err
 		}
 	}
 	// Checked before Validate, so that a releaser who is the drafter gets
 	// the error that says what the charter wants.
-	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {
+	if ls.rules().NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {
 		return "", fmt.Errorf("%w (%s)", ErrNeedsRelease, req.Precedence)
 	}
 	// Refused when written, not when received: a peer's entries are
