@@ -59,7 +59,9 @@ func Export(st *store.Store, keys *identity.Keys, line string, plaintext bool, n
 		lg := Log{Author: author, Entries: make([]Entry, len(rows))}
 		for i, r := range rows {
 			lg.Entries[i].Leaf = string(r.Leaf)
-			if plaintext || r.Kind == entry.KindCharter {
+			// The charter and key statements travel in the open: a
+			// verifier needs them to know the keys.
+			if plaintext || r.Kind == entry.KindCharter || r.Kind == entry.KindKey {
 				lg.Entries[i].Salt, lg.Entries[i].Body = r.Salt, r.Body
 			}
 		}

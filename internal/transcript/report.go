@@ -37,6 +37,9 @@ type Report struct {
 	Withheld []Withheld `json:"withheld,omitempty"`
 	// LineState is the line's state by its notices (transcripts only).
 	LineState *LineStateReport `json:"line_state,omitempty"`
+	// Keys is the parties' key history, if any party changed its keys
+	// (keys.go).
+	Keys *KeysReport `json:"keys,omitempty"`
 	// templates are the charter's, to label the notices (forms.go).
 	templates notice.Set
 }
@@ -184,6 +187,7 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.Kind == "transcript" {
 		r.writeLineState(w)
 	}
+	r.writeKeys(w)
 	for _, l := range r.Logs {
 		fmt.Fprintf(w, "log of %s: size %d", l.Author, l.Size)
 		for _, p := range slices.Sorted(mapKeys(l.HeldBy)) {

@@ -84,6 +84,9 @@ func (k *Keyring) KeyEntry(l *entry.Leaf, body []byte, pending ...*Rotation) (*R
 	// brought back would make the entries it signed after retiring valid.
 	for p, eps := range ks.chain {
 		for _, e := range eps {
+			if p == l.Author && e.index == l.Index && e.logKey == c.LogKey {
+				continue // this entry again, as in a replayed segment
+			}
 			if keyPart(e.logKey) == keyPart(c.LogKey) || keyPart(e.cosKey) == keyPart(c.CosignerKey) {
 				return nil, fmt.Errorf("%w: %s: the new keys were %s's keys before", ErrRotation, id, p)
 			}
@@ -165,10 +168,10 @@ func (ks *keys) plus(rs []*Rotation) (*keys, error) {
 	out := &keys{chain: maps.Clone(ks.chain), byName: map[string]string{}}
 	for _, r := range rs {
 		eps := out.chain[r.Party]
-		last := eps[len(eps)-1]
-		if last.index == r.Index && last.logKey == r.epoch.logKey {
-			continue
+		if slices.ContainsFunc(eps, func(e epoch) bool { return e.index == r.Index && e.logKey == r.epoch.logKey }) {
+			continue // in force already
 		}
+		last := eps[len(eps)-1]
 		if r.epoch.from <= last.from {
 			return nil, fmt.Errorf("%w: %s: after the key entry %s", ErrRotation, entry.ID(r.Party, r.Index), entry.ID(r.Party, last.index))
 		}
@@ -176,6 +179,26 @@ func (ks *keys) plus(rs []*Rotation) (*keys, error) {
 	}
 	out.index()
 	return out, nil
+}
+
+// LogKeyAt is the verifier key of party's log key in force for a
+// checkpoint of its log at size.
+func (k *Keyring) LogKeyAt(party string, size uint64) string {
+	eps := k.current().chain[party]
+	if len(eps) == 0 {
+		return ""
+	}
+	return eps[epochAt(eps, size)].logKey
+}
+
+// LastKeyEntry is the index of party's latest key entry in force, 0 if
+// its keys are still the charter's.
+func (k *Keyring) LastKeyEntry(party string) uint64 {
+	eps := k.current().chain[party]
+	if len(eps) == 0 {
+		return 0
+	}
+	return eps[len(eps)-1].index
 }
 
 // KeyChange is one entry of a party's key history, for reports.
