@@ -214,6 +214,33 @@ type RotateOptions struct {
 	Recovery    note.Signer
 }
 
+// RotateRequest is a key rotation as the command line asks for it.
+// RecoveryKey is the signer key of the party's recovery key, needed only
+// to declare a compromise: it is used for the key entries and kept nowhere.
+type RotateRequest struct {
+	Compromised *time.Time `json:"compromised,omitempty"`
+	RecoveryKey string     `json:"recovery_key,omitempty"`
+}
+
+// Rotate rotates this party's signing keys as req asks (RotateKeys).
+func (n *Node) Rotate(ctx context.Context, req RotateRequest) (map[string]string, error) {
+	opts := RotateOptions{Compromised: req.Compromised}
+	if req.Compromised != nil {
+		s, err := note.NewSigner(strings.TrimSpace(req.RecoveryKey))
+		if err != nil {
+			return nil, fmt.Errorf("the recovery key does not read as a signer key (PRIVATE+KEY+%s+...): %v", identity.RecoveryKeyName(n.Me()), err)
+		}
+		if s.Name() != identity.RecoveryKeyName(n.Me()) {
+			return nil, fmt.Errorf("the recovery key is named %s, not %s", s.Name(), identity.RecoveryKeyName(n.Me()))
+		}
+		if req.Compromised.After(n.now()) {
+			return nil, fmt.Errorf("--since %s is in the future", req.Compromised.UTC().Format(time.RFC3339))
+		}
+		opts.Recovery = s
+	}
+	return n.RotateKeys(ctx, opts)
+}
+
 // ErrNoLines means there is no open line to rotate keys on.
 var ErrNoLines = errors.New("no open line to rotate keys on")
 

@@ -11,6 +11,7 @@ import (
 	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/readmodel"
 	"github.com/hotline-line/hotline/internal/store"
+	"github.com/hotline-line/hotline/internal/verify"
 )
 
 // Message is a message as people see it, with its receipt ladder.
@@ -160,6 +161,9 @@ type LineStatus struct {
 	// has a roll-call.
 	RollCalls []RollCallView `json:"roll_calls,omitempty"`
 	Evidence  int64          `json:"evidence"` // refusals of input on this line (hotline evidence)
+	// Keys is the parties' signing keys over time, when some party has
+	// changed its keys (keys.go).
+	Keys []verify.KeyChange `json:"keys,omitempty"`
 	// EvidenceCounts are those refusals by party and kind.
 	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
 	LineNotices
@@ -223,6 +227,9 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	}
 	for _, c := range st.EvidenceCounts {
 		st.Evidence += c.Count
+	}
+	if h := ls.keys.History(); len(h) > len(ls.charter.Parties) {
+		st.Keys = h
 	}
 	return st, nil
 }
