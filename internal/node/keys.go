@@ -349,6 +349,19 @@ func (n *Node) RotateKeys(ctx context.Context, opts RotateOptions) (map[string]s
 	return ids, nil
 }
 
+// disputed says why an entry is disputed, or "" if it is not.
+func (n *Node) disputed(line string, e store.Entry) string {
+	ls, err := n.line(line)
+	if err != nil {
+		return ""
+	}
+	by, ok := ls.keys.Disputed(e.Author, e.Index, time.UnixMilli(e.Time))
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s declared the keys that signed it stolen (key entry %s)", e.Author, entry.ID(e.Author, by))
+}
+
 // KeyHistory is every party's signing keys on line, oldest first, and the
 // key entries that changed them.
 func (n *Node) KeyHistory(line string) ([]verify.KeyChange, error) {

@@ -5,6 +5,7 @@ import (
 	"crypto/hpke"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/seal"
+	"github.com/hotline-line/hotline/internal/testclock"
 	"github.com/hotline-line/hotline/internal/transcript"
 	"github.com/hotline-line/hotline/internal/verify"
 	"github.com/hotline-line/hotline/internal/wire"
@@ -184,5 +186,73 @@ func TestRotationSurvivesRestart(t *testing.T) {
 	_, k, err := node.LoadIdentity(dirs[0])
 	if err != nil || k.LogVerifierKey() != want {
 		t.Fatalf("LoadIdentity names %s, %v; want %s", k.LogVerifierKey(), err, want)
+	}
+}
+
+// TestCompromise: Seoul's signing keys are stolen; with the recovery key
+// made at init it declares them compromised from a time, together with new
+// keys. Beijing then shows what the old keys signed since as disputed,
+// neither trusted nor deleted, and the line goes on under the new keys.
+func TestCompromise(t *testing.T) {
+	dirs := nodetest.Dirs(t)
+	skey, vkey, err := identity.NewRecoveryKey("seoul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := node.LoadConfig(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RecoveryKey = vkey
+	if err := cfg.Save(dirs[0]); err != nil {
+		t.Fatal(err)
+	}
+	clk := testclock.New(time.Now())
+	nodes, line := nodetest.Pair(t, dirs, node.Options{Now: clk.Now})
+	nodetest.Connect(nodes...)
+	seoul, beijing := nodes[0], nodes[1]
+	ctx := context.Background()
+	send := func(text string) string {
+		t.Helper()
+		id, err := seoul.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Flash, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	before := send("before the theft")
+	clk.Advance(2 * time.Second)
+	since := clk.Now().Truncate(time.Second)
+	clk.Advance(time.Second)
+	during := send("while the keys were stolen")
+
+	// A declaration signed by the stolen key itself is no declaration.
+	if _, err := seoul.Rotate(ctx, node.RotateRequest{Compromised: &since, RecoveryKey: "PRIVATE+KEY+hotline/seoul+00000000+AAAA"}); err == nil {
+		t.Fatal("a compromise declared without the recovery key")
+	}
+	clk.Advance(time.Second)
+	ids, err := seoul.Rotate(ctx, node.RotateRequest{Compromised: &since, RecoveryKey: skey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Second)
+	after := send("under the new keys")
+	nodetest.Wait(t, 20*time.Second, "beijing to hold seoul's log", func() bool {
+		b, _ := seoul.Receipt(line, "beijing")
+		return b == 5
+	})
+	want := map[string]bool{before: false, during: true, after: false}
+	for id, disputed := range want {
+		m, err := beijing.Message(line, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (m.Disputed != "") != disputed || disputed && !strings.Contains(m.Disputed, ids[line]) {
+			t.Errorf("%s: disputed %q, want disputed %v by %s", id, m.Disputed, disputed, ids[line])
+		}
+	}
+	rep := exportVerifies(t, beijing, line)
+	if rep.Keys == nil || len(rep.Keys.Disputed) != 1 || rep.Keys.Disputed[0].ID != during {
+		t.Fatalf("beijing's export: %+v", rep.Keys)
 	}
 }

@@ -38,6 +38,10 @@ type Message struct {
 	Form      *entry.Form      `json:"form,omitempty"`
 	Template  *notice.Template `json:"template,omitempty"`
 	FormError string           `json:"form_error,omitempty"`
+	// Disputed, if set, says that its author later declared the keys that
+	// signed it stolen from before it was written (keys.go): it is shown,
+	// not trusted as the author's word.
+	Disputed string `json:"disputed,omitempty"`
 }
 
 // Rungs is the ladder of one message at one receiving party (see
@@ -92,6 +96,7 @@ func (n *Node) withLadders(line string, rows []store.Entry) ([]Message, error) {
 	for i, e := range rows {
 		m := toMessage(e)
 		m.Ladder = ladders[i]
+		m.Disputed = n.disputed(line, e)
 		if m.Form != nil {
 			m.Template, m.FormError = formView(l.Charter.Templates, m.Form)
 		}

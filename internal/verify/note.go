@@ -125,18 +125,17 @@ func (k *Keyring) open(ks *keys, raw []byte, author string) (*Checkpoint, *note.
 	return c, n, nil
 }
 
-// cosignedInForce checks that a cosignature dated t is by the cosigner key
-// in force at t. Cosignatures are dated to the second, key entries to the
-// millisecond: within the second of a key change both keys are in force.
+// cosignedInForce checks that a cosignature dated t is not by a cosigner
+// key retired before t. Cosignatures are dated to the second, key entries
+// to the millisecond: within the second of a key change both keys count.
+// A key that a later key entry put in force counts whatever the date: the
+// old key vouched for it, and the party speaks with it now.
 func cosignedInForce(eps []epoch, s note.Signature, t time.Time) error {
 	for i, e := range eps {
 		if s.Hash != e.cos.KeyHash() {
 			continue
 		}
-		switch {
-		case t.Before(e.at.Truncate(time.Second)):
-			return fmt.Errorf("%w: dated %s, by the cosigner key of key entry %d, before it was in force", ErrReceipt, t.UTC().Format(time.RFC3339), e.index)
-		case i+1 < len(eps) && t.After(eps[i+1].at.Truncate(time.Second)):
+		if i+1 < len(eps) && t.After(eps[i+1].at.Truncate(time.Second)) {
 			return fmt.Errorf("%w: dated %s, by the cosigner key that key entry %d retired", ErrRetiredKey, t.UTC().Format(time.RFC3339), eps[i+1].index)
 		}
 		return nil
