@@ -24,6 +24,9 @@ var (
 	ErrRef        = verify.ErrRef
 	ErrInclusion  = verify.ErrInclusion
 	ErrNotAFork   = verify.ErrNotAFork
+	ErrRotation   = verify.ErrRotation
+	ErrNewKey     = verify.ErrNewKey
+	ErrRetiredKey = verify.ErrRetiredKey
 )
 
 // Cosigned is a cosignature found on a checkpoint.
