@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/node"
 )
 
@@ -42,7 +41,7 @@ func cmdInit(_ context.Context, args []string) error {
 	// The recovery key declares the signing keys stolen (hotline key
 	// compromised). Its private half never touches the data directory: a
 	// thief of the directory must not be able to use it.
-	recovery, vkey, err := identity.NewRecoveryKey(*party)
+	recovery, vkey, err := node.NewRecoveryKey(*party)
 	if err != nil {
 		return usageError{err.Error()}
 	}

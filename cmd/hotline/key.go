@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/node"
-	"github.com/hotline-line/hotline/internal/verify"
 )
 
 func init() {
@@ -94,7 +93,7 @@ func readRecoveryKey(path string) (string, error) {
 }
 
 // keyHistoryText prints the parties' signing keys over time, for status.
-func keyHistoryText(w io.Writer, h []verify.KeyChange) {
+func keyHistoryText(w io.Writer, h []node.KeyChange) {
 	fmt.Fprintln(w, "  signing keys:")
 	for _, c := range h {
 		if c.Index == 0 {

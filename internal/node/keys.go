@@ -362,9 +362,19 @@ func (n *Node) disputed(line string, e store.Entry) string {
 	return fmt.Sprintf("%s declared the keys that signed it stolen (key entry %s)", e.Author, entry.ID(e.Author, by))
 }
 
+// KeyChange is one step of a party's key history (verify.KeyChange).
+type KeyChange = verify.KeyChange
+
+// NewRecoveryKey makes a party's recovery key at init: the command prints
+// the signer key once, the configuration keeps the verifier key, and the
+// node never holds the signer key (identity.NewRecoveryKey).
+func NewRecoveryKey(party string) (skey, vkey string, err error) {
+	return identity.NewRecoveryKey(party)
+}
+
 // KeyHistory is every party's signing keys on line, oldest first, and the
 // key entries that changed them.
-func (n *Node) KeyHistory(line string) ([]verify.KeyChange, error) {
+func (n *Node) KeyHistory(line string) ([]KeyChange, error) {
 	ls, err := n.line(line)
 	if err != nil {
 		return nil, err

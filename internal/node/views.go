@@ -11,7 +11,6 @@ import (
 	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/readmodel"
 	"github.com/hotline-line/hotline/internal/store"
-	"github.com/hotline-line/hotline/internal/verify"
 )
 
 // Message is a message as people see it, with its receipt ladder.
@@ -168,7 +167,7 @@ type LineStatus struct {
 	Evidence  int64          `json:"evidence"` // refusals of input on this line (hotline evidence)
 	// Keys is the parties' signing keys over time, when some party has
 	// changed its keys (keys.go).
-	Keys []verify.KeyChange `json:"keys,omitempty"`
+	Keys []KeyChange `json:"keys,omitempty"`
 	// EvidenceCounts are those refusals by party and kind.
 	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
 	LineNotices
