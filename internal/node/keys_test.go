@@ -107,6 +107,18 @@ func TestKeyRotationMidLine(t *testing.T) {
 		}
 	}
 
+	// A disclosure of a message before the key entry and one after it
+	// verify offline: the disclosure carries the key entry.
+	for _, id := range []string{"seoul-3", "seoul-5"} {
+		d, err := transcript.Disclose(seoul.Store, seoul.SigningKeys(), line, id, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := transcript.Verify(transcript.Marshal(d)); err != nil {
+			t.Fatalf("disclosure of %s: %v", id, err)
+		}
+	}
+
 	// A thief with the retired key signs an entry beyond the key entry:
 	// refused, and the checkpoint kept as evidence against whoever holds
 	// that key.

@@ -211,6 +211,9 @@ func DiscloseWith(st *store.Store, keys *identity.Keys, line, id string, o Discl
 		return nil, err
 	}
 	d := &Disclosure{Format: FormatDisclosure, Line: line, Charter: string(src.ch.Raw), Message: *p}
+	if d.Keys, err = src.proveKeys(); err != nil {
+		return nil, err
+	}
 	refs, err := st.Referring(line, id)
 	if err != nil {
 		return nil, err

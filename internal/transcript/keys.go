@@ -1,11 +1,16 @@
 package transcript
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/verify"
 )
 
@@ -58,6 +63,61 @@ func followKeys(k *verify.Keyring, t *Transcript) map[string]error {
 		}
 	}
 	return errs
+}
+
+// proveKeys proves every key entry of the line that another party has
+// cosigned, with its statement, oldest first per log.
+func (s *source) proveKeys() ([]Proven, error) {
+	rows, err := s.st.EntriesByKind(s.line, entry.KindKey, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rows, func(a, b store.Entry) int {
+		return cmp.Or(strings.Compare(a.Author, b.Author), cmp.Compare(a.Index, b.Index))
+	})
+	var out []Proven
+	for _, e := range rows {
+		p, err := s.prove(e, true)
+		if errors.Is(err, ErrNotDelivered) {
+			break // nothing after it is proven either
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	return out, nil
+}
+
+// provenKeys checks the key entries a disclosure carries, each log's in
+// order, and puts them in force: each statement against the keys before
+// it, each inclusion under a checkpoint that may need the keys after it.
+func provenKeys(k *verify.Keyring, ps []Proven) error {
+	var rs []*verify.Rotation
+	for i := range ps {
+		p := &ps[i]
+		if err := k.Party(p.Author); err != nil {
+			return err
+		}
+		l, err := k.Leaf([]byte(p.Leaf), p.Author, p.Index)
+		if err == nil {
+			err = k.Body(l, p.Salt, p.Body)
+		}
+		var r *verify.Rotation
+		if err == nil {
+			r, err = k.KeyEntry(l, p.Body, rs...)
+		}
+		if err != nil {
+			return fmt.Errorf("key entry %d: %w", i, err)
+		}
+		rs = append(rs, r)
+	}
+	for i := range ps {
+		if _, _, err := proven(k, &ps[i], rs...); err != nil {
+			return fmt.Errorf("key entry %d: %w", i, err)
+		}
+	}
+	return k.Rotate(rs...)
 }
 
 // reportKeys adds the key history and the disputed entries to rep.
