@@ -54,18 +54,7 @@ func TestInitRecoveryKey(t *testing.T) {
 func TestKeyCommands(t *testing.T) {
 	root := t.TempDir()
 	dirs := []string{nodetest.Create(t, root, nodetest.Default[0]), nodetest.Create(t, root, nodetest.Default[1])}
-	skey, vkey, err := node.NewRecoveryKey("seoul")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := node.LoadConfig(dirs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RecoveryKey = vkey
-	if err := cfg.Save(dirs[0]); err != nil {
-		t.Fatal(err)
-	}
+	skey := nodetest.WithRecoveryKey(t, dirs[0])
 	nodes, _ := nodetest.Pair(t, dirs, node.Options{})
 	for _, n := range nodes {
 		n.Close()

@@ -34,20 +34,6 @@ func exportVerifies(t *testing.T, n *node.Node, line string) *transcript.Report 
 	return rep
 }
 
-// logEntries is n's copy of author's log on line.
-func logEntries(t *testing.T, n *node.Node, line, author string) []wire.Entry {
-	t.Helper()
-	rows, err := n.Store.Entries(line, author, 0, 1<<40)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]wire.Entry, len(rows))
-	for i, r := range rows {
-		out[i] = wire.Entry{Leaf: r.Leaf, Envelope: r.Envelope}
-	}
-	return out
-}
-
 func TestKeyRotationMidLine(t *testing.T) {
 	dirs := nodetest.Dirs(t)
 	nodes, line := nodetest.Pair(t, dirs, node.Options{})
@@ -122,9 +108,9 @@ func TestKeyRotationMidLine(t *testing.T) {
 	// A thief with the retired key signs an entry beyond the key entry:
 	// refused, and the checkpoint kept as evidence against whoever holds
 	// that key.
-	thief := &hostile{me: "seoul", line: line, keys: retired, victim: beijing,
+	thief := &hostile{me: "seoul", line: line, keys: retired, victim: beijing, src: beijing,
 		sealTo: map[string]hpke.PublicKey{"beijing": hpkeKey(t, beijing.Keys)}}
-	log := logEntries(t, beijing, line, "seoul")
+	log := thief.entries(t) // beijing's copy of seoul's log
 	log = append(log, thief.message(t, uint64(len(log)), "signed with the retired key"))
 	_, err = thief.send(thief.bundle(thief.segment(t, log, uint64(len(log)-1), uint64(len(log)))))
 	if !errors.Is(err, verify.ErrRetiredKey) || !errors.Is(err, node.ErrForged) {
@@ -207,18 +193,7 @@ func TestRotationSurvivesRestart(t *testing.T) {
 // neither trusted nor deleted, and the line goes on under the new keys.
 func TestCompromise(t *testing.T) {
 	dirs := nodetest.Dirs(t)
-	skey, vkey, err := identity.NewRecoveryKey("seoul")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := node.LoadConfig(dirs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RecoveryKey = vkey
-	if err := cfg.Save(dirs[0]); err != nil {
-		t.Fatal(err)
-	}
+	skey := nodetest.WithRecoveryKey(t, dirs[0])
 	clk := testclock.New(time.Now())
 	nodes, line := nodetest.Pair(t, dirs, node.Options{Now: clk.Now})
 	nodetest.Connect(nodes...)
