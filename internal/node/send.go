@@ -31,7 +31,7 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 	}
 	// Our own keys must be the ones in the charter: a charter that names us
 	// with another key would let its author read or speak for us.
-	if mine.LogKey != n.Keys.LogVerifierKey() || mine.CosignerKey != n.Keys.CosignerVerifierKey() ||
+	if cur := n.current(); mine.LogKey != cur.LogVerifierKey() || mine.CosignerKey != cur.CosignerVerifierKey() ||
 		!bytes.Equal(mine.HPKEKey, n.Keys.HPKEPublicKey()) || !bytes.Equal(mine.TLSKey, n.Keys.TLSPublicKey()) {
 		return fmt.Errorf("the charter names %s with keys that are not this node's: refusing to install it", n.Me())
 	}
