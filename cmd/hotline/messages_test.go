@@ -181,7 +181,8 @@ var subcommands = map[string][]string{
 	"alerts":     {"silence"},
 	"bundle":     {"export", "import"},
 	"escalation": {"check", "test"},
-	"line":       {"propose", "accept", "suspend", "reopen", "close"},
+	"key":        {"rotate", "compromised"},
+	"line":       {"propose", "accept", "suspend", "reopen", "close", "amend", "accept-amendment", "refuse-amendment", "amendments"},
 	"officer":    {"add", "list", "remove", "passwd", "role", "unlock"},
 	"relay":      {"init", "key", "add-line", "serve"},
 }
