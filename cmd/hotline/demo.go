@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -47,8 +48,13 @@ func cmdDemo(ctx context.Context, args []string) error {
 		fmt.Println("\nstopped both nodes")
 	}()
 	seoul, beijing := line.Dirs[0], line.Dirs[1]
-	// The commands shown run as printed: with the hotline this demo is.
-	out := strings.NewReplacer("\n  hotline ", "\n  "+self()+" ", "`hotline ", "`"+self()+" ")
+	// The commands shown run as printed, in another terminal too: with
+	// the hotline this demo is, by its absolute path.
+	me := self()
+	if abs, err := filepath.Abs(me); err == nil && strings.Contains(me, string(filepath.Separator)) && !strings.HasPrefix(me, "go run") {
+		me = abs
+	}
+	out := strings.NewReplacer("\n  hotline ", "\n  "+me+" ", "`hotline ", "`"+me+" ")
 	out.WriteString(os.Stdout, fmt.Sprintf(`A live hotline is running between two nodes on this machine.
 
   seoul    %s  (direct route %s)
