@@ -32,10 +32,12 @@ func msg(t *testing.T, lang, id string) string {
 	return s
 }
 
-// wantText fails unless the element sel reads want.
+// wantText fails unless the element sel reads want. It reads in one
+// step, as a redraw may replace the element between a query and a read.
 func wantText(t *testing.T, tb *tab, sel, want string) {
 	t.Helper()
-	if got := run(t, tb, "text of "+sel, chromedp.Text(chromedp.CSS(sel))); strings.TrimSpace(got) != want {
+	js := `(() => { const e = document.querySelector(` + jsString(sel) + `); return e ? e.innerText : '(no ' + ` + jsString(sel) + ` + ')'; })()`
+	if got := run(t, tb, "text of "+sel, chromedp.Evaluate[string](js)); strings.TrimSpace(got) != want {
 		t.Errorf("%s reads %q, want %q", sel, got, want)
 	}
 }
@@ -166,6 +168,7 @@ func TestConsoleInKoreanAndChinese(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitMessage(t, beijing.srv.Node, line, id)
 	tabB.goTo(t, "#/message/"+line+"/"+id)
 	tabB.do(t, 20*time.Second, "the message in Beijing", chromedp.WaitVisible(chromedp.ID("ack")))
 	wantText(t, tabB, "#ack", strings.ReplaceAll(msg(t, "zh", "messages.ack_as"), "{{.Officer}}", "Wang Lei"))
@@ -173,7 +176,7 @@ func TestConsoleInKoreanAndChinese(t *testing.T) {
 	noEnglish(t, tabB, "zh")
 	cjkFont(t, tabB, "#message-text")
 	screenshot(t, tabB, "message-zh.png")
-	tabB.do(t, 20*time.Second, "acknowledge", chromedp.Click(chromedp.ID("ack")), chromedp.WaitVisible(chromedp.ID("acked")))
+	tabB.do(t, 20*time.Second, "acknowledge", click("ack"), chromedp.WaitVisible(chromedp.ID("acked")))
 
 	tabA.goTo(t, "#/message/"+line+"/"+id)
 	acked := msg(t, "ko", "rung.acknowledged")
