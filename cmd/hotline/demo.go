@@ -61,11 +61,7 @@ func cmdDemo(ctx context.Context, args []string) error {
   beijing  %s  (direct route %s)
   line     %s
 
-Web consoles (log in as the watch officer of each side):
-
-  seoul    %s  officer %q  password %s
-  beijing  %s  officer %q  password %s
-
+%s
 Try, in another terminal:
 
   hotline send   --dir %s --precedence FLASH "Missile launch detected at 03:12 UTC. Please confirm receipt."
@@ -90,8 +86,7 @@ raise an escalation alarm when a deadline passes on either side.
 What happens on the line is printed below. Ctrl-C stops both nodes.
 
 `, seoul, line.Servers[0].DirectAddr, beijing, line.Servers[1].DirectAddr, line.ID,
-		line.Logins[0].URL, line.Logins[0].Officer, line.Logins[0].Password,
-		line.Logins[1].URL, line.Logins[1].Officer, line.Logins[1].Password,
+		line.ConsoleLogins(),
 		seoul, beijing, beijing, beijing, beijing, seoul, beijing, seoul,
 		seoul, beijing, seoul, beijing))
 	watch(ctx, line)

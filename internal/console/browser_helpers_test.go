@@ -262,3 +262,10 @@ func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
 	return "'" + r.Replace(s) + "'"
 }
+
+// click clicks the element with this ID from inside the page, in one
+// step: a redraw (a receipt arriving) may replace the element between
+// chromedp's query for its node and a click on that node.
+func click(id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void]("document.getElementById(" + jsString(id) + ").click()")
+}
