@@ -58,6 +58,9 @@ type API interface {
 	ResolveLine(ctx context.Context, flag string) (string, error)
 	LineInfos(ctx context.Context) ([]node.LineInfo, error)
 	SetLineState(ctx context.Context, line string, state entry.LineState, reason, by string) (string, error)
+	// Charter amendments (node/amend.go; control/amend.go).
+	Amend(ctx context.Context, req node.AmendRequest) (string, error)
+	Amendments(ctx context.Context, line string) (*node.AmendmentsView, error)
 }
 
 // AlertsView is the open escalation alerts of a node. Serving says whether
@@ -263,6 +266,7 @@ type call struct {
 
 	Translate *node.TranslateRequest `json:"translate,omitempty"`
 	Agenda    *node.AgendaRequest    `json:"agenda,omitempty"`
+	Amend     *node.AmendRequest     `json:"amend,omitempty"`
 }
 
 type result struct {
@@ -346,7 +350,7 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 	case "line-state":
 		return api.SetLineState(ctx, c.Line, c.State, c.Reason, c.Officer)
 	}
-	return nil, fmt.Errorf("unknown method %q", c.Method)
+	return dispatchAmend(ctx, api, c)
 }
 
 func writeResult(w http.ResponseWriter, v any, err error) {

@@ -50,15 +50,17 @@ func ms(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-// ReadLine returns what the read side needs of line id: its charter, read
-// once when the node opened or installed the line, and this node's place
-// in it. The views, the alerts and the console all take it from here.
+// ReadLine returns what the read side needs of line id: its signed
+// charter, read once when the node opened or installed the line, the
+// charter in force, and this node's place in it. The views, the alerts and the console all take it from here.
 func (n *Node) ReadLine(id string) (*readmodel.Line, error) {
 	ls, err := n.line(id)
 	if err != nil {
 		return nil, err
 	}
-	return readmodel.NewLine(ls.charter, ls.me, ls.installed), nil
+	l := readmodel.NewLine(ls.charter, ls.me, ls.installed)
+	l.InForce = ls.rules
+	return l, nil
 }
 
 func toMessage(e store.Entry) Message {
@@ -92,7 +94,7 @@ func (n *Node) withLadders(line string, rows []store.Entry) ([]Message, error) {
 		m := toMessage(e)
 		m.Ladder = ladders[i]
 		if m.Form != nil {
-			m.Template, m.FormError = formView(l.Charter.Templates, m.Form)
+			m.Template, m.FormError = formView(l.Rules().Templates, m.Form)
 		}
 		out = append(out, m)
 	}
@@ -189,7 +191,7 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if err := n.fillState(ls, st); err != nil {
 		return nil, err
 	}
-	st.Templates = ls.charter.Templates
+	st.Templates = ls.rules().Templates
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]

@@ -37,6 +37,8 @@ type Report struct {
 	Withheld []Withheld `json:"withheld,omitempty"`
 	// LineState is the line's state by its notices (transcripts only).
 	LineState *LineStateReport `json:"line_state,omitempty"`
+	// Chain is the charter and its amendments (transcripts only).
+	Chain *ChainReport `json:"chain,omitempty"`
 	// templates are the charter's, to label the notices (forms.go).
 	templates notice.Set
 }
@@ -182,6 +184,7 @@ func (r *Report) WriteText(w io.Writer) {
 		return
 	}
 	if r.Kind == "transcript" {
+		r.writeChain(w)
 		r.writeLineState(w)
 	}
 	for _, l := range r.Logs {

@@ -69,6 +69,7 @@ func report(k *verify.Keyring, t *Transcript, logs []LogAudit) *Report {
 	}
 	rep.Agenda = agendaReport(rep.Parties, t, logs)
 	reportLineState(rep, t)
+	reportChain(rep, k, t)
 	return rep
 }
 
