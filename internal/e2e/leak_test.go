@@ -30,7 +30,10 @@ const hangEnv = "HOTLINE_E2E_HANG"
 // hangs until go test's timeout ends the binary, as a hung end-to-end
 // test does. Then no process the timed-out binary started may be left
 // (each carries a marker in its environment), and the directory of its
-// run, which it could not remove, is reclaimed.
+// run, which it could not remove, is reclaimed. The first timeout is
+// short; while it strikes before both serves run (the machine is slow),
+// the test runs again with twice as long, and each of those timeouts,
+// in the middle of pairing, must leave nothing behind either.
 func TestTimeoutLeavesNothing(t *testing.T) {
 	if os.Getenv(hangEnv) != "" {
 		hang(t)
@@ -40,73 +43,27 @@ func TestTimeoutLeavesNothing(t *testing.T) {
 		t.Skip("finds processes through /proc")
 	}
 	marker := rand.Text()
+	t.Cleanup(func() { killMarked(marker) })
 	// Not t.TempDir: its path would make the sockets' too long.
 	tmp, err := os.MkdirTemp(hotlinebin.KeepDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(tmp) })
-	timeout := testload.Scale(6 * time.Second)
-	var out syncBuffer
-	cmd := cluster.Command(t.Context(), os.Args[0], "-test.run=^TestTimeoutLeavesNothing$", "-test.v", "-test.timeout="+timeout.String())
-	cmd.Env = append(cmd.Env, hangEnv+"="+marker, hotlinebin.BinEnv+"="+hotlineBin, "TMPDIR="+tmp)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.WaitDelay = 10 * time.Second
-	exited := make(chan error, 1)
-	begun := time.Now()
-	if err := cluster.Start(cmd); err != nil {
-		t.Fatal(err)
-	}
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { killMarked(marker) })
-
-	// While it hangs, its serves are found by their marker: the check
-	// below can fail.
-	started := regexp.MustCompile(`(seoul|beijing): serve started, pid (\d+)`)
-	var serves []int
-	err = cluster.Poll(t.Context(), 2*timeout, "both serves of the hanging test to start", func() (bool, error) {
-		serves = serves[:0]
-		for _, m := range started.FindAllStringSubmatch(out.String(), -1) {
-			pid, _ := strconv.Atoi(m[2])
-			serves = append(serves, pid)
+	for timeout := 3 * time.Second; ; timeout *= 2 {
+		if timeOut(t, marker, tmp, timeout) {
+			break
 		}
-		if len(serves) == 2 {
-			return true, nil
+		if timeout > testload.Scale(time.Minute) {
+			t.Fatalf("the hanging test timed out after %v before both its serves ran", timeout)
 		}
-		select {
-		case err := <-exited:
-			return false, fmt.Errorf("the hanging test ended (%v) before both its serves ran; if the machine is slow, set %s:\n%s", err, testload.Env, cluster.Tail(out.String(), 40))
-		default:
-			return false, nil
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	t.Logf("the hanging test's serves %v ran %v after it started; its timeout is %v", serves, time.Since(begun).Round(time.Millisecond), timeout)
-	if marked := markedProcs(marker); !slices.Contains(marked, serves[0]) || !slices.Contains(marked, serves[1]) {
-		t.Fatalf("the serves %v are not among the processes marked %s: %v", serves, marker, marked)
-	}
-
-	select {
-	case err = <-exited:
-	case <-time.After(2 * timeout):
-		t.Fatalf("the hanging test still runs %v after its timeout of %v", 2*timeout, timeout)
-	}
-	if err == nil || !strings.Contains(out.String(), "panic: test timed out after") {
-		t.Fatalf("the hanging test ended with %v, not by its timeout:\n%s", err, cluster.Tail(out.String(), 40))
-	}
-	err = cluster.Poll(t.Context(), 30*time.Second, "every process of the timed-out test to end", func() (bool, error) {
-		return len(markedProcs(marker)) == 0, nil
-	})
-	if err != nil {
-		t.Fatalf("%v; left running:\n%s", err, describe(markedProcs(marker)))
-	}
-
+	// Each run reclaimed the directory of the one before; the last one's
+	// is left.
 	runs := filepath.Join(tmp, hotlinebin.RunsDir)
 	left, err := os.ReadDir(runs)
 	if err != nil || len(left) != 1 {
-		t.Fatalf("the timed-out run left %v in %s (%v), want its own directory", left, runs, err)
+		t.Fatalf("the timed-out runs left %v in %s (%v), want the last one's directory", left, runs, err)
 	}
 	removed, err := hotlinebin.Reclaim(runs)
 	if err != nil {
@@ -115,6 +72,78 @@ func TestTimeoutLeavesNothing(t *testing.T) {
 	if left, _ = os.ReadDir(runs); len(removed) != 1 || len(left) != 0 {
 		t.Errorf("reclaiming removed %v and left %v", removed, left)
 	}
+}
+
+// timeOut runs the hanging test with timeout, in TMPDIR tmp, and fails
+// the test unless go test's timeout ends it and every process it started
+// ends too. It reports whether both serves ran before the timeout.
+func timeOut(t *testing.T, marker, tmp string, timeout time.Duration) (served bool) {
+	t.Helper()
+	var out syncBuffer
+	cmd := cluster.Command(t.Context(), os.Args[0], "-test.run=^TestTimeoutLeavesNothing$", "-test.v", "-test.timeout="+timeout.String())
+	cmd.Env = append(cmd.Env, hangEnv+"="+marker, hotlinebin.BinEnv+"="+hotlineBin, "TMPDIR="+tmp)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = 10 * time.Second
+	begun := time.Now()
+	if err := cluster.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	// While it hangs, its serves are found by their marker: the check
+	// for what is left can fail.
+	started := regexp.MustCompile(`(seoul|beijing): serve started, pid (\d+)`)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	late := time.After(timeout + testload.Scale(time.Minute))
+	var err error
+wait:
+	for {
+		select {
+		case err = <-exited:
+			break wait
+		case <-late:
+			t.Fatalf("the hanging test still runs %v after it started with a timeout of %v", time.Since(begun).Round(time.Second), timeout)
+		case <-tick.C:
+		}
+		if served {
+			continue
+		}
+		var serves []int
+		for _, m := range started.FindAllStringSubmatch(out.String(), -1) {
+			pid, _ := strconv.Atoi(m[2])
+			serves = append(serves, pid)
+		}
+		if len(serves) < 2 {
+			continue
+		}
+		served = true
+		t.Logf("the hanging test's serves %v ran %v after it started; its timeout is %v", serves, time.Since(begun).Round(time.Millisecond), timeout)
+		if marked := markedProcs(marker); !slices.Contains(marked, serves[0]) || !slices.Contains(marked, serves[1]) {
+			t.Fatalf("the serves %v are not among the processes marked %s: %v", serves, marker, marked)
+		}
+	}
+	if err == nil || !strings.Contains(out.String(), "panic: test timed out after") {
+		t.Fatalf("the hanging test ended with %v, not by its timeout of %v:\n%s", err, timeout, cluster.Tail(out.String(), 40))
+	}
+	if !served {
+		t.Logf("the hanging test timed out after %v before both serves ran, at: %s", timeout, lastLine(out.String()))
+	}
+	err = cluster.Poll(t.Context(), 30*time.Second, "every process of the timed-out test to end", func() (bool, error) {
+		return len(markedProcs(marker)) == 0, nil
+	})
+	if err != nil {
+		t.Fatalf("%v; left running:\n%s", err, describe(markedProcs(marker)))
+	}
+	return served
+}
+
+// lastLine is the last line of the hanging test's own output before the
+// timeout's report.
+func lastLine(out string) string {
+	before, _, _ := strings.Cut(out, "panic: test timed out")
+	return cluster.Tail(before, 1)
 }
 
 // hang is the test that times out: it pairs two parties, starts their
