@@ -208,6 +208,22 @@ func (n *Node) Amendments(line string) (*AmendmentsView, error) {
 	return &AmendmentsView{Line: ls.id, Version: ch.Current().Number, Versions: ch.Versions, Amendments: ch.Amendments, Refused: ch.Refused}, nil
 }
 
+// fillAmendments puts the charter's version and the amendments waiting
+// into a status report.
+func (n *Node) fillAmendments(ls *lineState, st *LineStatus) error {
+	ch, err := n.chain(ls)
+	if err != nil {
+		return err
+	}
+	st.CharterVersion = ch.Current().Number
+	for _, a := range ch.Amendments {
+		if a.State == amend.Proposed {
+			st.AmendmentsWaiting++
+		}
+	}
+	return nil
+}
+
 // Rules returns the charter in force on line: the signed charter as every
 // amendment in force changed it.
 func (n *Node) Rules(line string) (*charter.Charter, error) {

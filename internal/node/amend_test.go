@@ -106,6 +106,9 @@ func TestAmendmentAddsARelay(t *testing.T) {
 		if relays(n) != 0 {
 			t.Fatalf("%s uses the relay of an amendment only seoul signed", n.Me())
 		}
+		if st := stateOf(t, n, line); st.CharterVersion != 1 || st.AmendmentsWaiting != 1 {
+			t.Fatalf("%s's status: charter version %d, %d waiting", n.Me(), st.CharterVersion, st.AmendmentsWaiting)
+		}
 	}
 	exportVerifies(t, beijing, line)
 
@@ -134,6 +137,9 @@ func TestAmendmentAddsARelay(t *testing.T) {
 		a := amendmentOf(t, n, line, id)
 		if a.State != amend.InForce || a.Version != 2 || a.Entry != acc {
 			t.Fatalf("%s: %+v, want in force as version 2 from %s", n.Me(), a, acc)
+		}
+		if st := stateOf(t, n, line); st.CharterVersion != 2 || st.AmendmentsWaiting != 0 {
+			t.Fatalf("%s's status: charter version %d, %d waiting", n.Me(), st.CharterVersion, st.AmendmentsWaiting)
 		}
 	}
 	if a, b := amendmentOf(t, seoul, line, id), amendmentOf(t, beijing, line, id); !a.Since.Equal(b.Since) {

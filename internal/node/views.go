@@ -165,6 +165,11 @@ type LineStatus struct {
 	// EvidenceCounts are those refusals by party and kind.
 	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
 	LineNotices
+	// CharterVersion is the version of the charter in force (1: as
+	// signed), and AmendmentsWaiting how many amendments wait for answers
+	// (amend.go).
+	CharterVersion    uint64 `json:"charter_version"`
+	AmendmentsWaiting int    `json:"amendments_waiting,omitempty"`
 	// Templates are the formatted notices the charter defines.
 	Templates notice.Set `json:"templates,omitempty"`
 }
@@ -192,6 +197,9 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 		return nil, err
 	}
 	st.Templates = ls.rules().Templates
+	if err := n.fillAmendments(ls, st); err != nil {
+		return nil, err
+	}
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]
