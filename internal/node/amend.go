@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/hotline-line/hotline/internal/amend"
 	"github.com/hotline-line/hotline/internal/charter"
@@ -23,6 +24,14 @@ import (
 func (ls *lineState) rules() *charter.Charter {
 	if c := ls.inForce.Load(); c != nil {
 		return c
+	}
+	return ls.charter.Charter
+}
+
+// rulesAt returns the charter in force on the line at time t.
+func (ls *lineState) rulesAt(t time.Time) *charter.Charter {
+	if ch := ls.chain.Load(); ch != nil {
+		return ch.At(t).Charter
 	}
 	return ls.charter.Charter
 }
@@ -86,6 +95,7 @@ func (n *Node) refreshCharter(ls *lineState) {
 	// The charter first, then its version: a link that sees the new
 	// version must find the new charter (link.followCharter).
 	if ls.version.Load() != cur.Number {
+		ls.chain.Store(ch)
 		ls.inForce.Store(cur.Charter)
 		ls.version.Store(cur.Number)
 		n.log.Info("charter in force", "line", ls.id, "version", cur.Number, "amendment", cur.Amendment, "since", cur.Since, "by", cur.Entry)

@@ -266,6 +266,14 @@ func TestPartialAcceptance(t *testing.T) {
 	if ack, _ := rl.Deadlines(entry.Flash); ack != 5*time.Minute {
 		t.Fatalf("the read model's FLASH deadline: %v", ack)
 	}
+	// A message written before the amendment keeps the deadlines it was
+	// written under.
+	if ack, _ := rl.DeadlinesAt(entry.Flash, time.Now().Add(-time.Hour)); ack != 10*time.Minute {
+		t.Fatalf("the FLASH deadline of a message written an hour ago: %v", ack)
+	}
+	if ack, _ := rl.DeadlinesAt(entry.Flash, time.Now().Add(time.Minute)); ack != 5*time.Minute {
+		t.Fatalf("the FLASH deadline of a message written after the amendment: %v", ack)
+	}
 }
 
 // TestHostileAmendments: steps of an amendment that break the rule each

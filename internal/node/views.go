@@ -59,7 +59,7 @@ func (n *Node) ReadLine(id string) (*readmodel.Line, error) {
 		return nil, err
 	}
 	l := readmodel.NewLine(ls.charter, ls.me, ls.installed)
-	l.InForce = ls.rules
+	l.InForce, l.InForceAt = ls.rules, ls.rulesAt
 	return l, nil
 }
 
