@@ -329,3 +329,51 @@ func TestHostileAmendments(t *testing.T) {
 		t.Fatalf("beijing's amendment: %+v", a)
 	}
 }
+
+// TestOwnAcceptanceCountsOnceCosigned: the acceptor's node takes the
+// amendment into force only when the proposer has cosigned the
+// acceptance, not when it writes it; until then the acceptance is shown
+// unconfirmed.
+func TestOwnAcceptanceCountsOnceCosigned(t *testing.T) {
+	ctx := context.Background()
+	nodes, line := nodetest.Pair(t, nodetest.Dirs(t), node.Options{})
+	seoul, beijing := nodes[0], nodes[1]
+	net := memroute.New()
+	for _, n := range nodes {
+		net.Add(n)
+	}
+	for _, n := range nodes {
+		n.Start(net.Route(n.Me()))
+	}
+	lt := entry.Duration(20 * time.Minute)
+	id, err := seoul.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendPropose, Officer: "Gen. Kim", Reason: "more tests",
+		Changes: &entry.Changes{LinkTests: &lt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Wait(t, 10*time.Second, "beijing holds the proposal", func() bool { return amendmentOf(t, beijing, line, id) != nil })
+	net.Cut("seoul", "beijing")
+	net.Cut("beijing", "seoul")
+	if _, err := beijing.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendAccept, Proposal: id, Officer: "Col. Li"}); err != nil {
+		t.Fatal(err)
+	}
+	a := amendmentOf(t, beijing, line, id)
+	if a.State != amend.Proposed || len(a.Accepted) != 1 || !a.Accepted[0].Unconfirmed {
+		t.Fatalf("beijing's view before seoul cosigned its acceptance: %+v", a)
+	}
+	for _, n := range nodes {
+		if c, _ := n.Rules(line); c.LinkTestEvery() != time.Hour {
+			t.Fatalf("%s tests every %v before seoul cosigned the acceptance", n.Me(), c.LinkTestEvery())
+		}
+	}
+	net.Mend("seoul", "beijing")
+	net.Mend("beijing", "seoul")
+	nodetest.Wait(t, 20*time.Second, "the amendment in force on both nodes", func() bool {
+		for _, n := range nodes {
+			if c, _ := n.Rules(line); c.LinkTestEvery() != 20*time.Minute {
+				return false
+			}
+		}
+		return true
+	})
+}
