@@ -82,7 +82,7 @@ type lineState struct {
 	// The charter in force and its version (amend.go); awaitingReceipt
 	// says one of our acceptances counts once the peers cosign it.
 	inForce         atomic.Pointer[charter.Charter]
-	chain           atomic.Pointer[amend.Chain] // every version, from 1
+	chain           atomic.Pointer[amend.Chain] // as last folded: every version, from 1, and every amendment
 	version         atomic.Uint64
 	awaitingReceipt atomic.Bool
 }

@@ -197,9 +197,7 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 		return nil, err
 	}
 	st.Templates = ls.rules().Templates
-	if err := n.fillAmendments(ls, st); err != nil {
-		return nil, err
-	}
+	n.fillAmendments(ls, st)
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]
