@@ -55,6 +55,8 @@ func (k Kind) Valid() bool {
 		return true
 	case KindTranslation, KindAgenda, KindAmendment: // translation.go, agenda.go, amendment.go
 		return true
+	case KindKey: // key.go
+		return true
 	}
 	return false
 }

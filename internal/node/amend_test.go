@@ -15,7 +15,6 @@ import (
 	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
-	"github.com/hotline-line/hotline/internal/transcript"
 	"github.com/hotline-line/hotline/internal/wire"
 )
 
@@ -53,19 +52,6 @@ func amendmentOf(t testing.TB, n *node.Node, line, id string) *amend.Amendment {
 		}
 	}
 	return nil
-}
-
-func exportVerifies(t *testing.T, n *node.Node, line string) *transcript.Report {
-	t.Helper()
-	tr, err := transcript.Export(n.Store, n.Keys, line, true, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := transcript.VerifyTranscript(tr)
-	if err != nil {
-		t.Fatalf("%s's export does not verify: %v", n.Me(), err)
-	}
-	return rep
 }
 
 // TestAmendmentAddsARelay: an amendment adding a relay takes effect on

@@ -54,6 +54,9 @@ type Node struct {
 	amendStepMu sync.Mutex // one amendment step at a time (Amend)
 	amendMu     sync.Mutex // one recomputation of a charter in force at a time
 
+	signers  signers    // our signing keys, retired ones too (keys.go)
+	rotating sync.Mutex // one key rotation at a time
+
 	ops     chan *op
 	changed chan struct{} // closed and replaced whenever state changes
 	wrote   chan struct{} // closed when the writer has exited
@@ -153,7 +156,11 @@ func Open(dir string, opts Options) (*Node, error) {
 		n.now = time.Now
 	}
 	n.log = n.log.With("party", cfg.Party)
-	if err := n.loadLines(); err != nil {
+	err = n.loadLines()
+	if err == nil {
+		err = n.loadSigners()
+	}
+	if err != nil {
 		st.Close()
 		lock.Close()
 		return nil, err
@@ -200,6 +207,9 @@ func (n *Node) loadLines() error {
 		}
 		ls.installed = time.UnixMilli(r.Installed)
 		if err := n.loadLogs(ls); err != nil {
+			return err
+		}
+		if err := n.loadKeyChains(ls); err != nil {
 			return err
 		}
 		n.lines[ls.id] = ls

@@ -37,6 +37,10 @@ type Message struct {
 	Form      *entry.Form      `json:"form,omitempty"`
 	Template  *notice.Template `json:"template,omitempty"`
 	FormError string           `json:"form_error,omitempty"`
+	// Disputed, if set, says that its author later declared the keys that
+	// signed it stolen from before it was written (keys.go): it is shown,
+	// not trusted as the author's word.
+	Disputed string `json:"disputed,omitempty"`
 }
 
 // Rungs is the ladder of one message at one receiving party (see
@@ -93,6 +97,7 @@ func (n *Node) withLadders(line string, rows []store.Entry) ([]Message, error) {
 	for i, e := range rows {
 		m := toMessage(e)
 		m.Ladder = ladders[i]
+		m.Disputed = n.disputed(line, e)
 		if m.Form != nil {
 			m.Template, m.FormError = formView(l.Rules().Templates, m.Form)
 		}
@@ -162,6 +167,9 @@ type LineStatus struct {
 	// has a roll-call.
 	RollCalls []RollCallView `json:"roll_calls,omitempty"`
 	Evidence  int64          `json:"evidence"` // refusals of input on this line (hotline evidence)
+	// Keys is the parties' signing keys over time, when some party has
+	// changed its keys (keys.go).
+	Keys []KeyChange `json:"keys,omitempty"`
 	// EvidenceCounts are those refusals by party and kind.
 	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
 	LineNotices
@@ -231,6 +239,9 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	}
 	for _, c := range st.EvidenceCounts {
 		st.Evidence += c.Count
+	}
+	if h := ls.keys.History(); len(h) > len(ls.charter.Parties) {
+		st.Keys = h
 	}
 	return st, nil
 }

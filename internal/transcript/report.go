@@ -39,6 +39,9 @@ type Report struct {
 	LineState *LineStateReport `json:"line_state,omitempty"`
 	// Chain is the charter and its amendments (transcripts only).
 	Chain *ChainReport `json:"chain,omitempty"`
+	// Keys is the parties' key history, if any party changed its keys
+	// (keys.go).
+	Keys *KeysReport `json:"keys,omitempty"`
 	// templates are the charter's, to label the notices (forms.go).
 	templates notice.Set
 }
@@ -187,6 +190,7 @@ func (r *Report) WriteText(w io.Writer) {
 		r.writeChain(w)
 		r.writeLineState(w)
 	}
+	r.writeKeys(w)
 	for _, l := range r.Logs {
 		fmt.Fprintf(w, "log of %s: size %d", l.Author, l.Size)
 		for _, p := range slices.Sorted(mapKeys(l.HeldBy)) {

@@ -40,7 +40,8 @@ var Errors = map[string]error{
 	"ErrCharter": transcript.ErrCharter, "ErrEntry": transcript.ErrEntry, "ErrPlacement": transcript.ErrPlacement,
 	"ErrBody": transcript.ErrBody, "ErrCheckpoint": transcript.ErrCheckpoint, "ErrRoot": transcript.ErrRoot,
 	"ErrReceipt": transcript.ErrReceipt, "ErrRef": transcript.ErrRef, "ErrInclusion": transcript.ErrInclusion,
-	"ErrNotAFork": transcript.ErrNotAFork,
+	"ErrNotAFork": transcript.ErrNotAFork, "ErrRotation": transcript.ErrRotation, "ErrNewKey": transcript.ErrNewKey,
+	"ErrRetiredKey": transcript.ErrRetiredKey,
 }
 
 // Build runs a real exchange between two nodes in a temporary directory
@@ -83,12 +84,24 @@ func Build(settle func()) (map[string][]byte, error) {
 		c.mutate(dd)
 		write(c.name, c.want, dd)
 	}
-	b, _ := json.MarshalIndent(manifest, "", " ")
-	files[TamperDir+"/manifest.json"] = append(b, '\n')
 	doc, err := formats(r)
 	if err != nil {
 		return nil, err
 	}
+	// The rotation comes last: the format vectors show the log before it.
+	if err := rotate(r, settle); err != nil {
+		return nil, err
+	}
+	write("rotation-ok", "ok", r.rotated)
+	for _, c := range rotationCases(r) {
+		tt := clone(r.rotated)
+		if err := c.mutate(tt); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		write(c.name, c.want, tt)
+	}
+	b, _ := json.MarshalIndent(manifest, "", " ")
+	files[TamperDir+"/manifest.json"] = append(b, '\n')
 	files[FormatDoc] = doc.Markdown
 	for name, data := range doc.Files {
 		files[FormatDir+"/"+name] = data
@@ -313,6 +326,10 @@ type run struct {
 	transcript     *transcript.Transcript
 	disclosure     *transcript.Disclosure // with the reply's text
 	withheld       *transcript.Disclosure // without it, as hotline disclose writes by default
+	// After seoul's key rotation (rotation.go): its transcript, and the
+	// signing keys the rotation retired and brought.
+	rotated       *transcript.Transcript
+	retired, next *identity.Keys
 }
 
 func (r *run) close() {
