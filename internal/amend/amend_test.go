@@ -283,3 +283,21 @@ func TestDescribe(t *testing.T) {
 		t.Fatalf("Rules = %q", rules)
 	}
 }
+
+// BenchmarkFold folds a long life of a line: 500 amendments, each
+// proposed and accepted, one version after another.
+func BenchmarkFold(b *testing.B) {
+	c := base(b, "seoul", "beijing")
+	var acts []amend.Act
+	for v := range 500 {
+		lt := entry.Duration(time.Duration(v+1) * time.Minute)
+		acts = append(acts, propose("seoul", uint64(v+1), 2*v, uint64(v+1), &entry.Changes{LinkTests: &lt}),
+			accept("beijing", uint64(v+1), 2*v+1, entry.ID("seoul", uint64(v+1))))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if ch := amend.Fold(c, acts); ch.Current().Number != 501 {
+			b.Fatalf("version %d", ch.Current().Number)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/hotline-line/hotline/internal/amend"
 	"github.com/hotline-line/hotline/internal/charter"
@@ -23,6 +24,14 @@ import (
 func (ls *lineState) rules() *charter.Charter {
 	if c := ls.inForce.Load(); c != nil {
 		return c
+	}
+	return ls.charter.Charter
+}
+
+// rulesAt returns the charter in force on the line at time t.
+func (ls *lineState) rulesAt(t time.Time) *charter.Charter {
+	if ch := ls.chain.Load(); ch != nil {
+		return ch.At(t).Charter
 	}
 	return ls.charter.Charter
 }
@@ -82,6 +91,7 @@ func (n *Node) refreshCharter(ls *lineState) {
 		}
 	}
 	ls.awaitingReceipt.Store(waiting)
+	ls.chain.Store(ch)
 	cur := ch.Current()
 	// The charter first, then its version: a link that sees the new
 	// version must find the new charter (link.followCharter).
@@ -206,6 +216,23 @@ func (n *Node) Amendments(line string) (*AmendmentsView, error) {
 		return nil, err
 	}
 	return &AmendmentsView{Line: ls.id, Version: ch.Current().Number, Versions: ch.Versions, Amendments: ch.Amendments, Refused: ch.Refused}, nil
+}
+
+// fillAmendments puts the charter's version and the amendments waiting
+// into a status report, from the chain the node last folded: a status is
+// asked for often, and folding checks every amended charter.
+func (n *Node) fillAmendments(ls *lineState, st *LineStatus) {
+	st.CharterVersion = 1
+	ch := ls.chain.Load()
+	if ch == nil {
+		return
+	}
+	st.CharterVersion = ch.Current().Number
+	for _, a := range ch.Amendments {
+		if a.State == amend.Proposed {
+			st.AmendmentsWaiting++
+		}
+	}
 }
 
 // Rules returns the charter in force on line: the signed charter as every

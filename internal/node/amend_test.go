@@ -92,6 +92,9 @@ func TestAmendmentAddsARelay(t *testing.T) {
 		if relays(n) != 0 {
 			t.Fatalf("%s uses the relay of an amendment only seoul signed", n.Me())
 		}
+		if st := stateOf(t, n, line); st.CharterVersion != 1 || st.AmendmentsWaiting != 1 {
+			t.Fatalf("%s's status: charter version %d, %d waiting", n.Me(), st.CharterVersion, st.AmendmentsWaiting)
+		}
 	}
 	exportVerifies(t, beijing, line)
 
@@ -120,6 +123,9 @@ func TestAmendmentAddsARelay(t *testing.T) {
 		a := amendmentOf(t, n, line, id)
 		if a.State != amend.InForce || a.Version != 2 || a.Entry != acc {
 			t.Fatalf("%s: %+v, want in force as version 2 from %s", n.Me(), a, acc)
+		}
+		if st := stateOf(t, n, line); st.CharterVersion != 2 || st.AmendmentsWaiting != 0 {
+			t.Fatalf("%s's status: charter version %d, %d waiting", n.Me(), st.CharterVersion, st.AmendmentsWaiting)
 		}
 	}
 	if a, b := amendmentOf(t, seoul, line, id), amendmentOf(t, beijing, line, id); !a.Since.Equal(b.Since) {
@@ -246,6 +252,14 @@ func TestPartialAcceptance(t *testing.T) {
 	if ack, _ := rl.Deadlines(entry.Flash); ack != 5*time.Minute {
 		t.Fatalf("the read model's FLASH deadline: %v", ack)
 	}
+	// A message written before the amendment keeps the deadlines it was
+	// written under.
+	if ack, _ := rl.DeadlinesAt(entry.Flash, time.Now().Add(-time.Hour)); ack != 10*time.Minute {
+		t.Fatalf("the FLASH deadline of a message written an hour ago: %v", ack)
+	}
+	if ack, _ := rl.DeadlinesAt(entry.Flash, time.Now().Add(time.Minute)); ack != 5*time.Minute {
+		t.Fatalf("the FLASH deadline of a message written after the amendment: %v", ack)
+	}
 }
 
 // TestHostileAmendments: steps of an amendment that break the rule each
@@ -300,4 +314,52 @@ func TestHostileAmendments(t *testing.T) {
 	if a := amendmentOf(t, beijing, f.line, prop); a.State != amend.Proposed || !slices.Equal(a.Waiting, []string{"seoul"}) {
 		t.Fatalf("beijing's amendment: %+v", a)
 	}
+}
+
+// TestOwnAcceptanceCountsOnceCosigned: the acceptor's node takes the
+// amendment into force only when the proposer has cosigned the
+// acceptance, not when it writes it; until then the acceptance is shown
+// unconfirmed.
+func TestOwnAcceptanceCountsOnceCosigned(t *testing.T) {
+	ctx := context.Background()
+	nodes, line := nodetest.Pair(t, nodetest.Dirs(t), node.Options{})
+	seoul, beijing := nodes[0], nodes[1]
+	net := memroute.New()
+	for _, n := range nodes {
+		net.Add(n)
+	}
+	for _, n := range nodes {
+		n.Start(net.Route(n.Me()))
+	}
+	lt := entry.Duration(20 * time.Minute)
+	id, err := seoul.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendPropose, Officer: "Gen. Kim", Reason: "more tests",
+		Changes: &entry.Changes{LinkTests: &lt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Wait(t, 10*time.Second, "beijing holds the proposal", func() bool { return amendmentOf(t, beijing, line, id) != nil })
+	net.Cut("seoul", "beijing")
+	net.Cut("beijing", "seoul")
+	if _, err := beijing.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendAccept, Proposal: id, Officer: "Col. Li"}); err != nil {
+		t.Fatal(err)
+	}
+	a := amendmentOf(t, beijing, line, id)
+	if a.State != amend.Proposed || len(a.Accepted) != 1 || !a.Accepted[0].Unconfirmed {
+		t.Fatalf("beijing's view before seoul cosigned its acceptance: %+v", a)
+	}
+	for _, n := range nodes {
+		if c, _ := n.Rules(line); c.LinkTestEvery() != time.Hour {
+			t.Fatalf("%s tests every %v before seoul cosigned the acceptance", n.Me(), c.LinkTestEvery())
+		}
+	}
+	net.Mend("seoul", "beijing")
+	net.Mend("beijing", "seoul")
+	nodetest.Wait(t, 20*time.Second, "the amendment in force on both nodes", func() bool {
+		for _, n := range nodes {
+			if c, _ := n.Rules(line); c.LinkTestEvery() != 20*time.Minute {
+				return false
+			}
+		}
+		return true
+	})
 }

@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/amend"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/store"
@@ -84,6 +85,7 @@ type lineState struct {
 	// The charter in force and its version (amend.go); awaitingReceipt
 	// says one of our acceptances counts once the peers cosign it.
 	inForce         atomic.Pointer[charter.Charter]
+	chain           atomic.Pointer[amend.Chain] // as last folded: every version, from 1, and every amendment
 	version         atomic.Uint64
 	awaitingReceipt atomic.Bool
 }

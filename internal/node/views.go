@@ -63,7 +63,7 @@ func (n *Node) ReadLine(id string) (*readmodel.Line, error) {
 		return nil, err
 	}
 	l := readmodel.NewLine(ls.charter, ls.me, ls.installed)
-	l.InForce = ls.rules
+	l.InForce, l.InForceAt = ls.rules, ls.rulesAt
 	return l, nil
 }
 
@@ -173,6 +173,11 @@ type LineStatus struct {
 	// EvidenceCounts are those refusals by party and kind.
 	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
 	LineNotices
+	// CharterVersion is the version of the charter in force (1: as
+	// signed), and AmendmentsWaiting how many amendments wait for answers
+	// (amend.go).
+	CharterVersion    uint64 `json:"charter_version"`
+	AmendmentsWaiting int    `json:"amendments_waiting,omitempty"`
 	// Templates are the formatted notices the charter defines.
 	Templates notice.Set `json:"templates,omitempty"`
 }
@@ -200,6 +205,7 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 		return nil, err
 	}
 	st.Templates = ls.rules().Templates
+	n.fillAmendments(ls, st)
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]

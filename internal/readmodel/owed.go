@@ -71,7 +71,7 @@ func (l *Line) owed(p *store.Pending, party string) Owed {
 	o := Owed{ID: entry.ID(p.Author, p.Index), Author: p.Author, Party: party, Precedence: p.Precedence,
 		ReplyTo: p.ReplyTo, Rungs: l.rungs(p, party)}
 	if p.Author == l.Me && p.Precedence.Urgent() {
-		ack, _ := l.Deadlines(p.Precedence)
+		ack, _ := l.DeadlinesAt(p.Precedence, ms(p.Time))
 		o.DeliverBy = o.Queued.Add(ack)
 	}
 	return o
