@@ -108,6 +108,16 @@ func TestKeyRotation(t *testing.T) {
 	if !kept {
 		t.Fatalf("no retired_key evidence against seoul: %+v", st.EvidenceCounts)
 	}
+	// Both restart: each reads the key chain back from its own log and
+	// its copy of the other's.
+	for _, p := range c.Parties {
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 	talk("after the thief")
 }
 

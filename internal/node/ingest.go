@@ -376,6 +376,11 @@ func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, n
 			continue
 		}
 		c, err := ls.keys.Receipt(b, ls.me, peer)
+		if errors.Is(err, verify.ErrUnknownKey) {
+			// New keys of the peer whose key entry has not reached us:
+			// the peer repeats its latest receipt until it verifies.
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("%w: %w", tlog.ErrBadCosignature, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -242,4 +243,47 @@ func TestCompromise(t *testing.T) {
 	if rep.Keys == nil || len(rep.Keys.Disputed) != 1 || rep.Keys.Disputed[0].ID != during {
 		t.Fatalf("beijing's export: %+v", rep.Keys)
 	}
+}
+
+// TestRotationForALaggingPeer: a peer that lags more than a segment behind
+// the key entry is sent the checkpoints below it signed by the retired
+// key, which the node keeps for that, and the ones above by the new key.
+func TestRotationForALaggingPeer(t *testing.T) {
+	dirs := nodetest.Dirs(t)
+	nodes, line := nodetest.Pair(t, dirs, node.Options{})
+	seoul, beijing := nodes[0], nodes[1]
+	ctx := context.Background()
+	const backlog = wire.MaxSegmentLength + 10
+	var wg sync.WaitGroup
+	errs := make(chan error, backlog)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < backlog; i += 8 {
+				if _, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: fmt.Sprintf("backlog %d", i)}); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	ids, err := seoul.RotateKeys(ctx, node.RotateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids[line] != fmt.Sprintf("seoul-%d", backlog+1) {
+		t.Fatalf("key entry %v", ids)
+	}
+	nodetest.Connect(nodes...)
+	nodetest.Wait(t, time.Minute, "beijing to hold seoul's log", func() bool {
+		n, _ := seoul.Receipt(line, "beijing")
+		return n == backlog+2
+	})
+	if list, _ := beijing.Store.EvidenceList(10); len(list) != 0 {
+		t.Fatalf("beijing kept %d refusals, the first: %s", len(list), list[0].Reason)
+	}
+	exportVerifies(t, beijing, line)
 }

@@ -276,4 +276,12 @@ func TestCosignatureAcrossRotation(t *testing.T) {
 			wantErr(t, err, tt.want)
 		})
 	}
+	// A cosignature by keys whose key entry has not arrived is no receipt
+	// yet, and no proof of anything against tokyo either; on a checkpoint
+	// it is ignored, as any unknown key's.
+	unknown := cosign(t, cp, nextKeys(t, l.tokyo, "3"))
+	_, err = past.Receipt(unknown, "seoul", "tokyo")
+	wantErr(t, err, verify.ErrUnknownKey)
+	_, err = past.Checkpoint(unknown, "seoul")
+	wantErr(t, err, nil)
 }

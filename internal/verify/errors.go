@@ -44,6 +44,11 @@ var (
 	// dated after one, is signed by the key that entry retired. Whoever
 	// signed it holds a key the party gave up: keep it as evidence.
 	ErrRetiredKey = errors.New("signed by a retired key")
+	// ErrUnknownKey: a receipt's cosignature is by a key of the cosigner
+	// that this keyring does not know: most likely new keys whose key
+	// entry has not arrived yet. Set the receipt aside rather than hold it
+	// against the cosigner; it verifies once the key entry is taken in.
+	ErrUnknownKey = errors.New("cosignature by a key this line does not know yet")
 	// ErrNotAFork: the two checkpoints of a fork proof do not disagree.
 	ErrNotAFork = errors.New("the two checkpoints do not disagree")
 )

@@ -71,11 +71,16 @@ func (k *Keyring) Receipt(raw []byte, author, cosigner string) (*Checkpoint, err
 	if err := k.Party(cosigner); err != nil {
 		return nil, err
 	}
-	c, _, err := k.open(k.current(), raw, author)
+	c, n, err := k.open(k.current(), raw, author)
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := c.CosignedBy(cosigner); !ok || cosigner == author {
+		for _, s := range n.UnverifiedSigs {
+			if s.Name == identity.CosignerKeyName(cosigner) && cosigner != author {
+				return nil, fmt.Errorf("%w: log %s: %s's cosignature is by key %08x", ErrUnknownKey, author, cosigner, s.Hash)
+			}
+		}
 		return nil, fmt.Errorf("%w: log %s: no cosignature by %s", ErrReceipt, author, cosigner)
 	}
 	return c, nil
