@@ -59,6 +59,7 @@ export async function api(method, path, body) {
   if (!r.ok) {
     const err = new ApiError(r.status, data && data.code, (data && data.error) || r.statusText,
       Number(r.headers.get('Retry-After') || 0));
+    err.field = data && data.field; // the field of a form the server refused
     if (r.status === 401 && path !== '/api/login') onUnauthorized(err);
     throw err;
   }

@@ -4,6 +4,7 @@
 
 import { el, ago, utc, cut } from './dom.js';
 import { present } from './rollcall.js';
+import * as linestate from './linestate.js';
 
 // A route heard from within this long counts as alive.
 const aliveWithin = 5 * 60 * 1000;
@@ -62,8 +63,9 @@ export function board(statuses) {
     return el('p', { class: 'muted', text: 'This node has no line yet: pair with hotline line propose/accept.' });
   }
   return el('div', { class: 'board' }, statuses.map(st =>
-    el('section', { class: 'line-card', dataset: { line: st.id } },
-      el('h2', {}, st.title, ' ', el('span', { class: `state state-${st.state}`, text: st.state })),
+    el('section', { class: `line-card line-card-${st.state}`, dataset: { line: st.id } },
+      el('h2', {}, st.title, ' ', linestate.chip(st)),
+      linestate.banner(st),
       el('p', { class: 'muted' }, 'line ', el('code', { text: st.id }),
         st.evidence ? el('span', { class: 'warn', text: ` · ${st.evidence} refused inputs kept as evidence` }) : ''),
       el('table', { class: 'parties' },

@@ -5,6 +5,8 @@
 
 import { el, href } from './dom.js';
 import { api, line as lineURL } from './api.js';
+import * as notices from './notices.js';
+import * as linestate from './linestate.js';
 
 const precedences = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
 
@@ -22,6 +24,11 @@ export function compose(lines, lineId, replyTo, me, original) {
   const release = el('p', { id: 'compose-release', class: 'release-note', hidden: true,
     text: 'This precedence needs release by a second officer: it is saved as a draft, and sent when another officer releases it.' });
   const button = el('button', { id: 'compose-send', class: 'primary', type: 'submit', text: 'Send' });
+  const text = el('textarea', { id: 'compose-text', name: 'text', rows: 10, required: true, dir: 'auto' });
+  const notice = notices.part(lineId, me, text);
+  const despite = el('label', { id: 'compose-despite', class: 'despite wide', hidden: true },
+    el('input', { type: 'checkbox', name: 'despite_suspension', id: 'compose-despite-check' }),
+    ' Send despite the suspension (the message records it)');
   const form = el('form', { id: 'compose-form', class: 'compose' },
     el('label', {}, 'Line ',
       el('select', { id: 'compose-line', name: 'line' },
@@ -33,8 +40,9 @@ export function compose(lines, lineId, replyTo, me, original) {
       el('input', { id: 'compose-lang', name: 'lang', value: (me.langs || [])[0] || '', size: 8, required: true })),
     el('label', {}, 'In reply to ',
       el('input', { id: 'compose-reply', name: 'reply_to', value: replyTo || '', placeholder: 'e.g. beijing-3', size: 16 })),
-    el('label', { class: 'wide' }, 'Text',
-      el('textarea', { id: 'compose-text', name: 'text', rows: 10, required: true, dir: 'auto' })),
+    notice.el,
+    el('label', { class: 'wide' }, 'Text', text),
+    despite,
     release,
     button,
     status);
@@ -45,7 +53,9 @@ export function compose(lines, lineId, replyTo, me, original) {
     const two = needsRelease(lines.find(l => l.id === f.line.value), f.precedence.value);
     release.hidden = !two;
     button.textContent = two ? 'Submit for release' : 'Send';
+    despite.hidden = !linestate.needsDespite(lines.find(l => l.id === f.line.value), f.precedence.value);
   };
+  form.elements.line.addEventListener('change', () => notice.load(form.elements.line.value));
   form.elements.line.addEventListener('change', follow);
   form.elements.precedence.addEventListener('change', follow);
   follow();
@@ -59,7 +69,10 @@ export function compose(lines, lineId, replyTo, me, original) {
     const body = {
       precedence: f.precedence.value, lang: f.lang.value.trim(),
       text: f.text.value, reply_to: f.reply_to.value.trim() || undefined, key,
+      despite_suspension: !despite.hidden && f.despite_suspension.checked ? true : undefined,
+      ...notice.body(),
     };
+    notice.clearErrors();
     button.disabled = true;
     status.className = '';
     status.textContent = 'Sending…';
@@ -79,7 +92,9 @@ export function compose(lines, lineId, replyTo, me, original) {
       key = crypto.randomUUID();
       f.text.value = '';
       f.reply_to.value = '';
+      notice.reset();
     } catch (e) {
+      notice.error(e); // beside the field it names, when it names one
       status.textContent = 'Not sent: ' + e.message;
       status.className = 'bad';
     } finally {

@@ -3,6 +3,8 @@
 // control character visible) and only ever as text.
 
 import { el, href, utc, countdown, cut } from './dom.js';
+import * as notices from './notices.js';
+import * as translations from './translations.js';
 
 const precedences = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
 
@@ -45,7 +47,8 @@ export function list(lineId, msgs, outbox, me) {
           !outbox && m.officer ? cut(officers(m), 'by') : ''),
         el('td', { class: 'time', text: utc(m.written) }),
         el('td', {}, cut(m.lang || '')),
-        el('td', { class: 'preview', dir: 'auto', text: m.body_error ? `(unreadable: ${m.body_error})` : m.text_visible }),
+        el('td', { class: 'preview', dir: 'auto', text: m.body_error ? `(unreadable: ${m.body_error})`
+          : m.form_title && !m.text_visible ? `Notice: ${m.form_title}` : m.text_visible }),
         el('td', {}, outbox
           ? (m.ladder || []).map(r => el('div', { dataset: { party: r.party } }, `${r.party}: `, stateBadge(r)))
           : stateBadge(mine)),
@@ -147,9 +150,10 @@ export function message(m, me, actions) {
       replies.length ? [el('dt', { text: 'Answered by' }), el('dd', { id: 'message-replies' },
         replies.map((r, i) => [i ? ', ' : '', el('a', { href: href('message', m.line, r.reply), text: r.reply }), ` (${r.party})`]))] : []),
     el('div', { class: 'message-body' },
-      el('div', { class: 'original' },
-        text,
-        el('p', { class: 'muted note', text: 'The original text, as written. Invisible and control characters are shown as <U+XXXX>.' })),
+      translations.beside(m, el('div', { class: 'original' },
+        notices.view(m),
+        m.form_rows && !m.text_visible && !m.body_error ? '' : text,
+        el('p', { class: 'muted note', text: 'The original text, as written. Invisible and control characters are shown as <U+XXXX>.' })), me),
       form || ''),
     el('div', { class: 'actions', id: 'message-actions' },
       canAck ? el('button', { id: 'ack', class: 'primary', type: 'button', onclick: actions.ack, text: `Acknowledge as ${me.name}` }) : '',
