@@ -136,7 +136,7 @@ function event(ev, lineId, me) {
       ev.participants && ev.participants.length ? [el('dt', { text: 'Participants' }), el('dd', { dir: 'auto', text: ev.participants.join('; ') })] : [],
       el('dt', { text: 'Proposed by' }), el('dd', {}, el('strong', { text: ev.proposer }), ' in ', el('code', { text: ev.id })),
       ev.status === 'cancelled'
-        ? [el('dt', { text: 'Cancelled' }), el('dd', { class: 'agenda-cancelled' }, 'by ', el('strong', { text: ev.cancelled_by }), ': ',
+        ? [el('dt', { text: 'Cancelled' }), el('dd', { class: 'agenda-cancellation' }, 'by ', el('strong', { text: ev.cancelled_by }), ': ',
           el('span', { class: 'reason', dir: 'auto', text: ev.reason }), ev.because ? ` (because of ${ev.because})` : '')]
         : [el('dt', { text: 'Agreed by' }), el('dd', { text: (ev.agreed_by || []).join(', ') || '—' })]),
     actions(ev, lineId, me),
