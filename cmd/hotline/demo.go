@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/demo"
@@ -34,7 +35,8 @@ func cmdDemo(ctx context.Context, args []string) error {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	line, err := demo.Start(ctx, *dir, log)
+	progress := func(step string) { fmt.Fprintf(os.Stderr, "hotline demo: %s\n", step) }
+	line, err := demo.Start(ctx, *dir, log, progress)
 	if err != nil {
 		return err
 	}
@@ -45,7 +47,9 @@ func cmdDemo(ctx context.Context, args []string) error {
 		fmt.Println("\nstopped both nodes")
 	}()
 	seoul, beijing := line.Dirs[0], line.Dirs[1]
-	fmt.Printf(`A live hotline is running between two nodes on this machine.
+	// The commands shown run as printed: with the hotline this demo is.
+	out := strings.NewReplacer("\n  hotline ", "\n  "+self()+" ", "`hotline ", "`"+self()+" ")
+	out.WriteString(os.Stdout, fmt.Sprintf(`A live hotline is running between two nodes on this machine.
 
   seoul    %s  (direct route %s)
   beijing  %s  (direct route %s)
@@ -83,7 +87,7 @@ What happens on the line is printed below. Ctrl-C stops both nodes.
 		line.Logins[0].URL, line.Logins[0].Officer, line.Logins[0].Password,
 		line.Logins[1].URL, line.Logins[1].Officer, line.Logins[1].Password,
 		seoul, beijing, beijing, beijing, beijing, seoul, beijing, seoul,
-		seoul, beijing, seoul, beijing)
+		seoul, beijing, seoul, beijing))
 	watch(ctx, line)
 	return nil
 }

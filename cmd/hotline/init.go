@@ -56,6 +56,6 @@ func cmdInit(_ context.Context, args []string) error {
 	case err != nil:
 		return withHint(err, "once that is fixed, run the same hotline init again: it discards what this one wrote and starts over")
 	}
-	fmt.Printf("created party %s in %s\nnext: hotline card --dir %s > %s.card, and send the card to the other party\n", *party, *dir, *dir, *party)
+	fmt.Printf("created party %s in %s\nnext: %s card --dir %s > %s.card, and send the card to the other party\n", *party, *dir, self(), *dir, *party)
 	return nil
 }

@@ -395,7 +395,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, ss *officer.Sessio
 	}
 	if c.NeedsTwoPerson(p) {
 		if body.Form != nil {
-			apiError(w, http.StatusConflict, "needs_release",
+			apiError(w, http.StatusConflict, "notice_needs_release",
 				"a formatted notice at "+string(p)+" needs two-person release, and drafts hold only text: "+
 					"send it from the command line with hotline send --template … --released-by, or at another precedence")
 			return

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"slices"
@@ -55,9 +56,13 @@ type account struct {
 
 // lineSpec shapes a line for a test: each party's officers (the first is
 // the side's officer) and changes to the charter before it is signed.
+// An officer reads the console in its langs entry, else in English (the
+// tests that read the page's words read English; the parties' own
+// default is ko or zh).
 type lineSpec struct {
 	seoul, beijing []account
 	charter        func(*charter.Charter)
+	langs          map[string]string
 }
 
 // startLine runs two real nodes in this process through internal/serve:
@@ -95,6 +100,9 @@ func startLineWith(t *testing.T, spec lineSpec) (seoul, beijing *side, line stri
 		}
 		for _, a := range accounts[i] {
 			if err := off.Add(ctx, a.name, a.role, "password of "+a.name); err != nil {
+				t.Fatal(err)
+			}
+			if err := off.SetLang(ctx, a.name, cmp.Or(spec.langs[a.name], "en")); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/officer"
 )
@@ -103,13 +104,16 @@ func TestLineStatesInBrowser(t *testing.T) {
 	card := `.line-card[data-line="` + line + `"]`
 	tb.poll(t, "the suspension on the board", `!!document.querySelector('`+card+` .line-state[data-line-state="suspended"]')`)
 	banner := tb.text(t, card+" .line-state")
-	for _, want := range []string{"SUSPENDED", "seoul", "Kim Min-jun", "Military exchanges suspended", "UTC", "FLASH and IMMEDIATE still go through"} {
+	for _, want := range []string{"seoul", "Kim Min-jun", "Military exchanges suspended", "UTC", "seoul-1"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("the suspended line's banner %q does not say %q", banner, want)
 		}
 	}
-	if s := tb.text(t, `.line-card[data-line="`+navy+`"] .state`); s != "OPEN" {
-		t.Errorf("the navy line shows %q, want OPEN", s)
+	if tb.text(t, card+" .line-state-allows") == "" {
+		t.Error("the suspended line's banner does not say what still goes through")
+	}
+	if s := run(t, tb, "the navy line's state", chromedp.Evaluate[string](`document.querySelector('.line-card[data-line="`+navy+`"] .state').dataset.lineState`)); s != "open" {
+		t.Errorf("the navy line shows %q, want open", s)
 	}
 	screenshot(t, tb, "board-suspended.png")
 
@@ -118,6 +122,7 @@ func TestLineStatesInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitMessage(t, beijing.srv.Node, line, id)
 	tb.goTo(t, "#/message/"+line+"/"+id)
 	tb.poll(t, "the line's header in the message view", `!!document.querySelector('.line-header .line-state[data-line-state="suspended"]')`)
 	if h := tb.text(t, ".line-header"); !strings.Contains(h, "seoul") || !strings.Contains(h, "Military exchanges") {
@@ -126,8 +131,8 @@ func TestLineStatesInBrowser(t *testing.T) {
 	// The inbox's tabs switch lines and show each one's state.
 	tb.goTo(t, "#/inbox/"+line)
 	tb.poll(t, "the line tabs", `document.querySelectorAll('.line-tabs a').length === 2 &&
-		document.querySelector('.line-tabs a[data-line="`+line+`"] .state').textContent === 'SUSPENDED' &&
-		document.querySelector('.line-tabs a[data-line="`+navy+`"] .state').textContent === 'OPEN'`)
+		document.querySelector('.line-tabs a[data-line="`+line+`"] .state').dataset.lineState === 'suspended' &&
+		document.querySelector('.line-tabs a[data-line="`+navy+`"] .state').dataset.lineState === 'open'`)
 	tb.do(t, 10*time.Second, "switch to the navy line", chromedp.Click(chromedp.CSS(`.line-tabs a[data-line="`+navy+`"]`)))
 	tb.poll(t, "the navy line's inbox", `location.hash === '#/inbox/`+navy+`' && !document.querySelector('.line-header .line-state')`)
 
@@ -137,7 +142,8 @@ func TestLineStatesInBrowser(t *testing.T) {
 	tb.goTo(t, "#/board")
 	tb.poll(t, "the reopening on the board", `(() => {
 		const c = document.querySelector('`+card+`');
-		return c && c.querySelector('.state').textContent === 'OPEN' && /reopened by seoul/.test(c.textContent);
+		const note = c && c.querySelector('.line-state-note[data-line-state="open"]');
+		return !!note && c.querySelector('.state').dataset.lineState === 'open' && /seoul/.test(note.textContent);
 	})()`)
 
 	if _, err := beijing.srv.Node.SetLineState(ctx, line, entry.LineClosed, "Replaced by the new ministers' line", "Wang Lei"); err != nil {
@@ -145,7 +151,7 @@ func TestLineStatesInBrowser(t *testing.T) {
 	}
 	tb.poll(t, "the closure on the board", `!!document.querySelector('`+card+` .line-state[data-line-state="closed"]')`)
 	closed := tb.text(t, card+" .line-state")
-	if !strings.Contains(closed, "CLOSED") || !strings.Contains(closed, "beijing") || !strings.Contains(closed, "Replaced by") || strings.Contains(closed, "SUSPENDED") {
+	if !strings.Contains(closed, "beijing") || !strings.Contains(closed, "Wang Lei") || !strings.Contains(closed, "Replaced by") {
 		t.Errorf("the closed line's banner %q", closed)
 	}
 	colours := run(t, tb, "state colours", chromedp.Evaluate[[]string](`[...document.querySelectorAll('.state')].map(e => e.textContent + ' ' + getComputedStyle(e).backgroundColor)`))
@@ -171,6 +177,7 @@ func TestNoticesTranslationsAgendaInBrowser(t *testing.T) {
 		seoul:   []account{{"Kim Min-jun", officer.Admin}},
 		beijing: []account{{"Wang Lei", officer.Admin}},
 		charter: func(c *charter.Charter) { c.Templates = notice.Starter() },
+		langs:   map[string]string{"Kim Min-jun": "ko", "Wang Lei": "zh"},
 	})
 	browser := newBrowser(t)
 	tabA, tabB := newTab(t, browser), newTab(t, browser)
@@ -234,12 +241,16 @@ func TestNoticesTranslationsAgendaInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("translate-text"), "提议3月10日在首尔举行国防部长会谈。"),
 		chromedp.Click(chromedp.ID("translate-send")),
 		chromedp.WaitVisible(chromedp.CSS("#translations .translation")))
-	if a := tabB.text(t, "#translations .translation .attribution"); !strings.Contains(a, "Wang Lei") || !strings.Contains(a, "beijing") || !strings.Contains(a, "human") {
+	if a := tabB.text(t, `#translations .translation .attribution[data-kind="human"]`); !strings.Contains(a, "Wang Lei") || !strings.Contains(a, "beijing") {
 		t.Errorf("the translation's attribution in Beijing: %q", a)
 	}
 	screenshot(t, tabB, "message-bilingual.png")
+	nodetest.Wait(t, 30*time.Second, "the translation in Seoul's node", func() bool {
+		m, err := seoul.srv.Node.Message(line, msg)
+		return err == nil && len(m.Translations) == 1
+	})
 	tabA.goTo(t, "#/message/"+line+"/"+msg)
-	tabA.poll(t, "the translation in Seoul", `!!document.querySelector('#translations .translation[data-lang="zh"]')`)
+	tabA.poll(t, "the translation in Seoul's console", `!!document.querySelector('#translations .translation[data-lang="zh"]')`)
 	if orig := tabA.text(t, "#message-text"); !strings.Contains(orig, "국방장관 회담") {
 		t.Errorf("the original beside the translation in Seoul: %q", orig)
 	}

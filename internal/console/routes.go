@@ -66,6 +66,9 @@ var routes = []route{
 	{Method: "GET", Pattern: "/api/alerts", Roles: everyone, handle: (*Server).alertList},
 	{Method: "POST", Pattern: "/api/alerts/{id}/silence", Roles: ackers, CSRF: true, handle: (*Server).silence},
 	{Method: "POST", Pattern: "/api/me/password", Roles: everyone, CSRF: true, handle: (*Server).changePassword},
+	{Method: "POST", Pattern: "/api/me/lang", Roles: everyone, CSRF: true, handle: (*Server).setLang},
+	{Method: "GET", Pattern: "/api/catalog", handle: (*Server).catalog},
+	{Method: "GET", Pattern: "/api/party", handle: (*Server).party},
 	{Method: "GET", Pattern: "/api/events", Roles: everyone, Stream: true, handle: (*Server).events},
 }
 

@@ -66,7 +66,7 @@ func PickLine(lines []LineName, flag string) (string, error) {
 	if flag == "" {
 		switch len(lines) {
 		case 0:
-			return "", fmt.Errorf("%w: this node has no line yet (pair with hotline line propose/accept)", ErrNoLine)
+			return "", noLineYet{}
 		case 1:
 			return lines[0].ID, nil
 		}
@@ -79,6 +79,17 @@ func PickLine(lines []LineName, flag string) (string, error) {
 	}
 	return "", fmt.Errorf("%w: %q is neither the name nor the ID of a line of this node (hotline lines lists them)", ErrNoLine, flag)
 }
+
+// noLineYet is ErrNoLine on a node with no line: a line proposed, even
+// signed by some, opens on a node only when it accepts the charter every
+// party has signed.
+type noLineYet struct{}
+
+func (noLineYet) Error() string {
+	return "this node has no open line yet: a proposed line opens here when this node runs hotline line accept on the charter every party has signed"
+}
+
+func (noLineYet) Is(target error) bool { return target == ErrNoLine }
 
 // ResolveLine returns the ID of the line flag names (see PickLine).
 func (n *Node) ResolveLine(flag string) (string, error) {

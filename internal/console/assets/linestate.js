@@ -6,26 +6,28 @@
 // mistaken for a dead line, nor for a closed one.
 
 import { el, utc } from './dom.js';
+import { t, parts } from './i18n.js';
 
-// what each state still lets through, in the rule's own terms.
-const allows = {
-  suspended: 'FLASH and IMMEDIATE still go through; link tests and roll-calls continue. ROUTINE and PRIORITY need “despite the suspension”.',
-  closed: 'The line takes nothing new; what it carried stays verifiable and exportable.',
-};
+// The line states, as the officer's language names them.
+const states = { open: 'state.open', suspended: 'state.suspended', closed: 'state.closed' };
+
+// What each state still lets through, in the rule's own terms.
+const allows = { suspended: 'linestate.allows_suspended', closed: 'linestate.allows_closed' };
 
 // chip is the state as a short tag: OPEN, SUSPENDED, CLOSED.
 export function chip(l) {
   const s = (l && l.state) || 'open';
-  return el('span', { class: `state state-${s}`, dataset: { lineState: s }, text: s.toUpperCase() });
+  return el('span', { class: `state state-${s}`, dataset: { lineState: s }, text: states[s] ? t(states[s]) : s });
 }
 
 // by says who set the state and when: "by seoul (Kim Min-jun), since …".
 function by(n) {
-  return [
-    'by ', el('strong', { class: 'state-by', text: n.by }),
-    ...(n.officer ? [' (', el('span', { class: 'state-officer', text: n.officer }), ')'] : []),
-    ', since ', el('span', { class: 'state-since', text: utc(n.since) }),
-    ' in ', el('code', { text: n.notice })];
+  const who = el('strong', { class: 'state-by', text: n.by });
+  const since = el('span', { class: 'state-since', text: utc(n.since) });
+  const notice = el('code', { text: n.notice });
+  return n.officer
+    ? parts('linestate.by_officer', { Party: who, Officer: el('span', { class: 'state-officer', text: n.officer }), Since: since, Notice: notice })
+    : parts('linestate.by', { Party: who, Since: since, Notice: notice });
 }
 
 // banner is the line's state in full, for the top of its card on the
@@ -38,14 +40,13 @@ export function banner(l) {
   if (s === 'open') {
     if (!n) return '';
     return el('p', { class: 'line-state-note muted', dataset: { lineState: 'open' } },
-      'Open: reopened ', by(n), '.');
+      ...parts('linestate.reopened', { By: el('span', {}, ...by(n)) }));
   }
   return el('div', { class: `line-state line-state-${s}`, role: 'status', dataset: { lineState: s } },
-    el('p', { class: 'line-state-head' }, chip(l), ' ',
-      n ? by(n) : ''),
-    n && n.reason ? el('p', { class: 'line-state-reason' }, 'Reason: ',
-      el('span', { class: 'reason', dir: 'auto', text: n.reason })) : '',
-    el('p', { class: 'line-state-allows', text: allows[s] || '' }));
+    el('p', { class: 'line-state-head' }, chip(l), ' ', ...(n ? by(n) : [])),
+    n && n.reason ? el('p', { class: 'line-state-reason' },
+      ...parts('linestate.reason', { Reason: el('span', { class: 'reason', dir: 'auto', text: n.reason }) })) : '',
+    allows[s] ? el('p', { class: 'line-state-allows', text: t(allows[s]) }) : '');
 }
 
 // header is a line's title with its state, above a view of that line.

@@ -8,6 +8,7 @@
 
 import { el, clear } from './dom.js';
 import { api, line as lineURL } from './api.js';
+import { t, parts } from './i18n.js';
 
 // readerLang is the language the officer reads in: its own choice when
 // the console knows one, else the party's first language.
@@ -17,34 +18,33 @@ export function readerLang(me) {
 
 // What a value of each type looks like, as the node's parser takes it.
 const examples = {
-  datetime: '2017-03-01T00:00Z',
-  position: '37.5N,126.9E or 37°30\'00"N 126°54\'00"E',
-  area: '37.5N,126.9E,50km (centre, radius) or a polygon',
-  duration: '48h',
-  number: '',
+  datetime: 'notice.example_datetime',
+  position: 'notice.example_position',
+  area: 'notice.example_area',
+  duration: 'notice.example_duration',
 };
 
 function input(f) {
   const id = 'notice-field-' + f.name;
   if (f.type === 'choice') {
-    return el('select', { id, name: f.name, dataset: { field: f.name } },
-      el('option', { value: '', text: f.required ? '— choose —' : '— none —' }),
+    return el('select', { id, name: f.name, class: 'notice-input', dataset: { field: f.name } },
+      el('option', { value: '', text: f.required ? t('notice.choose') : t('notice.none') }),
       (f.choices || []).map(c => el('option', { value: c.value, text: c.label || c.value })));
   }
-  let hint = examples[f.type] || '';
-  if (f.type === 'number' && f.units && f.units.length) hint = 'e.g. 12 ' + f.units[0];
+  let hint = examples[f.type] ? t(examples[f.type]) : '';
+  if (f.type === 'number' && f.units && f.units.length) hint = t('notice.example_number', { Unit: f.units[0] });
   if (f.type === 'text') {
-    return el('textarea', { id, name: f.name, rows: 2, dir: 'auto', dataset: { field: f.name } });
+    return el('textarea', { id, name: f.name, class: 'notice-input', rows: 2, dir: 'auto', dataset: { field: f.name } });
   }
-  return el('input', { id, name: f.name, placeholder: hint || undefined, dataset: { field: f.name }, autocomplete: 'off' });
+  return el('input', { id, name: f.name, class: 'notice-input', placeholder: hint || undefined, dataset: { field: f.name }, autocomplete: 'off' });
 }
 
 function field(f) {
   return el('label', { class: 'notice-field', dataset: { field: f.name } },
-    el('span', { class: 'notice-label' }, f.label || f.name, f.required ? el('span', { class: 'required', title: 'required', text: ' *' }) : ''),
+    el('span', { class: 'notice-label' }, f.label || f.name, f.required ? el('span', { class: 'required', title: t('notice.required'), text: ' *' }) : ''),
     input(f),
     f.help ? el('span', { class: 'notice-help muted', text: f.help }) : '',
-    f.units && f.units.length ? el('span', { class: 'notice-help muted', text: 'units: ' + f.units.join(', ') }) : '',
+    f.units && f.units.length ? el('span', { class: 'notice-help muted', text: t('notice.units', { Units: f.units.join(', ') }) }) : '',
     el('span', { class: 'field-error', role: 'alert', dataset: { errorFor: f.name } }));
 }
 
@@ -58,7 +58,7 @@ export function part(lineId, me, text) {
   const help = el('p', { class: 'notice-help muted', id: 'notice-help' });
   const fields = el('div', { class: 'notice-fields', id: 'notice-fields' });
   const box = el('div', { class: 'notice wide', id: 'compose-notice' },
-    el('label', {}, 'Notice ', select, templateError), help, fields);
+    el('label', {}, t('notice.template'), ' ', select, templateError), help, fields);
 
   const show = () => {
     clearErrors();
@@ -73,7 +73,7 @@ export function part(lineId, me, text) {
 
   async function load(id) {
     templates = [];
-    clear(select).append(el('option', { value: '', text: '— free text —' }));
+    clear(select).append(el('option', { value: '', text: t('notice.free_text') }));
     if (!id) return show();
     try {
       templates = await api('GET', lineURL(id) + '/templates?lang=' + encodeURIComponent(readerLang(me)));
@@ -98,7 +98,7 @@ export function part(lineId, me, text) {
     body() {
       if (!select.value) return {};
       const values = {};
-      fields.querySelectorAll('[data-field]:is(input, select, textarea)').forEach(i => { values[i.dataset.field] = i.value; });
+      fields.querySelectorAll('.notice-input').forEach(i => { values[i.dataset.field] = i.value; });
       return { template: select.value, fields: values };
     },
     // error shows a refusal next to the field it names, and reports
@@ -109,7 +109,7 @@ export function part(lineId, me, text) {
       const at = box.querySelector(`.field-error[data-error-for="${CSS.escape(e.field)}"]`);
       if (!at) return false;
       at.textContent = e.message;
-      const i = box.querySelector(`[data-field="${CSS.escape(e.field)}"]:is(input, select, textarea)`);
+      const i = box.querySelector(`.notice-input[data-field="${CSS.escape(e.field)}"]`);
       if (i) {
         i.classList.add('invalid');
         i.setAttribute('aria-invalid', 'true');
@@ -120,8 +120,7 @@ export function part(lineId, me, text) {
     clearErrors,
     // reset empties the fields after a notice is sent.
     reset() {
-      fields.querySelectorAll('input, textarea').forEach(i => { i.value = ''; });
-      fields.querySelectorAll('select').forEach(i => { i.value = ''; });
+      fields.querySelectorAll('.notice-input').forEach(i => { i.value = ''; });
     },
   };
 }
@@ -131,8 +130,8 @@ export function part(lineId, me, text) {
 export function view(m) {
   if (!m.form_rows || !m.form_rows.length) return '';
   return el('section', { class: 'notice-view', id: 'message-notice' },
-    el('h3', {}, 'Notice: ', el('span', { class: 'notice-title', text: m.form_title || '' })),
-    m.form_error ? el('p', { class: 'bad', text: 'The fields do not fit the template: ' + m.form_error }) : '',
+    el('h3', {}, ...parts('notice.title', { Title: el('span', { class: 'notice-title', text: m.form_title || '' }) })),
+    m.form_error ? el('p', { class: 'bad', text: t('notice.form_error', { Error: m.form_error }) }) : '',
     el('table', { class: 'notice-rows' },
       el('tbody', {}, m.form_rows.map(r =>
         el('tr', { dataset: { field: r.name } },

@@ -7,6 +7,7 @@
 import { el, href, utc } from './dom.js';
 import { api, msg as msgURL } from './api.js';
 import { readerLang } from './notices.js';
+import { t, parts } from './i18n.js';
 
 // langName is a language tag with its name in the reader's language:
 // "中文 (zh)". The tag comes from a party: it is only ever text.
@@ -20,20 +21,22 @@ function langName(tag, me) {
   return name && name !== tag ? `${name} (${tag})` : tag;
 }
 
-function attribution(t) {
-  return el('p', { class: 'attribution' },
-    t.machine ? 'Machine translation, asked for by ' : 'Translated by ',
-    el('strong', { class: 'translator', text: t.officer || '(no officer named)' }),
-    ' of ', el('span', { class: 'translator-party', text: t.author }),
-    el('span', { class: `translation-kind ${t.machine ? 'machine' : 'human'}`, text: t.machine ? 'machine' : 'human' }),
-    el('span', { class: 'muted' }, ' · ', utc(t.written), ' · ', el('code', { text: t.id })));
+function attribution(tr) {
+  const who = {
+    Officer: el('strong', { class: 'translator', text: tr.officer || t('translation.no_officer') }),
+    Party: el('span', { class: 'translator-party', text: tr.author }),
+  };
+  return el('p', { class: 'attribution', dataset: { kind: tr.machine ? 'machine' : 'human' } },
+    ...parts(tr.machine ? 'translation.by_machine' : 'translation.by_human', who),
+    el('span', { class: `translation-kind ${tr.machine ? 'machine' : 'human'}`, text: t(tr.machine ? 'translation.machine' : 'translation.human') }),
+    el('span', { class: 'muted' }, ' · ', utc(tr.written), ' · ', el('code', { text: tr.id })));
 }
 
-function card(t, me) {
-  return el('section', { class: 'translation', dataset: { id: t.id, lang: t.lang } },
-    el('h4', { text: 'Translation into ' + langName(t.lang, me) }),
-    attribution(t),
-    el('div', { class: 'text', dir: 'auto', lang: t.lang || undefined, text: t.text_visible }));
+function card(tr, me) {
+  return el('section', { class: 'translation', dataset: { id: tr.id, lang: tr.lang } },
+    el('h4', { text: t('translation.into', { Lang: langName(tr.lang, me) }) }),
+    attribution(tr),
+    el('div', { class: 'text', dir: 'auto', lang: tr.lang || undefined, text: tr.text_visible }));
 }
 
 function mayTranslate(me) {
@@ -44,14 +47,14 @@ function mayTranslate(me) {
 function addForm(m, me) {
   const own = readerLang(me);
   const status = el('p', { id: 'translate-status', role: 'status' });
-  const button = el('button', { id: 'translate-send', type: 'submit', text: `Add as ${me.name}` });
+  const button = el('button', { id: 'translate-send', type: 'submit', text: t('translation.add_as', { Officer: me.name }) });
   const form = el('form', { id: 'translate-form', class: 'translate', dataset: { keep: `${m.line}/${m.id}` } },
-    el('h4', { text: 'Add a translation' }),
+    el('h4', { text: t('translation.add') }),
     el('div', { class: 'translate-fields' },
-      el('label', {}, 'Into ', el('input', { id: 'translate-lang', name: 'lang', size: 6, required: true,
+      el('label', {}, t('translation.lang'), ' ', el('input', { id: 'translate-lang', name: 'lang', size: 6, required: true,
         value: own !== m.lang ? own : '' })),
-      el('label', {}, el('input', { id: 'translate-machine', name: 'machine', type: 'checkbox' }), ' made by a machine')),
-    el('textarea', { id: 'translate-text', name: 'text', rows: 4, required: true, dir: 'auto', 'aria-label': 'Translation' }),
+      el('label', {}, el('input', { id: 'translate-machine', name: 'machine', type: 'checkbox' }), ' ', t('translation.machine_made'))),
+    el('textarea', { id: 'translate-text', name: 'text', rows: 4, required: true, dir: 'auto', 'aria-label': t('translation.text') }),
     button,
     status);
   form.addEventListener('submit', async ev => {
@@ -59,15 +62,15 @@ function addForm(m, me) {
     const f = form.elements;
     button.disabled = true;
     status.className = '';
-    status.textContent = 'Writing…';
+    status.textContent = t('translation.writing');
     try {
       const r = await api('POST', msgURL(m.line, m.id) + '/translations',
         { lang: f.lang.value.trim(), text: f.text.value, machine: f.machine.checked });
-      status.replaceChildren('Added as ', el('a', { href: href('message', m.line, m.id), text: r.id }), ` by ${r.officer}.`);
+      status.replaceChildren(...parts('translation.added', { Entry: el('a', { href: href('message', m.line, m.id), text: r.id }), Officer: r.officer }));
       status.className = 'ok';
       f.text.value = '';
     } catch (e) {
-      status.textContent = 'Not added: ' + e.message;
+      status.textContent = t('translation.not_added', { Error: e.message });
       status.className = 'bad';
     } finally {
       button.disabled = false;
@@ -83,7 +86,7 @@ export function beside(m, original, me) {
   if (m.body_error) return original;
   return el('div', { class: 'bilingual' + (ts.length ? ' has-translations' : '') },
     el('div', { class: 'original-col' },
-      el('h4', { text: 'Original, in ' + langName(m.lang || '', me) + ' — authoritative' }),
+      el('h4', { text: t('translation.original', { Lang: langName(m.lang || '', me) }) }),
       original),
     el('div', { class: 'translations', id: 'translations' },
       ts.map(t => card(t, me)),
