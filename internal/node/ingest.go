@@ -138,6 +138,9 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 	switch l.Kind {
 	case entry.KindMessage:
 		m, err := entry.DecodeMessage(body)
+		if err == nil {
+			err = checkReceivedForm(ls.charter.Templates, m.Form)
+		}
 		if err != nil {
 			out.BodyError = err.Error()
 		} else {

@@ -66,6 +66,7 @@ export async function api(method, path, body) {
     const retryAfter = Number(r.headers.get('Retry-After') || 0);
     const text = code && has('api.' + code) ? t('api.' + code, { Detail: detail, Seconds: retryAfter }) : detail;
     const err = new ApiError(r.status, code, text, retryAfter);
+    err.field = data && data.field; // the field of a form the server refused
     if (r.status === 401 && path !== '/api/login') onUnauthorized(err);
     throw err;
   }

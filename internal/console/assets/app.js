@@ -14,6 +14,9 @@ import * as proof from './proof.js';
 import { account, roleName } from './account.js';
 import * as alerts from './alerts.js';
 import * as rollcall from './rollcall.js';
+import * as linestate from './linestate.js';
+import * as agenda from './agenda.js';
+import { readerLang } from './notices.js';
 
 const state = { party: null, me: null, lines: [], inbox: {}, pending: [], alerts: [], es: null, shown: '' };
 const $ = id => document.getElementById(id);
@@ -167,10 +170,13 @@ async function countDrafts() {
   badge.hidden = n === 0;
 }
 
+// lineTabs switches between lines, each with its state, above the header
+// of the current line.
 function lineTabs(view, current) {
-  if (state.lines.length < 2) return '';
-  return el('nav', { class: 'line-tabs' }, state.lines.map(l =>
-    el('a', { href: href(view, l.id), class: l.id === current ? 'current' : '', text: l.title })));
+  const head = linestate.header(state.lines.find(l => l.id === current));
+  if (state.lines.length < 2) return head;
+  return [el('nav', { class: 'line-tabs' }, state.lines.map(l =>
+    el('a', { href: href(view, l.id), class: l.id === current ? 'current' : '', dataset: { line: l.id } }, l.title, ' ', linestate.chip(l)))), head];
 }
 
 // render draws the current route. A refresh (full false) leaves the
@@ -202,8 +208,9 @@ async function render(full) {
   if (r.view === 'proof' && !full && state.shown.startsWith(location.hash + '\n')) return;
   let data, draw;
   if (r.view === 'message' && r.args.length === 2) {
-    data = await api('GET', msgURL(r.args[0], r.args[1]));
-    draw = () => message(data, state.me, { ack: () => acknowledge(data), reply: (body, status) => reply(data, body, status) });
+    data = await api('GET', msgURL(r.args[0], r.args[1]) + '?lang=' + encodeURIComponent(readerLang(state.me)));
+    draw = () => el('div', {}, linestate.header(state.lines.find(l => l.id === data.line)),
+      message(data, state.me, { ack: () => acknowledge(data), reply: (body, status) => reply(data, body, status) }));
   } else if (r.view === 'drafts' || r.view === 'proof') {
     const lineId = r.args[0] || (state.lines[0] || {}).id;
     if (!lineId) {
@@ -220,6 +227,11 @@ async function render(full) {
       draw = () => el('div', {}, el('h2', { text: t('nav.proof') }), lineTabs('proof', lineId),
         proof.proof(data, lineId, every, () => render(true).catch(e => live(t('live.error', { Error: e.message }), false))));
     }
+  } else if (r.view === 'agenda') {
+    const lineId = r.args[0] || (state.lines[0] || {}).id;
+    data = lineId ? await api('GET', lineURL(lineId) + '/agenda') : [];
+    draw = () => el('div', {}, el('h2', { text: t('nav.agenda') }), lineTabs('agenda', lineId),
+      lineId ? agenda.view(data, lineId, state.me) : el('p', { class: 'muted', text: t('view.no_line') }));
   } else if (r.view === 'alerts') {
     data = full ? (await api('GET', '/api/alerts')).alerts : state.alerts;
     draw = () => el('div', {}, el('h2', { text: t('nav.alerts') }), alerts.list(data, state.me, silenceAlert));
@@ -249,7 +261,14 @@ async function render(full) {
   // the same form, text and all.
   const writing = $('reply-form');
   const sameMessage = writing && writing.dataset.for === (r.args || []).join('/');
+  // So do the other forms being written in a view (data-keep names what
+  // they are for): a translation, an agenda step.
+  const kept = [...$('view').querySelectorAll('form[data-keep]')];
   clear($('view')).append(draw());
+  for (const f of kept) {
+    const now = document.getElementById(f.id);
+    if (now && now.dataset.keep === f.dataset.keep) now.replaceWith(f);
+  }
   if (sameMessage && $('reply-form')) {
     $('reply-form').replaceWith(writing);
     writing.closest('.message-body').classList.toggle('replying', !writing.hidden);

@@ -5,9 +5,7 @@
 import { el, ago, utc, cut } from './dom.js';
 import { present } from './rollcall.js';
 import { t, parts } from './i18n.js';
-
-// The line states, as the officer's language names them.
-const states = { open: 'state.open', suspended: 'state.suspended', closed: 'state.closed' };
+import * as linestate from './linestate.js';
 
 // A route heard from within this long counts as alive.
 const aliveWithin = 5 * 60 * 1000;
@@ -67,8 +65,9 @@ export function board(statuses) {
     return el('p', { class: 'muted', text: t('board.no_line') });
   }
   return el('div', { class: 'board' }, statuses.map(st =>
-    el('section', { class: 'line-card', dataset: { line: st.id } },
-      el('h2', {}, st.title, ' ', el('span', { class: `state state-${st.state}`, text: states[st.state] ? t(states[st.state]) : st.state })),
+    el('section', { class: `line-card line-card-${st.state}`, dataset: { line: st.id } },
+      el('h2', {}, st.title, ' ', linestate.chip(st)),
+      linestate.banner(st),
       el('p', { class: 'muted' }, ...parts('board.line_id', { ID: el('code', { text: st.id }) }),
         st.evidence ? el('span', { class: 'warn', text: ' · ' + t('board.evidence', { Count: st.evidence }) }) : ''),
       el('table', { class: 'parties' },

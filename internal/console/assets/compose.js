@@ -6,6 +6,8 @@
 import { el, href } from './dom.js';
 import { api, line as lineURL } from './api.js';
 import { t, parts } from './i18n.js';
+import * as notices from './notices.js';
+import * as linestate from './linestate.js';
 
 const precedences = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
 
@@ -23,6 +25,11 @@ export function compose(lines, lineId, replyTo, me, original) {
   const release = el('p', { id: 'compose-release', class: 'release-note', hidden: true,
     text: t('compose.release_note') });
   const button = el('button', { id: 'compose-send', class: 'primary', type: 'submit', text: t('compose.send') });
+  const text = el('textarea', { id: 'compose-text', name: 'text', rows: 10, required: true, dir: 'auto' });
+  const notice = notices.part(lineId, me, text);
+  const despite = el('label', { id: 'compose-despite', class: 'despite wide', hidden: true },
+    el('input', { type: 'checkbox', name: 'despite_suspension', id: 'compose-despite-check' }),
+    ' ', t('linestate.despite'));
   const form = el('form', { id: 'compose-form', class: 'compose' },
     el('label', {}, t('compose.line'), ' ',
       el('select', { id: 'compose-line', name: 'line' },
@@ -34,8 +41,9 @@ export function compose(lines, lineId, replyTo, me, original) {
       el('input', { id: 'compose-lang', name: 'lang', value: (me.langs || [])[0] || '', size: 8, required: true })),
     el('label', {}, t('messages.in_reply_to'), ' ',
       el('input', { id: 'compose-reply', name: 'reply_to', value: replyTo || '', placeholder: t('compose.reply_placeholder'), size: 16 })),
-    el('label', { class: 'wide' }, t('messages.col_text'),
-      el('textarea', { id: 'compose-text', name: 'text', rows: 10, required: true, dir: 'auto' })),
+    notice.el,
+    el('label', { class: 'wide' }, t('messages.col_text'), text),
+    despite,
     release,
     button,
     status);
@@ -46,7 +54,9 @@ export function compose(lines, lineId, replyTo, me, original) {
     const two = needsRelease(lines.find(l => l.id === f.line.value), f.precedence.value);
     release.hidden = !two;
     button.textContent = two ? t('compose.submit_release') : t('compose.send');
+    despite.hidden = !linestate.needsDespite(lines.find(l => l.id === f.line.value), f.precedence.value);
   };
+  form.elements.line.addEventListener('change', () => notice.load(form.elements.line.value));
   form.elements.line.addEventListener('change', follow);
   form.elements.precedence.addEventListener('change', follow);
   follow();
@@ -60,7 +70,10 @@ export function compose(lines, lineId, replyTo, me, original) {
     const body = {
       precedence: f.precedence.value, lang: f.lang.value.trim(),
       text: f.text.value, reply_to: f.reply_to.value.trim() || undefined, key,
+      despite_suspension: !despite.hidden && f.despite_suspension.checked ? true : undefined,
+      ...notice.body(),
     };
+    notice.clearErrors();
     button.disabled = true;
     status.className = '';
     status.textContent = t('send.sending');
@@ -79,7 +92,9 @@ export function compose(lines, lineId, replyTo, me, original) {
       key = crypto.randomUUID();
       f.text.value = '';
       f.reply_to.value = '';
+      notice.reset();
     } catch (e) {
+      notice.error(e); // beside the field it names, when it names one
       status.textContent = t('send.not_sent', { Error: e.message });
       status.className = 'bad';
     } finally {

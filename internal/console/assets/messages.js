@@ -4,6 +4,8 @@
 
 import { el, href, utc, countdown, cut } from './dom.js';
 import { t, parts } from './i18n.js';
+import * as notices from './notices.js';
+import * as translations from './translations.js';
 
 const precedences = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
 
@@ -55,7 +57,8 @@ export function list(lineId, msgs, outbox, me) {
           !outbox && m.officer ? cut(officers(m), 'by') : ''),
         el('td', { class: 'time', text: utc(m.written) }),
         el('td', {}, cut(m.lang || '')),
-        el('td', { class: 'preview', dir: 'auto', text: m.body_error ? t('messages.unreadable', { Error: m.body_error }) : m.text_visible }),
+        el('td', { class: 'preview', dir: 'auto', text: m.body_error ? t('messages.unreadable', { Error: m.body_error })
+          : m.form_title && !m.text_visible ? t('notice.preview', { Title: m.form_title }) : m.text_visible }),
         el('td', {}, outbox
           ? (m.ladder || []).map(r => el('div', { dataset: { party: r.party } }, `${r.party}: `, stateBadge(r)))
           : stateBadge(mine)),
@@ -157,9 +160,10 @@ export function message(m, me, actions) {
       replies.length ? [el('dt', { text: t('messages.answered_by') }), el('dd', { id: 'message-replies' },
         replies.map((r, i) => [i ? ', ' : '', el('a', { href: href('message', m.line, r.reply), text: r.reply }), ` (${r.party})`]))] : []),
     el('div', { class: 'message-body' },
-      el('div', { class: 'original' },
-        text,
-        el('p', { class: 'muted note', text: t('messages.original_note') })),
+      translations.beside(m, el('div', { class: 'original' },
+        notices.view(m),
+        m.form_rows && !m.text_visible && !m.body_error ? '' : text,
+        el('p', { class: 'muted note', text: t('messages.original_note') })), me),
       form || ''),
     el('div', { class: 'actions', id: 'message-actions' },
       canAck ? el('button', { id: 'ack', class: 'primary', type: 'button', onclick: actions.ack, text: t('messages.ack_as', { Officer: me.name }) }) : '',
