@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/demo"
@@ -34,7 +36,8 @@ func cmdDemo(ctx context.Context, args []string) error {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	line, err := demo.Start(ctx, *dir, log)
+	progress := func(step string) { fmt.Fprintf(os.Stderr, "hotline demo: %s\n", step) }
+	line, err := demo.Start(ctx, *dir, log, progress)
 	if err != nil {
 		return err
 	}
@@ -45,7 +48,14 @@ func cmdDemo(ctx context.Context, args []string) error {
 		fmt.Println("\nstopped both nodes")
 	}()
 	seoul, beijing := line.Dirs[0], line.Dirs[1]
-	fmt.Printf(`A live hotline is running between two nodes on this machine.
+	// The commands shown run as printed, in another terminal too: with
+	// the hotline this demo is, by its absolute path.
+	me := self()
+	if abs, err := filepath.Abs(me); err == nil && strings.Contains(me, string(filepath.Separator)) && !strings.HasPrefix(me, "go run") {
+		me = abs
+	}
+	out := strings.NewReplacer("\n  hotline ", "\n  "+me+" ", "`hotline ", "`"+me+" ")
+	out.WriteString(os.Stdout, fmt.Sprintf(`A live hotline is running between two nodes on this machine.
 
   seoul    %s  (direct route %s)
   beijing  %s  (direct route %s)
@@ -78,7 +88,7 @@ What happens on the line is printed below. Ctrl-C stops both nodes.
 `, seoul, line.Servers[0].DirectAddr, beijing, line.Servers[1].DirectAddr, line.ID,
 		line.ConsoleLogins(),
 		seoul, beijing, beijing, beijing, beijing, seoul, beijing, seoul,
-		seoul, beijing, seoul, beijing)
+		seoul, beijing, seoul, beijing))
 	watch(ctx, line)
 	return nil
 }

@@ -69,7 +69,7 @@ func parseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
 // and session afresh.
 func openOfficers(dir string) (*officer.Store, error) {
 	if _, err := os.Stat(filepath.Join(dir, node.ConfigFile)); err != nil {
-		return nil, withHint(errors.New("no hotline node in "+dir), "create one with: hotline init --dir "+dir+" --party NAME ...")
+		return nil, noNode(dir, fmt.Errorf("%s: %w", dir, node.ErrNoParty))
 	}
 	return officer.OpenDir(dir, officer.Config{})
 }
@@ -162,6 +162,10 @@ func readPassword(name, file string) (string, error) {
 			return "", err
 		}
 		pw = strings.TrimSuffix(line, "\n")
+		if pw == "" {
+			return "", withHint(errors.New("no password: standard input is not a terminal and gave none"),
+				"put the password in a file (its first line) and give --password-file FILE, or run this in a terminal to be asked for it")
+		}
 	}
 	pw = strings.TrimSuffix(pw, "\r")
 	if err := officer.CheckPassword(pw); err != nil {

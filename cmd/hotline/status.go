@@ -89,6 +89,9 @@ func printLinkTests(st *node.LineStatus) {
 		}
 		fmt.Println()
 	}
+	if len(st.Keys) > 0 {
+		keyHistoryText(os.Stdout, st.Keys)
+	}
 	if st.Evidence > 0 {
 		fmt.Printf("  %d refusals of input kept as evidence: hotline evidence\n", st.Evidence)
 		for _, c := range st.EvidenceCounts {

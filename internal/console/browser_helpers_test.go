@@ -19,6 +19,7 @@ import (
 	"github.com/hotline-line/hotline/internal/officer"
 	"github.com/hotline-line/hotline/internal/serve"
 	"github.com/hotline-line/hotline/internal/serve/servetest"
+	"github.com/hotline-line/hotline/internal/testload"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -194,10 +195,11 @@ func newTab(t *testing.T, browser context.Context) *tab {
 	return tb
 }
 
-// do runs actions with a deadline.
+// do runs actions with a deadline: d on an idle machine, stretched by
+// its load.
 func (tb *tab) do(t *testing.T, d time.Duration, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, d)
+	ctx, cancel := context.WithTimeout(tb.ctx, testload.Scale(d))
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -206,7 +208,7 @@ func (tb *tab) do(t *testing.T, d time.Duration, what string, actions ...chromed
 
 func run[T any](t *testing.T, tb *tab, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, testload.Scale(20*time.Second))
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {

@@ -170,8 +170,14 @@ func demoRules(c *charter.Charter) {
 }
 
 // Start creates both parties under dir, pairs them and starts their nodes.
-func Start(ctx context.Context, dir string, log *slog.Logger) (*Line, error) {
+// progress, if not nil, is told of each step before it runs: a person
+// waiting for the demo sees what it does from its first second.
+func Start(ctx context.Context, dir string, log *slog.Logger, progress func(step string)) (*Line, error) {
+	if progress == nil {
+		progress = func(string) {}
+	}
 	d := &Line{}
+	progress("creating Seoul and Beijing in " + dir + ": keys, databases, the charter both sign")
 	dirs, signed, err := Pair(dir, "Seoul–Beijing defense hotline", Parties, demoRules)
 	if err != nil {
 		return nil, err
@@ -179,6 +185,7 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*Line, error) {
 	d.Dirs = dirs
 	d.ID = signed.ID()
 	for i, pd := range d.Dirs {
+		progress("starting " + Parties[i].Slug + "'s node and console, with a watch officer and an administrator (each password hash takes a second)")
 		logins, err := addOfficers(ctx, pd, Parties[i].Slug)
 		if err != nil {
 			d.Close(ctx)

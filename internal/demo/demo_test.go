@@ -19,7 +19,7 @@ import (
 // has a watch officer, as the demo's commands and docs say.
 func TestOfficersHaveTheirRoles(t *testing.T) {
 	ctx := context.Background()
-	line, err := Start(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
+	line, err := Start(ctx, t.TempDir(), slog.New(slog.DiscardHandler), func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // latest test read through an index, as node.LinkTests reads the whole
 // line to find it. The peer's routes are added by addRoutes.
 func (s *Source) linkTestAlerts(ctx context.Context, l *lineInfo, now time.Time) ([]escalate.Alert, error) {
-	every := l.Charter.LinkTestEvery()
+	every := l.Rules().LinkTestEvery()
 	var out []escalate.Alert
 	for _, peer := range l.Peers {
 		latest, err := s.n.Store.LatestLinkTest(ctx, l.ID, peer)
