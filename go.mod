@@ -8,12 +8,14 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
+	github.com/nicksnyder/go-i18n/v2 v2.7.0
 	github.com/transparency-dev/formats v0.1.1
 	github.com/transparency-dev/merkle v0.0.2
 	go.uber.org/goleak v1.3.0
 	golang.org/x/crypto v0.52.0
 	golang.org/x/mod v0.43.0
 	golang.org/x/term v0.43.0
+	golang.org/x/text v0.43.0
 	modernc.org/sqlite v1.62.0
 )
 

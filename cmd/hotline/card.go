@@ -20,7 +20,7 @@ func cmdCard(_ context.Context, args []string) error {
 	}
 	cfg, k, err := node.LoadIdentity(*dir)
 	if err != nil {
-		return err
+		return noNode(*dir, err)
 	}
 	c, raw, err := node.MakeCard(cfg, k)
 	if err != nil {

@@ -73,7 +73,7 @@ func cmdInit(_ context.Context, args []string) error {
 		}
 		fmt.Printf("the recovery key is also in %s: move it off this machine\n", *recoveryFile)
 	}
-	fmt.Printf("created party %s in %s\nnext: hotline card --dir %s > %s.card, and send the card to the other party\n", *party, *dir, *dir, *party)
+	fmt.Printf("created party %s in %s\nnext: %s card --dir %s > %s.card, and send the card to the other party\n", *party, *dir, self(), *dir, *party)
 	return nil
 }
 

@@ -34,7 +34,11 @@ func cmdKey(ctx context.Context, args []string) error {
 // keyRotate writes a key entry on every open line: a plain rotation signed
 // by the old key, or a compromise declaration signed by the recovery key.
 func keyRotate(ctx context.Context, args []string, compromised bool) error {
-	fs := flags("key")
+	name := "key rotate"
+	if compromised {
+		name = "key compromised"
+	}
+	fs := flags(name)
 	dir := dirFlag(fs)
 	var since, recovery *string
 	if compromised {

@@ -14,16 +14,15 @@ import (
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/node"
-	"github.com/hotline-line/hotline/internal/relay"
 )
 
 func init() {
-	register(command{"line", "propose|accept|suspend|reopen|close ...", "propose a line's charter, sign and install one, or change its state by signed notice", cmdLine})
+	register(command{"line", "propose|accept|suspend|reopen|close|amend|accept-amendment|refuse-amendment|amendments ...", "propose a line's charter, sign and install one, change its state by signed notice, or amend its charter", cmdLine})
 }
 
 func cmdLine(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"line needs a subcommand: propose, accept, suspend, reopen or close"}
+		return usageError{"line needs a subcommand: propose, accept, suspend, reopen, close, amend, accept-amendment, refuse-amendment or amendments"}
 	}
 	switch args[0] {
 	case "propose":
@@ -32,6 +31,12 @@ func cmdLine(ctx context.Context, args []string) error {
 		return lineAccept(ctx, args[1:])
 	case "suspend", "reopen", "close":
 		return lineNotice(ctx, args[0], args[1:])
+	case "amend":
+		return lineAmend(ctx, args[1:])
+	case "accept-amendment", "refuse-amendment":
+		return lineAnswerAmendment(ctx, args[0], args[1:])
+	case "amendments":
+		return lineAmendments(ctx, args[1:])
 	}
 	return usageError{fmt.Sprintf("unknown line subcommand %q", args[0])}
 }
@@ -72,7 +77,7 @@ func linepropose(args []string) error {
 	}
 	cfg, k, err := node.LoadIdentity(*dir)
 	if err != nil {
-		return err
+		return noNode(*dir, err)
 	}
 	mine, _, err := node.MakeCard(cfg, k)
 	if err != nil {
@@ -100,13 +105,11 @@ func linepropose(args []string) error {
 		return err
 	}
 	for _, r := range relays {
-		addr, keyText, ok := strings.Cut(r, "=")
-		key, err := relay.ParseKeyText(keyText)
-		if !ok || err != nil {
-			return usageError{fmt.Sprintf("--relay %q: want HOST:PORT=KEY", r)}
+		addr, key, err := relayFlag("--relay", r)
+		if err != nil {
+			return err
 		}
 		ch.Relays = append(ch.Relays, charter.Relay{Addr: addr, TLSKey: key})
-		fmt.Fprintf(os.Stderr, "relay %s: fingerprint %s\n", addr, relay.Fingerprint(key))
 	}
 	if err := ch.Validate(); err != nil {
 		return err
@@ -119,7 +122,10 @@ func linepropose(args []string) error {
 	if err := atomicfile.Write(*out, s.Raw, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "Check each fingerprint above with that party by phone.\nwrote %s (line %s); send it to %v to accept\n", *out, ch.ID(), s.Missing())
+	fmt.Fprintf(os.Stderr, "Check each fingerprint above with that party by phone.\nwrote %s (line %s), signed by this party.\n"+
+		"next: send %s to %s; each runs: hotline line accept --dir DIR %s, which adds its signature to the file in place,\n"+
+		"and sends the file back; once every party has signed, run here: %s line accept --dir %s %s\n",
+		*out, ch.ID(), *out, strings.Join(s.Missing(), ", "), *out, self(), *dir, *out)
 	return nil
 }
 
@@ -144,7 +150,7 @@ func lineAccept(ctx context.Context, args []string) error {
 	}
 	cfg, k, err := node.LoadIdentity(*dir)
 	if err != nil {
-		return err
+		return noNode(*dir, err)
 	}
 	if s.Party(cfg.Party) == nil {
 		return errors.New("the charter does not name this party (" + cfg.Party + ")")
@@ -179,7 +185,8 @@ func lineAccept(ctx context.Context, args []string) error {
 		return err
 	}
 	if !s.Complete() {
-		fmt.Fprintf(os.Stderr, "signed; wrote %s. Still to sign: %v\n", dst, s.Missing())
+		fmt.Fprintf(os.Stderr, "signed; wrote %s. Still to sign: %v\nnext: send %s (it now carries this signature) to %s; each runs: hotline line accept --dir DIR %s\n",
+			dst, s.Missing(), dst, strings.Join(s.Missing(), ", "), dst)
 		return nil
 	}
 	api, done, err := openAPI(ctx, *dir)
@@ -190,6 +197,14 @@ func lineAccept(ctx context.Context, args []string) error {
 	if err := api.Install(ctx, s.Raw); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "line %s is open; wrote %s. Every party runs: hotline line accept %s\n", s.ID(), dst, dst)
+	var others []string
+	for _, p := range s.Parties {
+		if p.Party != cfg.Party {
+			others = append(others, p.Party)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "line %s is open on this node; wrote %s, signed by every party.\n"+
+		"next: send %s to %s; each that has not yet opened the line runs: hotline line accept --dir DIR %s\n"+
+		"then start this node: %s serve --dir %s\n", s.ID(), dst, dst, strings.Join(others, ", "), dst, self(), *dir)
 	return nil
 }

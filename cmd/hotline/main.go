@@ -53,38 +53,40 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || args[0] == "help" || isHelp(args[0]) {
 		printUsage(stderr)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			err := c.run(ctx, args[1:])
-			if err == nil {
-				return 0
-			}
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
-			fmt.Fprintf(stderr, "hotline: error: %v\n", err)
-			var h hinted
-			if errors.As(err, &h) {
-				fmt.Fprintf(stderr, "hotline: hint: %s\n", h.hint)
-			}
-			var u usageError
-			if errors.As(err, &u) {
-				fmt.Fprintf(stderr, "hotline: usage: hotline %s %s\n", c.name, c.usage)
-				return 2
-			}
-			return 1
-		}
+	c, args, err := commandOf(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "hotline: error: %v\n", err)
+		printUsage(stderr)
+		return 2
 	}
-	fmt.Fprintf(stderr, "hotline: error: unknown command %q\n", args[0])
-	printUsage(stderr)
-	return 2
+	help := len(args) > 0 && isHelp(args[0])
+	if help {
+		fmt.Fprintf(stderr, "usage: hotline %s %s\n\n%s\n\n", c.name, c.usage, c.summary)
+	}
+	err = c.run(ctx, args)
+	var u usageError
+	if err == nil || errors.Is(err, flag.ErrHelp) || help && errors.As(err, &u) {
+		// A command with subcommands refuses "-h" as one: its usage,
+		// printed above, is the answer.
+		return 0
+	}
+	fmt.Fprintf(stderr, "hotline: error: %v\n", err)
+	var h hinted
+	if errors.As(err, &h) {
+		fmt.Fprintf(stderr, "hotline: hint: %s\n", h.hint)
+	}
+	if errors.As(err, &u) {
+		fmt.Fprintf(stderr, "hotline: usage: hotline %s %s\n", c.name, c.usage)
+		return 2
+	}
+	return 1
 }
 
 func printUsage(w io.Writer) {
@@ -95,16 +97,20 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'hotline <command> -h' for a command's flags.")
 }
 
-// flags returns a flag set whose errors come back as usage errors.
+// flags returns a flag set whose errors come back as usage errors, which
+// run prints once; -h prints the set's flags.
 func flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	fs.SetOutput(io.Discard)
 	return fs
 }
 
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(os.Stderr, "flags of hotline %s:\n", fs.Name())
+			fs.SetOutput(os.Stderr)
+			fs.PrintDefaults()
 			return err
 		}
 		return usageError{err.Error()}
@@ -112,11 +118,15 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// defaultDir is the data directory of a command given neither --dir nor
+// HOTLINE_DIR.
+const defaultDir = "hotline-data"
+
 // dirFlag adds the --dir flag every node command takes.
 func dirFlag(fs *flag.FlagSet) *string {
 	def := os.Getenv("HOTLINE_DIR")
 	if def == "" {
-		def = "hotline-data"
+		def = defaultDir
 	}
 	return fs.String("dir", def, "the node's data directory (env HOTLINE_DIR)")
 }

@@ -16,12 +16,13 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/hotline-line/hotline/internal/consolei18n"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/officer"
 )
 
 func init() {
-	register(command{"officer", "add NAME --role watch|drafter|releaser|admin [--password-file F] | list [--json] | remove NAME" +
+	register(command{"officer", "add NAME --role watch|drafter|releaser|admin [--lang en|ko|zh] [--password-file F] | list [--json] | remove NAME" +
 		" | passwd NAME [--password-file F] | role NAME --role R | unlock NAME | unlock --address ADDR",
 		"manage the officers who log in to the web console", cmdOfficer})
 }
@@ -68,7 +69,7 @@ func parseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
 // and session afresh.
 func openOfficers(dir string) (*officer.Store, error) {
 	if _, err := os.Stat(filepath.Join(dir, node.ConfigFile)); err != nil {
-		return nil, withHint(errors.New("no hotline node in "+dir), "create one with: hotline init --dir "+dir+" --party NAME ...")
+		return nil, noNode(dir, fmt.Errorf("%s: %w", dir, node.ErrNoParty))
 	}
 	return officer.OpenDir(dir, officer.Config{})
 }
@@ -78,6 +79,8 @@ func officerAdd(ctx context.Context, args []string) error {
 	dir := dirFlag(fs)
 	role := fs.String("role", "", "watch, drafter, releaser or admin")
 	pwFile := fs.String("password-file", "", "read the password from this file (its first line) instead of a prompt")
+	lang := fs.String("lang", "", "the language the officer reads the console in: "+strings.Join(consolei18n.Langs(), ", ")+
+		" (default: the party's first language)")
 	pos, err := parseAnywhere(fs, args)
 	if err != nil {
 		return err
@@ -88,6 +91,13 @@ func officerAdd(ctx context.Context, args []string) error {
 	r, err := officer.ParseRole(*role)
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	if *lang != "" {
+		l, ok := consolei18n.Match(*lang)
+		if !ok {
+			return usageError{fmt.Sprintf("the console does not speak %q: use --lang %s", *lang, strings.Join(consolei18n.Langs(), ", --lang "))}
+		}
+		*lang = l
 	}
 	name := pos[0]
 	if err := officer.CheckName(name); err != nil {
@@ -107,6 +117,11 @@ func officerAdd(ctx context.Context, args []string) error {
 			return withHint(err, "remove the account first: hotline officer remove "+quoteArg(name))
 		}
 		return err
+	}
+	if *lang != "" {
+		if err := st.SetLang(ctx, name, *lang); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(os.Stderr, "hotline: added %s (%s)\n", name, r)
 	return nil
@@ -147,6 +162,10 @@ func readPassword(name, file string) (string, error) {
 			return "", err
 		}
 		pw = strings.TrimSuffix(line, "\n")
+		if pw == "" {
+			return "", withHint(errors.New("no password: standard input is not a terminal and gave none"),
+				"put the password in a file (its first line) and give --password-file FILE, or run this in a terminal to be asked for it")
+		}
 	}
 	pw = strings.TrimSuffix(pw, "\r")
 	if err := officer.CheckPassword(pw); err != nil {
@@ -189,9 +208,13 @@ func officerList(ctx context.Context, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tADDED (UTC)")
+	fmt.Fprintln(tw, "NAME\tROLE\tCONSOLE LANGUAGE\tADDED (UTC)")
 	for _, o := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", o.Name, o.Role, o.Created.Format(time.DateTime))
+		lang := o.Lang
+		if lang == "" {
+			lang = "(the party's)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Name, o.Role, lang, o.Created.Format(time.DateTime))
 	}
 	return tw.Flush()
 }

@@ -34,7 +34,12 @@ func TestOfficerCommand(t *testing.T) {
 	if code, out := hotline("officer", "add", "Wang Lei", "--role", "admin", "--dir", dir, "--password-file", pw); code != 1 || !strings.Contains(out, "hint: remove") {
 		t.Errorf("second add: %d %s", code, out)
 	}
+	// The console's language, matched to one it speaks.
+	if code, out := hotline("officer", "add", "Li Na", "--role", "watch", "--lang", "zh-Hans", "--dir", dir, "--password-file", pw); code != 0 {
+		t.Fatalf("officer add --lang zh-Hans: %d %s", code, out)
+	}
 	for _, args := range [][]string{
+		{"officer", "add", "Kim", "--role", "watch", "--lang", "fr", "--dir", dir, "--password-file", pw},
 		{"officer", "add", "Kim", "--role", "captain", "--dir", dir, "--password-file", pw},
 		{"officer", "add", "--role", "watch", "--dir", dir, "--password-file", pw},
 		{"officer", "promote", "Kim"},
@@ -52,6 +57,15 @@ func TestOfficerCommand(t *testing.T) {
 	defer st.Close()
 	if o, err := st.Authenticate(ctx, "Wang Lei", "a long enough password"); err != nil || o.Role != officer.Watch {
 		t.Fatalf("the added officer cannot log in: %v %v", o, err)
+	}
+	if lang, err := st.Lang(ctx, "Li Na"); err != nil || lang != "zh" {
+		t.Errorf("Li Na reads the console in %q (%v), want zh", lang, err)
+	}
+	if lang, err := st.Lang(ctx, "Wang Lei"); err != nil || lang != "" {
+		t.Errorf("Wang Lei reads the console in %q (%v), want the party's default", lang, err)
+	}
+	if code, out := hotline("officer", "remove", "--dir", dir, "Li Na"); code != 0 {
+		t.Fatalf("officer remove: %d %s", code, out)
 	}
 	if code, out := hotline("officer", "remove", "--dir", dir, "Wang Lei"); code != 0 {
 		t.Fatalf("officer remove: %d %s", code, out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -128,6 +129,10 @@ func cmdVerify(_ context.Context, args []string) error {
 		return err
 	}
 	rep, err := transcript.Verify(data)
+	if errors.Is(err, transcript.ErrDamaged) {
+		return withHint(fmt.Errorf("%s does NOT verify: %w", fs.Arg(0), err),
+			"the file was cut short or changed on its way: copy it again from its sender, who can write it again with hotline export or hotline disclose")
+	}
 	if err != nil {
 		return fmt.Errorf("%s does NOT verify: %w", fs.Arg(0), err)
 	}

@@ -65,7 +65,7 @@ func cmdSend(ctx context.Context, args []string) error {
 			if err != nil {
 				return err
 			}
-			return usageError{fmt.Sprintf("message text is %d bytes, limit %d", int64(len(b))+rest, entry.MaxTextSize)}
+			return entry.TooLong("message text", int64(len(b))+rest)
 		}
 		text = string(b)
 	}

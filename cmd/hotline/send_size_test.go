@@ -23,7 +23,7 @@ func TestSendSaysTheRealSize(t *testing.T) {
 	os.Stdin = f
 	defer func() { os.Stdin = old; f.Close() }()
 	code, _, stderr := hotlineOut(t, "send", "--dir", seoul, "-")
-	if code == 0 || !strings.Contains(stderr, "message text is 1048576 bytes, limit 65536") {
+	if code == 0 || !strings.Contains(stderr, "message text is 1 MiB (1048576 bytes), limit 64 KiB") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/escalate"
+	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/serve"
 )
 
@@ -50,7 +52,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		}
 		opts = append(opts, serve.ConsoleTLS(*consoleCert, *consoleKey))
 	}
-	s, err := serve.Start(*dir, log, opts...)
+	s, err := startServe(ctx, *dir, log, opts)
 	if errors.Is(err, serve.ErrConsoleNotLoopback) {
 		return withHint(err, "listen on 127.0.0.1, or give --console-cert and --console-key")
 	}
@@ -72,4 +74,52 @@ func cmdServe(ctx context.Context, args []string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return s.Close(sctx)
+}
+
+// startServe starts serve, waiting its turn while a command has the node
+// open, as commands wait for one another: "hotline send" run just before
+// "hotline serve" must not make serve exit. A serve already running is
+// reported at once.
+func startServe(ctx context.Context, dir string, log *slog.Logger, opts []serve.Option) (*serve.Server, error) {
+	wait, err := waitTime()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	pause := 5 * time.Millisecond
+	noticed := false
+	for {
+		s, err := serve.Start(dir, log, opts...)
+		if !errors.Is(err, node.ErrLocked) {
+			return s, err
+		}
+		if _, derr := control.Dial(dir); derr == nil || time.Since(start) >= wait {
+			return nil, serving(dir, err)
+		}
+		if !noticed && time.Since(start) >= time.Second {
+			noticed = true
+			fmt.Fprintf(os.Stderr, "hotline: waiting for the node: %v\n", err)
+		}
+		// Polling, as control.Open does: the holder may be a serve that
+		// is starting, which must be noticed once it answers.
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("waiting for the node: %w", ctx.Err())
+		case <-t.C:
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
+}
+
+// serving explains a serve that found its node open in another process:
+// usually a serve already running, whose flags (such as --console) are
+// changed only by restarting it.
+func serving(dir string, err error) error {
+	if _, derr := control.Dial(dir); derr != nil {
+		return withHint(err, "let that process finish, then run hotline serve again")
+	}
+	return withHint(fmt.Errorf("hotline serve is already running for %s: %w", dir, err),
+		"to change its flags (such as adding --console ADDR), stop that serve (Ctrl-C in its terminal, or kill -TERM with its pid) and start it again with all the flags it needs")
 }

@@ -10,7 +10,9 @@ import (
 
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/inert"
+	"github.com/hotline-line/hotline/internal/linestate"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/officer"
 	"github.com/hotline-line/hotline/internal/store"
 )
@@ -22,9 +24,21 @@ type messageView struct {
 	TextVisible string `json:"text_visible"`
 	Inbound     bool   `json:"inbound"`           // written by another party
 	SentBy      string `json:"sent_by,omitempty"` // the officer who sent it from this console
+	// A formatted notice: its template's name and its fields, labelled in
+	// the reader's language (notices.go).
+	FormTitle string       `json:"form_title,omitempty"`
+	FormRows  []notice.Row `json:"form_rows,omitempty"`
+	// Translations beside the original, each with its attribution.
+	Translations []translationView `json:"translations,omitempty"`
 }
 
 func (s *Server) view(m node.Message) messageView {
+	return s.viewIn(m, s.n.Cfg.Langs[0])
+}
+
+// viewIn is the view of m for a reader of lang: a notice's fields are
+// labelled in lang.
+func (s *Server) viewIn(m node.Message, lang string) messageView {
 	// The language tag, a body error and the officers' names (the author's,
 	// signed into the message; the receivers', in their acknowledgements)
 	// come from the other parties too.
@@ -35,6 +49,9 @@ func (s *Server) view(m node.Message) messageView {
 		m.Ladder[i].AckedBy = inert.Text(m.Ladder[i].AckedBy)
 	}
 	v := messageView{Message: m, TextVisible: inert.Text(m.Text), Inbound: m.Author != s.n.Me()}
+	v.FormError = inert.Text(m.FormError)
+	v.FormTitle, v.FormRows = formRows(&m, lang)
+	v.Translations = visibleTranslations(m.Translations)
 	if !v.Inbound {
 		v.SentBy = m.Officer
 	}
@@ -52,6 +69,9 @@ func (s *Server) nodeError(w http.ResponseWriter, err error) {
 		apiError(w, http.StatusConflict, "not_inbound", err.Error())
 	case errors.Is(err, node.ErrNeedsRelease):
 		apiError(w, http.StatusConflict, "needs_release", err.Error())
+	case errors.Is(err, linestate.ErrSuspended) || errors.Is(err, linestate.ErrClosed):
+		// The line's state refuses it: say so, with who set it and why.
+		apiError(w, http.StatusConflict, "line_state", inert.Text(err.Error()))
 	case errors.Is(err, node.ErrUnavailable) || errors.Is(err, node.ErrClosed) ||
 		errors.Is(err, store.ErrDiskFull) || errors.Is(err, store.ErrReadOnly):
 		s.log.Error("node unavailable", "err", err)
@@ -62,9 +82,11 @@ func (s *Server) nodeError(w http.ResponseWriter, err error) {
 }
 
 type lineView struct {
-	ID      string             `json:"id"`
-	Title   string             `json:"title"`
-	State   string             `json:"state"`
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Title string `json:"title"`
+	State string `json:"state"`
+	node.LineNotices
 	Me      string             `json:"me"`
 	Parties []node.PartyStatus `json:"parties"`
 	// TwoPerson lists the precedences that need a second officer's
@@ -90,8 +112,9 @@ func (s *Server) lines(w http.ResponseWriter, r *http.Request, _ *officer.Sessio
 			s.nodeError(w, err)
 			return
 		}
-		visibleRollCalls(st)
-		out = append(out, lineView{ID: st.ID, Title: st.Title, State: st.State, Me: st.Me, Parties: st.Parties, TwoPerson: tp, RollCalls: st.RollCalls})
+		visibleStatus(st)
+		out = append(out, lineView{ID: st.ID, Title: st.Title, State: st.State, LineNotices: st.LineNotices,
+			Me: st.Me, Parties: st.Parties, TwoPerson: tp, RollCalls: st.RollCalls})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -102,19 +125,21 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, _ *officer.Sessi
 		s.nodeError(w, err)
 		return
 	}
-	visibleRollCalls(st)
+	visibleStatus(st)
 	writeJSON(w, http.StatusOK, struct {
 		*node.LineStatus
 		ServerTime time.Time `json:"server_time"`
 	}{st, time.Now().UTC()})
 }
 
-// visibleRollCalls makes the officers' names in roll-calls visible: the
-// other parties choose them.
-func visibleRollCalls(st *node.LineStatus) {
+// visibleStatus makes what the other parties wrote in a status visible:
+// the officers' names in roll-calls, and the line's state notice (see
+// linestate.go).
+func visibleStatus(st *node.LineStatus) {
 	for i := range st.RollCalls {
 		st.RollCalls[i].Officer = inert.Text(st.RollCalls[i].Officer)
 	}
+	visibleNotices(&st.LineNotices)
 }
 
 func limitOf(r *http.Request) (int, bool) {
@@ -147,8 +172,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, outbox bool) {
 		return
 	}
 	out := make([]messageView, 0, len(msgs))
+	lang := s.readerLang(r)
 	for _, m := range msgs {
-		out = append(out, s.view(m))
+		out = append(out, s.viewIn(m, lang))
 	}
 	if outbox {
 		if err := s.sentBy(r, line, out); err != nil {
@@ -213,7 +239,7 @@ func (s *Server) markDisplayed(w http.ResponseWriter, r *http.Request, _ *office
 
 // writeMessage answers with one message as the console shows it.
 func (s *Server) writeMessage(w http.ResponseWriter, r *http.Request, line string, m *node.Message) {
-	v := []messageView{s.view(*m)}
+	v := []messageView{s.viewIn(*m, s.readerLang(r))}
 	if !v[0].Inbound {
 		if err := s.sentBy(r, line, v); err != nil {
 			s.internalError(w, err)
@@ -295,6 +321,13 @@ type composeRequest struct {
 	Text       string `json:"text"`
 	Lang       string `json:"lang,omitempty"` // default: the party's first language
 	ReplyTo    string `json:"reply_to,omitempty"`
+	// Template and Fields send a formatted notice: a template of the
+	// line's charter and its values as the officer wrote them.
+	Template string            `json:"template,omitempty"`
+	Fields   map[string]string `json:"fields,omitempty"`
+	// DespiteSuspension sends a ROUTINE or PRIORITY message on a
+	// suspended line; the message records it.
+	DespiteSuspension bool `json:"despite_suspension,omitempty"`
 	// Key makes a retried compose idempotent: the page sends the same key
 	// until the message is sent, so a reply lost to the network and a
 	// second click write one message.
@@ -330,7 +363,17 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, ss *officer.Sessio
 	if lang == "" {
 		lang = s.n.Cfg.Langs[0]
 	}
-	body := entry.Message{Lang: lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: ss.Officer}
+	body := entry.Message{Lang: lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: ss.Officer, DespiteSuspension: req.DespiteSuspension}
+	if req.Template != "" || req.Fields != nil {
+		// The node's own check, before anything is saved or sent: the
+		// error names the field at fault.
+		form, err := s.n.FillForm(line, &entry.Form{Template: req.Template, Fields: req.Fields})
+		if err != nil {
+			s.formError(w, err)
+			return
+		}
+		body.Form = form
+	}
 	if err := body.Validate(); err != nil {
 		apiError(w, http.StatusBadRequest, "bad_message", err.Error())
 		return
@@ -351,6 +394,12 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, ss *officer.Sessio
 		}
 	}
 	if c.NeedsTwoPerson(p) {
+		if body.Form != nil {
+			apiError(w, http.StatusConflict, "notice_needs_release",
+				"a formatted notice at "+string(p)+" needs two-person release, and drafts hold only text: "+
+					"send it from the command line with hotline send --template … --released-by, or at another precedence")
+			return
+		}
 		s.saveDraft(w, r, ss, line, p, body)
 		return
 	}
@@ -363,8 +412,8 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, ss *officer.Sessio
 		key = "console-" + req.Key
 	}
 	id, err := s.n.Send(r.Context(), node.SendRequest{Line: line, Precedence: p, Lang: lang, Text: req.Text,
-		ReplyTo: req.ReplyTo, Officer: ss.Officer, Key: key})
-	if errors.Is(err, node.ErrNeedsRelease) {
+		ReplyTo: req.ReplyTo, Officer: ss.Officer, Key: key, Form: body.Form, DespiteSuspension: req.DespiteSuspension})
+	if errors.Is(err, node.ErrNeedsRelease) && body.Form == nil {
 		s.saveDraft(w, r, ss, line, p, body) // the node knows better than our reading of the charter
 		return
 	}

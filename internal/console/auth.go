@@ -66,6 +66,8 @@ type meResponse struct {
 	Role       string    `json:"role"`
 	Party      string    `json:"party"`
 	Langs      []string  `json:"langs"`
+	Lang       string    `json:"lang"`     // the language the officer reads the console in
+	OwnLang    string    `json:"own_lang"` // the officer's own choice; "" is the party's default
 	Expires    time.Time `json:"expires"`
 	CSRFCookie string    `json:"csrf_cookie"` // the cookie the page reads its CSRF token from
 	CSRF       string    `json:"csrf,omitempty"`
@@ -73,6 +75,7 @@ type meResponse struct {
 
 func (s *Server) meOf(ss *officer.Session) meResponse {
 	return meResponse{Name: ss.Officer, Role: string(ss.Role), Party: s.n.Me(), Langs: s.n.Cfg.Langs,
+		Lang: s.langOf(ss), OwnLang: ss.Lang,
 		Expires: ss.Expires.UTC(), CSRFCookie: s.cookieName("csrf")}
 }
 

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/hotline-line/hotline/internal/officer"
 	"github.com/hotline-line/hotline/internal/serve"
 	"github.com/hotline-line/hotline/internal/serve/servetest"
+	"github.com/hotline-line/hotline/internal/testload"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -55,9 +57,13 @@ type account struct {
 
 // lineSpec shapes a line for a test: each party's officers (the first is
 // the side's officer) and changes to the charter before it is signed.
+// An officer reads the console in its langs entry, else in English (the
+// tests that read the page's words read English; the parties' own
+// default is ko or zh).
 type lineSpec struct {
 	seoul, beijing []account
 	charter        func(*charter.Charter)
+	langs          map[string]string
 }
 
 // startLine runs two real nodes in this process through internal/serve:
@@ -95,6 +101,9 @@ func startLineWith(t *testing.T, spec lineSpec) (seoul, beijing *side, line stri
 		}
 		for _, a := range accounts[i] {
 			if err := off.Add(ctx, a.name, a.role, "password of "+a.name); err != nil {
+				t.Fatal(err)
+			}
+			if err := off.SetLang(ctx, a.name, cmp.Or(spec.langs[a.name], "en")); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -186,10 +195,11 @@ func newTab(t *testing.T, browser context.Context) *tab {
 	return tb
 }
 
-// do runs actions with a deadline.
+// do runs actions with a deadline: d on an idle machine, stretched by
+// its load.
 func (tb *tab) do(t *testing.T, d time.Duration, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, d)
+	ctx, cancel := context.WithTimeout(tb.ctx, testload.Scale(d))
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -198,7 +208,7 @@ func (tb *tab) do(t *testing.T, d time.Duration, what string, actions ...chromed
 
 func run[T any](t *testing.T, tb *tab, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, testload.Scale(20*time.Second))
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
@@ -251,4 +261,11 @@ func (tb *tab) checkConsole(t *testing.T, refused ...string) {
 func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
 	return "'" + r.Replace(s) + "'"
+}
+
+// click clicks the element with this ID from inside the page, in one
+// step: a redraw (a receipt arriving) may replace the element between
+// chromedp's query for its node and a click on that node.
+func click(id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void]("document.getElementById(" + jsString(id) + ").click()")
 }

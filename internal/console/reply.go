@@ -48,6 +48,8 @@ type replyRequest struct {
 	Text       string `json:"text"`
 	Lang       string `json:"lang,omitempty"`
 	Key        string `json:"key,omitempty"`
+	// DespiteSuspension: as in a compose.
+	DespiteSuspension bool `json:"despite_suspension,omitempty"`
 }
 
 // repliers may answer a received message: the watch officers who
@@ -79,5 +81,6 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, ss *officer.Sessi
 	if strings.TrimSpace(req.Precedence) == "" {
 		req.Precedence = string(m.Precedence)
 	}
-	s.send(w, r, ss, line, composeRequest{Precedence: req.Precedence, Text: req.Text, Lang: req.Lang, ReplyTo: id, Key: req.Key})
+	s.send(w, r, ss, line, composeRequest{Precedence: req.Precedence, Text: req.Text, Lang: req.Lang, ReplyTo: id, Key: req.Key,
+		DespiteSuspension: req.DespiteSuspension})
 }

@@ -59,9 +59,16 @@ var routes = []route{
 	{Method: "POST", Pattern: "/api/lines/{line}/drafts/{draft}/reject", Roles: releasers, CSRF: true, handle: (*Server).reject},
 	{Method: "GET", Pattern: "/api/lines/{line}/transcript", Roles: everyone, handle: (*Server).transcriptProof},
 	{Method: "POST", Pattern: "/api/lines/{line}/rollcall", Roles: ackers, CSRF: true, handle: (*Server).rollCall},
+	{Method: "GET", Pattern: "/api/lines/{line}/templates", Roles: everyone, handle: (*Server).templates},
+	{Method: "POST", Pattern: "/api/lines/{line}/messages/{id}/translations", Roles: translators, CSRF: true, handle: (*Server).translate},
+	{Method: "GET", Pattern: "/api/lines/{line}/agenda", Roles: everyone, handle: (*Server).agendaList},
+	{Method: "POST", Pattern: "/api/lines/{line}/agenda", Roles: agendaWriters, CSRF: true, handle: (*Server).agendaStep},
 	{Method: "GET", Pattern: "/api/alerts", Roles: everyone, handle: (*Server).alertList},
 	{Method: "POST", Pattern: "/api/alerts/{id}/silence", Roles: ackers, CSRF: true, handle: (*Server).silence},
 	{Method: "POST", Pattern: "/api/me/password", Roles: everyone, CSRF: true, handle: (*Server).changePassword},
+	{Method: "POST", Pattern: "/api/me/lang", Roles: everyone, CSRF: true, handle: (*Server).setLang},
+	{Method: "GET", Pattern: "/api/catalog", handle: (*Server).catalog},
+	{Method: "GET", Pattern: "/api/party", handle: (*Server).party},
 	{Method: "GET", Pattern: "/api/events", Roles: everyone, Stream: true, handle: (*Server).events},
 }
 

@@ -58,6 +58,9 @@ type API interface {
 	ResolveLine(ctx context.Context, flag string) (string, error)
 	LineInfos(ctx context.Context) ([]node.LineInfo, error)
 	SetLineState(ctx context.Context, line string, state entry.LineState, reason, by string) (string, error)
+	// Charter amendments (node/amend.go; control/amend.go).
+	Amend(ctx context.Context, req node.AmendRequest) (string, error)
+	Amendments(ctx context.Context, line string) (*node.AmendmentsView, error)
 	// RotateKeys replaces the party's signing keys on every open line
 	// (node/keys.go); it returns the key entries' IDs by line.
 	RotateKeys(ctx context.Context, req node.RotateRequest) (map[string]string, error)
@@ -270,6 +273,7 @@ type call struct {
 
 	Translate *node.TranslateRequest `json:"translate,omitempty"`
 	Agenda    *node.AgendaRequest    `json:"agenda,omitempty"`
+	Amend     *node.AmendRequest     `json:"amend,omitempty"`
 	Rotate    *node.RotateRequest    `json:"rotate,omitempty"`
 }
 
@@ -359,7 +363,7 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		}
 		return api.RotateKeys(ctx, *c.Rotate)
 	}
-	return nil, fmt.Errorf("unknown method %q", c.Method)
+	return dispatchAmend(ctx, api, c)
 }
 
 func writeResult(w http.ResponseWriter, v any, err error) {

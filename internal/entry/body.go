@@ -54,7 +54,7 @@ func (m *Message) Validate() error {
 		}
 	}
 	if len(m.Text) > MaxTextSize {
-		return fmt.Errorf("message text is %d bytes, limit %d", len(m.Text), MaxTextSize)
+		return TooLong("message text", int64(len(m.Text)))
 	}
 	if !utf8.ValidString(m.Text) {
 		return fmt.Errorf("message text is not valid UTF-8")

@@ -37,7 +37,7 @@ func (t *Translation) Validate() error {
 		return fmt.Errorf("translation text is empty")
 	}
 	if len(t.Text) > MaxTextSize {
-		return fmt.Errorf("translation text is %d bytes, limit %d", len(t.Text), MaxTextSize)
+		return TooLong("translation text", int64(len(t.Text)))
 	}
 	if !utf8.ValidString(t.Text) {
 		return fmt.Errorf("translation text is not valid UTF-8")

@@ -34,3 +34,28 @@ func formView(set notice.Set, f *entry.Form) (*notice.Template, string) {
 	}
 	return t, ""
 }
+
+// FillForm checks a notice's field values against its template in line's
+// charter, as Send does, without writing anything: the console refuses a
+// bad form with the field at fault before it saves or sends anything.
+func (n *Node) FillForm(line string, req *entry.Form) (*entry.Form, error) {
+	ls, err := n.line(line)
+	if err != nil {
+		return nil, err
+	}
+	return fillForm(ls.charter.Templates, req)
+}
+
+// checkReceivedForm is the receiver's check of a peer's notice: its form
+// must fit a template of the line's charter, every value in canonical
+// form, as Send would have written it. A form that does not is refused as
+// the message's body error, as an undecodable body is.
+func checkReceivedForm(set notice.Set, f *entry.Form) error {
+	if f == nil {
+		return nil
+	}
+	if _, err := set.Check(f); err != nil {
+		return fmt.Errorf("notice refused: %w", err)
+	}
+	return nil
+}

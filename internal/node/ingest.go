@@ -138,6 +138,9 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 	switch l.Kind {
 	case entry.KindMessage:
 		m, err := entry.DecodeMessage(body)
+		if err == nil {
+			err = checkReceivedForm(ls.charter.Templates, m.Form)
+		}
 		if err != nil {
 			out.BodyError = err.Error()
 		} else {
@@ -177,6 +180,15 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 		} else {
 			out.Officer = nt.Officer
 		}
+	case entry.KindAmendment:
+		// As a notice: one on another line is refused here; whether the
+		// step counts is package amend's rule, applied when the charter in
+		// force is read.
+		if a, err := entry.DecodeAmendment(body, ls.id); err != nil {
+			out.BodyError = err.Error()
+		} else {
+			out.Ref, out.Officer = a.Proposal, a.Officer
+		}
 	case entry.KindDisplayed, entry.KindAck:
 		m, err := entry.DecodeMark(body, l.Kind)
 		if err != nil {
@@ -213,6 +225,7 @@ func (n *Node) ingest(ctx context.Context, v *verified) ([]byte, error) {
 					v.lg.urgentAt = v.cp.Size
 				}
 				v.lg.mu.Unlock()
+				n.refreshIfAmended(v.ls, v.entries)
 			}
 		},
 	})
@@ -393,6 +406,9 @@ func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, n
 	}
 	if len(fresh) == 0 {
 		return nil
+	}
+	if ls.awaitingReceipt.Load() {
+		n.refreshCharter(ls) // our acceptance may now be cosigned by all
 	}
 	n.notify()
 	return n.queue(ctx, &op{

@@ -203,7 +203,7 @@ func (n *Node) PeerRoute(line, peer string) (string, ed25519.PublicKey, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	c := ls.charter.Party(peer)
+	c := ls.rules().Party(peer)
 	if c == nil || peer == ls.me {
 		return "", nil, fmt.Errorf("%s is not a peer on line %s", peer, line)
 	}

@@ -23,6 +23,14 @@ const LockFile = "hotline.lock"
 // command waits a while for the node before it reports this.
 var ErrLocked = errors.New("another hotline process has this node open")
 
+// ErrStopping is ErrLocked when the holder is a hotline serve that is
+// stopping (see Node.Stopping): it lets go of the node within seconds, so
+// a command run again then opens it.
+var ErrStopping = fmt.Errorf("%w and is stopping", ErrLocked)
+
+// stoppingMark ends the holder's line in the lock file while it stops.
+const stoppingMark = ", stopping"
+
 // lockDir takes an exclusive lock on the data directory. Two processes
 // writing one log would each think they own its next index.
 func lockDir(dir string) (*os.File, error) {
@@ -33,7 +41,11 @@ func lockDir(dir string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		defer f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			if holder := readHolder(f); holder != "" {
+			holder := readHolder(f)
+			if strings.HasSuffix(holder, stoppingMark) {
+				return nil, fmt.Errorf("%s: %w (%s)", dir, ErrStopping, strings.TrimSuffix(holder, stoppingMark))
+			}
+			if holder != "" {
 				return nil, fmt.Errorf("%s: %w (%s)", dir, ErrLocked, holder)
 			}
 			return nil, fmt.Errorf("%s: %w", dir, ErrLocked)
@@ -48,6 +60,14 @@ func lockDir(dir string) (*os.File, error) {
 		f.WriteAt([]byte(holderName()+"\n"), 0)
 	}
 	return f, nil
+}
+
+// Stopping marks the lock file: this process is stopping. A command kept
+// waiting for the node then says so, instead of that the node is busy.
+func (n *Node) Stopping() {
+	if err := n.lock.Truncate(0); err == nil {
+		n.lock.WriteAt([]byte(holderName()+stoppingMark+"\n"), 0)
+	}
 }
 
 // holderName describes this process for the lock file: its pid and the

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
@@ -215,14 +216,19 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy,
 		DespiteSuspension: req.DespiteSuspension}
 	if req.Form != nil {
-		if m.Form, err = fillForm(ls.charter.Templates, req.Form); err != nil {
+		if m.Form, err = fillForm(ls.rules().Templates, req.Form); err != nil {
 			return "", err
 		}
 	}
 	// Checked before Validate, so that a releaser who is the drafter gets
 	// the error that says what the charter wants.
-	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {
+	if ls.rules().NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {
 		return "", fmt.Errorf("%w (%s)", ErrNeedsRelease, req.Precedence)
+	}
+	// Refused when written, not when received: a peer's entries are
+	// checked by entry's rules alone.
+	if m.Form == nil && m.Text != "" && strings.TrimSpace(m.Text) == "" {
+		return "", errors.New("message text is only white space: write the message")
 	}
 	if err := m.Validate(); err != nil {
 		return "", err

@@ -54,15 +54,17 @@ func ms(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-// ReadLine returns what the read side needs of line id: its charter, read
-// once when the node opened or installed the line, and this node's place
-// in it. The views, the alerts and the console all take it from here.
+// ReadLine returns what the read side needs of line id: its signed
+// charter, read once when the node opened or installed the line, the
+// charter in force, and this node's place in it. The views, the alerts and the console all take it from here.
 func (n *Node) ReadLine(id string) (*readmodel.Line, error) {
 	ls, err := n.line(id)
 	if err != nil {
 		return nil, err
 	}
-	return readmodel.NewLine(ls.charter, ls.me, ls.installed), nil
+	l := readmodel.NewLine(ls.charter, ls.me, ls.installed)
+	l.InForce, l.InForceAt = ls.rules, ls.rulesAt
+	return l, nil
 }
 
 func toMessage(e store.Entry) Message {
@@ -97,7 +99,7 @@ func (n *Node) withLadders(line string, rows []store.Entry) ([]Message, error) {
 		m.Ladder = ladders[i]
 		m.Disputed = n.disputed(line, e)
 		if m.Form != nil {
-			m.Template, m.FormError = formView(l.Charter.Templates, m.Form)
+			m.Template, m.FormError = formView(l.Rules().Templates, m.Form)
 		}
 		out = append(out, m)
 	}
@@ -171,6 +173,11 @@ type LineStatus struct {
 	// EvidenceCounts are those refusals by party and kind.
 	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
 	LineNotices
+	// CharterVersion is the version of the charter in force (1: as
+	// signed), and AmendmentsWaiting how many amendments wait for answers
+	// (amend.go).
+	CharterVersion    uint64 `json:"charter_version"`
+	AmendmentsWaiting int    `json:"amendments_waiting,omitempty"`
 	// Templates are the formatted notices the charter defines.
 	Templates notice.Set `json:"templates,omitempty"`
 }
@@ -197,7 +204,8 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if err := n.fillState(ls, st); err != nil {
 		return nil, err
 	}
-	st.Templates = ls.charter.Templates
+	st.Templates = ls.rules().Templates
+	n.fillAmendments(ls, st)
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]

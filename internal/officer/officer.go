@@ -84,6 +84,7 @@ func ParseRole(s string) (Role, error) {
 type Officer struct {
 	Name    string    `json:"name"`
 	Role    Role      `json:"role"`
+	Lang    string    `json:"lang,omitempty"` // the console's language; '' is the party's default
 	Created time.Time `json:"created"`
 }
 
@@ -159,6 +160,7 @@ var migrations = []string{
 	CREATE INDEX acts_message ON acts (line, message) WHERE message != '';`,
 	draftsSchema,
 	unlocksSchema,
+	langSchema,
 }
 
 // Open opens (creating if needed) the officers database at path.
@@ -233,7 +235,7 @@ func (s *Store) Remove(ctx context.Context, name string) error {
 
 // List returns every account, by name.
 func (s *Store) List(ctx context.Context) ([]Officer, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, role, created FROM officers ORDER BY name`)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, role, lang, created FROM officers ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +244,7 @@ func (s *Store) List(ctx context.Context) ([]Officer, error) {
 	for rows.Next() {
 		var o Officer
 		var created int64
-		if err := rows.Scan(&o.Name, &o.Role, &created); err != nil {
+		if err := rows.Scan(&o.Name, &o.Role, &o.Lang, &created); err != nil {
 			return nil, err
 		}
 		o.Created = time.UnixMilli(created).UTC()
@@ -273,8 +275,8 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (*Offic
 	var o Officer
 	var hash string
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT name, role, hash, created FROM officers WHERE name = ?`, name).
-		Scan(&o.Name, &o.Role, &hash, &created)
+	err := s.db.QueryRowContext(ctx, `SELECT name, role, lang, hash, created FROM officers WHERE name = ?`, name).
+		Scan(&o.Name, &o.Role, &o.Lang, &hash, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The same work as for a real name, so time does not tell.
 		dummy, err := s.dummyHash()

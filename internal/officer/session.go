@@ -15,6 +15,7 @@ import (
 type Session struct {
 	Officer  string
 	Role     Role
+	Lang     string // the officer's console language; '' is the party's default
 	Created  time.Time
 	Seen     time.Time
 	Expires  time.Time // the earlier of the idle and the absolute expiry
@@ -77,9 +78,9 @@ func (s *Store) Session(ctx context.Context, token string) (*Session, error) {
 	h := hashToken(token)
 	var ss Session
 	var created, seen int64
-	err := s.db.QueryRowContext(ctx, `SELECT s.officer, o.role, s.created, s.seen, s.csrf_hash
+	err := s.db.QueryRowContext(ctx, `SELECT s.officer, o.role, o.lang, s.created, s.seen, s.csrf_hash
 		FROM sessions s JOIN officers o ON o.name = s.officer WHERE s.token_hash = ?`, h).
-		Scan(&ss.Officer, &ss.Role, &created, &seen, &ss.csrfHash)
+		Scan(&ss.Officer, &ss.Role, &ss.Lang, &created, &seen, &ss.csrfHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession
 	}

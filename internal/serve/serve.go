@@ -143,6 +143,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 // doing (see docs/operations.md, "Stopping").
 func (s *Server) Close(ctx context.Context) error {
 	start := time.Now()
+	s.Node.Stopping()
 	s.stop()
 	// The listeners and the engine stop side by side: each wait is
 	// bounded, and none needs another to end first.

@@ -37,6 +37,8 @@ type Report struct {
 	Withheld []Withheld `json:"withheld,omitempty"`
 	// LineState is the line's state by its notices (transcripts only).
 	LineState *LineStateReport `json:"line_state,omitempty"`
+	// Chain is the charter and its amendments (transcripts only).
+	Chain *ChainReport `json:"chain,omitempty"`
 	// Keys is the parties' key history, if any party changed its keys
 	// (keys.go).
 	Keys *KeysReport `json:"keys,omitempty"`
@@ -185,6 +187,7 @@ func (r *Report) WriteText(w io.Writer) {
 		return
 	}
 	if r.Kind == "transcript" {
+		r.writeChain(w)
 		r.writeLineState(w)
 	}
 	r.writeKeys(w)

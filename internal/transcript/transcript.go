@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -102,6 +103,21 @@ type Branch struct {
 // ErrFormat means the file is not a hotline proof document.
 var ErrFormat = errors.New("not a hotline transcript, disclosure or fork proof")
 
+// ErrDamaged means the file begins as a hotline proof document but does
+// not decode: it was cut short or changed on its way. Its sender can
+// write it again (hotline export or disclose).
+var ErrDamaged = errors.New("truncated or damaged")
+
+// damaged reports data that names a hotline format but does not decode.
+func damaged(data []byte, err error) error {
+	for _, f := range []string{FormatTranscript, FormatDisclosure, FormatFork} {
+		if bytes.Contains(data, []byte(`"`+f+`"`)) {
+			return fmt.Errorf("%s file %w: %v", strings.TrimSuffix(f, "/v1"), ErrDamaged, err)
+		}
+	}
+	return fmt.Errorf("%w: %v", ErrFormat, err)
+}
+
 // Decode reads any of the three documents; exactly one result is non-nil.
 func Decode(data []byte) (*Transcript, *Disclosure, *ForkProof, error) {
 	if len(data) > MaxSize {
@@ -111,7 +127,7 @@ func Decode(data []byte) (*Transcript, *Disclosure, *ForkProof, error) {
 		Format string `json:"format"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, nil, nil, fmt.Errorf("%w: %v", ErrFormat, err)
+		return nil, nil, nil, damaged(data, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -119,19 +135,19 @@ func Decode(data []byte) (*Transcript, *Disclosure, *ForkProof, error) {
 	case FormatTranscript:
 		var t Transcript
 		if err := dec.Decode(&t); err != nil {
-			return nil, nil, nil, fmt.Errorf("%w: %v", ErrFormat, err)
+			return nil, nil, nil, damaged(data, err)
 		}
 		return &t, nil, nil, nil
 	case FormatDisclosure:
 		var d Disclosure
 		if err := dec.Decode(&d); err != nil {
-			return nil, nil, nil, fmt.Errorf("%w: %v", ErrFormat, err)
+			return nil, nil, nil, damaged(data, err)
 		}
 		return nil, &d, nil, nil
 	case FormatFork:
 		var f ForkProof
 		if err := dec.Decode(&f); err != nil {
-			return nil, nil, nil, fmt.Errorf("%w: %v", ErrFormat, err)
+			return nil, nil, nil, damaged(data, err)
 		}
 		return nil, nil, &f, nil
 	}

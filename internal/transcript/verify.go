@@ -72,6 +72,7 @@ func report(k *verify.Keyring, t *Transcript, logs []LogAudit) *Report {
 	}
 	rep.Agenda = agendaReport(rep.Parties, t, logs)
 	reportLineState(rep, t)
+	reportChain(rep, k, t)
 	reportKeys(rep, k, logs)
 	return rep
 }

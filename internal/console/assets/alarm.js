@@ -3,11 +3,12 @@
 // WebAudio API; nothing is loaded.
 
 import { href, tick, firstLine } from './dom.js';
+import { t } from './i18n.js';
 
 let audio = null;
 let timer = null;
 let beeps = 0;
-const baseTitle = document.title;
+const baseTitle = () => t('page.title');
 
 // unlockAudio must run inside a user gesture (a click, a key): browsers
 // keep sound off until the person has interacted with the page.
@@ -24,17 +25,17 @@ function beep(freq = 880) {
   if (!audio || audio.state !== 'running') return false;
   const t0 = audio.currentTime + 0.02;
   for (let i = 0; i < 2; i++) {
-    const t = t0 + i * 0.3;
+    const at = t0 + i * 0.3;
     const osc = audio.createOscillator();
     const gain = audio.createGain();
     osc.type = 'square';
     osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.0001, t);
-    gain.gain.exponentialRampToValueAtTime(0.25, t + 0.01);
-    gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.2);
+    gain.gain.setValueAtTime(0.0001, at);
+    gain.gain.exponentialRampToValueAtTime(0.25, at + 0.01);
+    gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.2);
     osc.connect(gain).connect(audio.destination);
-    osc.start(t);
-    osc.stop(t + 0.22);
+    osc.start(at);
+    osc.stop(at + 0.22);
   }
   return true;
 }
@@ -46,7 +47,7 @@ function ring() {
   banner.dataset.sound = ok ? 'on' : 'blocked';
   banner.dataset.beeps = String(beeps);
   document.getElementById('alarm-sound').hidden = ok;
-  document.title = (document.title === baseTitle ? '■ FLASH — ' : '') + baseTitle;
+  document.title = (document.title === baseTitle() ? '■ FLASH — ' : '') + baseTitle();
 }
 
 // show sets the messages that alarm: FLASH messages from other parties
@@ -62,12 +63,12 @@ export function show(pending) {
     delete banner.dataset.shownAt;
     clearInterval(timer);
     timer = null;
-    document.title = baseTitle;
+    document.title = baseTitle();
     return;
   }
   const first = pending[0];
-  const who = first.officer ? `${first.author} (${first.officer})` : first.author;
-  document.getElementById('alarm-text').textContent = `from ${who} · ${first.id}`;
+  const who = first.officer ? t('alarm.who_officer', { Party: first.author, Officer: first.officer }) : first.author;
+  document.getElementById('alarm-text').textContent = t('alarm.from', { Who: who, Message: first.id });
   const line = firstLine(first.text);
   const text = document.getElementById('alarm-line');
   text.textContent = line;
@@ -75,9 +76,9 @@ export function show(pending) {
   const due = document.getElementById('alarm-due');
   due.dataset.deadline = first.ackBy || '';
   due.dataset.done = '';
-  due.dataset.label = 'ack due';
+  due.dataset.label = t('due.ack');
   tick(); // the countdown shows now, not at the next second
-  document.getElementById('alarm-more').textContent = pending.length > 1 ? `${pending.length - 1} more` : '';
+  document.getElementById('alarm-more').textContent = pending.length > 1 ? t('list.more', { Count: pending.length - 1 }) : '';
   document.getElementById('alarm-open').setAttribute('href', href('message', first.line, first.id));
   banner.dataset.message = first.id;
   // When the banner went up, by the machine's clock: the console benchmark

@@ -5,6 +5,27 @@
 // who was notified and how that went.
 
 import { el, href, utc, countdown } from './dom.js';
+import { t, parts } from './i18n.js';
+
+// The kinds of alerts the page words in the officer's language, from the
+// alert's fields; another kind shows the node's summary (English).
+const summaries = {
+  owed_ack: 'alerts.owed_ack', owed_reply: 'alerts.owed_reply', peer_ack_overdue: 'alerts.peer_ack_overdue',
+  peer_reply_overdue: 'alerts.peer_reply_overdue', undelivered: 'alerts.undelivered', linktest_overdue: 'alerts.linktest_overdue',
+  rollcall_pending: 'alerts.rollcall_pending', rollcall_missed: 'alerts.rollcall_missed',
+  peer_rollcall_missed: 'alerts.peer_rollcall_missed', clock_skew: 'alerts.clock_skew',
+};
+
+// summary is the alert in one line, in the officer's language. The
+// node's own English words stay in the tooltip (hint).
+export function summary(al) {
+  const id = summaries[al.kind];
+  return id ? t(id, { Party: al.party, Message: al.message, Deadline: utc(al.deadline) }) : al.summary;
+}
+
+function hint(al) {
+  return [al.summary, al.detail].filter(Boolean).join('\n');
+}
 
 // maySilence: the officers on watch may silence what our people cannot
 // resolve by acting (the server refuses silencing what we owe).
@@ -23,7 +44,7 @@ export function alarming(alerts) {
 
 function open(a) {
   const al = a.alert;
-  return al.message ? el('a', { class: 'button', href: href('message', al.line, al.message), text: 'Open' }) : '';
+  return al.message ? el('a', { class: 'button', href: href('message', al.line, al.message), text: t('alarm.open') }) : '';
 }
 
 // fill makes e one line for the first of on, or hides it.
@@ -37,8 +58,8 @@ function fill(e, on, parts) {
   const a = on[0];
   const al = a.alert;
   e.replaceChildren(...parts(a, al),
-    on.length > 1 ? el('span', { class: 'more', text: `${on.length - 1} more` }) : '',
-    el('a', { class: 'button quiet', href: '#/alerts', text: 'All alerts' }));
+    on.length > 1 ? el('span', { class: 'more', text: t('list.more', { Count: on.length - 1 }) }) : '',
+    el('a', { class: 'button quiet', href: '#/alerts', text: t('alerts.all') }));
   e.dataset.alert = al.id;
   e.hidden = false;
   return true;
@@ -52,44 +73,46 @@ function fill(e, on, parts) {
 export function banners(owed, theirs, alerts, me, silence) {
   const on = alarming(alerts);
   const ours = fill(owed, on.filter(a => a.alert.owed), (a, al) => [
-    el('span', { class: 'alert-tag', text: al.precedence || 'OWED' }),
-    el('span', { class: 'alert-summary grow', title: [al.summary, al.detail].filter(Boolean).join('\n'), text: al.summary }),
-    al.deadline ? countdown(al.deadline, '', 'due') : '',
+    el('span', { class: 'alert-tag', text: al.precedence || t('alerts.owed_tag') }),
+    el('span', { class: 'alert-summary grow', title: hint(al), text: summary(al) }),
+    al.deadline ? countdown(al.deadline, '', t('due.due')) : '',
     open(a)]);
   const other = fill(theirs, on.filter(a => !a.alert.owed), (a, al) => [
-    el('span', { class: 'theirs-tag', text: 'THEY OWE' }),
-    el('span', { class: 'alert-summary grow', title: [al.summary, al.detail].filter(Boolean).join('\n'), text: al.summary },
+    el('span', { class: 'theirs-tag', text: t('alerts.they_owe_tag') }),
+    el('span', { class: 'alert-summary grow', title: hint(al), text: summary(al) },
       al.detail ? el('span', { class: 'alert-detail', text: ' — ' + al.detail }) : ''),
-    maySilence(me, a) ? el('button', { type: 'button', class: 'quiet', onclick: () => silence(a) }, 'Silence') : '',
+    maySilence(me, a) ? el('button', { type: 'button', class: 'quiet', onclick: () => silence(a) }, t('alerts.silence')) : '',
     open(a)]);
   return ours || other;
 }
 
 function deliveries(a) {
   const sent = a.sent || [];
-  if (!sent.length) return el('span', { class: 'muted', text: 'console only' });
+  if (!sent.length) return el('span', { class: 'muted', text: t('alerts.console_only') });
   return el('ul', { class: 'deliveries' }, sent.map(d =>
     el('li', { class: d.ok ? 'ok' : d.gave_up ? 'bad' : 'warn' },
-      `${d.event === 'resolved' ? 'resolved' : d.step_name}: ${d.channel} ${d.to} — `,
-      d.ok ? `delivered ${utc(d.last)}` : d.gave_up ? `failed: ${d.error || ''}` : `sending (${d.attempts} tries) ${d.error || ''}`)));
+      t('alerts.delivery', { Step: d.event === 'resolved' ? t('alerts.resolved') : d.step_name, Channel: d.channel, To: d.to }), ' ',
+      d.ok ? t('alerts.delivered', { Time: utc(d.last) }) : d.gave_up ? t('alerts.failed', { Error: d.error || '' })
+        : t('alerts.sending', { Count: d.attempts, Error: d.error || '' }))));
 }
 
 // list is the Alerts view.
 export function list(alerts, me, silence) {
-  if (!alerts.length) return el('p', { class: 'muted', id: 'no-alerts', text: 'No open alerts: nothing is owed and no deadline has passed.' });
+  if (!alerts.length) return el('p', { class: 'muted', id: 'no-alerts', text: t('alerts.none') });
+  const head = [t('alerts.col_alert'), t('alerts.col_proven'), t('alerts.col_deadline'), t('alerts.col_chain'), t('alerts.col_notified'), ''];
   return el('table', { class: 'alerts' },
-    el('thead', {}, el('tr', {}, ['Alert', 'What is proven', 'Deadline', 'Chain', 'Notified', ''].map(h => el('th', { text: h })))),
+    el('thead', {}, el('tr', {}, head.map(h => el('th', { text: h })))),
     el('tbody', {}, alerts.map(a => {
       const al = a.alert;
       return el('tr', { dataset: { alert: al.id, kind: al.kind }, class: a.silenced_by ? 'silenced' : al.owed ? 'owed' : '' },
         el('td', {}, al.precedence ? el('span', { class: 'prec prec-' + al.precedence, text: al.precedence }) : '',
-          ' ', el('span', { text: al.summary }), el('div', { class: 'muted', text: al.line_title })),
+          ' ', el('span', { title: hint(al), text: summary(al) }), el('div', { class: 'muted', text: al.line_title })),
         el('td', { text: al.detail || '' }),
         el('td', {}, al.deadline ? utc(al.deadline) : '—'),
-        el('td', {}, `step ${a.step_name}` + (a.cycle ? ` (round ${a.cycle + 1})` : ''),
-          a.next_step_at ? el('div', { class: 'muted' }, 'next step in ', countdown(a.next_step_at)) : '',
-          a.silenced_by ? el('div', { class: 'muted', text: `silenced by ${a.silenced_by} at ${utc(a.silenced_at)}` }) : ''),
+        el('td', {}, a.cycle ? t('alerts.step_round', { Step: a.step_name, Round: a.cycle + 1 }) : t('alerts.step', { Step: a.step_name }),
+          a.next_step_at ? el('div', { class: 'muted' }, ...parts('alerts.next_step', { Countdown: countdown(a.next_step_at) })) : '',
+          a.silenced_by ? el('div', { class: 'muted', text: t('alerts.silenced_by', { Officer: a.silenced_by, Time: utc(a.silenced_at) }) }) : ''),
         el('td', {}, deliveries(a)),
-        el('td', {}, open(a), maySilence(me, a) ? el('button', { type: 'button', onclick: () => silence(a) }, 'Silence') : ''));
+        el('td', {}, open(a), maySilence(me, a) ? el('button', { type: 'button', onclick: () => silence(a) }, t('alerts.silence')) : ''));
     })));
 }

@@ -1,6 +1,10 @@
 // Talking to the console's JSON API (docs/api.md). Every request carries
 // the CSRF token in a header; the server checks it on every route that
-// changes state.
+// changes state. An error reads in the officer's language: the message
+// of its code (api.CODE in the catalogs), with the node's own words as
+// its detail.
+
+import { t, has } from './i18n.js';
 
 let csrfCookie = '';
 let csrfToken = '';
@@ -37,8 +41,8 @@ function csrf() {
 
 export async function api(method, path, body) {
   const headers = { 'Accept': 'application/json' };
-  const t = csrf();
-  if (t) headers['X-CSRF-Token'] = t;
+  const token = csrf();
+  if (token) headers['X-CSRF-Token'] = token;
   const opts = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -48,7 +52,7 @@ export async function api(method, path, body) {
   try {
     r = await fetch(path, opts);
   } catch (e) {
-    throw new ApiError(0, 'network', 'the node does not answer: ' + e.message);
+    throw new ApiError(0, 'network', t('net.unreachable', { Error: e.message }));
   }
   let data = null;
   try {
@@ -57,8 +61,12 @@ export async function api(method, path, body) {
     data = null;
   }
   if (!r.ok) {
-    const err = new ApiError(r.status, data && data.code, (data && data.error) || r.statusText,
-      Number(r.headers.get('Retry-After') || 0));
+    const code = data && data.code;
+    const detail = (data && data.error) || r.statusText;
+    const retryAfter = Number(r.headers.get('Retry-After') || 0);
+    const text = code && has('api.' + code) ? t('api.' + code, { Detail: detail, Seconds: retryAfter }) : detail;
+    const err = new ApiError(r.status, code, text, retryAfter);
+    err.field = data && data.field; // the field of a form the server refused
     if (r.status === 401 && path !== '/api/login') onUnauthorized(err);
     throw err;
   }

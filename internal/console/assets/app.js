@@ -3,6 +3,7 @@
 // is a module of its own; this one routes, fetches and redraws.
 
 import { el, clear, clock, href, tick } from './dom.js';
+import { t, parts, current as currentLang, use as useCatalog } from './i18n.js';
 import { api, session, forget, line as lineURL, msg as msgURL } from './api.js';
 import * as alarm from './alarm.js';
 import { board } from './board.js';
@@ -10,11 +11,14 @@ import { list, message, rungOf } from './messages.js';
 import { compose } from './compose.js';
 import * as drafts from './drafts.js';
 import * as proof from './proof.js';
-import { account } from './account.js';
+import { account, roleName } from './account.js';
 import * as alerts from './alerts.js';
 import * as rollcall from './rollcall.js';
+import * as linestate from './linestate.js';
+import * as agenda from './agenda.js';
+import { readerLang } from './notices.js';
 
-const state = { me: null, lines: [], inbox: {}, pending: [], alerts: [], es: null, shown: '' };
+const state = { party: null, me: null, lines: [], inbox: {}, pending: [], alerts: [], es: null, shown: '' };
 const $ = id => document.getElementById(id);
 
 function route() {
@@ -26,7 +30,7 @@ function route() {
 function clocks() {
   const now = new Date();
   $('clock-utc').textContent = clock(now, false) + ' UTC';
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local';
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || t('clock.local');
   $('clock-local').textContent = clock(now, true) + ' ' + zone;
 }
 
@@ -54,7 +58,7 @@ async function refresh() {
       await refreshOnce();
     } while (again && state.me);
   } catch (e) {
-    if (e.status !== 401) live('error: ' + e.message, false);
+    if (e.status !== 401) live(t('live.error', { Error: e.message }), false);
   } finally {
     refreshing = false;
     delete document.body.dataset.refreshing;
@@ -132,7 +136,7 @@ async function silenceAlert(a) {
   try {
     await api('POST', '/api/alerts/' + encodeURIComponent(a.alert.id) + '/silence');
   } catch (e) {
-    live('not silenced: ' + e.message, false);
+    live(t('live.not_silenced', { Error: e.message }), false);
     return;
   }
   await refresh();
@@ -148,7 +152,7 @@ async function answerRollCall(lineId) {
     if (i >= 0) l.roll_calls[i] = v;
     rollcall.prompt($('rollcall'), rollcall.owed(state.lines), state.me, answerRollCall);
   } catch (e) {
-    live('roll-call not answered: ' + e.message, false);
+    live(t('live.rollcall_not_answered', { Error: e.message }), false);
   }
   await refresh();
 }
@@ -166,10 +170,13 @@ async function countDrafts() {
   badge.hidden = n === 0;
 }
 
+// lineTabs switches between lines, each with its state, above the header
+// of the current line.
 function lineTabs(view, current) {
-  if (state.lines.length < 2) return '';
-  return el('nav', { class: 'line-tabs' }, state.lines.map(l =>
-    el('a', { href: href(view, l.id), class: l.id === current ? 'current' : '', text: l.title })));
+  const head = linestate.header(state.lines.find(l => l.id === current));
+  if (state.lines.length < 2) return head;
+  return [el('nav', { class: 'line-tabs' }, state.lines.map(l =>
+    el('a', { href: href(view, l.id), class: l.id === current ? 'current' : '', dataset: { line: l.id } }, l.title, ' ', linestate.chip(l)))), head];
 }
 
 // render draws the current route. A refresh (full false) leaves the
@@ -192,7 +199,7 @@ async function render(full) {
       const original = replyTo ? (state.inbox[lineId] || []).find(m => m.id === replyTo) : undefined;
       clear($('view')).append(r.view === 'compose'
         ? compose(state.lines, lineId, replyTo, state.me, original)
-        : account(state.me));
+        : account(state.me, languageChanged));
       document.body.dataset.view = r.view;
     }
     return;
@@ -201,42 +208,48 @@ async function render(full) {
   if (r.view === 'proof' && !full && state.shown.startsWith(location.hash + '\n')) return;
   let data, draw;
   if (r.view === 'message' && r.args.length === 2) {
-    data = await api('GET', msgURL(r.args[0], r.args[1]));
-    draw = () => message(data, state.me, { ack: () => acknowledge(data), reply: (body, status) => reply(data, body, status) });
+    data = await api('GET', msgURL(r.args[0], r.args[1]) + '?lang=' + encodeURIComponent(readerLang(state.me)));
+    draw = () => el('div', {}, linestate.header(state.lines.find(l => l.id === data.line)),
+      message(data, state.me, { ack: () => acknowledge(data), reply: (body, status) => reply(data, body, status) }));
   } else if (r.view === 'drafts' || r.view === 'proof') {
     const lineId = r.args[0] || (state.lines[0] || {}).id;
     if (!lineId) {
       data = [];
-      draw = () => el('p', { class: 'muted', text: 'No line yet.' });
+      draw = () => el('p', { class: 'muted', text: t('view.no_line') });
     } else if (r.view === 'drafts') {
       data = await drafts.load(lineId, state.me);
-      draw = () => el('div', {}, el('h2', { text: 'Drafts' }), lineTabs('drafts', lineId),
+      draw = () => el('div', {}, el('h2', { text: t('nav.drafts') }), lineTabs('drafts', lineId),
         drafts.drafts(data, state.me, { release: releaseDraft, reject: rejectDraft }));
     } else {
       const every = r.query.get('every') === '1';
-      if (full) clear($('view')).append(el('p', { class: 'muted', id: 'proof-working', text: 'Exporting and verifying the transcript…' }));
+      if (full) clear($('view')).append(el('p', { class: 'muted', id: 'proof-working', text: t('proof.working') }));
       data = await api('GET', proof.path(lineId, every));
-      draw = () => el('div', {}, el('h2', { text: 'Proof' }), lineTabs('proof', lineId),
-        proof.proof(data, lineId, every, () => render(true).catch(e => live('error: ' + e.message, false))));
+      draw = () => el('div', {}, el('h2', { text: t('nav.proof') }), lineTabs('proof', lineId),
+        proof.proof(data, lineId, every, () => render(true).catch(e => live(t('live.error', { Error: e.message }), false))));
     }
+  } else if (r.view === 'agenda') {
+    const lineId = r.args[0] || (state.lines[0] || {}).id;
+    data = lineId ? await api('GET', lineURL(lineId) + '/agenda') : [];
+    draw = () => el('div', {}, el('h2', { text: t('nav.agenda') }), lineTabs('agenda', lineId),
+      lineId ? agenda.view(data, lineId, state.me) : el('p', { class: 'muted', text: t('view.no_line') }));
   } else if (r.view === 'alerts') {
     data = full ? (await api('GET', '/api/alerts')).alerts : state.alerts;
-    draw = () => el('div', {}, el('h2', { text: 'Alerts' }), alerts.list(data, state.me, silenceAlert));
+    draw = () => el('div', {}, el('h2', { text: t('nav.alerts') }), alerts.list(data, state.me, silenceAlert));
   } else if (r.view === 'inbox' || r.view === 'outbox') {
     const lineId = r.args[0] || (state.lines[0] || {}).id;
     if (!lineId) {
       data = [];
-      draw = () => el('p', { class: 'muted', text: 'No line yet.' });
+      draw = () => el('p', { class: 'muted', text: t('view.no_line') });
     } else {
       data = r.view === 'inbox' && !full && state.inbox[lineId]
         ? state.inbox[lineId]
         : await api('GET', lineURL(lineId) + '/' + r.view + '?limit=50');
-      draw = () => el('div', {}, el('h2', { text: r.view === 'inbox' ? 'Inbox' : 'Outbox' }),
+      draw = () => el('div', {}, el('h2', { text: r.view === 'inbox' ? t('nav.inbox') : t('nav.outbox') }),
         lineTabs(r.view, lineId), list(lineId, data, r.view === 'outbox', state.me));
     }
   } else {
     data = await Promise.all(state.lines.map(l => api('GET', lineURL(l.id) + '/status')));
-    draw = () => el('div', {}, el('h2', { text: 'Lines' }), board(data));
+    draw = () => el('div', {}, el('h2', { text: t('nav.lines') }), board(data));
   }
   if (gen !== renders || !state.me) return; // the route changed while fetching
   const key = location.hash + '\n' + JSON.stringify(data);
@@ -248,7 +261,14 @@ async function render(full) {
   // the same form, text and all.
   const writing = $('reply-form');
   const sameMessage = writing && writing.dataset.for === (r.args || []).join('/');
+  // So do the other forms being written in a view (data-keep names what
+  // they are for): a translation, an agenda step.
+  const kept = [...$('view').querySelectorAll('form[data-keep]')];
   clear($('view')).append(draw());
+  for (const f of kept) {
+    const now = document.getElementById(f.id);
+    if (now && now.dataset.keep === f.dataset.keep) now.replaceWith(f);
+  }
   if (sameMessage && $('reply-form')) {
     $('reply-form').replaceWith(writing);
     writing.closest('.message-body').classList.toggle('replying', !writing.hidden);
@@ -270,7 +290,7 @@ async function markDisplayed(m) {
   try {
     await api('POST', msgURL(m.line, m.id) + '/displayed');
   } catch (e) {
-    live('display not recorded: ' + e.message, false);
+    live(t('live.display_not_recorded', { Error: e.message }), false);
   } finally {
     marking.delete(key);
   }
@@ -278,14 +298,14 @@ async function markDisplayed(m) {
 
 async function releaseDraft(d, status) {
   status.className = '';
-  status.textContent = 'Releasing…';
+  status.textContent = t('drafts.releasing');
   document.querySelectorAll(`[data-draft="${d.id}"] button`).forEach(b => { b.disabled = true; });
   try {
     const r = await api('POST', lineURL(d.line) + '/drafts/' + d.id + '/release');
-    status.replaceChildren('Released: sent as ', el('a', { href: href('message', d.line, r.message), text: r.message }), '.');
+    status.replaceChildren(...parts('drafts.released', { Message: el('a', { href: href('message', d.line, r.message), text: r.message }) }));
     status.className = 'ok';
   } catch (e) {
-    status.textContent = 'Not released: ' + e.message;
+    status.textContent = t('drafts.not_released', { Error: e.message });
     status.className = 'bad';
     document.querySelectorAll(`[data-draft="${d.id}"] button`).forEach(b => { b.disabled = false; });
     return;
@@ -297,7 +317,7 @@ async function rejectDraft(d, reason, status) {
   try {
     await api('POST', lineURL(d.line) + '/drafts/' + d.id + '/reject', { reason });
   } catch (e) {
-    status.textContent = 'Not rejected: ' + e.message;
+    status.textContent = t('drafts.not_rejected', { Error: e.message });
     status.className = 'bad';
     return;
   }
@@ -310,7 +330,7 @@ async function acknowledge(m) {
   try {
     await api('POST', msgURL(m.line, m.id) + '/ack');
   } catch (e) {
-    live('not acknowledged: ' + e.message, false);
+    live(t('live.not_acknowledged', { Error: e.message }), false);
     if (button) button.disabled = false;
     return;
   }
@@ -324,20 +344,20 @@ async function reply(m, body, status) {
   const button = $('reply-send');
   button.disabled = true;
   status.className = '';
-  status.textContent = 'Sending…';
+  status.textContent = t('send.sending');
   try {
     const r = await api('POST', msgURL(m.line, m.id) + '/reply', body);
     if (r.draft) {
-      status.replaceChildren(`Draft ${r.draft.id} saved by ${r.officer}: `,
-        el('strong', { text: 'needs release by a second officer' }), '.');
+      status.replaceChildren(...parts('send.draft_saved', { Draft: r.draft.id, Officer: r.officer,
+        Needs: el('strong', { text: t('send.needs_release') }) }));
     } else {
-      status.replaceChildren('Sent as ', el('a', { href: href('message', r.line, r.id), text: r.id }), ` by ${r.officer}.`);
+      status.replaceChildren(...parts('send.sent_reply', { Message: el('a', { href: href('message', r.line, r.id), text: r.id }), Officer: r.officer }));
     }
     status.className = 'ok';
     $('reply-text').value = '';
     $('reply-form').dataset.key = crypto.randomUUID();
   } catch (e) {
-    status.textContent = 'Not sent: ' + e.message;
+    status.textContent = t('send.not_sent', { Error: e.message });
     status.className = 'bad';
   } finally {
     button.disabled = false;
@@ -349,14 +369,14 @@ function connect() {
   if (state.es) state.es.close();
   const es = new EventSource('/api/events');
   state.es = es;
-  es.addEventListener('hello', () => { live('live', true); refresh(); });
+  es.addEventListener('hello', () => { live(t('live.live'), true); refresh(); });
   es.addEventListener('change', ev => {
     announce(ev);
     refresh();
   });
   es.addEventListener('logout', () => loggedOut());
   es.onerror = () => {
-    live('reconnecting…', false);
+    live(t('live.reconnecting'), false);
     if (es.readyState === EventSource.CLOSED) {
       // The server refused the stream: find out whether the session ended.
       setTimeout(() => api('GET', '/api/me').then(() => state.me && connect(), () => {}), 3000);
@@ -364,12 +384,52 @@ function connect() {
   };
 }
 
-function begin(me) {
+// language takes the catalog of lang; with none, the one the node picks:
+// the officer's when logged in, else the party's default.
+async function language(lang) {
+  useCatalog(await api('GET', '/api/catalog' + (lang ? '?lang=' + encodeURIComponent(lang) : '')));
+  partyHeading();
+}
+
+// languageChanged redraws the page in the language the officer chose.
+function languageChanged(catalog, own) {
+  useCatalog(catalog);
+  state.me.lang = catalog.lang;
+  state.me.own_lang = own;
+  labels(state.me);
+  render(true).catch(e => live(t('live.error', { Error: e.message }), false));
+}
+
+// labels fills the header's strings that hold the officer's name.
+function labels(me) {
+  $('who').textContent = t('top.who', { Name: me.name, Role: roleName(me.role) });
+}
+
+// party learns whose console this is, for the login page.
+async function party() {
+  try {
+    state.party = await api('GET', '/api/party');
+  } catch (e) {
+    return; // the form works without
+  }
+  partyHeading();
+}
+
+// partyHeading names, on the login page, the party and its lines.
+function partyHeading() {
+  const p = state.party;
+  if (!p) return;
+  $('login-party').textContent = t('login.party', { Name: p.name, Party: p.party });
+  $('login-lines').replaceChildren(...p.lines.map(l => el('li', { dir: 'auto', text: l.title })));
+}
+
+async function begin(me) {
+  if (me.lang !== currentLang()) await language(me.lang);
   state.me = me;
   session(me, loggedOut);
   $('login').hidden = true;
   $('top').hidden = false;
-  $('who').textContent = `${me.name} (${me.role})`;
+  labels(me);
   $('party').textContent = me.party;
   $('nav-compose').hidden = !(me.role === 'drafter' || me.role === 'admin');
   $('nav-drafts').hidden = !drafts.seesDrafts(me);
@@ -394,6 +454,8 @@ function loggedOut() {
   clear($('view'));
   $('login').hidden = false;
   $('login-name').focus();
+  // Back to the party's language, as the next officer may read another.
+  if (state.party && currentLang() !== state.party.lang) language().catch(() => {});
 }
 
 async function login(ev) {
@@ -405,9 +467,9 @@ async function login(ev) {
   try {
     const me = await api('POST', '/api/login', { name: $('login-name').value, password: $('login-password').value });
     $('login-password').value = '';
-    begin(me);
+    await begin(me);
   } catch (e) {
-    err.textContent = e.status === 429 ? `Too many failed logins: try again in ${e.retryAfter} s.` : e.message;
+    err.textContent = e.message;
   } finally {
     $('login-submit').disabled = false;
   }
@@ -422,6 +484,12 @@ async function logout() {
 }
 
 async function start() {
+  try {
+    await language();
+  } catch (e) {
+    // The node did not answer: the page shows its message IDs.
+  }
+  await party();
   clocks();
   setInterval(() => { clocks(); tick(); }, 1000);
   setInterval(refresh, 30000); // ages on the board; a safety net for the stream
@@ -431,7 +499,7 @@ async function start() {
   $('login-form').addEventListener('submit', login);
   $('logout').addEventListener('click', logout);
   try {
-    begin(await api('GET', '/api/me'));
+    await begin(await api('GET', '/api/me'));
   } catch (e) {
     loggedOut();
   }

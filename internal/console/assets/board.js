@@ -4,6 +4,8 @@
 
 import { el, ago, utc, cut } from './dom.js';
 import { present } from './rollcall.js';
+import { t, parts } from './i18n.js';
+import * as linestate from './linestate.js';
 
 // A route heard from within this long counts as alive.
 const aliveWithin = 5 * 60 * 1000;
@@ -11,67 +13,69 @@ const aliveWithin = 5 * 60 * 1000;
 function lastContact(r) {
   const a = r.last_success ? new Date(r.last_success).getTime() : 0;
   const b = r.last_inbound ? new Date(r.last_inbound).getTime() : 0;
-  const t = Math.max(a, b);
-  return t ? new Date(t).toISOString() : '';
+  const last = Math.max(a, b);
+  return last ? new Date(last).toISOString() : '';
 }
 
 function routes(p, me, now) {
-  if (p.party === me) return el('span', { class: 'muted', text: 'this node' });
-  if (!p.routes || !p.routes.length) return el('span', { class: 'bad', text: 'no route has carried anything yet' });
+  if (p.party === me) return el('span', { class: 'muted', text: t('board.this_node') });
+  if (!p.routes || !p.routes.length) return el('span', { class: 'bad', text: t('board.no_route') });
   return el('ul', { class: 'routes' }, p.routes.map(r => {
-    const t = lastContact(r);
-    const alive = t && now - new Date(t).getTime() < aliveWithin;
+    const last = lastContact(r);
+    const alive = last && now - new Date(last).getTime() < aliveWithin;
     const fails = r.consecutive_failures || 0;
     return el('li', { class: !alive ? 'bad' : fails ? 'warn' : 'ok', dataset: { route: r.route } },
-      el('span', { class: 'route', text: r.route }), ': last contact ',
-      el('span', { class: 'when', title: utc(t), text: ago(t, now) }),
+      ...parts('board.last_contact', { Route: el('span', { class: 'route', text: r.route }),
+        When: el('span', { class: 'when', title: utc(last), text: ago(last, now) }) }),
       r.rtt ? ` · ${Math.round(r.rtt / 1e6)} ms` : '',
-      fails ? el('span', { class: 'bad', text: ` · ${fails} failure${fails > 1 ? 's' : ''} in a row` }) : '',
+      fails ? el('span', { class: 'bad', text: ' · ' + t('board.failures', { Count: fails }) }) : '',
       r.last_error && fails ? el('div', { class: 'err', text: r.last_error }) : '');
   }));
 }
 
 // ran reports whether a link test has a time: the status carries the
 // zero time (year 1) for one never run.
-function ran(t) {
-  return !!t && !!t.at && new Date(t.at).getTime() > 0;
+function ran(test) {
+  return !!test && !!test.at && new Date(test.at).getTime() > 0;
 }
 
 function linkTest(st, party, now) {
-  const t = (st.link_tests || []).find(v => v.by === party);
-  if (!ran(t)) {
-    return el('span', { class: t && t.overdue ? 'bad' : 'muted', dataset: { linkTest: 'none' },
-      text: 'no link test yet' + (t && t.overdue ? ' — overdue' : '') });
+  const lt = (st.link_tests || []).find(v => v.by === party);
+  if (!ran(lt)) {
+    return el('span', { class: lt && lt.overdue ? 'bad' : 'muted', dataset: { linkTest: 'none' },
+      text: lt && lt.overdue ? t('board.no_link_test_overdue') : t('board.no_link_test') });
   }
-  const results = t.results || [];
+  const results = lt.results || [];
   const ok = results.filter(r => r.ok).length;
   return el('div', {},
-    el('span', { title: utc(t.at), text: ago(t.at, now) }), ' · ',
-    el('span', { class: ok === results.length ? 'ok' : 'bad', text: `${ok}/${results.length} routes ok` }),
-    t.overdue ? el('span', { class: 'bad', text: ' · overdue' }) : '');
+    el('span', { title: utc(lt.at), text: ago(lt.at, now) }), ' · ',
+    el('span', { class: ok === results.length ? 'ok' : 'bad', text: t('board.routes_ok', { Ok: ok, Count: results.length }) }),
+    lt.overdue ? el('span', { class: 'bad', text: ' · ' + t('board.overdue') }) : '');
 }
 
 function receipts(st, p) {
-  if (p.party === st.me) return `log of ${p.log_size} ${p.log_size === 1 ? 'entry' : 'entries'}`;
-  return el('span', { class: p.pending ? 'warn' : 'ok', text: `has ${p.receipt || 0} of ours` + (p.pending ? `, ${p.pending} pending` : '') });
+  if (p.party === st.me) return t('board.log_of', { Count: p.log_size });
+  return el('span', { class: p.pending ? 'warn' : 'ok',
+    text: p.pending ? t('board.has_pending', { Has: p.receipt || 0, Pending: p.pending }) : t('board.has', { Has: p.receipt || 0 }) });
 }
 
 export function board(statuses) {
   const now = Date.now();
   if (!statuses.length) {
-    return el('p', { class: 'muted', text: 'This node has no line yet: pair with hotline line propose/accept.' });
+    return el('p', { class: 'muted', text: t('board.no_line') });
   }
   return el('div', { class: 'board' }, statuses.map(st =>
-    el('section', { class: 'line-card', dataset: { line: st.id } },
-      el('h2', {}, st.title, ' ', el('span', { class: `state state-${st.state}`, text: st.state })),
-      el('p', { class: 'muted' }, 'line ', el('code', { text: st.id }),
-        st.evidence ? el('span', { class: 'warn', text: ` · ${st.evidence} refused inputs kept as evidence` }) : ''),
+    el('section', { class: `line-card line-card-${st.state}`, dataset: { line: st.id } },
+      el('h2', {}, st.title, ' ', linestate.chip(st)),
+      linestate.banner(st),
+      el('p', { class: 'muted' }, ...parts('board.line_id', { ID: el('code', { text: st.id }) }),
+        st.evidence ? el('span', { class: 'warn', text: ' · ' + t('board.evidence', { Count: st.evidence }) }) : ''),
       el('table', { class: 'parties' },
-        el('thead', {}, el('tr', {}, ['Party', 'Organization', 'Terminal alive (last contact per route)', 'Person present (roll-call)', 'Receipts', 'Latest link test']
-          .map(h => el('th', { text: h })))),
+        el('thead', {}, el('tr', {}, [t('board.col_party'), t('board.col_org'), t('board.col_alive'), t('board.col_present'),
+          t('board.col_receipts'), t('board.col_link_test')].map(h => el('th', { text: h })))),
         el('tbody', {}, st.parties.map(p =>
           el('tr', { dataset: { party: p.party } },
-            el('td', {}, el('strong', { text: p.party }), p.party === st.me ? ' (us)' : ''),
+            el('td', {}, el('strong', { text: p.party }), p.party === st.me ? ' ' + t('board.us') : ''),
             el('td', {}, cut(p.name), el('div', { class: 'muted' }, cut((p.langs || []).join(', ')))),
             el('td', {}, routes(p, st.me, now)),
             el('td', {}, present(st, p.party, now)),

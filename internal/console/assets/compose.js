@@ -5,6 +5,9 @@
 
 import { el, href } from './dom.js';
 import { api, line as lineURL } from './api.js';
+import { t, parts } from './i18n.js';
+import * as notices from './notices.js';
+import * as linestate from './linestate.js';
 
 const precedences = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
 
@@ -20,21 +23,27 @@ export function needsRelease(l, p) {
 export function compose(lines, lineId, replyTo, me, original) {
   const status = el('p', { id: 'compose-status', role: 'status' });
   const release = el('p', { id: 'compose-release', class: 'release-note', hidden: true,
-    text: 'This precedence needs release by a second officer: it is saved as a draft, and sent when another officer releases it.' });
-  const button = el('button', { id: 'compose-send', class: 'primary', type: 'submit', text: 'Send' });
+    text: t('compose.release_note') });
+  const button = el('button', { id: 'compose-send', class: 'primary', type: 'submit', text: t('compose.send') });
+  const text = el('textarea', { id: 'compose-text', name: 'text', rows: 10, required: true, dir: 'auto' });
+  const notice = notices.part(lineId, me, text);
+  const despite = el('label', { id: 'compose-despite', class: 'despite wide', hidden: true },
+    el('input', { type: 'checkbox', name: 'despite_suspension', id: 'compose-despite-check' }),
+    ' ', t('linestate.despite'));
   const form = el('form', { id: 'compose-form', class: 'compose' },
-    el('label', {}, 'Line ',
+    el('label', {}, t('compose.line'), ' ',
       el('select', { id: 'compose-line', name: 'line' },
         lines.map(l => el('option', { value: l.id, selected: l.id === lineId, text: l.title })))),
-    el('label', {}, 'Precedence ',
+    el('label', {}, t('messages.col_precedence'), ' ',
       el('select', { id: 'compose-precedence', name: 'precedence' },
         precedences.map(p => el('option', { value: p, selected: p === (original ? original.precedence : 'ROUTINE'), text: p })))),
-    el('label', {}, 'Language ',
+    el('label', {}, t('messages.language'), ' ',
       el('input', { id: 'compose-lang', name: 'lang', value: (me.langs || [])[0] || '', size: 8, required: true })),
-    el('label', {}, 'In reply to ',
-      el('input', { id: 'compose-reply', name: 'reply_to', value: replyTo || '', placeholder: 'e.g. beijing-3', size: 16 })),
-    el('label', { class: 'wide' }, 'Text',
-      el('textarea', { id: 'compose-text', name: 'text', rows: 10, required: true, dir: 'auto' })),
+    el('label', {}, t('messages.in_reply_to'), ' ',
+      el('input', { id: 'compose-reply', name: 'reply_to', value: replyTo || '', placeholder: t('compose.reply_placeholder'), size: 16 })),
+    notice.el,
+    el('label', { class: 'wide' }, t('messages.col_text'), text),
+    despite,
     release,
     button,
     status);
@@ -44,8 +53,10 @@ export function compose(lines, lineId, replyTo, me, original) {
     const f = form.elements;
     const two = needsRelease(lines.find(l => l.id === f.line.value), f.precedence.value);
     release.hidden = !two;
-    button.textContent = two ? 'Submit for release' : 'Send';
+    button.textContent = two ? t('compose.submit_release') : t('compose.send');
+    despite.hidden = !linestate.needsDespite(lines.find(l => l.id === f.line.value), f.precedence.value);
   };
+  form.elements.line.addEventListener('change', () => notice.load(form.elements.line.value));
   form.elements.line.addEventListener('change', follow);
   form.elements.precedence.addEventListener('change', follow);
   follow();
@@ -59,28 +70,32 @@ export function compose(lines, lineId, replyTo, me, original) {
     const body = {
       precedence: f.precedence.value, lang: f.lang.value.trim(),
       text: f.text.value, reply_to: f.reply_to.value.trim() || undefined, key,
+      despite_suspension: !despite.hidden && f.despite_suspension.checked ? true : undefined,
+      ...notice.body(),
     };
+    notice.clearErrors();
     button.disabled = true;
     status.className = '';
-    status.textContent = 'Sending…';
+    status.textContent = t('send.sending');
     try {
       const r = await api('POST', lineURL(f.line.value) + '/messages', body);
       if (r.draft) {
-        status.replaceChildren(`Draft ${r.draft.id} saved by ${r.officer}: `,
-          el('strong', { text: 'needs release by a second officer' }), '. ',
-          el('a', { href: href('drafts', r.line), text: 'See your drafts' }), '.');
+        status.replaceChildren(...parts('send.draft_saved', { Draft: r.draft.id, Officer: r.officer,
+          Needs: el('strong', { text: t('send.needs_release') }) }), ' ',
+        el('a', { href: href('drafts', r.line), text: t('compose.see_drafts') }));
         status.dataset.draft = String(r.draft.id);
       } else {
-        status.replaceChildren('Sent as ', el('a', { href: href('message', r.line, r.id), text: r.id }),
-          ` by ${r.officer}: on disk and queued for every party.`);
+        status.replaceChildren(...parts('compose.sent', { Message: el('a', { href: href('message', r.line, r.id), text: r.id }), Officer: r.officer }));
         delete status.dataset.draft;
       }
       status.className = 'ok';
       key = crypto.randomUUID();
       f.text.value = '';
       f.reply_to.value = '';
+      notice.reset();
     } catch (e) {
-      status.textContent = 'Not sent: ' + e.message;
+      notice.error(e); // beside the field it names, when it names one
+      status.textContent = t('send.not_sent', { Error: e.message });
       status.className = 'bad';
     } finally {
       button.disabled = false;
@@ -88,8 +103,8 @@ export function compose(lines, lineId, replyTo, me, original) {
   });
   const shown = original
     ? el('aside', { class: 'original', id: 'compose-original' },
-      el('h3', {}, 'In reply to ', el('span', { text: `${original.id} from ${original.author}` })),
+      el('h3', {}, t('messages.in_reply_to'), ' ', el('span', { text: t('compose.original', { Message: original.id, Party: original.author }) })),
       el('div', { class: 'text', dir: 'auto', lang: original.lang || undefined, text: original.text_visible || '' }))
     : '';
-  return el('div', {}, el('h2', { text: 'Compose' }), el('div', { class: original ? 'message-body replying' : '' }, form, shown));
+  return el('div', {}, el('h2', { text: t('nav.compose') }), el('div', { class: original ? 'message-body replying' : '' }, form, shown));
 }

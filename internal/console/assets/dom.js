@@ -2,6 +2,8 @@
 // document as a text node or an attribute value, never as markup: message
 // text comes from another organization and is hostile input.
 
+import { t } from './i18n.js';
+
 export function el(tag, props = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
@@ -34,9 +36,9 @@ export function href(...parts) {
 const pad = (n, w = 2) => String(n).padStart(w, '0');
 
 // utc formats a time as 2026-05-01 03:12:09 UTC; empty for none.
-export function utc(t) {
-  if (!t) return '';
-  const d = new Date(t);
+export function utc(when) {
+  if (!when) return '';
+  const d = new Date(when);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
     `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
 }
@@ -51,24 +53,24 @@ export function clock(d, local) {
 export function span(ms) {
   const s = Math.floor(Math.abs(ms) / 1000);
   const d = Math.floor(s / 86400), h = Math.floor(s / 3600) % 24, m = Math.floor(s / 60) % 60;
-  if (d > 0) return `${d} d ${h} h`;
+  if (d > 0) return t('time.days_hours', { Days: d, Hours: h });
   if (h > 0) return `${h}:${pad(m)}:${pad(s % 60)}`;
   return `${m}:${pad(s % 60)}`;
 }
 
 // ago says how long ago t was: "12 s ago", "never".
-export function ago(t, now = Date.now()) {
-  if (!t) return 'never';
-  const s = Math.max(0, Math.round((now - new Date(t).getTime()) / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 5400) return `${Math.round(s / 60)} min ago`;
-  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
+export function ago(when, now = Date.now()) {
+  if (!when) return t('time.never');
+  const s = Math.max(0, Math.round((now - new Date(when).getTime()) / 1000));
+  if (s < 90) return t('time.seconds_ago', { Count: s });
+  if (s < 5400) return t('time.minutes_ago', { Count: Math.round(s / 60) });
+  if (s < 172800) return t('time.hours_ago', { Count: Math.round(s / 3600) });
+  return t('time.days_ago', { Count: Math.round(s / 86400) });
 }
 
 // countdown is an element that counts down to deadline until done (the
 // time the deadline was met, if it was). label names the deadline while
-// it runs ("ack due" makes "ack due in 9:58"); past it, it reads
+// it runs (t('due.ack'), "ack due", makes "ack due in 9:58"); past it, it reads
 // "OVERDUE by 2:04". tick() updates every one.
 export function countdown(deadline, done, label) {
   const e = el('span', { class: 'countdown', dataset: { deadline: deadline || '', done: done || '', label: label || '' } });
@@ -86,13 +88,15 @@ function paint(e, now) {
   const due = new Date(deadline).getTime();
   if (done) {
     const late = new Date(done).getTime() - due;
-    e.textContent = late > 0 ? `met ${span(late)} late` : 'met';
+    e.textContent = late > 0 ? t('countdown.met_late', { Span: span(late) }) : t('countdown.met');
     e.className = 'countdown ' + (late > 0 ? 'late' : 'met');
     return;
   }
   const left = due - now;
-  const label = e.dataset.label ? e.dataset.label + ' ' : '';
-  e.textContent = left > 0 ? `${label}in ${span(left)}` : `OVERDUE by ${span(left)}`;
+  const label = e.dataset.label;
+  e.textContent = left > 0
+    ? (label ? t('countdown.label_in', { Label: label, Span: span(left) }) : t('countdown.in', { Span: span(left) }))
+    : t('countdown.overdue', { Span: span(left) });
   e.className = 'countdown ' + (left > 0 ? (left < 120000 ? 'soon' : 'due') : 'overdue');
 }
 

@@ -3,6 +3,7 @@
 // party's log, so every party sees every other's "person present".
 
 import { el, ago, utc, countdown, cut } from './dom.js';
+import { t, parts } from './i18n.js';
 
 // mayAnswer: the officers who keep watch answer the roll-call.
 export function mayAnswer(me) {
@@ -16,15 +17,16 @@ export function mayAnswer(me) {
 // answer.
 export function present(st, party, now) {
   const v = (st.roll_calls || []).find(r => r.party === party);
-  if (!v) return el('span', { class: 'muted', text: 'no roll-call in the charter' });
+  if (!v) return el('span', { class: 'muted', text: t('rollcall.none') });
   const last = v.last
-    ? el('span', {}, el('span', { class: 'when', title: utc(v.last), text: ago(v.last, now) }), ' by ', cut(v.officer || '?', 'officer'))
-    : el('span', { class: 'muted', text: 'never confirmed' });
+    ? el('span', {}, ...parts('rollcall.last_by', { When: el('span', { class: 'when', title: utc(v.last), text: ago(v.last, now) }),
+      Officer: cut(v.officer || '?', 'officer') }))
+    : el('span', { class: 'muted', text: t('rollcall.never') });
   return el('div', { dataset: { rollcall: v.miss_open ? 'missed' : v.pending ? 'pending' : v.missed ? 'late' : 'ok' } },
     last,
-    v.miss_open ? el('div', { class: 'bad', text: `missed the roll-call of ${utc(v.missed_slot)}` }) : '',
-    v.missed && !v.miss_open ? el('div', { class: 'warn late-answer', text: `roll-call of ${utc(v.missed_slot)} answered late, at ${utc(v.answered_late)}` }) : '',
-    v.pending ? el('div', { class: 'warn' }, 'roll-call open: ', countdown(v.answer_by, '', 'answer due')) : '');
+    v.miss_open ? el('div', { class: 'bad', text: t('rollcall.missed', { Slot: utc(v.missed_slot) }) }) : '',
+    v.missed && !v.miss_open ? el('div', { class: 'warn late-answer', text: t('rollcall.late', { Slot: utc(v.missed_slot), Time: utc(v.answered_late) }) }) : '',
+    v.pending ? el('div', { class: 'warn' }, ...parts('rollcall.open', { Countdown: countdown(v.answer_by, '', t('due.answer')) })) : '');
 }
 
 // owed lists the lines on which our own roll-call waits for an answer.
@@ -48,15 +50,15 @@ export function prompt(banner, due, me, answer) {
   }
   const d = due[0];
   banner.replaceChildren(
-    el('span', { class: 'rollcall-tag', text: 'ROLL-CALL' }),
-    el('span', { class: 'grow', title: d.title, text: `${d.title}: confirm that a person is on watch` }),
+    el('span', { class: 'rollcall-tag', text: t('rollcall.tag') }),
+    el('span', { class: 'grow', title: d.title, text: t('rollcall.confirm', { Line: d.title }) }),
     d.view.pending && !d.view.miss_open
-      ? countdown(d.view.answer_by, '', 'answer due')
-      : el('span', { class: 'bad', text: `missed the roll-call of ${utc(d.view.missed_slot)}: answer now` }),
-    due.length > 1 ? el('span', { class: 'more', text: `${due.length - 1} more` }) : '',
+      ? countdown(d.view.answer_by, '', t('due.answer'))
+      : el('span', { class: 'bad', text: t('rollcall.missed_answer', { Slot: utc(d.view.missed_slot) }) }),
+    due.length > 1 ? el('span', { class: 'more', text: t('list.more', { Count: due.length - 1 }) }) : '',
     mayAnswer(me)
-      ? el('button', { type: 'button', id: 'rollcall-answer', onclick: ev => { ev.target.disabled = true; answer(d.line); } }, 'I am on watch')
-      : el('span', { class: 'muted', text: '(a watch officer answers)' }));
+      ? el('button', { type: 'button', id: 'rollcall-answer', onclick: ev => { ev.target.disabled = true; answer(d.line); } }, t('rollcall.answer'))
+      : el('span', { class: 'muted', text: t('rollcall.watch_answers') }));
   banner.dataset.line = d.line;
   banner.dataset.state = d.view.miss_open ? 'missed' : 'pending';
   banner.hidden = false;

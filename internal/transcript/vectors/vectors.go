@@ -256,10 +256,31 @@ func transcriptCases() []tcase {
 			}
 			return fmt.Errorf("no notice in seoul's log")
 		}},
+		{"amendment-changes", "ErrBody", amendmentBody(0, "relay.example", "relay.exbmple")},
+		{"amendment-acceptance", "ErrBody", amendmentBody(1, `"accept"`, `"refuse"`)},
+		{"amendment-acceptance-dropped", "ErrRoot", func(t *transcript.Transcript) error {
+			t.Logs[1].Entries = t.Logs[1].Entries[:len(t.Logs[1].Entries)-1]
+			return nil
+		}},
 		{"charter-title", "ErrCharter", func(t *transcript.Transcript) error {
 			t.Charter = strings.Replace(t.Charter, "Seoul", "Seoux", 1)
 			return nil
 		}},
+	}
+}
+
+// amendmentBody replaces old with new in the body of the amendment entry
+// of log i: the commitment no longer matches.
+func amendmentBody(i int, old, new string) func(*transcript.Transcript) error {
+	return func(t *transcript.Transcript) error {
+		for j := range t.Logs[i].Entries {
+			e := &t.Logs[i].Entries[j]
+			if l, err := entry.Parse([]byte(e.Leaf)); err == nil && l.Kind == entry.KindAmendment && strings.Contains(string(e.Body), old) {
+				e.Body = []byte(strings.Replace(string(e.Body), old, new, 1))
+				return nil
+			}
+		}
+		return fmt.Errorf("no amendment with %s in log %d", old, i)
 	}
 }
 
@@ -411,11 +432,23 @@ func exchange(dir string, settle func()) (r *run, err error) {
 	if _, err := seoul.Send(ctx, node.SendRequest{Line: line, Form: &entry.Form{Template: "exercise-notice", Fields: exerciseNotice}}); err != nil {
 		return nil, err
 	}
+	settle()
+	// An amendment: seoul proposes a relay, beijing accepts it.
+	prop, err := seoul.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendPropose, Officer: "Gen. Kim",
+		Reason: "a second carrier, by diplomatic note 12", Changes: &entry.Changes{RelaysAdd: []entry.RelayAddr{
+			{Addr: "relay.example:8443", TLSKey: bytes.Repeat([]byte{2}, 32)}}}})
+	if err != nil {
+		return nil, err
+	}
+	settle()
+	if _, err := beijing.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendAccept, Proposal: prop, Officer: "Wang Lei"}); err != nil {
+		return nil, err
+	}
 	// Each side now holds the other's whole log and its receipts.
 	settle()
 	a, _ := seoul.Receipt(line, "beijing")
 	b, _ := beijing.Receipt(line, "seoul")
-	if sa, _ := seoul.Status(line); a != 4 || b != 4 || sa.Parties[1].LogSize != 4 {
+	if sa, _ := seoul.Status(line); a != 5 || b != 5 || sa.Parties[1].LogSize != 5 {
 		return nil, fmt.Errorf("the exchange did not settle: receipts %d and %d", a, b)
 	}
 	t, err := transcript.Export(seoul.Store, seoul.Keys, line, true, time.Now())
