@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -47,19 +48,20 @@ func cmdDemo(ctx context.Context, args []string) error {
 		fmt.Println("\nstopped both nodes")
 	}()
 	seoul, beijing := line.Dirs[0], line.Dirs[1]
-	// The commands shown run as printed: with the hotline this demo is.
-	out := strings.NewReplacer("\n  hotline ", "\n  "+self()+" ", "`hotline ", "`"+self()+" ")
+	// The commands shown run as printed, in another terminal too: with
+	// the hotline this demo is, by its absolute path.
+	me := self()
+	if abs, err := filepath.Abs(me); err == nil && strings.Contains(me, string(filepath.Separator)) && !strings.HasPrefix(me, "go run") {
+		me = abs
+	}
+	out := strings.NewReplacer("\n  hotline ", "\n  "+me+" ", "`hotline ", "`"+me+" ")
 	out.WriteString(os.Stdout, fmt.Sprintf(`A live hotline is running between two nodes on this machine.
 
   seoul    %s  (direct route %s)
   beijing  %s  (direct route %s)
   line     %s
 
-Web consoles (log in as the watch officer of each side):
-
-  seoul    %s  officer %q  password %s
-  beijing  %s  officer %q  password %s
-
+%s
 Try, in another terminal:
 
   hotline send   --dir %s --precedence FLASH "Missile launch detected at 03:12 UTC. Please confirm receipt."
@@ -84,8 +86,7 @@ raise an escalation alarm when a deadline passes on either side.
 What happens on the line is printed below. Ctrl-C stops both nodes.
 
 `, seoul, line.Servers[0].DirectAddr, beijing, line.Servers[1].DirectAddr, line.ID,
-		line.Logins[0].URL, line.Logins[0].Officer, line.Logins[0].Password,
-		line.Logins[1].URL, line.Logins[1].Officer, line.Logins[1].Password,
+		line.ConsoleLogins(),
 		seoul, beijing, beijing, beijing, beijing, seoul, beijing, seoul,
 		seoul, beijing, seoul, beijing))
 	watch(ctx, line)

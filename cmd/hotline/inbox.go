@@ -93,6 +93,13 @@ func messageOfficers(m node.Message) string {
 }
 
 func preview(m node.Message) string {
+	if m.Disputed != "" {
+		return "(DISPUTED: " + m.Disputed + ") " + previewBody(m)
+	}
+	return previewBody(m)
+}
+
+func previewBody(m node.Message) string {
 	if m.BodyError != "" {
 		return "(unreadable: " + m.BodyError + ")"
 	}

@@ -14,16 +14,15 @@ import (
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/node"
-	"github.com/hotline-line/hotline/internal/relay"
 )
 
 func init() {
-	register(command{"line", "propose|accept|suspend|reopen|close ...", "propose a line's charter, sign and install one, or change its state by signed notice", cmdLine})
+	register(command{"line", "propose|accept|suspend|reopen|close|amend|accept-amendment|refuse-amendment|amendments ...", "propose a line's charter, sign and install one, change its state by signed notice, or amend its charter", cmdLine})
 }
 
 func cmdLine(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"line needs a subcommand: propose, accept, suspend, reopen or close"}
+		return usageError{"line needs a subcommand: propose, accept, suspend, reopen, close, amend, accept-amendment, refuse-amendment or amendments"}
 	}
 	switch args[0] {
 	case "propose":
@@ -32,6 +31,12 @@ func cmdLine(ctx context.Context, args []string) error {
 		return lineAccept(ctx, args[1:])
 	case "suspend", "reopen", "close":
 		return lineNotice(ctx, args[0], args[1:])
+	case "amend":
+		return lineAmend(ctx, args[1:])
+	case "accept-amendment", "refuse-amendment":
+		return lineAnswerAmendment(ctx, args[0], args[1:])
+	case "amendments":
+		return lineAmendments(ctx, args[1:])
 	}
 	return usageError{fmt.Sprintf("unknown line subcommand %q", args[0])}
 }
@@ -100,13 +105,11 @@ func linepropose(args []string) error {
 		return err
 	}
 	for _, r := range relays {
-		addr, keyText, ok := strings.Cut(r, "=")
-		key, err := relay.ParseKeyText(keyText)
-		if !ok || err != nil {
-			return usageError{fmt.Sprintf("--relay %q: want HOST:PORT=KEY", r)}
+		addr, key, err := relayFlag("--relay", r)
+		if err != nil {
+			return err
 		}
 		ch.Relays = append(ch.Relays, charter.Relay{Addr: addr, TLSKey: key})
-		fmt.Fprintf(os.Stderr, "relay %s: fingerprint %s\n", addr, relay.Fingerprint(key))
 	}
 	if err := ch.Validate(); err != nil {
 		return err

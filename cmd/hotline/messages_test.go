@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/hotline-line/hotline/internal/cluster"
+	"github.com/hotline-line/hotline/internal/control"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/serve/servetest"
 )
@@ -181,7 +186,8 @@ var subcommands = map[string][]string{
 	"alerts":     {"silence"},
 	"bundle":     {"export", "import"},
 	"escalation": {"check", "test"},
-	"line":       {"propose", "accept", "suspend", "reopen", "close"},
+	"key":        {"rotate", "compromised"},
+	"line":       {"propose", "accept", "suspend", "reopen", "close", "amend", "accept-amendment", "refuse-amendment", "amendments"},
 	"officer":    {"add", "list", "remove", "passwd", "role", "unlock"},
 	"relay":      {"init", "key", "add-line", "serve"},
 }
@@ -240,5 +246,63 @@ func TestFlagsBeforeTheCommand(t *testing.T) {
 	}
 	if _, _, err := commandOf([]string{"--dir", "seoul"}); err == nil {
 		t.Error("flags without a command: no error")
+	}
+}
+
+// TestServeWaitsForACommand: a serve started while a command has the
+// node open waits its turn, as commands do, instead of exiting (the
+// README starts serve and then sends at once).
+func TestServeWaitsForACommand(t *testing.T) {
+	seoul, _ := pairCLI(t)
+	held, err := node.Open(seoul, node.Options{}) // the command
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var out strings.Builder
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		b := make([]byte, 4096)
+		for {
+			n, err := r.Read(b)
+			mu.Lock()
+			out.Write(b[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	old := os.Stderr
+	os.Stderr = w
+	defer func() { os.Stderr = old }()
+	ctx, cancel := context.WithCancel(t.Context())
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"serve", "--dir", seoul}, w) }()
+	err = cluster.Poll(ctx, time.Minute, "serve saying it waits", func() (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Contains(out.String(), "waiting for the node"), nil
+	})
+	held.Close()
+	if err == nil {
+		err = cluster.Poll(ctx, time.Minute, "serve answering", func() (bool, error) {
+			_, err := control.Dial(seoul)
+			return err == nil, nil
+		})
+	}
+	cancel()
+	if c := <-code; c != 0 || err != nil {
+		t.Errorf("serve: exit %d: %v", c, err)
+	}
+	w.Close()
+	<-copied
+	if t.Failed() {
+		t.Logf("serve's output:\n%s", out.String())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/relay"
 )
 
 // The charter's rules on people, as the line commands write and show them:
@@ -108,4 +110,16 @@ func dayTime(t, now time.Time) string {
 // socket, which carries errors as text.
 func isNodeErr(err, target error) bool {
 	return errors.Is(err, target) || err != nil && strings.Contains(err.Error(), target.Error())
+}
+
+// relayFlag reads a relay given as HOST:PORT=KEY, the key as 'hotline
+// relay key' prints it, and shows its fingerprint to be checked.
+func relayFlag(flag, s string) (addr string, key []byte, err error) {
+	addr, keyText, ok := strings.Cut(s, "=")
+	k, err := relay.ParseKeyText(keyText)
+	if !ok || err != nil {
+		return "", nil, usageError{fmt.Sprintf("%s %q: want HOST:PORT=KEY", flag, s)}
+	}
+	fmt.Fprintf(os.Stderr, "relay %s: fingerprint %s\n", addr, relay.Fingerprint(k))
+	return addr, k, nil
 }

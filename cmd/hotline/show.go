@@ -73,6 +73,9 @@ func printMessage(m *node.Message, labels string) {
 	if by := messageOfficers(*m); by != "" {
 		fmt.Printf("written by officer %s\n", by)
 	}
+	if m.Disputed != "" {
+		fmt.Printf("DISPUTED: %s; the signature verifies, but it may not be %s's word\n", m.Disputed, m.Author)
+	}
 	if m.BodyError != "" {
 		fmt.Printf("\n(unreadable body: %s)\n\n", m.BodyError)
 	} else {

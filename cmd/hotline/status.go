@@ -37,6 +37,9 @@ func cmdStatus(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("line %s %q: %s (this node: %s)\n", st.ID, inert.Text(st.Title), st.State, st.Me)
 	printLineState(os.Stdout, st.Name, st.Notice, st.Refused)
+	if st.CharterVersion > 1 || st.AmendmentsWaiting > 0 {
+		fmt.Printf("  charter version %d; %d amendment(s) waiting for answers (hotline line amendments)\n", st.CharterVersion, st.AmendmentsWaiting)
+	}
 	defer printLinkTests(st)
 	rollCalls := map[string]node.RollCallView{}
 	for _, v := range st.RollCalls {
@@ -88,6 +91,9 @@ func printLinkTests(st *node.LineStatus) {
 			fmt.Print(" OVERDUE")
 		}
 		fmt.Println()
+	}
+	if len(st.Keys) > 0 {
+		keyHistoryText(os.Stdout, st.Keys)
 	}
 	if st.Evidence > 0 {
 		fmt.Printf("  %d refusals of input kept as evidence: hotline evidence\n", st.Evidence)

@@ -42,6 +42,10 @@ type Card struct {
 	HPKEKey     []byte   `json:"hpke_key"`
 	TLSKey      []byte   `json:"tls_key"`
 	Routes      []Route  `json:"routes"`
+	// RecoveryKey is the verifier key of the party's recovery key, kept
+	// offline, that declares the signing keys compromised (protocol §32).
+	// Cards made before it existed omit it and keep their bytes.
+	RecoveryKey string `json:"recovery_key,omitempty"`
 }
 
 // New builds the card of the party with keys k.
@@ -114,6 +118,22 @@ func (c *Card) CosignerVerifier() (note.Verifier, error) {
 	return v, nil
 }
 
+// RecoveryVerifier returns the verifier of the party's recovery key, or
+// nil if the card names none.
+func (c *Card) RecoveryVerifier() (note.Verifier, error) {
+	if c.RecoveryKey == "" {
+		return nil, nil
+	}
+	v, err := note.NewVerifier(c.RecoveryKey)
+	if err != nil {
+		return nil, fmt.Errorf("card %s: recovery key: %w", c.Party, err)
+	}
+	if v.Name() != identity.RecoveryKeyName(c.Party) {
+		return nil, fmt.Errorf("card %s: recovery key is named %q, want %q", c.Party, v.Name(), identity.RecoveryKeyName(c.Party))
+	}
+	return v, nil
+}
+
 // Validate checks the fields of a card.
 func (c *Card) Validate() error {
 	if !identity.ValidSlug(c.Party) {
@@ -134,6 +154,9 @@ func (c *Card) Validate() error {
 		return err
 	}
 	if _, err := c.CosignerVerifier(); err != nil {
+		return err
+	}
+	if _, err := c.RecoveryVerifier(); err != nil {
 		return err
 	}
 	if _, err := identity.KEM().NewPublicKey(c.HPKEKey); err != nil {

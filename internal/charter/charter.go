@@ -35,25 +35,9 @@ const MaxSize = 1 << 20
 // MaxParties bounds the parties of one line.
 const MaxParties = 64
 
-// Duration is a time.Duration written as "10m0s" in JSON.
-type Duration time.Duration
-
-// MarshalJSON implements json.Marshaler.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
+// Duration is a time.Duration written as "10m0s" in JSON; amendments
+// write their spans the same way.
+type Duration = entry.Duration
 
 // Deadline is what the charter allows a receiving party for a precedence.
 type Deadline struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/faultproxy"
 	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/testload"
 )
 
 // Identity is who a party is.
@@ -86,7 +87,7 @@ func (p *Party) Start(ctx context.Context) error {
 	if p.skew != 0 {
 		args = append(args, "--clock-skew", p.skew.String())
 	}
-	deadline := time.Now().Add(StartTimeout)
+	deadline := time.Now().Add(testload.Scale(StartTimeout))
 	for attempt := 1; ; attempt++ {
 		pr, err := StartServe(ctx, p.c.Bin, p.Dir, p.log, args...)
 		if err == nil {
@@ -197,7 +198,7 @@ func (p *Party) Stop() error {
 	if !pr.Alive() {
 		return fmt.Errorf("%s: serve %w", p.Slug, pr.Exited())
 	}
-	if err := pr.Stop(StopTimeout); err != nil {
+	if err := pr.Stop(testload.Scale(StopTimeout)); err != nil {
 		return fmt.Errorf("%s: serve %w", p.Slug, err)
 	}
 	p.c.logf("%s: serve stopped", p.Slug)

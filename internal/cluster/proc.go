@@ -35,7 +35,7 @@ func StartProc(bin string, args []string, log string) (*Proc, error) {
 	fmt.Fprintf(f, "### %s hotline %s\n", time.Now().UTC().Format(time.RFC3339Nano), strings.Join(args, " "))
 	cmd := Command(context.Background(), bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
+	if err := start(cmd); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -76,27 +76,37 @@ func (p *Proc) Exited() error {
 	return fmt.Errorf("exited by itself (%v):\n%s", p.err, Tail(p.Output(), 40))
 }
 
-// Kill sends SIGKILL and waits until the process is gone.
+// signal sends sig to the process's group, unless the process has been
+// reaped: its ID may then be another process's.
+func (p *Proc) signal(sig syscall.Signal) {
+	if p.Alive() {
+		signalGroup(p.cmd.Process.Pid, sig)
+	}
+}
+
+// Kill SIGKILLs the process and anything it started (its process group)
+// and waits until the process is gone.
 func (p *Proc) Kill() {
-	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.signal(syscall.SIGKILL)
 	<-p.done
 }
 
 // Stop asks the process to stop (SIGTERM) and waits for a clean exit. A
 // process that does not stop within timeout gets SIGQUIT, which writes
 // its goroutines to the log, then SIGKILL; the error carries those
-// goroutines.
+// goroutines. The timeout is the caller's bound, not stretched by the
+// load: stopping in time may be what a test asserts.
 func (p *Proc) Stop(timeout time.Duration) error {
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.signal(syscall.SIGTERM)
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case <-p.done:
 	case <-t.C:
-		p.cmd.Process.Signal(syscall.SIGQUIT)
+		p.signal(syscall.SIGQUIT)
 		select {
 		case <-p.done:
-		case <-time.After(5 * time.Second):
+		case <-time.After(5 * time.Second): // only to let it write its goroutines
 			p.Kill()
 		}
 		return fmt.Errorf("did not stop within %v of SIGTERM; its goroutines:\n%s", timeout, ownStacks(p.Output()))

@@ -11,11 +11,15 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/testload"
 )
 
 // Timeouts for one short command, for a listing of messages (whose cost
-// grows with the log), and for a serve to come up and to stop.
+// grows with the log), and for a serve to come up and to stop, on an idle
+// machine: each is stretched by testload.Scale where it is used.
 var (
 	CommandTimeout = 60 * time.Second
 	ListTimeout    = 10 * time.Minute
@@ -49,26 +53,39 @@ func (e *CommandError) Error() string {
 func (e *CommandError) Unwrap() error { return e.Err }
 
 // Command is bin with args, in the environment every hotline process of
-// a cluster gets (see env), and dying with this process where the system
-// allows it.
+// a cluster gets (see env), in a process group of its own that is
+// SIGKILLed when ctx is done, and dying with this process where the
+// system allows it (see sysProcAttr). Start it with [Start].
 func Command(ctx context.Context, bin string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env()
 	cmd.SysProcAttr = sysProcAttr()
+	cmd.Cancel = func() error { return signalGroup(cmd.Process.Pid, syscall.SIGKILL) }
 	return cmd
 }
 
+// Start starts cmd (made by [Command]) from the one OS thread that
+// starts every child of the harness, so that its parent-death signal
+// comes only when this process ends; cmd.Start could run on a thread
+// that exits sooner.
+func Start(cmd *exec.Cmd) error { return start(cmd) }
+
 // Run runs bin with args and the extra environment variables extra to
-// completion, for at most timeout, and returns its standard output and
-// error. A failure is a *CommandError whose Err is the *exec.ExitError.
+// completion, for at most timeout stretched by testload.Scale, and
+// returns its standard output and error. A failure is a *CommandError
+// whose Err is the *exec.ExitError.
 func Run(ctx context.Context, bin string, timeout time.Duration, extra []string, args ...string) (stdout, stderr []byte, err error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, testload.Scale(timeout))
 	defer cancel()
 	cmd := Command(ctx, bin, args...)
 	cmd.Env = append(cmd.Env, extra...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
-	if err := cmd.Run(); err != nil {
+	err = start(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%v)", err, context.Cause(ctx))
 		}
@@ -104,8 +121,10 @@ func FreePorts(n int) ([]string, error) {
 	return addrs, nil
 }
 
-// Poll calls cond every 20 ms until it holds, fails, or d passes.
+// Poll calls cond every 20 ms until it holds, fails, or d passes; d is
+// how long on an idle machine, stretched by testload.Scale.
 func Poll(ctx context.Context, d time.Duration, what string, cond func() (bool, error)) error {
+	d = testload.Scale(d)
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	tick := time.NewTicker(20 * time.Millisecond)

@@ -111,7 +111,7 @@ func TestAlertsInBrowser(t *testing.T) {
 		tabB.goTo(t, "#/message/"+line+"/"+id)
 		tabB.do(t, 20*time.Second, "acknowledge",
 			chromedp.WaitVisible(chromedp.ID("ack")),
-			chromedp.Click(chromedp.ID("ack")),
+			click("ack"),
 			chromedp.WaitVisible(chromedp.ID("acked")),
 			chromedp.WaitNotVisible(chromedp.ID("alarm")))
 		tabB.goTo(t, "#/alerts")

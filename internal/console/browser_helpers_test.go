@@ -19,6 +19,7 @@ import (
 	"github.com/hotline-line/hotline/internal/officer"
 	"github.com/hotline-line/hotline/internal/serve"
 	"github.com/hotline-line/hotline/internal/serve/servetest"
+	"github.com/hotline-line/hotline/internal/testload"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -194,10 +195,11 @@ func newTab(t *testing.T, browser context.Context) *tab {
 	return tb
 }
 
-// do runs actions with a deadline.
+// do runs actions with a deadline: d on an idle machine, stretched by
+// its load.
 func (tb *tab) do(t *testing.T, d time.Duration, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, d)
+	ctx, cancel := context.WithTimeout(tb.ctx, testload.Scale(d))
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -206,7 +208,7 @@ func (tb *tab) do(t *testing.T, d time.Duration, what string, actions ...chromed
 
 func run[T any](t *testing.T, tb *tab, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, testload.Scale(20*time.Second))
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
@@ -259,4 +261,11 @@ func (tb *tab) checkConsole(t *testing.T, refused ...string) {
 func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
 	return "'" + r.Replace(s) + "'"
+}
+
+// click clicks the element with this ID from inside the page, in one
+// step: a redraw (a receipt arriving) may replace the element between
+// chromedp's query for its node and a click on that node.
+func click(id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void]("document.getElementById(" + jsString(id) + ").click()")
 }

@@ -79,7 +79,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		tabB.do(t, 20*time.Second, "acknowledge",
 			chromedp.Click(chromedp.ID("alarm-open")),
 			chromedp.WaitVisible(chromedp.ID("ack")),
-			chromedp.Click(chromedp.ID("ack")),
+			click("ack"),
 			chromedp.WaitVisible(chromedp.ID("acked")),
 			chromedp.WaitNotVisible(chromedp.ID("alarm")))
 

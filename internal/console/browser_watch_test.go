@@ -358,7 +358,9 @@ func TestWatchOfficerAt3AM(t *testing.T) {
 		tabB.do(t, 20*time.Second, "write the reply",
 			chromedp.Evaluate[chromedp.Void](`document.getElementById('reply-text').value = '已收到。正在核实。'; document.getElementById('reply-send').click()`))
 		poll(t, tabB, "the reply sent", `!!document.querySelector('#reply-status a')`)
-		reply := run(t, tabB, "the reply's ID", chromedp.Text(chromedp.CSS("#reply-status a")))
+		// Read in one step: a redraw may put the form back between a query
+		// and a read of the node.
+		reply := run(t, tabB, "the reply's ID", chromedp.Evaluate[string](`document.querySelector('#reply-status a').textContent`))
 		m, err := beijing.srv.Node.Message(line, reply)
 		if err != nil {
 			t.Fatal(err)

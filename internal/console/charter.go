@@ -7,13 +7,13 @@ import (
 	"github.com/hotline-line/hotline/internal/entry"
 )
 
-// charterOf returns the charter of a line, as the node read it once.
-func (s *Server) charterOf(line string) (*charter.Signed, error) {
+// charterOf returns the charter in force on a line.
+func (s *Server) charterOf(line string) (*charter.Charter, error) {
 	l, err := s.n.ReadLine(line)
 	if err != nil {
 		return nil, err
 	}
-	return l.Charter, nil
+	return l.Rules(), nil
 }
 
 // twoPerson lists the precedences the line's charter puts under two-person

@@ -71,7 +71,7 @@ func (s *Server) transcriptProof(w http.ResponseWriter, r *http.Request, _ *offi
 	start := time.Now()
 	// With plaintext: the bodies are what the commitments are checked
 	// against. None of them leaves this function.
-	t, err := transcript.Export(s.n.Store, s.n.Keys, line, true, time.Now())
+	t, err := transcript.Export(s.n.Store, s.n.SigningKeys(), line, true, time.Now())
 	if err != nil {
 		s.internalError(w, err)
 		return

@@ -100,7 +100,7 @@ func TestScreenshots(t *testing.T) {
 	tabB.goTo(t, "#/message/"+line+"/"+flash)
 	tabB.do(t, 20*time.Second, "acknowledge",
 		chromedp.WaitVisible(chromedp.ID("ack")),
-		chromedp.Click(chromedp.ID("ack")),
+		click("ack"),
 		chromedp.WaitVisible(chromedp.ID("acked")))
 	tabA.login(t, seoul)
 	tabA.goTo(t, "#/message/"+line+"/"+flash)

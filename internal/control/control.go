@@ -58,6 +58,12 @@ type API interface {
 	ResolveLine(ctx context.Context, flag string) (string, error)
 	LineInfos(ctx context.Context) ([]node.LineInfo, error)
 	SetLineState(ctx context.Context, line string, state entry.LineState, reason, by string) (string, error)
+	// Charter amendments (node/amend.go; control/amend.go).
+	Amend(ctx context.Context, req node.AmendRequest) (string, error)
+	Amendments(ctx context.Context, line string) (*node.AmendmentsView, error)
+	// RotateKeys replaces the party's signing keys on every open line
+	// (node/keys.go); it returns the key entries' IDs by line.
+	RotateKeys(ctx context.Context, req node.RotateRequest) (map[string]string, error)
 }
 
 // AlertsView is the open escalation alerts of a node. Serving says whether
@@ -230,6 +236,10 @@ func (l Local) SetLineState(ctx context.Context, line string, state entry.LineSt
 	return l.N.SetLineState(ctx, line, state, reason, by)
 }
 
+func (l Local) RotateKeys(ctx context.Context, req node.RotateRequest) (map[string]string, error) {
+	return l.N.Rotate(ctx, req)
+}
+
 // Serve answers API calls on ln (the node's socket) until the returned
 // server is closed. Only the directory's owner can connect, but a stuck
 // client must not hold its connection for ever either.
@@ -263,6 +273,8 @@ type call struct {
 
 	Translate *node.TranslateRequest `json:"translate,omitempty"`
 	Agenda    *node.AgendaRequest    `json:"agenda,omitempty"`
+	Amend     *node.AmendRequest     `json:"amend,omitempty"`
+	Rotate    *node.RotateRequest    `json:"rotate,omitempty"`
 }
 
 type result struct {
@@ -345,8 +357,13 @@ func dispatch(ctx context.Context, api API, c *call) (any, error) {
 		return api.LineInfos(ctx)
 	case "line-state":
 		return api.SetLineState(ctx, c.Line, c.State, c.Reason, c.Officer)
+	case "rotate-keys":
+		if c.Rotate == nil {
+			return nil, errors.New("rotate-keys: no request")
+		}
+		return api.RotateKeys(ctx, *c.Rotate)
 	}
-	return nil, fmt.Errorf("unknown method %q", c.Method)
+	return dispatchAmend(ctx, api, c)
 }
 
 func writeResult(w http.ResponseWriter, v any, err error) {
@@ -496,5 +513,9 @@ func (c *Client) LineInfos(ctx context.Context) (v []node.LineInfo, err error) {
 }
 func (c *Client) SetLineState(ctx context.Context, line string, state entry.LineState, reason, by string) (id string, err error) {
 	err = c.do(ctx, &call{Method: "line-state", Line: line, State: state, Reason: reason, Officer: by}, &id)
+	return
+}
+func (c *Client) RotateKeys(ctx context.Context, r node.RotateRequest) (ids map[string]string, err error) {
+	err = c.do(ctx, &call{Method: "rotate-keys", Rotate: &r}, &ids)
 	return
 }

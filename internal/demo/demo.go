@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/consolei18n"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/notice"
 	"github.com/hotline-line/hotline/internal/officer"
@@ -38,29 +39,68 @@ type Line struct {
 	ID      string
 	Dirs    []string
 	Servers []*serve.Server
-	Logins  []Login // one console login per party, in the order of Parties
+	Logins  []Login // the console logins, party by party in the order of Parties
 }
 
 // Login is an officer account the demo made on one party's console.
 type Login struct {
-	URL, Officer, Password string
+	Party, URL, Officer, Password string
+	Role                          officer.Role
 }
 
-// officers are the demo's watch officers, one per party, with every role's
-// rights so that one login can read, acknowledge and send.
-var officers = map[string]string{"seoul": "Kim Min-jun", "beijing": "Wang Lei"}
+// officers are the demo's console accounts: each side has a watch officer,
+// who reads, acknowledges, replies and answers the roll-call, and an
+// administrator, who also composes. Each reads the console in its party's
+// language.
+var officers = map[string][]Login{
+	"seoul":   {{Officer: "Kim Min-jun", Role: officer.Watch}, {Officer: "Park Ji-woo", Role: officer.Admin}},
+	"beijing": {{Officer: "Wang Lei", Role: officer.Watch}, {Officer: "Li Na", Role: officer.Admin}},
+}
 
-// addOfficer creates the demo officer of party in pd with a random password.
-func addOfficer(ctx context.Context, pd, party string) (Login, error) {
-	b := make([]byte, 10)
-	rand.Read(b)
-	l := Login{Officer: officers[party], Password: strings.ToLower(base32.StdEncoding.EncodeToString(b))}
+// RoleName is a role as the printout names it: in the console's English
+// words, the ones its header shows.
+func RoleName(r officer.Role) string {
+	en, _ := consolei18n.Get("en")
+	if name, ok := en.Messages["role."+string(r)].(string); ok {
+		return name
+	}
+	return string(r)
+}
+
+// addOfficers creates the demo officers of party in pd with random passwords.
+func addOfficers(ctx context.Context, pd, party string) ([]Login, error) {
 	st, err := officer.OpenDir(pd, officer.Config{})
 	if err != nil {
-		return l, err
+		return nil, err
 	}
 	defer st.Close()
-	return l, st.Add(ctx, l.Officer, officer.Admin, l.Password)
+	var out []Login
+	for _, l := range officers[party] {
+		b := make([]byte, 10)
+		rand.Read(b)
+		l.Party, l.Password = party, strings.ToLower(base32.StdEncoding.EncodeToString(b))
+		if err := st.Add(ctx, l.Officer, l.Role, l.Password); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// ConsoleLogins is the printout of the consoles and their logins, each
+// with its role.
+func (d *Line) ConsoleLogins() string {
+	var b strings.Builder
+	b.WriteString("Web consoles (the watch officer reads, acknowledges, replies and answers the\nroll-call; the administrator also composes):\n")
+	party := ""
+	for _, l := range d.Logins {
+		if l.Party != party {
+			party = l.Party
+			fmt.Fprintf(&b, "\n  %-8s %s\n", l.Party, l.URL)
+		}
+		fmt.Fprintf(&b, "    %-15s %-15q password %s\n", RoleName(l.Role), l.Officer, l.Password)
+	}
+	return b.String()
 }
 
 func freeAddr() (string, error) {
@@ -145,8 +185,8 @@ func Start(ctx context.Context, dir string, log *slog.Logger, progress func(step
 	d.Dirs = dirs
 	d.ID = signed.ID()
 	for i, pd := range d.Dirs {
-		progress("starting " + Parties[i].Slug + "'s node and console, with an officer account (its password hash takes a second)")
-		login, err := addOfficer(ctx, pd, Parties[i].Slug)
+		progress("starting " + Parties[i].Slug + "'s node and console, with a watch officer and an administrator (each password hash takes a second)")
+		logins, err := addOfficers(ctx, pd, Parties[i].Slug)
 		if err != nil {
 			d.Close(ctx)
 			return nil, err
@@ -157,8 +197,10 @@ func Start(ctx context.Context, dir string, log *slog.Logger, progress func(step
 			return nil, err
 		}
 		d.Servers = append(d.Servers, s)
-		login.URL = s.ConsoleURL
-		d.Logins = append(d.Logins, login)
+		for _, l := range logins {
+			l.URL = s.ConsoleURL
+			d.Logins = append(d.Logins, l)
+		}
 		if err := s.Node.Install(ctx, signed); err != nil {
 			d.Close(ctx)
 			return nil, fmt.Errorf("install line: %w", err)

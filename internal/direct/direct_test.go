@@ -27,6 +27,7 @@ import (
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/peerlimit"
 	"github.com/hotline-line/hotline/internal/seal"
+	"github.com/hotline-line/hotline/internal/testload"
 	"github.com/hotline-line/hotline/internal/wire"
 )
 
@@ -185,7 +186,10 @@ func rawClient(t *testing.T, p *party, serverKey ed25519.PublicKey, h2 bool) *ht
 		ForceAttemptHTTP2: h2,
 	}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	// A minute for an answer on an idle machine: an oversized body is
+	// sent in full before its refusal comes back, which takes far longer
+	// on a loaded one.
+	return &http.Client{Transport: tr, Timeout: testload.Scale(time.Minute)}
 }
 
 func post(t *testing.T, c *http.Client, addr string, body io.Reader) (int, string, error) {

@@ -256,6 +256,21 @@ func TestLinkTestOverdue(t *testing.T) {
 	}
 }
 
+// TestLinkTestNotOverdueOnClosedLine: a closed line takes no link tests,
+// so no peer's are overdue on it, however long it stays closed.
+func TestLinkTestNotOverdueOnClosedLine(t *testing.T) {
+	p := newOfflinePair(t)
+	if _, err := p.a.SetLineState(context.Background(), p.line, entry.LineClosed, "end of the arrangement", "Kim Min-jun"); err != nil {
+		t.Fatal(err)
+	}
+	p.clock.Advance(48 * time.Hour)
+	for _, a := range alertsOf(t, duty.New(p.a), p.clock.Now()) {
+		if a.Kind == escalate.LinkTestOverdue {
+			t.Fatalf("a closed line has an overdue link test: %+v", a)
+		}
+	}
+}
+
 // TestNext: the source names the next deadline of a message, when its
 // alert opens with nothing new on the node.
 func TestNext(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/escalate"
 )
 
@@ -12,9 +13,18 @@ import (
 // within two intervals of the charter's schedule, counted from the latest
 // one or from when the line was installed here. It is applied to the
 // latest test read through an index, as node.LinkTests reads the whole
-// line to find it. The peer's routes are added by addRoutes.
+// line to find it. A closed line takes no link tests, so none is overdue
+// on it, as node.LinkTestView says. The peer's routes are added by
+// addRoutes.
 func (s *Source) linkTestAlerts(ctx context.Context, l *lineInfo, now time.Time) ([]escalate.Alert, error) {
-	every := l.Charter.LinkTestEvery()
+	st, err := s.n.LineState(l.ID)
+	if err != nil {
+		return nil, err
+	}
+	if st.State == entry.LineClosed {
+		return nil, nil
+	}
+	every := l.Rules().LinkTestEvery()
 	var out []escalate.Alert
 	for _, peer := range l.Peers {
 		latest, err := s.n.Store.LatestLinkTest(ctx, l.ID, peer)

@@ -22,7 +22,7 @@ import (
 //     its officer, a party whose terminal may answer but whose people do
 //     not.
 func (s *Source) rollCallAlerts(_ context.Context, l *lineInfo, now time.Time) ([]escalate.Alert, error) {
-	if l.Charter.RollCall == nil {
+	if l.Rules().RollCall == nil {
 		return nil, nil
 	}
 	views, err := s.n.RollCalls(l.ID)

@@ -197,7 +197,7 @@ func TestSendAnswerLost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := cmd.Start(); err != nil {
+		if err := cluster.Start(cmd); err != nil {
 			t.Fatal(err)
 		}
 		// Let go of the node only once the send says it waits for it.

@@ -4,8 +4,10 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hotline-line/hotline/internal/soak"
+	"github.com/hotline-line/hotline/internal/testload"
 )
 
 // TestKillRecovery SIGKILLs the two serve processes in turn, at random
@@ -31,8 +33,12 @@ func TestKillRecovery(t *testing.T) {
 		Workers:       3,
 		LongDownEvery: 7, // cycles 6, 13 and 20 (seoul, beijing, seoul) leave a backlog of 75-150 sends
 		CheckOutbox:   true,
-		Seed:          seed,
-		Logf:          t.Logf,
+		// The senders' pace follows the machine's: a minute without the
+		// next sends accepted means a stall only on an idle machine. The
+		// convergence wait is the harness's and stretches by itself.
+		Progress: testload.Scale(time.Minute),
+		Seed:     seed,
+		Logf:     t.Logf,
 	})
 	t.Logf("replay with HOTLINE_E2E_SEED=%d\n%s", rep.Seed, rep)
 	if err != nil {

@@ -28,14 +28,7 @@ func TestThreeLinesOneNode(t *testing.T) {
 	// Seoul and Beijing serve the ministers' line; the other lines are
 	// opened beside it while they run, with the same commands.
 	startAll(t, c)
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := c.Run(ctx, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(out)
-	}
+	run := runner(t, c)
 	ports, err := cluster.FreePorts(1)
 	if err != nil {
 		t.Fatal(err)

@@ -44,3 +44,16 @@ func startAll(t *testing.T, c *cluster.Cluster) {
 		t.Fatal(err)
 	}
 }
+
+// runner returns a function that runs a hotline command of c and returns
+// its standard output, failing t if the command fails.
+func runner(t *testing.T, c *cluster.Cluster) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		out, err := c.Run(t.Context(), args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+}

@@ -88,14 +88,16 @@ func TestDemoCommandsRunAsPrinted(t *testing.T) {
 	}
 	var script []string
 	for _, l := range strings.Split(printed, "\n") {
-		if cmd, ok := strings.CutPrefix(l, "  ./hotline "); ok {
-			script = append(script, "./hotline "+cmd)
+		// By the binary's absolute path: the commands run in any directory.
+		if cmd, ok := strings.CutPrefix(l, "  "+filepath.Join(dir, "hotline")+" "); ok {
+			script = append(script, filepath.Join(dir, "hotline")+" "+cmd)
 		}
 	}
 	if len(script) < 8 {
 		t.Fatalf("the demo printed %d commands:\n%s", len(script), printed)
 	}
-	runScript(t, dir, script)
+	// From another directory, as in another terminal.
+	runScript(t, t.TempDir(), script)
 }
 
 // readmeScript returns the commands of the sh blocks between the markers,

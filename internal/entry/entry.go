@@ -53,7 +53,9 @@ func (k Kind) Valid() bool {
 	switch k {
 	case KindCharter, KindMessage, KindDisplayed, KindAck, KindLinkTest, KindRollCall, KindNotice:
 		return true
-	case KindTranslation, KindAgenda: // translation.go, agenda.go
+	case KindTranslation, KindAgenda, KindAmendment: // translation.go, agenda.go, amendment.go
+		return true
+	case KindKey: // key.go
 		return true
 	}
 	return false

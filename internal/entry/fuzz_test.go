@@ -178,3 +178,24 @@ func TestCorpusSeeds(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeKeyChange checks that DecodeKeyChange never panics and that an
+// accepted statement has one encoding: its text is the text it came in.
+func FuzzDecodeKeyChange(f *testing.F) {
+	c, b := keyChange(f)
+	f.Add(b)
+	f.Add([]byte(c.Text() + "\n"))
+	f.Add([]byte("hotline key v1\n{}\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, err := entry.DecodeKeyChange(b)
+		if err != nil {
+			return
+		}
+		if !bytes.HasPrefix(b, []byte(k.Text()+"\n")) {
+			t.Fatalf("accepted %q, whose statement reads %q", b, k.Text())
+		}
+		if k.Validate() != nil {
+			t.Fatalf("accepted an invalid statement %+v", k)
+		}
+	})
+}

@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/hotline-line/hotline/internal/cluster"
 )
 
 // Build compiles cmd/hotline into dir (with the race detector if race) and
@@ -30,10 +32,16 @@ func Build(ctx context.Context, dir string, race bool) (string, error) {
 		args = append(args, "-race")
 	}
 	args = append(args, "github.com/hotline-line/hotline/cmd/hotline")
-	cmd := exec.CommandContext(ctx, goCmd, args...)
+	// Started as the harness starts hotline: a test binary killed in the
+	// middle of the build does not leave the go command running.
+	cmd := cluster.Command(ctx, goCmd, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
+	err := cluster.Start(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
+	if err != nil {
 		return "", fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out.Bytes())
 	}
 	return bin, nil

@@ -91,11 +91,38 @@ func Derive(slug string, seed []byte) (*Keys, error) {
 	return k, nil
 }
 
+// WithSigningSeed returns a copy of k whose log and cosigner keys are
+// derived from another seed, as after a key rotation (protocol §32): the
+// signing keys change, the TLS and HPKE keys the charter pins stay.
+func (k *Keys) WithSigningSeed(seed []byte) (*Keys, error) {
+	s, err := Derive(k.Slug, seed)
+	if err != nil {
+		return nil, err
+	}
+	c := *k
+	c.logPriv, c.cosignPriv, c.LogSigner, c.CosignSigner = s.logPriv, s.cosignPriv, s.LogSigner, s.CosignSigner
+	return &c, nil
+}
+
 // LogKeyName is the signed-note key name of a party's log key.
 func LogKeyName(slug string) string { return "hotline/" + slug }
 
 // CosignerKeyName is the signed-note key name of a party's cosigner key.
 func CosignerKeyName(slug string) string { return "hotline/" + slug + "/cosigner" }
+
+// RecoveryKeyName is the signed-note key name of a party's recovery key:
+// an Ed25519 key made at init and kept offline, which declares the party's
+// signing keys compromised (protocol §32).
+func RecoveryKeyName(slug string) string { return "hotline/" + slug + "/recovery" }
+
+// NewRecoveryKey makes a party's recovery key: the signer key (its only
+// copy goes on paper) and the verifier key its card carries.
+func NewRecoveryKey(slug string) (skey, vkey string, err error) {
+	if !ValidSlug(slug) {
+		return "", "", fmt.Errorf("invalid party name %q", slug)
+	}
+	return note.GenerateKey(rand.Reader, RecoveryKeyName(slug))
+}
 
 // signerKey encodes an Ed25519 private key as a signed-note signer key
 // ("PRIVATE+KEY+name+hash+base64(0x01||seed)"), the form both note

@@ -41,7 +41,7 @@ func (n *Node) Relays(line string) ([]charter.Relay, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ls.charter.Relays, nil
+	return ls.rules().Relays, nil
 }
 
 // SealFor seals a bundle to peer on line, for a mailbox route.

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/hotline-line/hotline/internal/atomicfile"
 	"github.com/hotline-line/hotline/internal/identity"
 )
@@ -22,6 +24,10 @@ type Config struct {
 	Langs     []string `json:"langs"`     // languages it writes, first is the default
 	Listen    string   `json:"listen"`    // host:port of the direct-route listener
 	Advertise string   `json:"advertise"` // host:port peers dial; defaults to Listen
+	// RecoveryKey is the verifier key of the party's recovery key, whose
+	// private half was printed once at init and is kept offline. Cards
+	// carry it; empty for parties made before it existed.
+	RecoveryKey string `json:"recovery_key,omitempty"`
 }
 
 // Files in a data directory.
@@ -51,6 +57,11 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Advertise); err != nil {
 		return fmt.Errorf("config: advertise %q: %v", c.Advertise, err)
+	}
+	if c.RecoveryKey != "" {
+		if v, err := note.NewVerifier(c.RecoveryKey); err != nil || v.Name() != identity.RecoveryKeyName(c.Party) {
+			return fmt.Errorf("config: recovery_key: want an Ed25519 verifier key named %s", identity.RecoveryKeyName(c.Party))
+		}
 	}
 	return nil
 }

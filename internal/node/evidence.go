@@ -6,6 +6,7 @@ import (
 	"github.com/hotline-line/hotline/internal/parcel"
 	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/tlog"
+	"github.com/hotline-line/hotline/internal/verify"
 )
 
 // An evidence kind names the sentinel a refusal wraps. Its rank says how
@@ -23,6 +24,8 @@ var evidenceKinds = []struct {
 	{ErrBadProof, "bad_proof", 80},
 	{ErrBadReceipt, "bad_receipt", 70},
 	{tlog.ErrBadCosignature, "bad_receipt", 70},
+	{verify.ErrRetiredKey, "retired_key", 75}, // signed by a key the party gave up (keys.go)
+	{ErrBadRotation, "bad_rotation", 60},
 	{ErrBadTime, "bad_time", 60},
 	{ErrBadEntry, "bad_entry", 60},
 	{ErrBadBody, "bad_body", 50},

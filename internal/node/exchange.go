@@ -87,11 +87,17 @@ func (n *Node) absorb(ctx context.Context, ls *lineState, peer string, b *wire.B
 		seg := &b.Segments[i]
 		c := <-next
 		v, err := c.v, c.err
-		if err == nil && i+1 < len(b.Segments) {
+		// The next segment is checked under the keys this one leaves in
+		// force: after a key entry, only once it is stored.
+		ahead := err == nil && i+1 < len(b.Segments) && len(v.rotations) == 0
+		if ahead {
 			next = check(i + 1)
 		}
 		if err == nil {
 			_, err = n.ingest(ctx, v)
+		}
+		if err == nil && i+1 < len(b.Segments) && !ahead {
+			next = check(i + 1)
 		}
 		var r *Refusal
 		switch {
@@ -195,13 +201,30 @@ func (n *Node) segment(ls *lineState, from uint64) (*wire.Segment, error) {
 			break
 		}
 	}
+	// A key entry whose commit is published but not yet in force ends the
+	// segment before it: the checkpoint above it waits for the new key
+	// (RotateKeys wakes the links once it is in force).
+	last := ls.keys.LastKeyEntry(ls.me)
+	for i, r := range rows {
+		if idx := from + uint64(i); idx > last && isKeyLeaf(r.Leaf) {
+			rows, end = rows[:i], idx
+			break
+		}
+	}
+	if end == from {
+		return nil, nil
+	}
 	root, err := lg.tree.Root(end)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := n.logSigner(ls, end)
 	if err != nil {
 		return nil, err
 	}
 	// Signing any committed size is safe: the tree only grows, so every
 	// checkpoint we sign is consistent with every other.
-	cp, err := tlog.Sign(n.Keys.LogSigner, lg.origin, end, root)
+	cp, err := tlog.Sign(signer, lg.origin, end, root)
 	if err != nil {
 		return nil, err
 	}

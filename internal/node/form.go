@@ -43,7 +43,7 @@ func (n *Node) FillForm(line string, req *entry.Form) (*entry.Form, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fillForm(ls.charter.Templates, req)
+	return fillForm(ls.rules().Templates, req)
 }
 
 // checkReceivedForm is the receiver's check of a peer's notice: its form

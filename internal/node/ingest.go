@@ -29,14 +29,17 @@ var (
 	ErrFork         = errors.New("fork: the author signed two different logs")
 	ErrBadBody      = errors.New("sealed body does not match its commitment")
 	ErrBadReceipt   = errors.New("cosignature does not match any checkpoint of ours")
+	ErrBadRotation  = errors.New("key entry is not signed by the old and the new key")
 )
 
 // refusal names a verify error by the node's error for it.
 func refusal(err error) error {
 	var ours error
 	switch {
-	case errors.Is(err, verify.ErrCheckpoint), errors.Is(err, verify.ErrReceipt):
+	case errors.Is(err, verify.ErrCheckpoint), errors.Is(err, verify.ErrReceipt), errors.Is(err, verify.ErrRetiredKey):
 		ours = ErrForged
+	case errors.Is(err, verify.ErrRotation), errors.Is(err, verify.ErrNewKey):
+		ours = ErrBadRotation
 	case errors.Is(err, verify.ErrBody):
 		ours = ErrBadBody
 	case errors.Is(err, verify.ErrConsistency):
@@ -63,6 +66,8 @@ type verified struct {
 	// urgentNew whether a newly stored one is.
 	urgent    []bool
 	urgentNew bool
+	// rotations are the segment's key entries, put in force once stored.
+	rotations []*verify.Rotation
 }
 
 // verifySegment checks everything about a segment that does not depend on
@@ -76,14 +81,19 @@ func (n *Node) verifySegment(ls *lineState, seg *wire.Segment) (*verified, error
 	if seg.Author == ls.me {
 		return nil, fmt.Errorf("%w: segment of our own log %q", ErrBadEntry, seg.Author)
 	}
-	cp, err := ls.keys.Checkpoint(seg.Checkpoint, seg.Author)
+	// Key entries first: the checkpoint may be signed by a key they bring.
+	rots, err := n.keyEntries(ls, seg.Author, seg.Start, seg.Entries)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := ls.keys.Checkpoint(seg.Checkpoint, seg.Author, rots...)
 	if err != nil {
 		return nil, refusal(err)
 	}
 	if seg.Start+uint64(len(seg.Entries)) != cp.Size {
 		return nil, fmt.Errorf("%w: segment %d+%d does not end at checkpoint size %d", ErrBadEntry, seg.Start, len(seg.Entries), cp.Size)
 	}
-	v := &verified{ls: ls, lg: lg, cp: cp, start: seg.Start, proof: seg.Proof,
+	v := &verified{ls: ls, lg: lg, cp: cp, start: seg.Start, proof: seg.Proof, rotations: rots,
 		hashes: make([][]byte, len(seg.Entries)), entries: make([]store.Entry, len(seg.Entries)), urgent: make([]bool, len(seg.Entries))}
 	errs := make([]error, len(seg.Entries))
 	workers := min(runtime.GOMAXPROCS(0), len(seg.Entries))
@@ -129,7 +139,8 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 	case entry.KindMessage:
 		m, err := entry.DecodeMessage(body)
 		if err == nil {
-			err = checkReceivedForm(ls.charter.Templates, m.Form)
+			// The templates in force when the author signed it.
+			err = checkReceivedForm(ls.rulesAt(l.Time).Templates, m.Form)
 		}
 		if err != nil {
 			out.BodyError = err.Error()
@@ -170,6 +181,15 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 		} else {
 			out.Officer = nt.Officer
 		}
+	case entry.KindAmendment:
+		// As a notice: one on another line is refused here; whether the
+		// step counts is package amend's rule, applied when the charter in
+		// force is read.
+		if a, err := entry.DecodeAmendment(body, ls.id); err != nil {
+			out.BodyError = err.Error()
+		} else {
+			out.Ref, out.Officer = a.Proposal, a.Officer
+		}
 	case entry.KindDisplayed, entry.KindAck:
 		m, err := entry.DecodeMark(body, l.Kind)
 		if err != nil {
@@ -194,6 +214,11 @@ func (n *Node) ingest(ctx context.Context, v *verified) ([]byte, error) {
 			return err
 		},
 		after: func() {
+			if cosig != nil && len(v.rotations) > 0 {
+				if err := v.ls.keys.Rotate(v.rotations...); err != nil {
+					n.log.Error("put a peer's key entry in force", "line", v.ls.id, "author", v.lg.author, "err", err)
+				}
+			}
 			if cosig != nil {
 				v.lg.mu.Lock()
 				v.lg.checkpoint, v.lg.ourCosig, v.lg.ourSize = cosig, cosig, v.cp.Size
@@ -201,6 +226,7 @@ func (n *Node) ingest(ctx context.Context, v *verified) ([]byte, error) {
 					v.lg.urgentAt = v.cp.Size
 				}
 				v.lg.mu.Unlock()
+				n.refreshIfAmended(v.ls, v.entries)
 			}
 		},
 	})
@@ -255,7 +281,12 @@ func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
 			return nil, err
 		}
 	}
-	cosig, at, err := tlog.Cosign(&cp.Checkpoint, n.Keys.CosignSigner)
+	signer, err := n.cosigner(v.ls)
+	if err != nil {
+		lg.tree.Truncate(cur)
+		return nil, err
+	}
+	cosig, at, err := tlog.Cosign(&cp.Checkpoint, signer)
 	if err != nil {
 		lg.tree.Truncate(cur)
 		return nil, err
@@ -349,6 +380,11 @@ func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, n
 			continue
 		}
 		c, err := ls.keys.Receipt(b, ls.me, peer)
+		if errors.Is(err, verify.ErrUnknownKey) {
+			// New keys of the peer whose key entry has not reached us:
+			// the peer repeats its latest receipt until it verifies.
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("%w: %w", tlog.ErrBadCosignature, err)
 		}
@@ -371,6 +407,9 @@ func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, n
 	}
 	if len(fresh) == 0 {
 		return nil
+	}
+	if ls.awaitingReceipt.Load() {
+		n.refreshCharter(ls) // our acceptance may now be cosigned by all
 	}
 	n.notify()
 	return n.queue(ctx, &op{

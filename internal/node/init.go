@@ -162,11 +162,12 @@ func syncDir(dir string) error {
 }
 
 // Card returns this party's card and its signed encoding.
-func (n *Node) Card() (*card.Card, []byte, error) { return MakeCard(n.Cfg, n.Keys) }
+func (n *Node) Card() (*card.Card, []byte, error) { return MakeCard(n.Cfg, n.current()) }
 
 // MakeCard builds and signs the card of a party.
 func MakeCard(cfg *Config, k *identity.Keys) (*card.Card, []byte, error) {
 	c := card.New(k, cfg.Name, cfg.Langs, []card.Route{{Kind: "direct", Addr: cfg.Advertise}})
+	c.RecoveryKey = cfg.RecoveryKey
 	b, err := c.Sign(k)
 	return c, b, err
 }
@@ -183,6 +184,15 @@ func LoadIdentity(dir string) (*Config, *identity.Keys, error) {
 		return nil, nil, fmt.Errorf("read key: %w", err)
 	}
 	k, err := identity.Derive(cfg.Party, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	// After a key rotation the card names the newest signing keys.
+	seeds, err := readSeeds(filepath.Join(dir, SigningFile))
+	if err != nil || len(seeds) == 0 {
+		return cfg, k, err
+	}
+	k, err = k.WithSigningSeed(seeds[len(seeds)-1])
 	return cfg, k, err
 }
 
@@ -193,7 +203,7 @@ func (n *Node) PeerRoute(line, peer string) (string, ed25519.PublicKey, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	c := ls.charter.Party(peer)
+	c := ls.rules().Party(peer)
 	if c == nil || peer == ls.me {
 		return "", nil, fmt.Errorf("%s is not a peer on line %s", peer, line)
 	}

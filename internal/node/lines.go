@@ -49,7 +49,7 @@ func (n *Node) LineInfos() ([]LineInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, LineInfo{ID: ls.id, Name: ls.charter.Name, Title: ls.charter.Title, Parties: ls.charter.Slugs(),
+		out = append(out, LineInfo{ID: ls.id, Name: ls.rules().Name, Title: ls.charter.Title, Parties: ls.charter.Slugs(),
 			Installed: ls.installed.UTC(), Status: st, Refused: refused})
 	}
 	return out, nil
@@ -96,7 +96,7 @@ func (n *Node) ResolveLine(flag string) (string, error) {
 	n.mu.RLock()
 	names := make([]LineName, 0, len(n.lines))
 	for _, ls := range n.lines {
-		names = append(names, LineName{ls.id, ls.charter.Name})
+		names = append(names, LineName{ls.id, ls.rules().Name})
 	}
 	n.mu.RUnlock()
 	return PickLine(names, flag)
@@ -115,7 +115,14 @@ func ResolveStoredLine(st *store.Store, flag string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("line %s: stored charter: %w", r.ID, err)
 		}
-		names = append(names, LineName{r.ID, c.Name})
+		// The name may have been changed by an amendment. Without the
+		// node's party at hand, our own acceptance counts at once rather
+		// than when the peers have cosigned it.
+		rules, err := storedRules(st, r.ID, c.Charter, "")
+		if err != nil {
+			return "", err
+		}
+		names = append(names, LineName{r.ID, rules.Name})
 	}
 	return PickLine(names, flag)
 }
@@ -132,7 +139,7 @@ func (n *Node) checkName(c *charter.Signed) error {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	for _, ls := range n.lines {
-		if ls.charter.Name == c.Name && ls.id != c.ID() {
+		if ls.rules().Name == c.Name && ls.id != c.ID() {
 			return fmt.Errorf("%w: %s is line %s", ErrNameTaken, c.Name, ls.id)
 		}
 	}
@@ -225,7 +232,7 @@ func (n *Node) fillState(ls *lineState, st *LineStatus) error {
 	if err != nil {
 		return err
 	}
-	st.State, st.Name, st.Refused = string(s.State), ls.charter.Name, refused
+	st.State, st.Name, st.Refused = string(s.State), ls.rules().Name, refused
 	if s.Notice != "" {
 		st.Notice = &s
 	}

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,11 +17,13 @@ type link struct {
 	ls   *lineState
 	peer string
 	// routes are the node's routes that serve the line, in the charter's
-	// order.
-	routes []Route
-	wake   chan struct{}
-	rearm  chan struct{} // a route failed: recompute when to try again
-	clock  func() time.Time
+	// order; written only by the link's own goroutine, under mu, when the
+	// charter in force changes (routesAt is the version they follow).
+	routes   []Route
+	routesAt uint64
+	wake     chan struct{}
+	rearm    chan struct{} // a route failed: recompute when to try again
+	clock    func() time.Time
 
 	mu            sync.Mutex
 	peerHas       uint64 // how much of our log the peer holds, by its word or its receipt
@@ -89,7 +92,7 @@ func (n *Node) startLinks(ls *lineState) {
 		lg.mu.Lock()
 		has := lg.receipts[p]
 		lg.mu.Unlock()
-		l := &link{n: n, ls: ls, peer: p, routes: routesFor(n.routes, ls.id),
+		l := &link{n: n, ls: ls, peer: p, routes: routesFor(n.routes, ls.id), routesAt: ls.version.Load(),
 			wake: make(chan struct{}, 1), rearm: make(chan struct{}, 1), clock: n.now,
 			peerHas: has, receiptSeen: has, sentHi: has, health: map[string]*RouteHealth{}}
 		for _, r := range l.routes {
@@ -198,6 +201,31 @@ func (l *link) ordered() []*RouteHealth {
 	return hs
 }
 
+// followCharter takes the routes of the charter in force, when it has
+// changed since the link last looked: an amendment may have added or
+// removed a relay. Only the link's goroutine calls it, so a bundle under
+// way keeps the routes it started with.
+func (l *link) followCharter() {
+	v := l.ls.version.Load()
+	if v == l.routesAt {
+		return
+	}
+	routes := routesFor(l.n.routes, l.ls.id)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.routes, l.routesAt = routes, v
+	for _, r := range routes {
+		if l.health[r.Name()] == nil {
+			l.health[r.Name()] = &RouteHealth{Route: r.Name(), Mailbox: isMailbox(r)}
+		}
+	}
+	for name := range l.health {
+		if !slices.ContainsFunc(routes, func(r Route) bool { return r.Name() == name }) {
+			delete(l.health, name)
+		}
+	}
+}
+
 // timerAt returns a timer that fires when the node's clock reaches at. It
 // counts on the runtime's timers from the clock's now: tests that need the
 // link's time to pass at once run it inside a testing/synctest bubble.
@@ -220,6 +248,7 @@ func (l *link) run(ctx context.Context) {
 		l.resetAt(timer, wakeAt)
 	}
 	for {
+		l.followCharter()
 		pull := false
 		select {
 		case <-ctx.Done():

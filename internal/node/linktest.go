@@ -86,7 +86,7 @@ func (n *Node) LinkTests(line string) ([]LinkTestView, error) {
 	if err != nil {
 		return nil, err
 	}
-	every := ls.charter.LinkTestEvery()
+	every := ls.rules().LinkTestEvery()
 	var out []LinkTestView
 	for _, p := range ls.charter.Slugs() {
 		v := LinkTestView{By: p, Overdue: true}
@@ -123,7 +123,7 @@ func (n *Node) linkTester(ctx context.Context) {
 			if err != nil {
 				continue
 			}
-			every := ls.charter.LinkTestEvery()
+			every := ls.rules().LinkTestEvery()
 			views, err := n.LinkTests(line)
 			if err != nil {
 				// Without our latest test in hand the schedule is unknown:

@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/amend"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/store"
@@ -49,7 +50,12 @@ type Node struct {
 	mu    sync.RWMutex
 	lines map[string]*lineState
 
-	noticeMu sync.Mutex // one state notice at a time (SetLineState)
+	noticeMu    sync.Mutex // one state notice at a time (SetLineState)
+	amendStepMu sync.Mutex // one amendment step at a time (Amend)
+	amendMu     sync.Mutex // one recomputation of a charter in force at a time
+
+	signers  signers    // our signing keys, retired ones too (keys.go)
+	rotating sync.Mutex // one key rotation at a time
 
 	ops     chan *op
 	changed chan struct{} // closed and replaced whenever state changes
@@ -76,6 +82,12 @@ type lineState struct {
 	// installed is when this node installed the line: link tests are not
 	// overdue before the first interval has passed.
 	installed time.Time
+	// The charter in force and its version (amend.go); awaitingReceipt
+	// says one of our acceptances counts once the peers cosign it.
+	inForce         atomic.Pointer[charter.Charter]
+	chain           atomic.Pointer[amend.Chain] // as last folded: every version, from 1, and every amendment
+	version         atomic.Uint64
+	awaitingReceipt atomic.Bool
 }
 
 // logState is what the node holds of one party's log on a line.
@@ -144,7 +156,11 @@ func Open(dir string, opts Options) (*Node, error) {
 		n.now = time.Now
 	}
 	n.log = n.log.With("party", cfg.Party)
-	if err := n.loadLines(); err != nil {
+	err = n.loadLines()
+	if err == nil {
+		err = n.loadSigners()
+	}
+	if err != nil {
 		st.Close()
 		lock.Close()
 		return nil, err
@@ -193,7 +209,11 @@ func (n *Node) loadLines() error {
 		if err := n.loadLogs(ls); err != nil {
 			return err
 		}
+		if err := n.loadKeyChains(ls); err != nil {
+			return err
+		}
 		n.lines[ls.id] = ls
+		n.refreshCharter(ls)
 	}
 	return nil
 }
@@ -209,6 +229,8 @@ func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
 		return nil, err
 	}
 	ls.keys = keys
+	ls.inForce.Store(c.Charter)
+	ls.version.Store(1)
 	for i := range c.Parties {
 		p := &c.Parties[i]
 		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}, stored: map[string]uint64{}, lastReceipt: map[string][]byte{}}

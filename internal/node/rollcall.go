@@ -69,7 +69,7 @@ func (n *Node) AnswerRollCall(ctx context.Context, line, officer string) (*RollC
 	if err != nil {
 		return nil, err
 	}
-	c := ls.charter.Charter
+	c := ls.rules()
 	if c.RollCall == nil {
 		return nil, ErrNoRollCall
 	}
@@ -115,7 +115,7 @@ func (n *Node) RollCalls(line string) ([]RollCallView, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ls.charter.RollCall == nil {
+	if ls.rules().RollCall == nil {
 		return nil, nil
 	}
 	if closed, err := n.closed(ls); err != nil || closed {
@@ -135,7 +135,7 @@ func (n *Node) RollCalls(line string) ([]RollCallView, error) {
 
 // rollCall computes party's view at now.
 func (n *Node) rollCall(ls *lineState, party string, now time.Time) (RollCallView, error) {
-	c := ls.charter.Charter
+	c := ls.rules()
 	opened, err := n.opened(ls, party)
 	if err != nil {
 		return RollCallView{}, err

@@ -31,7 +31,7 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 	}
 	// Our own keys must be the ones in the charter: a charter that names us
 	// with another key would let its author read or speak for us.
-	if mine.LogKey != n.Keys.LogVerifierKey() || mine.CosignerKey != n.Keys.CosignerVerifierKey() ||
+	if cur := n.current(); mine.LogKey != cur.LogVerifierKey() || mine.CosignerKey != cur.CosignerVerifierKey() ||
 		!bytes.Equal(mine.HPKEKey, n.Keys.HPKEPublicKey()) || !bytes.Equal(mine.TLSKey, n.Keys.TLSPublicKey()) {
 		return fmt.Errorf("the charter names %s with keys that are not this node's: refusing to install it", n.Me())
 	}
@@ -216,13 +216,13 @@ func (n *Node) Send(ctx context.Context, req SendRequest) (string, error) {
 	m := entry.Message{Lang: req.Lang, Text: req.Text, ReplyTo: req.ReplyTo, Officer: req.Officer, ReleasedBy: req.ReleasedBy,
 		DespiteSuspension: req.DespiteSuspension}
 	if req.Form != nil {
-		if m.Form, err = fillForm(ls.charter.Templates, req.Form); err != nil {
+		if m.Form, err = fillForm(ls.rules().Templates, req.Form); err != nil {
 			return "", err
 		}
 	}
 	// Checked before Validate, so that a releaser who is the drafter gets
 	// the error that says what the charter wants.
-	if ls.charter.NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {
+	if ls.rules().NeedsTwoPerson(req.Precedence) && (m.Officer == "" || m.ReleasedBy == "" || entry.SameOfficer(m.Officer, m.ReleasedBy)) {
 		return "", fmt.Errorf("%w (%s)", ErrNeedsRelease, req.Precedence)
 	}
 	// Refused when written, not when received: a peer's entries are

@@ -37,6 +37,10 @@ type Message struct {
 	Form      *entry.Form      `json:"form,omitempty"`
 	Template  *notice.Template `json:"template,omitempty"`
 	FormError string           `json:"form_error,omitempty"`
+	// Disputed, if set, says that its author later declared the keys that
+	// signed it stolen from before it was written (keys.go): it is shown,
+	// not trusted as the author's word.
+	Disputed string `json:"disputed,omitempty"`
 }
 
 // Rungs is the ladder of one message at one receiving party (see
@@ -50,15 +54,17 @@ func ms(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-// ReadLine returns what the read side needs of line id: its charter, read
-// once when the node opened or installed the line, and this node's place
-// in it. The views, the alerts and the console all take it from here.
+// ReadLine returns what the read side needs of line id: its signed
+// charter, read once when the node opened or installed the line, the
+// charter in force, and this node's place in it. The views, the alerts and the console all take it from here.
 func (n *Node) ReadLine(id string) (*readmodel.Line, error) {
 	ls, err := n.line(id)
 	if err != nil {
 		return nil, err
 	}
-	return readmodel.NewLine(ls.charter, ls.me, ls.installed), nil
+	l := readmodel.NewLine(ls.charter, ls.me, ls.installed)
+	l.InForce, l.InForceAt = ls.rules, ls.rulesAt
+	return l, nil
 }
 
 func toMessage(e store.Entry) Message {
@@ -91,8 +97,9 @@ func (n *Node) withLadders(line string, rows []store.Entry) ([]Message, error) {
 	for i, e := range rows {
 		m := toMessage(e)
 		m.Ladder = ladders[i]
+		m.Disputed = n.disputed(line, e)
 		if m.Form != nil {
-			m.Template, m.FormError = formView(l.Charter.Templates, m.Form)
+			m.Template, m.FormError = formView(l.Rules().Templates, m.Form)
 		}
 		out = append(out, m)
 	}
@@ -160,9 +167,17 @@ type LineStatus struct {
 	// has a roll-call.
 	RollCalls []RollCallView `json:"roll_calls,omitempty"`
 	Evidence  int64          `json:"evidence"` // refusals of input on this line (hotline evidence)
+	// Keys is the parties' signing keys over time, when some party has
+	// changed its keys (keys.go).
+	Keys []KeyChange `json:"keys,omitempty"`
 	// EvidenceCounts are those refusals by party and kind.
 	EvidenceCounts []store.EvidenceCount `json:"evidence_counts,omitempty"`
 	LineNotices
+	// CharterVersion is the version of the charter in force (1: as
+	// signed), and AmendmentsWaiting how many amendments wait for answers
+	// (amend.go).
+	CharterVersion    uint64 `json:"charter_version"`
+	AmendmentsWaiting int    `json:"amendments_waiting,omitempty"`
 	// Templates are the formatted notices the charter defines.
 	Templates notice.Set `json:"templates,omitempty"`
 }
@@ -189,7 +204,8 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	if err := n.fillState(ls, st); err != nil {
 		return nil, err
 	}
-	st.Templates = ls.charter.Templates
+	st.Templates = ls.rules().Templates
+	n.fillAmendments(ls, st)
 	own := ls.logs[ls.me]
 	for i := range ls.charter.Parties {
 		c := &ls.charter.Parties[i]
@@ -223,6 +239,9 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	}
 	for _, c := range st.EvidenceCounts {
 		st.Evidence += c.Count
+	}
+	if h := ls.keys.History(); len(h) > len(ls.charter.Parties) {
+		st.Keys = h
 	}
 	return st, nil
 }

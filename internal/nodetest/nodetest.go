@@ -49,6 +49,26 @@ func Create(t testing.TB, dir string, p Party) string {
 	return d
 }
 
+// WithRecoveryKey gives the party in dir a recovery key, as hotline init
+// does, before it pairs, and returns the signer key a person would keep on
+// paper.
+func WithRecoveryKey(t testing.TB, dir string) string {
+	t.Helper()
+	cfg, err := node.LoadConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skey, vkey, err := node.NewRecoveryKey(cfg.Party)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RecoveryKey = vkey
+	if err := cfg.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	return skey
+}
+
 // Pair opens the nodes in dirs, has the first propose a charter, the others
 // sign it in turn, and installs it on every node. It returns the nodes
 // (closed at test end) and the line ID.

@@ -57,7 +57,7 @@ func (l *Line) rungs(p *store.Pending, party string) Rungs {
 		r.Sent = r.Delivered
 	}
 	if !r.Delivered.IsZero() {
-		ack, reply := l.Deadlines(p.Precedence)
+		ack, reply := l.DeadlinesAt(p.Precedence, ms(p.Time))
 		r.AckBy, r.ReplyBy = r.Delivered.Add(ack), r.Delivered.Add(reply)
 	}
 	switch {

@@ -55,12 +55,23 @@ func (o *Owed) deadlines() []time.Time {
 	return out
 }
 
+// nextDeadline returns the earliest of o's deadlines after now.
+func (o *Owed) nextDeadline(now time.Time) (time.Time, bool) {
+	var next time.Time
+	for _, at := range o.deadlines() {
+		if at.After(now) && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next, !next.IsZero()
+}
+
 // owed builds the Owed of the message p describes at party.
 func (l *Line) owed(p *store.Pending, party string) Owed {
 	o := Owed{ID: entry.ID(p.Author, p.Index), Author: p.Author, Party: party, Precedence: p.Precedence,
 		ReplyTo: p.ReplyTo, Rungs: l.rungs(p, party)}
 	if p.Author == l.Me && p.Precedence.Urgent() {
-		ack, _ := l.Deadlines(p.Precedence)
+		ack, _ := l.DeadlinesAt(p.Precedence, ms(p.Time))
 		o.DeliverBy = o.Queued.Add(ack)
 	}
 	return o

@@ -30,9 +30,9 @@ import (
 	"github.com/hotline-line/hotline/internal/entry"
 )
 
-// Line is what the read side needs of an installed line. Its charter never
-// changes (a line's ID is the hash of its charter), so a Line is read once
-// and shared.
+// Line is what the read side needs of an installed line. Its signed
+// charter never changes (a line's ID is the hash of it), so a Line is read
+// once and shared; what amendments change is read through Rules.
 type Line struct {
 	ID        string
 	Title     string
@@ -40,6 +40,20 @@ type Line struct {
 	Peers     []string // the other parties, in the charter's order
 	Charter   *charter.Signed
 	Installed time.Time // when this node installed the line
+	// InForce, if set, returns the charter in force now: the signed one
+	// as the amendments every party accepted changed it; InForceAt the
+	// one in force at a time.
+	InForce   func() *charter.Charter
+	InForceAt func(time.Time) *charter.Charter
+}
+
+// Rules returns the charter in force: deadlines, schedules and the rest
+// are read from it, so they follow amendments without a restart.
+func (l *Line) Rules() *charter.Charter {
+	if l.InForce != nil {
+		return l.InForce()
+	}
+	return l.Charter.Charter
 }
 
 // NewLine describes line c as seen by party me.
@@ -54,9 +68,21 @@ func NewLine(c *charter.Signed, me string, installed time.Time) *Line {
 }
 
 // Deadlines returns how long a party has, from delivery, to acknowledge
-// and to answer a message of precedence p.
+// and to answer a message of precedence p written now.
 func (l *Line) Deadlines(p entry.Precedence) (ack, reply time.Duration) {
-	d := l.Charter.Deadline(p)
+	d := l.Rules().Deadline(p)
+	return time.Duration(d.Ack), time.Duration(d.Reply)
+}
+
+// DeadlinesAt is Deadlines for a message written at t (the author's
+// signed time): the charter in force then sets them, so an amendment
+// changes the deadlines of the messages written after it, the same on
+// every node.
+func (l *Line) DeadlinesAt(p entry.Precedence, t time.Time) (ack, reply time.Duration) {
+	if l.InForceAt == nil {
+		return l.Deadlines(p)
+	}
+	d := l.InForceAt(t).Deadline(p)
 	return time.Duration(d.Ack), time.Duration(d.Reply)
 }
 

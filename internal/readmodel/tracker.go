@@ -6,6 +6,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/store"
 )
 
@@ -20,35 +21,35 @@ type Tracker struct {
 	receipts map[string]uint64 // by peer: the largest receipt of our log read
 	sentRow  int64             // the last send record read
 
-	items map[string]*item // by Owed.Key
+	names names
+	items map[recordKey]*record
 	// touched holds the messages changed since the last answer: kept
 	// across an Update that fails half-way, whose changes are in memory.
-	touched map[*item]bool
-	// Our messages still without a receipt from, or a send to, a peer:
-	// the only ones a new receipt or send can change.
-	noReceipt map[string]map[string]*item
-	unsent    map[string]map[string]*item
+	touched map[*record]bool
+	// Our messages still without a receipt from, or a send to, a peer,
+	// by index: the only ones a new receipt or send can change.
+	noReceipt map[string]map[uint64]*record
+	unsent    map[string]map[uint64]*record
 	due       dueHeap
 	last      time.Time // now at the last Update
 }
 
-// item is one message owed by one party, with the facts read so far.
-type item struct {
-	p     store.Pending
-	party string
-	key   string
-}
-
 // NewTracker follows what is owed on line l, whose records are in st.
 func NewTracker(st *store.Store, l *Line) *Tracker {
-	t := &Tracker{st: st, l: l, next: map[string]uint64{}, receipts: map[string]uint64{}, items: map[string]*item{},
-		touched:   map[*item]bool{},
-		noReceipt: map[string]map[string]*item{}, unsent: map[string]map[string]*item{}}
+	t := &Tracker{st: st, l: l, next: map[string]uint64{}, receipts: map[string]uint64{}, names: newNames(),
+		items: map[recordKey]*record{}, touched: map[*record]bool{},
+		noReceipt: map[string]map[uint64]*record{}, unsent: map[string]map[uint64]*record{}}
+	for _, p := range l.Charter.Slugs() {
+		t.names.id(p)
+	}
+	for _, p := range entry.Precedences {
+		t.names.id(string(p))
+	}
 	for _, p := range l.Peers {
 		// Every peer is asked for its receipts from the start, also one
 		// that has sent none yet.
 		t.receipts[p] = 0
-		t.noReceipt[p], t.unsent[p] = map[string]*item{}, map[string]*item{}
+		t.noReceipt[p], t.unsent[p] = map[uint64]*record{}, map[uint64]*record{}
 	}
 	return t
 }
@@ -70,33 +71,31 @@ func (t *Tracker) Update(ctx context.Context, now time.Time) ([]Owed, error) {
 	if err != nil {
 		return nil, err
 	}
-	for t.due.Len() > 0 && !t.due[0].at.After(now) {
-		d := heap.Pop(&t.due).(due)
-		if it := t.items[d.key]; it != nil {
-			touched[it] = true
+	for t.due.Len() > 0 && t.due[0].at <= now.UnixNano() {
+		if r := heap.Pop(&t.due).(due).r; !r.gone {
+			touched[r] = true
 		}
 	}
 	if now.Before(t.last) {
-		for _, it := range t.items {
-			touched[it] = true
+		for _, r := range t.items {
+			touched[r] = true
 		}
 	}
 	t.last = now
-	t.touched = map[*item]bool{}
+	t.touched = map[*record]bool{}
 	out := make([]Owed, 0, len(touched))
-	for it := range touched {
-		if t.items[it.key] != it {
+	for r := range touched {
+		if r.gone {
 			continue // read again since, and touched as such
 		}
-		o := t.l.owed(&it.p, it.party)
+		p := t.names.pending(r)
+		o := t.l.owed(&p, t.names.str(r.party))
 		if o.Closed() {
-			t.forget(it)
-		} else {
-			for _, at := range o.deadlines() {
-				if at.After(now) {
-					heap.Push(&t.due, due{at: at, key: it.key})
-				}
-			}
+			t.forget(r)
+		} else if at, ok := o.nextDeadline(now); ok {
+			// Only the next: when it passes the message is touched, and
+			// the one after is pushed then.
+			heap.Push(&t.due, due{at: at.UnixNano(), r: r})
 		}
 		out = append(out, o)
 	}
@@ -107,13 +106,13 @@ func (t *Tracker) Update(ctx context.Context, now time.Time) ([]Owed, error) {
 // zero if none: until then, and until something is committed, Update has
 // nothing new to say.
 func (t *Tracker) Next() time.Time {
-	for t.due.Len() > 0 && t.items[t.due[0].key] == nil {
+	for t.due.Len() > 0 && t.due[0].r.gone {
 		heap.Pop(&t.due)
 	}
 	if t.due.Len() == 0 {
 		return time.Time{}
 	}
-	return t.due[0].at
+	return time.Unix(0, t.due[0].at).UTC()
 }
 
 // Len returns how many messages are owed something now.
@@ -122,7 +121,7 @@ func (t *Tracker) Len() int { return len(t.items) }
 // start reads the line's backlog once: where each record ends first, so
 // that whatever is committed while the backlog is read is read again by
 // the next Update (every record applies only once: see applyMark).
-func (t *Tracker) start(ctx context.Context, touched map[*item]bool) error {
+func (t *Tracker) start(ctx context.Context, touched map[*record]bool) error {
 	ends, err := t.st.LogEnds(ctx, t.l.ID, t.l.Charter.Slugs())
 	if err != nil {
 		return err
@@ -143,7 +142,7 @@ func (t *Tracker) start(ctx context.Context, touched map[*item]bool) error {
 }
 
 // catchUp reads what was committed since the last Update.
-func (t *Tracker) catchUp(ctx context.Context, touched map[*item]bool) error {
+func (t *Tracker) catchUp(ctx context.Context, touched map[*record]bool) error {
 	ends, err := t.st.LogEnds(ctx, t.l.ID, t.l.Charter.Slugs())
 	if err != nil {
 		return err
@@ -161,8 +160,18 @@ func (t *Tracker) catchUp(ctx context.Context, touched map[*item]bool) error {
 			return err
 		}
 		for _, m := range marks {
-			if it := t.items[m.Ref+" "+a]; it != nil && applyMark(&it.p, m) {
-				touched[it] = true
+			author, idx, err := entry.ParseID(m.Ref)
+			if err != nil {
+				continue // refers to no message: owed nothing
+			}
+			who, ok := t.names.find(author) // an author the line does not know is owed nothing
+			r := t.items[recordKey{author: who, party: t.names.id(a), idx: idx}]
+			if !ok || r == nil {
+				continue
+			}
+			if p := t.names.pending(r); applyMark(&p, m) {
+				t.names.set(r, &p)
+				touched[r] = true
 			}
 		}
 		t.next[a] = to
@@ -175,7 +184,7 @@ func (t *Tracker) catchUp(ctx context.Context, touched map[*item]bool) error {
 
 // readMessages adds the messages among entries from to to (exclusive) of
 // author's log that are owed something, with what is recorded of them.
-func (t *Tracker) readMessages(ctx context.Context, author string, from, to uint64, touched map[*item]bool) error {
+func (t *Tracker) readMessages(ctx context.Context, author string, from, to uint64, touched map[*record]bool) error {
 	if to == 0 {
 		return nil
 	}
@@ -191,23 +200,22 @@ func (t *Tracker) readMessages(ctx context.Context, author string, from, to uint
 		if err != nil {
 			return err
 		}
-		for _, p := range rows {
-			it := &item{p: p, party: party}
-			o := t.l.owed(&it.p, party)
-			it.key = o.Key()
-			if old := t.items[it.key]; old != nil {
+		for i := range rows {
+			p := &rows[i]
+			r := t.names.record(p, party)
+			if old := t.items[r.key()]; old != nil {
 				t.forget(old) // read again at start: the newer reading holds more
 			}
-			t.items[it.key] = it
+			t.items[r.key()] = r
 			if author == t.l.Me {
 				if p.Receipt == 0 {
-					t.noReceipt[party][it.key] = it
+					t.noReceipt[party][r.idx] = r
 				}
 				if p.Sent == 0 {
-					t.unsent[party][it.key] = it
+					t.unsent[party][r.idx] = r
 				}
 			}
-			touched[it] = true
+			touched[r] = true
 		}
 	}
 	return nil
@@ -216,18 +224,18 @@ func (t *Tracker) readMessages(ctx context.Context, author string, from, to uint
 // readReceipts applies the peers' receipts of our log above the sizes in
 // above. Receipts are read in size order, so the first to cover a message
 // is its delivery.
-func (t *Tracker) readReceipts(ctx context.Context, above map[string]uint64, touched map[*item]bool) error {
+func (t *Tracker) readReceipts(ctx context.Context, above map[string]uint64, touched map[*record]bool) error {
 	cs, err := t.st.ReceiptsAbove(ctx, t.l.ID, t.l.Me, above)
 	if err != nil {
 		return err
 	}
 	for _, c := range cs {
-		for k, it := range t.noReceipt[c.Cosigner] {
-			if it.p.Index < c.Size {
-				it.p.Receipt = c.Time
+		for k, r := range t.noReceipt[c.Cosigner] {
+			if r.idx < c.Size {
+				r.receipt = c.Time
 				delete(t.noReceipt[c.Cosigner], k)
 				if touched != nil {
-					touched[it] = true
+					touched[r] = true
 				}
 			}
 		}
@@ -237,18 +245,18 @@ func (t *Tracker) readReceipts(ctx context.Context, above map[string]uint64, tou
 }
 
 // readSends applies the sends recorded since the last one read.
-func (t *Tracker) readSends(ctx context.Context, touched map[*item]bool) error {
+func (t *Tracker) readSends(ctx context.Context, touched map[*record]bool) error {
 	ss, err := t.st.SentSince(ctx, t.l.ID, t.sentRow)
 	if err != nil {
 		return err
 	}
 	for _, s := range ss {
-		for k, it := range t.unsent[s.Peer] {
-			if s.Lo <= it.p.Index && it.p.Index <= s.Hi {
-				it.p.Sent = s.Time
+		for k, r := range t.unsent[s.Peer] {
+			if s.Lo <= r.idx && r.idx <= s.Hi {
+				r.sent = s.Time
 				delete(t.unsent[s.Peer], k)
 				if touched != nil {
-					touched[it] = true
+					touched[r] = true
 				}
 			}
 		}
@@ -257,28 +265,31 @@ func (t *Tracker) readSends(ctx context.Context, touched map[*item]bool) error {
 	return nil
 }
 
-func (t *Tracker) forget(it *item) {
-	delete(t.items, it.key)
-	if m := t.noReceipt[it.party]; m != nil {
-		delete(m, it.key)
+func (t *Tracker) forget(r *record) {
+	r.gone = true
+	delete(t.items, r.key())
+	party := t.names.str(r.party)
+	if m := t.noReceipt[party]; m != nil && m[r.idx] == r {
+		delete(m, r.idx)
 	}
-	if m := t.unsent[it.party]; m != nil {
-		delete(m, it.key)
+	if m := t.unsent[party]; m != nil && m[r.idx] == r {
+		delete(m, r.idx)
 	}
 }
 
-// due is a deadline of one message; dueHeap keeps the earliest on top.
-// An entry of a message since forgotten or changed is left in place and
-// skipped when it comes up: cheaper than finding it.
+// due is the next deadline of one message, in Unix nanoseconds; dueHeap
+// keeps the earliest on top. An entry of a message since forgotten or
+// changed is left in place and skipped (gone) or looked at once more
+// when it comes up: cheaper than finding it.
 type due struct {
-	at  time.Time
-	key string
+	at int64
+	r  *record
 }
 
 type dueHeap []due
 
 func (h dueHeap) Len() int           { return len(h) }
-func (h dueHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h dueHeap) Less(i, j int) bool { return h[i].at < h[j].at }
 func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *dueHeap) Push(x any)        { *h = append(*h, x.(due)) }
 func (h *dueHeap) Pop() any {

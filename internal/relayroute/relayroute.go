@@ -1,5 +1,5 @@
 // Package relayroute is the relay route of a node: it leaves sealed
-// bundles in a peer's mailbox on the relays the charter names, and takes
+// bundles in a peer's mailbox on the relays the charter in force names, and takes
 // the bundles peers left in ours. The relay is untrusted: it sees parcels
 // sealed to their recipient, and everything inside is verified as if it
 // came by any other route.
@@ -103,7 +103,7 @@ func (r *Route) Run(ctx context.Context) {
 				r.running[key] = true
 				r.mu.Unlock()
 				if start {
-					go r.receive(ctx, line, r.client(rl.Addr, rl.TLSKey))
+					go r.receive(ctx, line, rl.Addr, r.client(rl.Addr, rl.TLSKey))
 				}
 			}
 		}
@@ -118,11 +118,19 @@ func (r *Route) Run(ctx context.Context) {
 // receive long-polls one mailbox. A parcel is acknowledged (deleted from
 // the relay) only once the node has durably taken it in, or refused it for
 // good; one the node could not take in now stays for the next try.
-func (r *Route) receive(ctx context.Context, line string, c *relay.Client) {
+func (r *Route) receive(ctx context.Context, line, addr string, c *relay.Client) {
 	me := r.n.Me()
 	var after uint64
 	failures := 0
 	for ctx.Err() == nil {
+		if !r.names(line, addr) {
+			// An amendment removed the relay: stop asking it. Run starts
+			// a new loop if one adds it again.
+			r.mu.Lock()
+			delete(r.running, line+"|"+addr)
+			r.mu.Unlock()
+			return
+		}
 		// The relay answers a long poll within fetchWait; a fetch that
 		// takes much longer hangs on a dead connection and is given up.
 		fctx, cancel := context.WithTimeout(ctx, fetchWait+15*time.Second)
@@ -158,6 +166,18 @@ func (r *Route) receive(ctx context.Context, line string, c *relay.Client) {
 			wait(ctx, time.Second) // the node is busy or full: do not spin
 		}
 	}
+}
+
+// names reports whether the charter in force on line names the relay at
+// addr.
+func (r *Route) names(line, addr string) bool {
+	relays, _ := r.n.Relays(line)
+	for _, rl := range relays {
+		if rl.Addr == addr {
+			return true
+		}
+	}
+	return false
 }
 
 // fetchWait is how long a fetch waits on the relay for a parcel to arrive.

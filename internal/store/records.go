@@ -57,7 +57,11 @@ func (s *Store) Entry(line, author string, index uint64) (Entry, error) {
 // EntryTime returns the time of one entry (author's clock, ms), seeing the
 // transaction's own writes; ok is false if the entry is not held.
 func (t *Tx) EntryTime(line, author string, index uint64) (ms int64, ok bool, err error) {
-	err = t.tx.QueryRow(`SELECT time FROM entries WHERE line = ? AND author = ? AND idx = ?`, line, author, index).Scan(&ms)
+	st, err := t.stmt(stmtEntryTime)
+	if err != nil {
+		return 0, false, err
+	}
+	err = st.QueryRow(line, author, index).Scan(&ms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -74,11 +78,12 @@ func (s *Store) EntriesByKind(line string, kind entry.Kind, limit int) ([]Entry,
 // walks an index backwards and stops at the limit; mixing directions made
 // it sort the whole line on every call (80 ms at 10,000 messages).
 const (
-	stmtByKind   = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
-	stmtMine     = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = 'message' AND author = ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
-	stmtTheirs   = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = 'message' AND author != ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
-	stmtReferred = `SELECT ` + entryCols + ` FROM entries INDEXED BY entries_ref WHERE line = ? AND ref = ? AND ref != '' ORDER BY time`
-	stmtHasMark  = `SELECT 1 FROM entries INDEXED BY entries_ref WHERE line = ? AND ref = ? AND ref != '' AND author = ? AND kind = ? LIMIT 1`
+	stmtByKind    = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
+	stmtMine      = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = 'message' AND author = ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
+	stmtTheirs    = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = 'message' AND author != ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
+	stmtReferred  = `SELECT ` + entryCols + ` FROM entries INDEXED BY entries_ref WHERE line = ? AND ref = ? AND ref != '' ORDER BY time`
+	stmtHasMark   = `SELECT 1 FROM entries INDEXED BY entries_ref WHERE line = ? AND ref = ? AND ref != '' AND author = ? AND kind = ? LIMIT 1`
+	stmtEntryTime = `SELECT time FROM entries WHERE line = ? AND author = ? AND idx = ?`
 )
 
 // Messages returns the messages on line written by author (mine) or by
@@ -218,7 +223,11 @@ func (t *Tx) HasMark(line, author string, kind entry.Kind, ref string) (bool, er
 	var one int
 	// On the ref index, like stmtReferred: without it every mark walked
 	// the author's whole log, and acknowledging a long line was quadratic.
-	err := t.tx.QueryRow(stmtHasMark, line, ref, author, kind).Scan(&one)
+	st, err := t.stmt(stmtHasMark)
+	if err != nil {
+		return false, err
+	}
+	err = st.QueryRow(line, ref, author, kind).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -77,8 +77,10 @@ func (s *Store) Close() error {
 
 // The statements the writer runs in every group commit, prepared when the
 // store opens. (They cannot be prepared later: the writer's one connection
-// is then held by the transaction that needs them.)
-var writerStmts = []string{stmtSavepoint, stmtRelease, stmtRollbackTo, stmtInsertEntry, stmtInsertCosig, stmtInsertSent}
+// is then held by the transaction that needs them.) The reads among them
+// run for each entry committed: unprepared, SQLite parsed them every time.
+var writerStmts = []string{stmtSavepoint, stmtRelease, stmtRollbackTo, stmtInsertEntry, stmtInsertCosig, stmtInsertSent,
+	stmtEntryTime, stmtHasMark}
 
 const (
 	stmtSavepoint  = `SAVEPOINT op`

@@ -106,6 +106,7 @@ func Check(t *Transcript) *Audit {
 			a.Err = err
 		}
 	}
+	keyErrs := followKeys(k, t)
 	seen := map[string]bool{}
 	for i := range t.Logs {
 		lg := &t.Logs[i]
@@ -122,6 +123,10 @@ func Check(t *Transcript) *Audit {
 			}
 		} else {
 			seen[lg.Author] = true
+			if err := keyErrs[lg.Author]; err != nil {
+				la.Problems = append(la.Problems, err.Error())
+				fail(err)
+			}
 			if err := checkLog(k, lg, &la); err != nil {
 				fail(err)
 			}

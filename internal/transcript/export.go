@@ -59,7 +59,9 @@ func Export(st *store.Store, keys *identity.Keys, line string, plaintext bool, n
 		lg := Log{Author: author, Entries: make([]Entry, len(rows))}
 		for i, r := range rows {
 			lg.Entries[i].Leaf = string(r.Leaf)
-			if plaintext || r.Kind == entry.KindCharter {
+			// The charter and key statements travel in the open: a
+			// verifier needs them to know the keys.
+			if plaintext || r.Kind == entry.KindCharter || r.Kind == entry.KindKey {
 				lg.Entries[i].Salt, lg.Entries[i].Body = r.Salt, r.Body
 			}
 		}
@@ -209,6 +211,9 @@ func DiscloseWith(st *store.Store, keys *identity.Keys, line, id string, o Discl
 		return nil, err
 	}
 	d := &Disclosure{Format: FormatDisclosure, Line: line, Charter: string(src.ch.Raw), Message: *p}
+	if d.Keys, err = src.proveKeys(); err != nil {
+		return nil, err
+	}
 	refs, err := st.Referring(line, id)
 	if err != nil {
 		return nil, err

@@ -37,6 +37,11 @@ type Report struct {
 	Withheld []Withheld `json:"withheld,omitempty"`
 	// LineState is the line's state by its notices (transcripts only).
 	LineState *LineStateReport `json:"line_state,omitempty"`
+	// Chain is the charter and its amendments (transcripts only).
+	Chain *ChainReport `json:"chain,omitempty"`
+	// Keys is the parties' key history, if any party changed its keys
+	// (keys.go).
+	Keys *KeysReport `json:"keys,omitempty"`
 	// templates are the charter's, to label the notices (forms.go).
 	templates notice.Set
 }
@@ -182,8 +187,10 @@ func (r *Report) WriteText(w io.Writer) {
 		return
 	}
 	if r.Kind == "transcript" {
+		r.writeChain(w)
 		r.writeLineState(w)
 	}
+	r.writeKeys(w)
 	for _, l := range r.Logs {
 		fmt.Fprintf(w, "log of %s: size %d", l.Author, l.Size)
 		for _, p := range slices.Sorted(mapKeys(l.HeldBy)) {

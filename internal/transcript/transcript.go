@@ -75,6 +75,9 @@ type Disclosure struct {
 	Charter string   `json:"charter"`
 	Message Proven   `json:"message"`
 	Marks   []Proven `json:"marks,omitempty"` // displayed, acknowledged and replies by the receivers
+	// Keys are the line's key entries with their statements, so that a
+	// checkpoint signed by keys they brought verifies (protocol §32).
+	Keys []Proven `json:"keys,omitempty"`
 }
 
 // ForkProof shows two checkpoints by one author that disagree about the

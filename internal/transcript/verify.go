@@ -24,6 +24,9 @@ var (
 	ErrRef        = verify.ErrRef
 	ErrInclusion  = verify.ErrInclusion
 	ErrNotAFork   = verify.ErrNotAFork
+	ErrRotation   = verify.ErrRotation
+	ErrNewKey     = verify.ErrNewKey
+	ErrRetiredKey = verify.ErrRetiredKey
 )
 
 // Cosigned is a cosignature found on a checkpoint.
@@ -69,6 +72,8 @@ func report(k *verify.Keyring, t *Transcript, logs []LogAudit) *Report {
 	}
 	rep.Agenda = agendaReport(rep.Parties, t, logs)
 	reportLineState(rep, t)
+	reportChain(rep, k, t)
+	reportKeys(rep, k, logs)
 	return rep
 }
 
@@ -79,6 +84,10 @@ func VerifyDisclosure(d *Disclosure) (*Report, error) {
 		return nil, err
 	}
 	rep := newReport("disclosure", k)
+	if err := provenKeys(k, d.Keys); err != nil {
+		return nil, err
+	}
+	reportKeys(rep, k, nil)
 	l, cp, err := proven(k, &d.Message)
 	if err != nil {
 		return nil, fmt.Errorf("message: %w", err)
@@ -112,8 +121,9 @@ func VerifyDisclosure(d *Disclosure) (*Report, error) {
 }
 
 // proven verifies an entry by its inclusion proof under a checkpoint, and
-// its body if present: the caller decides whether it must be.
-func proven(k *verify.Keyring, p *Proven) (*entry.Leaf, *verify.Checkpoint, error) {
+// its body if present: the caller decides whether it must be. pending are
+// key entries not yet in force that the checkpoint may need.
+func proven(k *verify.Keyring, p *Proven, pending ...*verify.Rotation) (*entry.Leaf, *verify.Checkpoint, error) {
 	if err := k.Party(p.Author); err != nil {
 		return nil, nil, err
 	}
@@ -129,7 +139,7 @@ func proven(k *verify.Keyring, p *Proven) (*entry.Leaf, *verify.Checkpoint, erro
 			return nil, nil, err
 		}
 	}
-	cp, err := k.Checkpoint([]byte(p.Checkpoint), p.Author)
+	cp, err := k.Checkpoint([]byte(p.Checkpoint), p.Author, pending...)
 	if err != nil {
 		return nil, nil, err
 	}

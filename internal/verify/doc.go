@@ -8,7 +8,18 @@
 //
 // A [Keyring] holds the keys of a line, taken from a charter that parses,
 // is signed by every party and defines the line ([OpenCharter],
-// [NewKeyring]). Nothing is checked against any other key.
+// [NewKeyring]). Nothing is checked against any other key but those the
+// line's key entries bring.
+//
+// A party changes its signing keys by a key entry in its own log
+// (protocol §32). [Keyring.KeyEntry] checks one against the keys in force
+// at its place: signed by the key it replaces (or, declaring a compromise,
+// by the party's recovery key) and by the new key. [Keyring.Rotate] puts
+// it in force; from then on a checkpoint that covers the entry needs the
+// new key, and one by the retired key fails with [ErrRetiredKey], as does
+// a cosignature by a retired cosigner key dated after its key entry.
+// [Keyring.Disputed] names the entries signed by keys their party later
+// declared stolen.
 //
 // # Entries
 //

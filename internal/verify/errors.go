@@ -32,6 +32,23 @@ var (
 	// ErrRef: an entry refers to a checkpoint that does not match the log
 	// it names.
 	ErrRef = errors.New("entry refers to a checkpoint that does not match the log it names")
+	// ErrRotation: a key entry is not signed by the key it replaces (or,
+	// declaring a compromise, by the party's recovery key), or its
+	// statement is malformed or about another place (protocol §32). The
+	// keys stay as they were.
+	ErrRotation = errors.New("key change is not signed by the key it replaces")
+	// ErrNewKey: a key entry lacks a valid signature by the new key it
+	// names, so the party has not shown it holds that key.
+	ErrNewKey = errors.New("key change is not signed by the new key")
+	// ErrRetiredKey: a checkpoint beyond a key entry, or a cosignature
+	// dated after one, is signed by the key that entry retired. Whoever
+	// signed it holds a key the party gave up: keep it as evidence.
+	ErrRetiredKey = errors.New("signed by a retired key")
+	// ErrUnknownKey: a receipt's cosignature is by a key of the cosigner
+	// that this keyring does not know: most likely new keys whose key
+	// entry has not arrived yet. Set the receipt aside rather than hold it
+	// against the cosigner; it verifies once the key entry is taken in.
+	ErrUnknownKey = errors.New("cosignature by a key this line does not know yet")
 	// ErrNotAFork: the two checkpoints of a fork proof do not disagree.
 	ErrNotAFork = errors.New("the two checkpoints do not disagree")
 )

@@ -24,6 +24,7 @@ import (
 var sentinels = []error{
 	verify.ErrCharter, verify.ErrEntry, verify.ErrPlacement, verify.ErrBody, verify.ErrCheckpoint,
 	verify.ErrRoot, verify.ErrReceipt, verify.ErrConsistency, verify.ErrInclusion, verify.ErrRef, verify.ErrNotAFork,
+	verify.ErrRotation, verify.ErrNewKey, verify.ErrRetiredKey, verify.ErrUnknownKey,
 }
 
 // wantErr fails unless err wraps want and no other sentinel (want nil:

@@ -49,3 +49,27 @@ func known(t *testing.T, err error) {
 	}
 	t.Fatalf("error wraps no sentinel: %v", err)
 }
+
+// FuzzKeyEntry feeds arbitrary statements to KeyEntry, at the place of a
+// key entry of seoul's log: each is refused with a sentinel, or is a
+// statement of this place signed by the old key and the new one it names.
+func FuzzKeyEntry(f *testing.F) {
+	l, _, r := rotated(f)
+	f.Add(l.bodies[3])
+	f.Add(bytes.Replace(l.bodies[3], []byte(`"index":3`), []byte(`"index":4`), 1))
+	f.Add([]byte("hotline key v1\n{}\n\n"))
+	lf, err := l.k.Leaf(l.leaves[3], "seoul", 3)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := l.k.KeyEntry(lf, body)
+		if err != nil {
+			known(t, err)
+			return
+		}
+		if got.Party != "seoul" || got.Index != 3 || got.Change.LogKey != r.Change.LogKey {
+			t.Fatalf("accepted %+v", got.Change)
+		}
+	})
+}

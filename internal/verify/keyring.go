@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -10,14 +11,24 @@ import (
 	"github.com/hotline-line/hotline/internal/tlog"
 )
 
-// Keyring holds the keys of a line from its verified charter.
+// Keyring holds the keys of a line: those of its verified charter, then
+// each party's key changes as its log's key entries are taken in (chain.go).
 type Keyring struct {
 	Line    string
 	Charter *charter.Signed
-	logV    map[string]note.Verifier
-	cosV    map[string]note.Verifier
-	byName  map[string]string // signed-note key name -> party
-	known   note.Verifiers    // every key of the line
+	logV    map[string]note.Verifier // the charter's log keys: who is a party
+	recV    map[string]note.Verifier // recovery keys, for parties whose card names one
+
+	mu sync.RWMutex
+	*keys
+}
+
+// keys is what key changes replace: a new value for every change, so that
+// a check works on one consistent set even while a change is taken in.
+type keys struct {
+	chain  map[string][]epoch // per party, oldest first
+	byName map[string]string  // signed-note key name -> party
+	known  note.Verifiers     // every key of the line, retired ones too
 }
 
 // OpenCharter verifies a charter note as the one of line and returns its
@@ -39,8 +50,8 @@ func NewKeyring(c *charter.Signed) (*Keyring, error) {
 	if !c.Complete() {
 		return nil, fmt.Errorf("%w: not signed by %v", ErrCharter, c.Missing())
 	}
-	k := &Keyring{Line: c.ID(), Charter: c, logV: map[string]note.Verifier{}, cosV: map[string]note.Verifier{}, byName: map[string]string{}}
-	var all []note.Verifier
+	k := &Keyring{Line: c.ID(), Charter: c, logV: map[string]note.Verifier{}, recV: map[string]note.Verifier{}}
+	ks := &keys{chain: map[string][]epoch{}, byName: map[string]string{}}
 	for i := range c.Parties {
 		p := &c.Parties[i]
 		lv, err := p.LogVerifier()
@@ -51,12 +62,38 @@ func NewKeyring(c *charter.Signed) (*Keyring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s's cosigner key: %v", ErrCharter, p.Party, err)
 		}
-		k.logV[p.Party], k.cosV[p.Party] = lv, cv
-		k.byName[lv.Name()], k.byName[cv.Name()] = p.Party, p.Party
-		all = append(all, lv, cv)
+		rv, err := p.RecoveryVerifier()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCharter, err)
+		}
+		if rv != nil {
+			k.recV[p.Party] = rv
+		}
+		k.logV[p.Party] = lv
+		ks.chain[p.Party] = []epoch{{log: lv, cos: cv, logKey: p.LogKey, cosKey: p.CosignerKey}}
 	}
-	k.known = note.VerifierList(all...)
+	ks.index()
+	k.keys = ks
 	return k, nil
+}
+
+// index fills byName and known from the chains.
+func (ks *keys) index() {
+	var all []note.Verifier
+	for p, eps := range ks.chain {
+		for _, e := range eps {
+			ks.byName[e.log.Name()], ks.byName[e.cos.Name()] = p, p
+			all = append(all, e.log, e.cos)
+		}
+	}
+	ks.known = note.VerifierList(all...)
+}
+
+// current returns the keys to check against.
+func (k *Keyring) current() *keys {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.keys
 }
 
 // Party checks that p is a party of the line.

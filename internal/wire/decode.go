@@ -295,7 +295,15 @@ type guard struct {
 	inString bool
 	escaped  bool
 	run      int // bytes since the last structural character
+	space    int // whitespace bytes in a row outside strings
 }
+
+// maxSpace is the most whitespace in a row the guard lets through outside
+// strings. A canonical bundle has none but the newline Encode ends it
+// with, and the decoder refuses any at the next token; the guard stops a
+// long run early because encoding/json rescans buffered whitespace on
+// every read, which makes a run of n bytes cost time in n squared.
+const maxSpace = 64
 
 // maxToken is the longest token a bundle can hold: an envelope of
 // seal.MaxEnvelopeSize in base64, with its quotes and some room.
@@ -318,17 +326,17 @@ func (g *guard) Read(p []byte) (int, error) {
 	p = p[:min(int64(len(p)), g.left, 64<<10)]
 	n, err := g.r.Read(p)
 	g.left -= int64(n)
-	if g.scan(p[:n]) {
-		return 0, &sizeError{fmt.Sprintf("a token longer than %d bytes", maxToken)}
+	if err := g.scan(p[:n]); err != nil {
+		return 0, err
 	}
 	return n, err
 }
 
-// scan follows p through strings and structural characters, and reports
-// whether a token has grown past maxToken. It jumps from one quote,
-// backslash or structural character to the next, so the bulk of a bundle
-// (base64 inside strings) is skipped at memchr speed.
-func (g *guard) scan(p []byte) bool {
+// scan follows p through strings and structural characters, and refuses
+// a token grown past maxToken or whitespace past maxSpace. It jumps from
+// one quote, backslash or structural character to the next, so the bulk
+// of a bundle (base64 inside strings) is skipped at memchr speed.
+func (g *guard) scan(p []byte) error {
 	for len(p) > 0 {
 		if g.escaped {
 			g.escaped = false
@@ -344,12 +352,20 @@ func (g *guard) scan(p []byte) bool {
 			}
 		} else {
 			i = bytes.IndexAny(p, `"{}[],:`)
+			between := p
+			if i >= 0 {
+				between = p[:i]
+			}
+			if err := g.spaces(between); err != nil {
+				return err
+			}
 		}
 		if i < 0 {
 			g.run += len(p)
 			break
 		}
 		g.run += i + 1
+		g.space = 0
 		switch c := p[i]; {
 		case c == '\\':
 			g.escaped = true
@@ -359,9 +375,31 @@ func (g *guard) scan(p []byte) bool {
 			g.run = 0 // a structural character outside a string
 		}
 		if g.run > maxToken {
-			return true
+			return g.tooLong()
 		}
 		p = p[i+1:]
 	}
-	return g.run > maxToken
+	if g.run > maxToken {
+		return g.tooLong()
+	}
+	return nil
+}
+
+func (g *guard) tooLong() error {
+	return &sizeError{fmt.Sprintf("a token longer than %d bytes", maxToken)}
+}
+
+// spaces counts the whitespace in a row in b, bytes outside strings and
+// between structural characters.
+func (g *guard) spaces(b []byte) error {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			g.space = 0
+			continue
+		}
+		if g.space++; g.space > maxSpace {
+			return &sizeError{fmt.Sprintf("more than %d bytes of whitespace: not in canonical form", maxSpace)}
+		}
+	}
+	return nil
 }

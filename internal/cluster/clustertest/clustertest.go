@@ -9,12 +9,14 @@ import (
 	"testing"
 
 	"github.com/hotline-line/hotline/internal/cluster"
+	"github.com/hotline-line/hotline/internal/hotlinebin"
 )
 
 // New creates and pairs a cluster with o (its Root and Logf are the
 // test's); nothing runs yet. Whatever runs at the end of the test is
 // killed; on failure the tails of the process logs are printed and the
-// whole logs are kept in a directory that outlives the test. A cluster
+// whole logs are kept in a directory that outlives the test run (see
+// hotlinebin.KeepDir). A cluster
 // that needs a tmpfs it cannot mount skips the test.
 func New(t *testing.T, o cluster.Options) *cluster.Cluster {
 	t.Helper()
@@ -33,7 +35,7 @@ func New(t *testing.T, o cluster.Options) *cluster.Cluster {
 			return
 		}
 		t.Logf("last lines of the process logs:\n%s", c.Tails(60))
-		keep, err := os.MkdirTemp("", "hotline-"+strings.ReplaceAll(t.Name(), "/", "-")+"-")
+		keep, err := os.MkdirTemp(hotlinebin.KeepDir(), "hotline-"+strings.ReplaceAll(t.Name(), "/", "-")+"-")
 		if err == nil {
 			err = c.KeepLogs(keep)
 		}

@@ -25,17 +25,17 @@ function beep(freq = 880) {
   if (!audio || audio.state !== 'running') return false;
   const t0 = audio.currentTime + 0.02;
   for (let i = 0; i < 2; i++) {
-    const t = t0 + i * 0.3;
+    const at = t0 + i * 0.3;
     const osc = audio.createOscillator();
     const gain = audio.createGain();
     osc.type = 'square';
     osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.0001, t);
-    gain.gain.exponentialRampToValueAtTime(0.25, t + 0.01);
-    gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.2);
+    gain.gain.setValueAtTime(0.0001, at);
+    gain.gain.exponentialRampToValueAtTime(0.25, at + 0.01);
+    gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.2);
     osc.connect(gain).connect(audio.destination);
-    osc.start(t);
-    osc.stop(t + 0.22);
+    osc.start(at);
+    osc.stop(at + 0.22);
   }
   return true;
 }

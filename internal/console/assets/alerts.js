@@ -7,6 +7,26 @@
 import { el, href, utc, countdown } from './dom.js';
 import { t, parts } from './i18n.js';
 
+// The kinds of alerts the page words in the officer's language, from the
+// alert's fields; another kind shows the node's summary (English).
+const summaries = {
+  owed_ack: 'alerts.owed_ack', owed_reply: 'alerts.owed_reply', peer_ack_overdue: 'alerts.peer_ack_overdue',
+  peer_reply_overdue: 'alerts.peer_reply_overdue', undelivered: 'alerts.undelivered', linktest_overdue: 'alerts.linktest_overdue',
+  rollcall_pending: 'alerts.rollcall_pending', rollcall_missed: 'alerts.rollcall_missed',
+  peer_rollcall_missed: 'alerts.peer_rollcall_missed', clock_skew: 'alerts.clock_skew',
+};
+
+// summary is the alert in one line, in the officer's language. The
+// node's own English words stay in the tooltip (hint).
+export function summary(al) {
+  const id = summaries[al.kind];
+  return id ? t(id, { Party: al.party, Message: al.message, Deadline: utc(al.deadline) }) : al.summary;
+}
+
+function hint(al) {
+  return [al.summary, al.detail].filter(Boolean).join('\n');
+}
+
 // maySilence: the officers on watch may silence what our people cannot
 // resolve by acting (the server refuses silencing what we owe).
 export function maySilence(me, a) {
@@ -54,12 +74,12 @@ export function banners(owed, theirs, alerts, me, silence) {
   const on = alarming(alerts);
   const ours = fill(owed, on.filter(a => a.alert.owed), (a, al) => [
     el('span', { class: 'alert-tag', text: al.precedence || t('alerts.owed_tag') }),
-    el('span', { class: 'alert-summary grow', title: [al.summary, al.detail].filter(Boolean).join('\n'), text: al.summary }),
+    el('span', { class: 'alert-summary grow', title: hint(al), text: summary(al) }),
     al.deadline ? countdown(al.deadline, '', t('due.due')) : '',
     open(a)]);
   const other = fill(theirs, on.filter(a => !a.alert.owed), (a, al) => [
     el('span', { class: 'theirs-tag', text: t('alerts.they_owe_tag') }),
-    el('span', { class: 'alert-summary grow', title: [al.summary, al.detail].filter(Boolean).join('\n'), text: al.summary },
+    el('span', { class: 'alert-summary grow', title: hint(al), text: summary(al) },
       al.detail ? el('span', { class: 'alert-detail', text: ' — ' + al.detail }) : ''),
     maySilence(me, a) ? el('button', { type: 'button', class: 'quiet', onclick: () => silence(a) }, t('alerts.silence')) : '',
     open(a)]);
@@ -86,7 +106,7 @@ export function list(alerts, me, silence) {
       const al = a.alert;
       return el('tr', { dataset: { alert: al.id, kind: al.kind }, class: a.silenced_by ? 'silenced' : al.owed ? 'owed' : '' },
         el('td', {}, al.precedence ? el('span', { class: 'prec prec-' + al.precedence, text: al.precedence }) : '',
-          ' ', el('span', { text: al.summary }), el('div', { class: 'muted', text: al.line_title })),
+          ' ', el('span', { title: hint(al), text: summary(al) }), el('div', { class: 'muted', text: al.line_title })),
         el('td', { text: al.detail || '' }),
         el('td', {}, al.deadline ? utc(al.deadline) : '—'),
         el('td', {}, a.cycle ? t('alerts.step_round', { Step: a.step_name, Round: a.cycle + 1 }) : t('alerts.step', { Step: a.step_name }),

@@ -41,8 +41,8 @@ function csrf() {
 
 export async function api(method, path, body) {
   const headers = { 'Accept': 'application/json' };
-  const t = csrf();
-  if (t) headers['X-CSRF-Token'] = t;
+  const token = csrf();
+  if (token) headers['X-CSRF-Token'] = token;
   const opts = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';

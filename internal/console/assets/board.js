@@ -13,8 +13,8 @@ const aliveWithin = 5 * 60 * 1000;
 function lastContact(r) {
   const a = r.last_success ? new Date(r.last_success).getTime() : 0;
   const b = r.last_inbound ? new Date(r.last_inbound).getTime() : 0;
-  const t = Math.max(a, b);
-  return t ? new Date(t).toISOString() : '';
+  const last = Math.max(a, b);
+  return last ? new Date(last).toISOString() : '';
 }
 
 function routes(p, me, now) {
@@ -35,8 +35,8 @@ function routes(p, me, now) {
 
 // ran reports whether a link test has a time: the status carries the
 // zero time (year 1) for one never run.
-function ran(t) {
-  return !!t && !!t.at && new Date(t.at).getTime() > 0;
+function ran(test) {
+  return !!test && !!test.at && new Date(test.at).getTime() > 0;
 }
 
 function linkTest(st, party, now) {

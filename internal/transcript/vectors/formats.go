@@ -101,6 +101,19 @@ func formats(r *run) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	w("## Amendment bodies (§31)\n\n")
+	for _, a := range []struct {
+		what, party string
+		index       uint64
+	}{{"proposal", "seoul", 4}, {"acceptance", "beijing", 4}} {
+		n := r.seoul
+		e, err := n.Store.Entry(r.line, a.party, a.index)
+		if err != nil {
+			return nil, fmt.Errorf("%s's amendment entry: %w", a.party, err)
+		}
+		block(fmt.Sprintf("The body of `%s`'s %s, entry %s-%d (kind amendment, before sealing)", a.party, a.what, a.party, a.index), string(e.Body))
+	}
+
 	w("## Transcript, disclosure and fork proof (§24)\n\n")
 	w("Too long to print here; each verifies with `hotline verify`.\n\n")
 	file("transcript.json", transcript.Marshal(r.transcript))

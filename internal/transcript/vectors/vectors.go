@@ -40,7 +40,8 @@ var Errors = map[string]error{
 	"ErrCharter": transcript.ErrCharter, "ErrEntry": transcript.ErrEntry, "ErrPlacement": transcript.ErrPlacement,
 	"ErrBody": transcript.ErrBody, "ErrCheckpoint": transcript.ErrCheckpoint, "ErrRoot": transcript.ErrRoot,
 	"ErrReceipt": transcript.ErrReceipt, "ErrRef": transcript.ErrRef, "ErrInclusion": transcript.ErrInclusion,
-	"ErrNotAFork": transcript.ErrNotAFork,
+	"ErrNotAFork": transcript.ErrNotAFork, "ErrRotation": transcript.ErrRotation, "ErrNewKey": transcript.ErrNewKey,
+	"ErrRetiredKey": transcript.ErrRetiredKey,
 }
 
 // Build runs a real exchange between two nodes in a temporary directory
@@ -83,12 +84,24 @@ func Build(settle func()) (map[string][]byte, error) {
 		c.mutate(dd)
 		write(c.name, c.want, dd)
 	}
-	b, _ := json.MarshalIndent(manifest, "", " ")
-	files[TamperDir+"/manifest.json"] = append(b, '\n')
 	doc, err := formats(r)
 	if err != nil {
 		return nil, err
 	}
+	// The rotation comes last: the format vectors show the log before it.
+	if err := rotate(r, settle); err != nil {
+		return nil, err
+	}
+	write("rotation-ok", "ok", r.rotated)
+	for _, c := range rotationCases(r) {
+		tt := clone(r.rotated)
+		if err := c.mutate(tt); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		write(c.name, c.want, tt)
+	}
+	b, _ := json.MarshalIndent(manifest, "", " ")
+	files[TamperDir+"/manifest.json"] = append(b, '\n')
 	files[FormatDoc] = doc.Markdown
 	for name, data := range doc.Files {
 		files[FormatDir+"/"+name] = data
@@ -243,10 +256,31 @@ func transcriptCases() []tcase {
 			}
 			return fmt.Errorf("no notice in seoul's log")
 		}},
+		{"amendment-changes", "ErrBody", amendmentBody(0, "relay.example", "relay.exbmple")},
+		{"amendment-acceptance", "ErrBody", amendmentBody(1, `"accept"`, `"refuse"`)},
+		{"amendment-acceptance-dropped", "ErrRoot", func(t *transcript.Transcript) error {
+			t.Logs[1].Entries = t.Logs[1].Entries[:len(t.Logs[1].Entries)-1]
+			return nil
+		}},
 		{"charter-title", "ErrCharter", func(t *transcript.Transcript) error {
 			t.Charter = strings.Replace(t.Charter, "Seoul", "Seoux", 1)
 			return nil
 		}},
+	}
+}
+
+// amendmentBody replaces old with new in the body of the amendment entry
+// of log i: the commitment no longer matches.
+func amendmentBody(i int, old, new string) func(*transcript.Transcript) error {
+	return func(t *transcript.Transcript) error {
+		for j := range t.Logs[i].Entries {
+			e := &t.Logs[i].Entries[j]
+			if l, err := entry.Parse([]byte(e.Leaf)); err == nil && l.Kind == entry.KindAmendment && strings.Contains(string(e.Body), old) {
+				e.Body = []byte(strings.Replace(string(e.Body), old, new, 1))
+				return nil
+			}
+		}
+		return fmt.Errorf("no amendment with %s in log %d", old, i)
 	}
 }
 
@@ -292,6 +326,10 @@ type run struct {
 	transcript     *transcript.Transcript
 	disclosure     *transcript.Disclosure // with the reply's text
 	withheld       *transcript.Disclosure // without it, as hotline disclose writes by default
+	// After seoul's key rotation (rotation.go): its transcript, and the
+	// signing keys the rotation retired and brought.
+	rotated       *transcript.Transcript
+	retired, next *identity.Keys
 }
 
 func (r *run) close() {
@@ -394,11 +432,23 @@ func exchange(dir string, settle func()) (r *run, err error) {
 	if _, err := seoul.Send(ctx, node.SendRequest{Line: line, Form: &entry.Form{Template: "exercise-notice", Fields: exerciseNotice}}); err != nil {
 		return nil, err
 	}
+	settle()
+	// An amendment: seoul proposes a relay, beijing accepts it.
+	prop, err := seoul.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendPropose, Officer: "Gen. Kim",
+		Reason: "a second carrier, by diplomatic note 12", Changes: &entry.Changes{RelaysAdd: []entry.RelayAddr{
+			{Addr: "relay.example:8443", TLSKey: bytes.Repeat([]byte{2}, 32)}}}})
+	if err != nil {
+		return nil, err
+	}
+	settle()
+	if _, err := beijing.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendAccept, Proposal: prop, Officer: "Wang Lei"}); err != nil {
+		return nil, err
+	}
 	// Each side now holds the other's whole log and its receipts.
 	settle()
 	a, _ := seoul.Receipt(line, "beijing")
 	b, _ := beijing.Receipt(line, "seoul")
-	if sa, _ := seoul.Status(line); a != 4 || b != 4 || sa.Parties[1].LogSize != 4 {
+	if sa, _ := seoul.Status(line); a != 5 || b != 5 || sa.Parties[1].LogSize != 5 {
 		return nil, fmt.Errorf("the exchange did not settle: receipts %d and %d", a, b)
 	}
 	t, err := transcript.Export(seoul.Store, seoul.Keys, line, true, time.Now())

@@ -1,0 +1,101 @@
+package vectors
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/identity"
+	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/transcript"
+)
+
+// rotate has seoul replace its signing keys after the exchange and send
+// one more message under the new ones, then exports seoul's transcript:
+// the base of the rotation vectors (protocol §32).
+func rotate(r *run, settle func()) error {
+	ctx := context.Background()
+	r.retired = r.seoul.SigningKeys()
+	if _, err := r.seoul.RotateKeys(ctx, node.RotateOptions{}); err != nil {
+		return err
+	}
+	r.next = r.seoul.SigningKeys()
+	settle()
+	if _, err := r.seoul.Send(ctx, node.SendRequest{Line: r.line, Text: "Third message, under the new keys."}); err != nil {
+		return err
+	}
+	settle()
+	own, err := r.seoul.Status(r.line)
+	if err != nil {
+		return err
+	}
+	for _, p := range own.Parties {
+		if a, _ := r.seoul.Receipt(r.line, "beijing"); p.Party == "seoul" && a != p.LogSize {
+			return fmt.Errorf("the rotation did not settle: beijing holds %d of seoul's log, want %d", a, p.LogSize)
+		}
+	}
+	r.rotated, err = transcript.Export(r.seoul.Store, r.next, r.line, true, time.Now())
+	return err
+}
+
+// rotationCases tamper with the key entry of seoul's log, or sign past it
+// with the key it retired.
+func rotationCases(r *run) []tcase {
+	stranger, _ := identity.Derive("seoul", []byte(strings.Repeat("\x02", identity.SeedSize)))
+	return []tcase{
+		// Someone without the old key names a key of theirs: the entry
+		// and the checkpoints after it are theirs to make, the old key's
+		// signature is not.
+		{"rotation-not-signed-by-old-key", "ErrRotation", resignKeyEntry(stranger.LogSigner, r.next.LogSigner)},
+		{"rotation-without-new-key", "ErrNewKey", resignKeyEntry(r.retired.LogSigner)},
+		{"rotation-statement-dropped", "ErrRotation", func(t *transcript.Transcript) error {
+			e, err := keyEntry(t)
+			if err == nil {
+				e.Salt, e.Body = nil, nil
+			}
+			return err
+		}},
+		{"rotation-retired-key-checkpoint", "ErrRetiredKey", func(t *transcript.Transcript) error {
+			cp := t.Logs[0].Checkpoint
+			b, err := note.Sign(&note.Note{Text: cp[:strings.Index(cp, "\n\n")+1]}, r.retired.LogSigner)
+			t.Logs[0].Checkpoint = string(b)
+			return err
+		}},
+	}
+}
+
+// keyEntry is the key entry of seoul's log.
+func keyEntry(t *transcript.Transcript) (*transcript.Entry, error) {
+	for i := range t.Logs[0].Entries {
+		if e := &t.Logs[0].Entries[i]; strings.Contains(e.Leaf, "\nkind key\n") {
+			return e, nil
+		}
+	}
+	return nil, fmt.Errorf("no key entry in seoul's log")
+}
+
+// resignKeyEntry signs the key statement anew by signers and commits the
+// leaf to the new body, as the maker of a false rotation would.
+func resignKeyEntry(signers ...note.Signer) func(*transcript.Transcript) error {
+	return func(t *transcript.Transcript) error {
+		e, err := keyEntry(t)
+		if err != nil {
+			return err
+		}
+		c, err := entry.DecodeKeyChange(e.Body)
+		if err != nil {
+			return err
+		}
+		if e.Body, err = c.Sign(signers...); err != nil {
+			return err
+		}
+		i := strings.Index(e.Leaf, "\nbody ")
+		e.Leaf = e.Leaf[:i] + "\nbody " + base64.StdEncoding.EncodeToString(entry.Commit(e.Salt, e.Body)) + "\n"
+		return nil
+	}
+}
