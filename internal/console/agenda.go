@@ -52,35 +52,21 @@ func (s *Server) agendaList(w http.ResponseWriter, r *http.Request, _ *officer.S
 	writeJSON(w, http.StatusOK, out)
 }
 
-// agendaRequest is one step: a proposal (no event), or a confirmation,
-// postponement (start, and end if it has one), cancellation (reason,
-// and the entry that caused it, if any) or a note that it was held.
-type agendaRequest struct {
-	Action       entry.AgendaAction `json:"action"`
-	Event        string             `json:"event,omitempty"`
-	Kind         string             `json:"kind,omitempty"`
-	Title        string             `json:"title,omitempty"`
-	Start        time.Time          `json:"start,omitzero"`
-	End          time.Time          `json:"end,omitzero"`
-	Place        string             `json:"place,omitempty"`
-	Participants []string           `json:"participants,omitempty"`
-	Reason       string             `json:"reason,omitempty"`
-	Because      string             `json:"because,omitempty"`
-}
-
 func (s *Server) agendaStep(w http.ResponseWriter, r *http.Request, ss *officer.Session) {
-	var req agendaRequest
-	if !decodeMessageRequest(w, r, &req) {
+	// The request is the step's body, as the node writes it: a proposal
+	// (no event), or a confirmation, postponement (start, and end if it
+	// has one), cancellation (reason, and the entry that caused it, if
+	// any) or a note that it was held. The officer is the one logged in.
+	var step entry.Agenda
+	if !decodeMessageRequest(w, r, &step) {
 		return
 	}
-	step := entry.Agenda{Action: req.Action, Event: req.Event, Kind: req.Kind, Title: req.Title,
-		Start: req.Start.UTC(), End: req.End.UTC(), Place: req.Place, Participants: req.Participants,
-		Reason: req.Reason, Because: req.Because, Officer: ss.Officer}
-	if req.Start.IsZero() {
-		step.Start = time.Time{}
+	step.Officer = ss.Officer
+	if !step.Start.IsZero() {
+		step.Start = step.Start.UTC()
 	}
-	if req.End.IsZero() {
-		step.End = time.Time{}
+	if !step.End.IsZero() {
+		step.End = step.End.UTC()
 	}
 	// The body's own rule, before the node is asked: a confirmation that
 	// names no time agrees to the time the node holds, which it fills in.

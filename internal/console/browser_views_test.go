@@ -8,7 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
@@ -58,32 +57,10 @@ func (tb *tab) js(t *testing.T, what, script string) {
 // addLine pairs the two running sides on one more line, of that name.
 func addLine(t *testing.T, seoul, beijing *side, name, title string) string {
 	t.Helper()
-	ctx := context.Background()
-	var cards []*card.Card
 	nodes := []*node.Node{seoul.srv.Node, beijing.srv.Node}
+	signed := nodetest.Charter(t, nodes, func(c *charter.Charter) { c.Title, c.Name = title, name })
 	for _, n := range nodes {
-		c, _, err := node.MakeCard(n.Cfg, n.Keys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cards = append(cards, c)
-	}
-	ch := charter.New(title, time.Now(), cards)
-	ch.Name = name
-	var raw []byte
-	for _, n := range nodes {
-		s, err := charter.Sign(ch, raw, n.Keys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw = s.Raw
-	}
-	signed, err := charter.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes {
-		if err := n.Install(ctx, signed); err != nil {
+		if err := n.Install(context.Background(), signed); err != nil {
 			t.Fatal(err)
 		}
 	}
