@@ -38,13 +38,16 @@ func rollCalls(alerts []escalate.Alert) []string {
 // owed until we answer.
 func TestRollCallAlerts(t *testing.T) {
 	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
+	var created time.Time
 	nodes, line := nodetest.PairWith(t, nodetest.Dirs(t), node.Options{Now: clock.Now}, func(c *charter.Charter) {
 		c.RollCall = &charter.RollCallRule{Every: charter.Duration(4 * time.Hour), Answer: charter.Duration(15 * time.Minute)}
+		created = c.Created
 	})
 	nodetest.Connect(nodes...)
 	// The charter's slots count from its creation, a wall-clock second
-	// that may begin after the test's clock did: step past it.
-	clock.Advance(2 * time.Second)
+	// taken after the nodes were made, which on a loaded machine can be
+	// seconds after the test's clock began: step just past it.
+	clock.Set(created.Add(2 * time.Second))
 	a, b := nodes[0], nodes[1]
 	ctx := context.Background()
 	src := duty.New(a)
