@@ -208,9 +208,13 @@ func officerList(ctx context.Context, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tADDED (UTC)")
+	fmt.Fprintln(tw, "NAME\tROLE\tCONSOLE LANGUAGE\tADDED (UTC)")
 	for _, o := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", o.Name, o.Role, o.Created.Format(time.DateTime))
+		lang := o.Lang
+		if lang == "" {
+			lang = "(the party's)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Name, o.Role, lang, o.Created.Format(time.DateTime))
 	}
 	return tw.Flush()
 }

@@ -61,8 +61,10 @@ func TestBodyDeadline(t *testing.T) {
 	const timeout = time.Second
 	_, parties, _ := setupWith(t, direct.Limits{ReadTimeout: timeout})
 	seoul, beijing := parties[0], parties[1]
-	c := dialAs(t, seoul, beijing)
+	// The server's read deadline starts once it waits for the request,
+	// which may be before dialAs returns here: measure from before the dial.
 	begin := time.Now()
+	c := dialAs(t, seoul, beijing)
 	holdRequest(t, c)
 	status := closedWithin(t, c, 20*timeout)
 	took := time.Since(begin)

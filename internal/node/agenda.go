@@ -17,8 +17,10 @@ import (
 // an event is package agenda's one rule; the node applies the same rule
 // to refuse a change before writing it.
 
-// maxAgendaEntries bounds the agenda entries of a line read at once.
-const maxAgendaEntries = 100_000
+// maxAgendaEntries bounds the agenda entries of a line read at once:
+// every one a line can hold (checkRuleQuota), so no step of an event falls
+// out of the fold.
+var maxAgendaEntries = foldLimit(entry.KindAgenda)
 
 // ErrAgendaRefused means the agenda's rules do not allow the change (see
 // package agenda): the error says why.

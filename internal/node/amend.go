@@ -37,8 +37,8 @@ func (ls *lineState) rulesAt(t time.Time) *charter.Charter {
 }
 
 // maxAmendments bounds the amendment entries read to fold a line's chain:
-// a line sees a handful a year.
-const maxAmendments = 10_000
+// every one a line can hold (checkRuleQuota), so none falls out of the fold.
+var maxAmendments = foldLimit(entry.KindAmendment)
 
 // readChain folds the amendment entries of line held in st. Entries of
 // me's own log count once every other party's receipt covers them

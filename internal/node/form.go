@@ -49,13 +49,19 @@ func (n *Node) FillForm(line string, req *entry.Form) (*entry.Form, error) {
 // checkReceivedForm is the receiver's check of a peer's notice: its form
 // must fit a template of the line's charter, every value in canonical
 // form, as Send would have written it. A form that does not is refused as
-// the message's body error, as an undecodable body is.
-func checkReceivedForm(set notice.Set, f *entry.Form) error {
+// the message's body error, as an undecodable body is. sets are the
+// templates of the charter in force when the notice was signed and of the
+// one in force now: the sender may have counted an amendment in force a
+// round trip before this node did, and the form fits if it fits either.
+func checkReceivedForm(f *entry.Form, sets ...notice.Set) error {
 	if f == nil {
 		return nil
 	}
-	if _, err := set.Check(f); err != nil {
-		return fmt.Errorf("notice refused: %w", err)
+	var err error
+	for _, set := range sets {
+		if _, err = set.Check(f); err == nil {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("notice refused: %w", err)
 }

@@ -216,7 +216,7 @@ func newFixtureWith(t *testing.T, opts node.Options, edit func(*charter.Charter)
 	dir := t.TempDir()
 	f := &fixture{}
 	for _, p := range parties {
-		f.dirs = append(f.dirs, nodetest.Create(t, dir, p))
+		f.dirs = append(f.dirs, created(t, dir, p))
 	}
 	f.nodes, f.line = nodetest.PairWith(t, f.dirs, opts, edit)
 	src, victim := f.nodes[0], f.nodes[1]
@@ -230,6 +230,72 @@ func newFixtureWith(t *testing.T, opts node.Options, edit func(*charter.Charter)
 		f.h.sealTo[n.Me()] = hpkeKey(t, n.Keys)
 	}
 	return f
+}
+
+// templates holds one data directory per party, made by node.Init the
+// first time a fixture needs the party and copied for every fixture after:
+// creating a party (its database schema above all) cost a third of the
+// CPU of the hostile tests under the race detector. The copies share the
+// party's keys, which no fixture compares with another's. TestMain
+// removes the directory.
+var templates struct {
+	mu   sync.Mutex
+	dir  string
+	made map[string]string // by party slug: the template directory
+}
+
+// created is nodetest.Create by a copy of the party's template.
+func created(t *testing.T, dir string, p nodetest.Party) string {
+	t.Helper()
+	templates.mu.Lock()
+	defer templates.mu.Unlock()
+	if templates.dir == "" {
+		d, err := os.MkdirTemp("", "hotline-node-templates-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		templates.dir, templates.made = d, map[string]string{}
+	}
+	key := p.Slug + "\x00" + p.Name + "\x00" + p.Lang
+	src := templates.made[key]
+	if src == "" {
+		src = nodetest.Create(t, filepath.Join(templates.dir, fmt.Sprint(len(templates.made))), p)
+		templates.made[key] = src
+	}
+	dst := filepath.Join(dir, p.Slug)
+	if err := copyDir(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// copyDir copies the files of a flat directory with their modes: the
+// node refuses a key file others can read.
+func copyDir(dst, src string) error {
+	if err := os.Mkdir(dst, 0o700); err != nil {
+		return err
+	}
+	files, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		info, err := f.Info()
+		if err != nil {
+			return err
+		}
+		if !info.Mode().IsRegular() {
+			return fmt.Errorf("%s: not a regular file", f.Name())
+		}
+		b, err := os.ReadFile(filepath.Join(src, f.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, f.Name()), b, info.Mode().Perm()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // write has the hostile party's real node write messages to its log (the

@@ -139,8 +139,7 @@ func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.
 	case entry.KindMessage:
 		m, err := entry.DecodeMessage(body)
 		if err == nil {
-			// The templates in force when the author signed it.
-			err = checkReceivedForm(ls.rulesAt(l.Time).Templates, m.Form)
+			err = checkReceivedForm(m.Form, ls.rulesAt(l.Time).Templates, ls.rules().Templates)
 		}
 		if err != nil {
 			out.BodyError = err.Error()
@@ -276,6 +275,10 @@ func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
 	for i := cur - v.start; i < uint64(len(v.entries)); i++ {
 		v.urgentNew = v.urgentNew || v.urgent[i]
 		v.entries[i].Received = now // when it was stored, so inbox order follows log order
+		if err := checkRuleQuota(tx, &v.entries[i]); err != nil {
+			lg.tree.Truncate(cur)
+			return nil, refuse(err)
+		}
 		if err := tx.InsertEntry(&v.entries[i]); err != nil {
 			lg.tree.Truncate(cur)
 			return nil, err

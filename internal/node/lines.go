@@ -146,9 +146,9 @@ func (n *Node) checkName(c *charter.Signed) error {
 	return nil
 }
 
-// maxNotices bounds the notices read to decide a line's state; a line
-// sees a handful in its life.
-const maxNotices = 10_000
+// maxNotices bounds the notices read to decide a line's state: every one
+// a line can hold (checkRuleQuota), so none falls out of the fold.
+var maxNotices = foldLimit(entry.KindNotice)
 
 // lineStatus decides the state of a line from the notices this node holds.
 func (n *Node) lineStatus(ls *lineState) (linestate.Status, []linestate.Refusal, error) {

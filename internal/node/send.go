@@ -112,12 +112,15 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 		Refs: n.refs(ls), Body: entry.Commit(d.salt, d.body),
 	}
 	raw, env := leaf.Marshal(), d.env.Marshal()
-	err := tx.InsertEntry(&store.Entry{
+	e := &store.Entry{
 		Line: ls.id, Author: ls.me, Index: index, Leaf: raw, Envelope: env,
 		Kind: d.kind, Time: leaf.Time.UnixMilli(), Precedence: d.precedence,
 		Salt: d.salt, Body: d.body, Ref: d.ref, Officer: d.officer, Received: n.now().UnixMilli(),
-	})
-	if err != nil {
+	}
+	if err := checkRuleQuota(tx, e); err != nil {
+		return "", err
+	}
+	if err := tx.InsertEntry(e); err != nil {
 		return "", err
 	}
 	lg.tree.Append(tlog.HashLeaf(raw))

@@ -68,6 +68,17 @@ func (t *Tx) EntryTime(line, author string, index uint64) (ms int64, ok bool, er
 	return ms, err == nil, err
 }
 
+// CountByKind counts the entries of a kind author wrote on line, seeing
+// the transaction's own writes.
+func (t *Tx) CountByKind(line, author string, kind entry.Kind) (n int, err error) {
+	st, err := t.stmt(stmtCountKind)
+	if err != nil {
+		return 0, err
+	}
+	err = st.QueryRow(line, kind, author).Scan(&n)
+	return n, err
+}
+
 // EntriesByKind returns the entries of a kind on line in the order this node
 // stored them, newest first, at most limit.
 func (s *Store) EntriesByKind(line string, kind entry.Kind, limit int) ([]Entry, error) {
@@ -84,6 +95,7 @@ const (
 	stmtReferred  = `SELECT ` + entryCols + ` FROM entries INDEXED BY entries_ref WHERE line = ? AND ref = ? AND ref != '' ORDER BY time`
 	stmtHasMark   = `SELECT 1 FROM entries INDEXED BY entries_ref WHERE line = ? AND ref = ? AND ref != '' AND author = ? AND kind = ? LIMIT 1`
 	stmtEntryTime = `SELECT time FROM entries WHERE line = ? AND author = ? AND idx = ?`
+	stmtCountKind = `SELECT count(*) FROM entries INDEXED BY entries_kind WHERE line = ? AND kind = ? AND author = ?`
 )
 
 // Messages returns the messages on line written by author (mine) or by

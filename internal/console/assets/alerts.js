@@ -23,6 +23,31 @@ export function summary(al) {
   return id ? t(id, { Party: al.party, Message: al.message, Deadline: utc(al.deadline) }) : al.summary;
 }
 
+// proven is what an alert about a message says is proven, in the
+// officer's language, from its facts; other alerts give the node's words.
+export function proven(al) {
+  const f = al.facts || {};
+  const inbound = al.kind === 'owed_ack' || al.kind === 'owed_reply';
+  const outbound = al.kind === 'peer_ack_overdue' || al.kind === 'peer_reply_overdue';
+  const out = [];
+  if (al.kind === 'undelivered') {
+    out.push(t('alerts.fact_queued', { Time: utc(f.queued) }));
+    out.push(f.sent ? t('alerts.fact_sent', { Time: utc(f.sent) }) : t('alerts.fact_not_sent', { Party: al.party }));
+    if (f.sent) out.push(t('alerts.fact_no_receipt'));
+  } else if (inbound || outbound) {
+    out.push(t(inbound ? 'alerts.fact_arrived' : 'alerts.fact_delivered', { Time: utc(f.delivered) }));
+    if (f.displayed) out.push(t('alerts.fact_displayed', { Time: utc(f.displayed) }));
+    else if (inbound) out.push(t('alerts.fact_not_displayed'));
+    if (!f.acknowledged) out.push(t('alerts.fact_not_acknowledged'));
+    else if (f.acked_by) out.push(t('alerts.fact_acknowledged_by', { Time: utc(f.acknowledged), Officer: f.acked_by }));
+    else out.push(t('alerts.fact_acknowledged', { Time: utc(f.acknowledged) }));
+    if (al.kind === 'owed_reply' || al.kind === 'peer_reply_overdue') out.push(t('alerts.fact_no_reply'));
+  } else {
+    return al.detail || '';
+  }
+  return out.join(t('alerts.list_sep'));
+}
+
 function hint(al) {
   return [al.summary, al.detail].filter(Boolean).join('\n');
 }
@@ -80,7 +105,7 @@ export function banners(owed, theirs, alerts, me, silence) {
   const other = fill(theirs, on.filter(a => !a.alert.owed), (a, al) => [
     el('span', { class: 'theirs-tag', text: t('alerts.they_owe_tag') }),
     el('span', { class: 'alert-summary grow', title: hint(al), text: summary(al) },
-      al.detail ? el('span', { class: 'alert-detail', text: ' — ' + al.detail }) : ''),
+      proven(al) ? el('span', { class: 'alert-detail', text: ' — ' + proven(al) }) : ''),
     maySilence(me, a) ? el('button', { type: 'button', class: 'quiet', onclick: () => silence(a) }, t('alerts.silence')) : '',
     open(a)]);
   return ours || other;
@@ -107,7 +132,7 @@ export function list(alerts, me, silence) {
       return el('tr', { dataset: { alert: al.id, kind: al.kind }, class: a.silenced_by ? 'silenced' : al.owed ? 'owed' : '' },
         el('td', {}, al.precedence ? el('span', { class: 'prec prec-' + al.precedence, text: al.precedence }) : '',
           ' ', el('span', { title: hint(al), text: summary(al) }), el('div', { class: 'muted', text: al.line_title })),
-        el('td', { text: al.detail || '' }),
+        el('td', { title: al.detail || undefined, text: proven(al) }),
         el('td', {}, al.deadline ? utc(al.deadline) : '—'),
         el('td', {}, a.cycle ? t('alerts.step_round', { Step: a.step_name, Round: a.cycle + 1 }) : t('alerts.step', { Step: a.step_name }),
           a.next_step_at ? el('div', { class: 'muted' }, ...parts('alerts.next_step', { Countdown: countdown(a.next_step_at) })) : '',
