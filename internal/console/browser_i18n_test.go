@@ -71,15 +71,25 @@ func noEnglish(t *testing.T, tb *tab, lang string) {
 // font (Debian's fonts-noto-cjk): without one it draws boxes.
 func cjkFont(t *testing.T, tb *tab, sel string) {
 	t.Helper()
-	nodes := run(t, tb, "node "+sel, chromedp.Nodes(chromedp.CSS(sel)))
 	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, css.Enable, cdp.Empty{}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := chromedp.Call(ctx, css.GetPlatformFontsForNode, css.GetPlatformFontsForNodeParams{NodeID: nodes[0].NodeID})
-	if err != nil {
-		t.Fatal(err)
+	// The page redraws a view when the node changes (a receipt, the
+	// display of the message itself), so the element found may be gone
+	// before its fonts are asked for: then ask again, for the new one.
+	var res css.GetPlatformFontsForNodeResult
+	for try := 0; ; try++ {
+		nodes := run(t, tb, "node "+sel, chromedp.Nodes(chromedp.CSS(sel)))
+		var err error
+		res, err = chromedp.Call(ctx, css.GetPlatformFontsForNode, css.GetPlatformFontsForNodeParams{NodeID: nodes[0].NodeID})
+		if err == nil {
+			break
+		}
+		if try == 4 || !strings.Contains(err.Error(), "Could not find node") {
+			t.Fatal(err)
+		}
 	}
 	var names []string
 	for _, f := range res.Fonts {

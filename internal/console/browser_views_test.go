@@ -34,13 +34,14 @@ func (tb *tab) text(t *testing.T, sel string) string {
 
 // act takes an agenda step that needs a value (postpone, cancel) on
 // event ev as an officer would: opens its form, types value and submits.
-func (tb *tab) act(t *testing.T, what, ev, action, value string) {
+func (tb *tab) act(t *testing.T, what, ev, action, value string, because ...string) {
 	t.Helper()
 	tb.poll(t, what+": the button", `!!document.querySelector('.agenda-event[data-event="`+ev+`"] [data-act="`+action+`"]')`)
 	tb.js(t, what, `(() => {
 		document.querySelector('.agenda-event[data-event="`+ev+`"] [data-act="`+action+`"]').click();
 		const f = document.getElementById('agenda-`+action+`-`+ev+`');
 		f.querySelector('input').value = `+jsString(value)+`;
+		if (f.elements.because) f.elements.because.value = `+jsString(strings.Join(because, ""))+`;
 		f.requestSubmit();
 	})()`)
 }
@@ -278,11 +279,15 @@ func TestNoticesTranslationsAgendaInBrowser(t *testing.T) {
 	// the form from under the browser's driver.
 	tabA.act(t, "Seoul postpones", talks, "postpone", later)
 	tabA.poll(t, "postponed", `!!document.querySelector('.agenda-event[data-event="`+talks+`"][data-status="postponed"]')`)
-	tabB.act(t, "Beijing cancels the drill", drill.Event.ID, "cancel", "军事交流暂停")
+	// Cancelled because of Seoul's exercise notice, which the agenda links.
+	tabB.act(t, "Beijing cancels the drill", drill.Event.ID, "cancel", "军事交流暂停", notice)
 	cancelled := `.agenda-event[data-event="` + drill.Event.ID + `"][data-status="cancelled"]`
 	tabA.poll(t, "the cancelled drill in Seoul, still listed", `!!document.querySelector('`+cancelled+`')`)
 	if c := tabA.text(t, cancelled+" .agenda-cancellation"); !strings.Contains(c, "beijing") || !strings.Contains(c, "军事交流暂停") {
 		t.Errorf("the cancellation in Seoul reads %q", c)
+	}
+	if link := run(t, tabA, "the cause's link", chromedp.Evaluate[string](`(() => { const a = document.querySelector('`+cancelled+` .agenda-cancellation a.agenda-because'); return a ? a.getAttribute('href') : ''; })()`)); link != "#/message/"+line+"/"+notice {
+		t.Errorf("the cancellation links %q, want the notice %s", link, notice)
 	}
 	tabA.do(t, 10*time.Second, "open the talks' history", chromedp.Evaluate[chromedp.Void](
 		`document.querySelector('.agenda-event[data-event="`+talks+`"] details').open = true`))

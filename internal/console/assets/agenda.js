@@ -5,7 +5,7 @@
 // is an entry the node writes; the node applies the agenda's rules and
 // refuses a step they do not allow, and the refusal is shown as it comes.
 
-import { el, utc } from './dom.js';
+import { el, href, utc } from './dom.js';
 import { api, line as lineURL } from './api.js';
 import { t, parts } from './i18n.js';
 
@@ -86,7 +86,13 @@ function statusChip(s) {
   return el('span', { class: `agenda-status agenda-${s}`, dataset: { status: s }, text: statusName(s) });
 }
 
-function history(ev) {
+// cause links the entry that caused a cancellation to the message view,
+// which shows it when it is a message (a formatted notice, say).
+function cause(lineId, id) {
+  return el('a', { class: 'agenda-because', href: href('message', lineId, id), text: id });
+}
+
+function history(ev, lineId) {
   return el('details', { class: 'agenda-history' },
     el('summary', { text: t('agenda.history', { Count: ev.history.length }) }),
     el('ol', {}, ev.history.map(c =>
@@ -96,7 +102,7 @@ function history(ev) {
         el('span', { class: 'agenda-action', dataset: { action: c.action || '' }, text: actionNames[c.action] ? t(actionNames[c.action]) : (c.action || '?') }),
         c.start && c.action !== 'confirm' ? ` → ${utc(c.start)}` : '',
         c.reason ? [': ', el('span', { class: 'reason', dir: 'auto', text: c.reason })] : '',
-        c.because ? ' ' + t('agenda.because', { Entry: c.because }) : '',
+        c.because ? [' ', ...parts('agenda.because', { Entry: cause(lineId, c.because) })] : '',
         ' ', el('code', { text: c.entry }),
         c.refused ? el('div', { class: 'bad', text: t('agenda.refused', { Error: c.refused }) }) : ''))));
 }
@@ -119,11 +125,13 @@ function actions(ev, lineId, me) {
     }
   });
   const reason = el('input', { name: 'reason', required: true, dir: 'auto', size: 40 });
+  const because = el('input', { name: 'because', size: 14, placeholder: t('compose.reply_placeholder') });
   const cancel = el('form', { id: 'agenda-cancel-' + ev.id, class: 'agenda-inline', hidden: true, dataset: { keep: ev.id } },
-    el('label', {}, t('agenda.reason'), ' ', reason), el('button', { type: 'submit', class: 'reject', text: t('agenda.cancel_event') }));
+    el('label', {}, t('agenda.reason'), ' ', reason), ' ',
+    el('label', {}, t('agenda.because_field'), ' ', because), el('button', { type: 'submit', class: 'reject', text: t('agenda.cancel_event') }));
   cancel.addEventListener('submit', e => {
     e.preventDefault();
-    step(lineId, { action: 'cancel', event: ev.id, reason: reason.value.trim() }, status);
+    step(lineId, { action: 'cancel', event: ev.id, reason: reason.value.trim(), because: because.value.trim() || undefined }, status);
   });
   const agreed = (ev.agreed_by || []).includes(me.party);
   return el('div', { class: 'agenda-actions' },
@@ -149,10 +157,10 @@ function event(ev, lineId, me) {
       ev.status === 'cancelled'
         ? [el('dt', { text: t('agenda.status_cancelled') }), el('dd', { class: 'agenda-cancellation' },
           ...parts('agenda.cancelled_by', { Party: el('strong', { text: ev.cancelled_by }), Reason: el('span', { class: 'reason', dir: 'auto', text: ev.reason }) }),
-          ev.because ? ' ' + t('agenda.because', { Entry: ev.because }) : '')]
+          ev.because ? [' ', ...parts('agenda.because', { Entry: cause(lineId, ev.because) })] : '')]
         : [el('dt', { text: t('agenda.agreed_by') }), el('dd', { text: (ev.agreed_by || []).join(', ') || '—' })]),
     actions(ev, lineId, me),
-    history(ev));
+    history(ev, lineId));
 }
 
 // view is the agenda of one line: every event, cancelled ones too, soonest
