@@ -117,6 +117,22 @@ func (f *fixture) do(t *testing.T, req *http.Request) (int, map[string]any) {
 
 // waitFor waits, with no sleeping, until cond holds after some change of
 // node n, or fails at the deadline.
+// deliver sends req on the fixture's line from Seoul and returns the
+// message's ID once Beijing holds it.
+func (f *fixture) deliver(t *testing.T, req node.SendRequest) string {
+	t.Helper()
+	req.Line = f.line
+	id, err := f.seoul.Send(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, f.beijing, 20*time.Second, "the message at Beijing", func() bool {
+		_, err := f.beijing.Message(f.line, id)
+		return err == nil
+	})
+	return id
+}
+
 func waitFor(t *testing.T, n *node.Node, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.NewTimer(d)

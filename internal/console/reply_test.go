@@ -2,13 +2,11 @@ package console
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
@@ -21,16 +19,8 @@ import (
 // our own message.
 func TestWatchOfficerReplies(t *testing.T) {
 	f := newFixture(t, nil)
-	ctx := context.Background()
 	watch := f.session(t, "Wang Lei", officer.Watch)
-	id, err := f.seoul.Send(ctx, node.SendRequest{Line: f.line, Precedence: entry.Flash, Text: "Confirm receipt."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, f.beijing, 20*time.Second, "the FLASH in Beijing", func() bool {
-		_, err := f.beijing.Message(f.line, id)
-		return err == nil
-	})
+	id := f.deliver(t, node.SendRequest{Precedence: entry.Flash, Text: "Confirm receipt."})
 	path := "/api/lines/" + f.line + "/messages/" + id + "/reply"
 	code, v := f.do(t, f.request(t, "POST", path, &watch, watch.csrf, map[string]string{"text": "已收到。", "key": "k1"}))
 	if code != http.StatusCreated || v["officer"] != "Wang Lei" {
@@ -105,15 +95,8 @@ func (f *fixture) post(t *testing.T, path string, l *login, body []byte) (int, m
 func TestReplyUnderTwoPersonRelease(t *testing.T) {
 	f := newFixture(t, twoPersonFlash)
 	watch := f.session(t, "Wang Lei", officer.Watch)
-	id, err := f.seoul.Send(context.Background(), node.SendRequest{Line: f.line, Precedence: entry.Flash,
+	id := f.deliver(t, node.SendRequest{Precedence: entry.Flash,
 		Officer: "Kim Min-jun", ReleasedBy: "Park Ji-woo", Text: "Confirm receipt."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, f.beijing, 20*time.Second, "the FLASH in Beijing", func() bool {
-		_, err := f.beijing.Message(f.line, id)
-		return err == nil
-	})
 	code, v := f.do(t, f.request(t, "POST", "/api/lines/"+f.line+"/messages/"+id+"/reply", &watch, watch.csrf, map[string]string{"text": "收到。"}))
 	if code != http.StatusAccepted || v["draft"] == nil {
 		t.Fatalf("reply under two-person release: %d %v", code, v)

@@ -233,14 +233,7 @@ func TestOfficerNamesAreInert(t *testing.T) {
 	w := f.session(t, "Wang Lei", officer.Watch)
 	ctx := context.Background()
 	drafter, releaser := "Kim\u202eevil", "Park\u200b"
-	id, err := f.seoul.Send(ctx, node.SendRequest{Line: f.line, Precedence: entry.Routine, Text: "x", Officer: drafter, ReleasedBy: releaser})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, f.beijing, 20*time.Second, "the message at Beijing", func() bool {
-		_, err := f.beijing.Message(f.line, id)
-		return err == nil
-	})
+	id := f.deliver(t, node.SendRequest{Precedence: entry.Routine, Text: "x", Officer: drafter, ReleasedBy: releaser})
 	if _, err := f.beijing.Ack(ctx, f.line, id, "Wang\u202eLei"); err != nil {
 		t.Fatal(err)
 	}

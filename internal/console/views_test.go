@@ -181,16 +181,8 @@ func TestNoticeForm(t *testing.T) {
 // bad one is refused before anything is written.
 func TestTranslationRoute(t *testing.T) {
 	f := newFixture(t, nil)
-	ctx := context.Background()
 	watch := f.session(t, "Wang Lei", officer.Watch)
-	id, err := f.seoul.Send(ctx, node.SendRequest{Line: f.line, Precedence: entry.Routine, Lang: "ko", Text: "훈련을 연기합니다."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, f.beijing, 20*time.Second, "the message in Beijing", func() bool {
-		_, err := f.beijing.Message(f.line, id)
-		return err == nil
-	})
+	id := f.deliver(t, node.SendRequest{Precedence: entry.Routine, Lang: "ko", Text: "훈련을 연기합니다."})
 	path := "/api/lines/" + f.line + "/messages/" + id + "/translations"
 	size := f.logSize(t)
 	for _, body := range []map[string]any{
