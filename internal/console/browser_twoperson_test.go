@@ -91,7 +91,9 @@ func TestTwoPersonReleaseInBrowser(t *testing.T) {
 	const officers = "drafted by Kim Min-jun, released by Park Ji-woo"
 	watch.do(t, 20*time.Second, "the message naming both officers", chromedp.Poll[chromedp.Void](
 		`document.getElementById('message-officers')?.textContent === `+jsString(officers)))
-	if got := run(t, watch, "officers", chromedp.Text(chromedp.ID("message-officers"))); got != officers {
+	// Read in one evaluation: the redraw may replace the element between
+	// finding it and reading its text.
+	if got := run(t, watch, "officers", chromedp.Evaluate[string](`document.getElementById('message-officers')?.textContent ?? ''`)); got != officers {
 		t.Errorf("Beijing's console says %q", got)
 	}
 
@@ -110,6 +112,10 @@ func TestTwoPersonReleaseInBrowser(t *testing.T) {
 		t.Errorf("proof verdict %q: %s", v, run(t, watch, "verdict text", chromedp.Text(chromedp.ID("proof-verdict"))))
 	}
 	watch.do(t, 10*time.Second, "the released message on the proof page", chromedp.WaitVisible(chromedp.CSS(`tr[data-id="`+id+`"]`)))
+	// Below the proof, the charter chain: no amendments, each party's keys
+	// from the charter.
+	watch.do(t, 10*time.Second, "the signing keys on the proof page",
+		chromedp.WaitVisible(chromedp.CSS(`#charter-chain li[data-party="seoul"]`)), chromedp.WaitVisible(chromedp.CSS(`#charter-chain li[data-party="beijing"]`)))
 
 	for _, tb := range []*tab{drafter, watch, releaser} {
 		tb.checkConsole(t)

@@ -57,6 +57,7 @@ var routes = []route{
 	{Method: "GET", Pattern: "/api/lines/{line}/drafts", Roles: draftReaders, handle: (*Server).drafts},
 	{Method: "POST", Pattern: "/api/lines/{line}/drafts/{draft}/release", Roles: releasers, CSRF: true, handle: (*Server).release},
 	{Method: "POST", Pattern: "/api/lines/{line}/drafts/{draft}/reject", Roles: releasers, CSRF: true, handle: (*Server).reject},
+	{Method: "GET", Pattern: "/api/lines/{line}/charter", Roles: everyone, handle: (*Server).charterChain},
 	{Method: "GET", Pattern: "/api/lines/{line}/transcript", Roles: everyone, handle: (*Server).transcriptProof},
 	{Method: "POST", Pattern: "/api/lines/{line}/rollcall", Roles: ackers, CSRF: true, handle: (*Server).rollCall},
 	{Method: "GET", Pattern: "/api/lines/{line}/templates", Roles: everyone, handle: (*Server).templates},

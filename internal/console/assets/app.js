@@ -11,6 +11,7 @@ import { list, message, rungOf } from './messages.js';
 import { compose } from './compose.js';
 import * as drafts from './drafts.js';
 import * as proof from './proof.js';
+import * as charterview from './charterview.js';
 import { account, roleName } from './account.js';
 import * as alerts from './alerts.js';
 import * as rollcall from './rollcall.js';
@@ -223,9 +224,11 @@ async function render(full) {
     } else {
       const every = r.query.get('every') === '1';
       if (full) clear($('view')).append(el('p', { class: 'muted', id: 'proof-working', text: t('proof.working') }));
-      data = await api('GET', proof.path(lineId, every));
+      const [pv, cv] = await Promise.all([api('GET', proof.path(lineId, every)), api('GET', charterview.path(lineId))]);
+      data = { pv, cv };
       draw = () => el('div', {}, el('h2', { text: t('nav.proof') }), lineTabs('proof', lineId),
-        proof.proof(data, lineId, every, () => render(true).catch(e => live(t('live.error', { Error: e.message }), false))));
+        proof.proof(pv, lineId, every, () => render(true).catch(e => live(t('live.error', { Error: e.message }), false))),
+        charterview.view(cv));
     }
   } else if (r.view === 'agenda') {
     const lineId = r.args[0] || (state.lines[0] || {}).id;
