@@ -72,13 +72,30 @@ func PickLine(lines []LineName, flag string) (string, error) {
 		}
 		return "", fmt.Errorf("this node has %d lines: name one with --line (hotline lines lists them)", len(lines))
 	}
+	var named []string
 	for _, l := range lines {
-		if l.ID == flag || l.Name == flag {
+		if l.ID == flag {
 			return l.ID, nil
 		}
+		if l.Name == flag {
+			named = append(named, l.ID)
+		}
 	}
-	return "", fmt.Errorf("%w: %q is neither the name nor the ID of a line of this node (hotline lines lists them)", ErrNoLine, flag)
+	switch len(named) {
+	case 0:
+		return "", fmt.Errorf("%w: %q is neither the name nor the ID of a line of this node (hotline lines lists them)", ErrNoLine, flag)
+	case 1:
+		return named[0], nil
+	}
+	slices.Sort(named)
+	return "", fmt.Errorf("%w: %d lines are named %s (%s): name one by its ID", ErrAmbiguousLine, len(named), flag, strings.Join(named, ", "))
 }
+
+// ErrAmbiguousLine means a --line name is carried by more than one line of
+// this node: each line's name is unique where it was given, but a peer's
+// amendment may rename a line to a name another line here already has.
+// Picking either could send a message on the wrong line, so neither is.
+var ErrAmbiguousLine = errors.New("ambiguous line name")
 
 // noLineYet is ErrNoLine on a node with no line: a line proposed, even
 // signed by some, opens on a node only when it accepts the charter every
