@@ -26,6 +26,7 @@ import (
 	"github.com/hotline-line/hotline/internal/amend"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/identity"
+	"github.com/hotline-line/hotline/internal/seal"
 	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/tlog"
 	"github.com/hotline-line/hotline/internal/verify"
@@ -35,6 +36,10 @@ import (
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time // the clock; time.Now if nil
+	// Envelope is the envelope version the node seals bodies in
+	// (package seal): 0 means the newest, 2. Version 1 is kept for the
+	// format vectors of version 1, which a real exchange produces.
+	Envelope int
 }
 
 // Node is an open hotline node.
@@ -46,6 +51,11 @@ type Node struct {
 	lock  *os.File
 	log   *slog.Logger
 	now   func() time.Time
+
+	// envelope is the version this node seals (Options.Envelope); epochs
+	// remembers the epoch secrets of version 2 bodies sealed to us.
+	envelope int
+	epochs   seal.Epochs
 
 	mu    sync.RWMutex
 	lines map[string]*lineState
@@ -79,6 +89,8 @@ type lineState struct {
 	logs    map[string]*logState
 	hpke    map[string]hpke.PublicKey // peers' keys
 	keys    *verify.Keyring
+	// sender holds our epochs with each peer; only the writer uses it.
+	sender seal.Sender
 	// installed is when this node installed the line: link tests are not
 	// overdue before the first interval has passed.
 	installed time.Time
@@ -152,6 +164,7 @@ func Open(dir string, opts Options) (*Node, error) {
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}
+	n.envelope = opts.Envelope
 	if n.now == nil {
 		n.now = time.Now
 	}
@@ -224,6 +237,7 @@ func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
 		logs: map[string]*logState{},
 		hpke: map[string]hpke.PublicKey{},
 	}
+	ls.sender = seal.Sender{Line: ls.id, Author: ls.me}
 	keys, err := verify.NewKeyring(c)
 	if err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ func TestMessageKeyRevealsOneMessage(t *testing.T) {
 	secret := s.epochs["beijing"].secret
 	keys := map[string]bool{string(secret): true}
 	for i, m := range msgs {
-		k, err := messageKey(secret, line, "seoul", "beijing", 1, m.commit)
+		k, err := MessageKey(secret, line, "seoul", "beijing", 1, m.commit)
 		if err != nil {
 			t.Fatal(err)
 		}

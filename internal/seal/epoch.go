@@ -80,12 +80,13 @@ func epochInfo(line, author, recipient string) []byte {
 	return []byte(epochInfoLabel + "\x00" + line + "\x00" + author + "\x00" + recipient)
 }
 
-// messageKey derives the AES-256-GCM key of one message from its epoch's
-// secret. The commitment makes it unique to the message (it hashes the
-// message's random salt): the key of one message opens that message and
-// tells nothing of the epoch secret or of any other message's key, which
-// is why a fixed nonce is safe under it.
-func messageKey(secret []byte, line, author, recipient string, epoch uint64, commitment []byte) ([]byte, error) {
+// MessageKey derives the AES-256-GCM key of one message from its epoch's
+// secret (protocol §7.3; exported for the test vectors). The commitment
+// makes it unique to the message (it hashes the message's random salt):
+// the key of one message opens that message and tells nothing of the
+// epoch secret or of any other message's key, which is why a fixed nonce
+// is safe under it.
+func MessageKey(secret []byte, line, author, recipient string, epoch uint64, commitment []byte) ([]byte, error) {
 	var idx [8]byte
 	binary.BigEndian.PutUint64(idx[:], epoch)
 	info := messageLabel + "\x00" + line + "\x00" + author + "\x00" + recipient + "\x00" + string(idx[:]) + string(commitment)
@@ -180,7 +181,7 @@ func (s *Sender) Seal(recipients map[string]hpke.PublicKey, p Policy, at Slot, s
 			}
 			s.epochs[r] = e
 		}
-		key, err := messageKey(e.secret, s.Line, s.Author, r, e.carrier, commitment)
+		key, err := MessageKey(e.secret, s.Line, s.Author, r, e.carrier, commitment)
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +268,7 @@ func (e *Envelope) OpenAt(party string, priv hpke.PrivateKey, cache *Epochs, at 
 				return nil, nil, err
 			}
 		}
-		if secret, err = openEpoch(enc, priv, at.Line, at.Author, party); err != nil {
+		if secret, err = OpenEpoch(enc, priv, at.Line, at.Author, party); err != nil {
 			return nil, nil, fmt.Errorf("open epoch %d: %w", sh.Epoch, err)
 		}
 		defer func() {
@@ -278,7 +279,7 @@ func (e *Envelope) OpenAt(party string, priv hpke.PrivateKey, cache *Epochs, at 
 			}
 		}()
 	}
-	key, err := messageKey(secret, at.Line, at.Author, party, sh.Epoch, at.Commitment)
+	key, err := MessageKey(secret, at.Line, at.Author, party, sh.Epoch, at.Commitment)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -290,8 +291,9 @@ func (e *Envelope) OpenAt(party string, priv hpke.PrivateKey, cache *Epochs, at 
 	return split(pt, at.Commitment)
 }
 
-// openEpoch decapsulates an epoch's secret.
-func openEpoch(enc []byte, priv hpke.PrivateKey, line, author, recipient string) ([]byte, error) {
+// OpenEpoch decapsulates the secret of an epoch from its encapsulation,
+// as recipient (protocol §7.3; exported for the test vectors).
+func OpenEpoch(enc []byte, priv hpke.PrivateKey, line, author, recipient string) ([]byte, error) {
 	kdf, aead := suite()
 	r, err := hpke.NewRecipient(enc, priv, kdf, aead, epochInfo(line, author, recipient))
 	if err != nil {
