@@ -119,8 +119,9 @@ type Policy struct {
 // only: a node that restarts opens new epochs.
 type Epoch struct {
 	carrier  uint64
-	leafHash []byte // the carrier's leaf hash: a rolled-back carrier is not used again
-	pub      []byte // the recipient's key the epoch was made for
+	leafHash []byte         // the carrier's leaf hash: a rolled-back carrier is not used again
+	pk       hpke.PublicKey // the recipient's key the epoch was made for
+	pub      []byte         // and its bytes
 	started  time.Time
 	messages int
 	enc      []byte
@@ -201,8 +202,11 @@ func (s *Sender) current(e *Epoch, pk hpke.PublicKey, p Policy, at Slot) bool {
 	if e.messages >= p.Messages || !at.Now.Before(e.started.Add(p.Time)) || at.Now.Before(e.started) {
 		return false
 	}
-	if !bytes.Equal(e.pub, pk.Bytes()) {
-		return false
+	if pk != e.pk { // the same key need not be the same value: compare bytes, once
+		if !bytes.Equal(e.pub, pk.Bytes()) {
+			return false
+		}
+		e.pk = pk
 	}
 	if e.carrier == at.Index { // sealed to several times for one entry (a retry)
 		return bytes.Equal(e.leafHash, at.LeafHash)
@@ -220,7 +224,7 @@ func (s *Sender) open(recipient string, pk hpke.PublicKey, at Slot) (*Epoch, err
 	if err != nil {
 		return nil, err
 	}
-	return &Epoch{carrier: at.Index, leafHash: bytes.Clone(at.LeafHash), pub: pk.Bytes(),
+	return &Epoch{carrier: at.Index, leafHash: bytes.Clone(at.LeafHash), pk: pk, pub: pk.Bytes(),
 		started: at.Now, enc: enc, secret: secret}, nil
 }
 
