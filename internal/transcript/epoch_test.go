@@ -1,7 +1,6 @@
 package transcript_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"slices"
@@ -71,17 +70,11 @@ func TestDisclosureInAnEpoch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := transcript.Marshal(d)
-	for what, b := range secrets {
-		if bytes.Contains(data, b) {
-			t.Errorf("the disclosure holds %s", what)
-		}
-	}
 	for _, word := range []string{`"epochs"`, `"enc"`, `"sealed"`} {
-		if bytes.Contains(data, []byte(word)) {
-			t.Errorf("the disclosure holds %s", word)
-		}
+		secrets["the envelope field "+word] = []byte(word)
 	}
+	data := transcript.Marshal(d)
+	holdsNone(t, data, secrets)
 	rep, err := transcript.Verify(data)
 	if err != nil {
 		t.Fatal(err)
