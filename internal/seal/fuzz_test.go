@@ -91,6 +91,25 @@ func TestCorpusSeeds(t *testing.T) {
 	if _, b, err := p.OpenFor("x", nil, nil, entry.Commit(salt(2), []byte("charter"))); err != nil || string(b) != "charter" {
 		t.Errorf("plain: %q, %v", b, err)
 	}
+	// Version 2: an entry that opens beijing's epoch (entry 1 of seoul's
+	// log) and one that names it (entry 2), each sealing "body" with
+	// salt(i); they open together, the second only with the first.
+	opens, err := seal.Parse(fuzzseed.Read(t, "FuzzParse", "epoch-opens"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := seal.Parse(fuzzseed.Read(t, "FuzzParse", "epoch-names"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := keys(t, "beijing")
+	for i, e := range []*seal.Envelope{opens, names} {
+		at := &seal.Place{Line: line, Author: "seoul", Index: uint64(i + 1), Commitment: entry.Commit(salt(byte(i+1)), []byte("body")),
+			Carrier: func(uint64) ([]byte, error) { return opens.Marshal(), nil }}
+		if _, b, err := e.OpenAt("beijing", k.HPKEPrivateKey(), nil, at); err != nil || string(b) != "body" {
+			t.Errorf("epoch seed %d: %q, %v", i+1, b, err)
+		}
+	}
 	for _, name := range []string{"trailing-brace", "open-null", "empty-object", "both"} {
 		if _, err := seal.Parse(fuzzseed.Read(t, "FuzzParse", name)); err == nil {
 			t.Errorf("%s: accepted", name)
