@@ -196,6 +196,14 @@ func Open(dir string, opts Options) (*Node, error) {
 func (n *Node) Close() error {
 	n.cancel()
 	n.wg.Wait()
+	// The writer has stopped and seals nothing more: overwrite every epoch
+	// secret this node holds rather than leave it to the garbage collector.
+	n.mu.RLock()
+	for _, ls := range n.lines {
+		ls.sender.Erase()
+	}
+	n.mu.RUnlock()
+	n.epochs.Erase()
 	err := n.Store.Close()
 	n.lock.Close()
 	return err

@@ -55,6 +55,16 @@ func (c *Epochs) put(id epochID, secret []byte) {
 	c.order = append(c.order, id)
 }
 
+// Erase overwrites and forgets every epoch secret held.
+func (c *Epochs) Erase() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, secret := range c.m {
+		clear(secret)
+	}
+	c.m, c.order = nil, nil
+}
+
 // Len is how many epoch secrets are held.
 func (c *Epochs) Len() int {
 	c.mu.Lock()

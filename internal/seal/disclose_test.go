@@ -60,4 +60,9 @@ func TestMessageKeyRevealsOneMessage(t *testing.T) {
 			}
 		}
 	}
+	// An ended epoch leaves nothing in memory: Erase overwrites it.
+	s.Erase()
+	if !bytes.Equal(secret, make([]byte, len(secret))) || len(s.epochs) != 0 {
+		t.Fatal("Erase left the epoch secret in memory")
+	}
 }

@@ -368,6 +368,13 @@ func TestEpochsBounded(t *testing.T) {
 	if b, err := l.open(bj, &cache, 1); err != nil || string(b) != "0" {
 		t.Fatalf("entry 1 after it fell out: %q, %v", b, err)
 	}
+	cache.Erase()
+	if cache.Len() != 0 {
+		t.Fatalf("remembers %d epochs after Erase", cache.Len())
+	}
+	if b, err := l.open(bj, &cache, 2); err != nil || string(b) != "1" {
+		t.Fatalf("entry 2 after Erase: %q, %v", b, err)
+	}
 }
 
 // TestOpenAtVersion1: envelopes of version 1 and open ones open through
