@@ -79,7 +79,7 @@ func (s *Store) Close() error {
 // store opens. (They cannot be prepared later: the writer's one connection
 // is then held by the transaction that needs them.) The reads among them
 // run for each entry committed: unprepared, SQLite parsed them every time.
-var writerStmts = []string{stmtSavepoint, stmtRelease, stmtRollbackTo, stmtInsertEntry, stmtInsertCosig, stmtInsertSent,
+var writerStmts = []string{stmtSavepoint, stmtRelease, stmtRollbackTo, stmtInsertEnvelope, stmtInsertEntry, stmtInsertCosig, stmtInsertSent,
 	stmtEntryTime, stmtHasMark}
 
 const (
@@ -214,6 +214,8 @@ var migrations = []string{
 	`CREATE TABLE send_keys (line TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (line, key)) WITHOUT ROWID;`,
 	// Evidence kept per offending party and kind of refusal (evidence.go).
 	migrateEvidence,
+	// Envelopes in a table of their own (envelopes.go).
+	migrateEnvelopes,
 }
 
 // Migrate brings the schema of db up to date: migrations[i] takes
