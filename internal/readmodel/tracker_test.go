@@ -135,9 +135,6 @@ func TestUpdateCostsWhatChanged(t *testing.T) {
 				t.Errorf("acknowledged, not answered: %+v", o)
 			}
 		}
-		if tr.Len() != 2*n+2 {
-			t.Errorf("%d owed, want %d", tr.Len(), 2*n+2)
-		}
 		t.Logf("%d unacknowledged each way: quiet evaluation %d queries, %d messages looked at; with new traffic %d queries, %d messages",
 			n, c.idleReads, c.idleSeen, c.busyReads, c.busySeen)
 		return c
