@@ -46,3 +46,26 @@ const migrateEnvelopes = `
 	CREATE INDEX entries_ref ON entries (line, ref) WHERE ref != '';
 	CREATE INDEX entries_kind ON entries (line, kind, received);
 	CREATE INDEX entries_rollcall ON entries (line, author, time) WHERE kind = 'rollcall';`
+
+// vacuumMostlyFree rewrites a file that is more than half free pages, as
+// migrateEnvelopes leaves it: the old table's pages are free, interleaved
+// with the new ones. VACUUM writes the file once, in order (25 s for a log
+// of 121,000 entries on a loaded machine); freeing the pages one by one
+// (incremental_vacuum, what Reclaim does) took 2 min 10 s, and Reclaim
+// runs on the writer.
+func (s *Store) vacuumMostlyFree() error {
+	var pages, free int64
+	if err := s.w.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
+		return err
+	}
+	if err := s.w.QueryRow(`PRAGMA freelist_count`).Scan(&free); err != nil {
+		return err
+	}
+	if free*2 < pages || free*4096 < reclaimAt {
+		return nil
+	}
+	if _, err := s.w.Exec(`VACUUM`); err != nil {
+		return err
+	}
+	return s.compact("TRUNCATE")
+}

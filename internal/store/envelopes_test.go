@@ -66,10 +66,11 @@ func sampleEntries(n int) []Entry {
 }
 
 // A database of the schema before migrateEnvelopes opens with every entry
-// whole, envelope included; entries written after it find their own.
+// whole, envelope included, and the space of the old table returned;
+// entries written after it find their own.
 func TestEnvelopesMigration(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hotline.db")
-	es := sampleEntries(40)
+	es := sampleEntries(600) // 2,400 entries: 5 MB, more than Reclaim leaves alone
 	oldEntries(t, path, es)
 
 	s, err := Open(path)
@@ -86,13 +87,20 @@ func TestEnvelopesMigration(t *testing.T) {
 			t.Fatalf("entry %s %s-%d after the migration:\n got %+v\nwant %+v", want.Line, want.Author, want.Index, got, want)
 		}
 	}
-	all, err := s.Entries("L2", "beijing", 0, 100)
-	if err != nil || len(all) != 40 {
+	all, err := s.Entries("L2", "beijing", 0, 1000)
+	if err != nil || len(all) != 600 {
 		t.Fatalf("Entries: %d, %v", len(all), err)
 	}
 	var v int
 	if err := s.r.QueryRow(`SELECT count(*) FROM pragma_table_info('entries') WHERE name = 'envelope'`).Scan(&v); err != nil || v != 0 {
 		t.Fatalf("entries still has an envelope column (%d, %v)", v, err)
+	}
+	var pages, free int
+	if err := s.r.QueryRow(`SELECT (SELECT page_count FROM pragma_page_count), (SELECT freelist_count FROM pragma_freelist_count)`).Scan(&pages, &free); err != nil {
+		t.Fatal(err)
+	}
+	if free*2 >= pages {
+		t.Errorf("%d of %d pages free after the migration", free, pages)
 	}
 	var ok string
 	if err := s.r.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
@@ -100,10 +108,10 @@ func TestEnvelopesMigration(t *testing.T) {
 	}
 
 	// Written after the migration, on top of the migrated rows.
-	next := sampleEntries(41)
+	next := sampleEntries(601)
 	err = s.Write(context.Background(), func(tx *Tx) error {
 		for _, e := range next {
-			if e.Index == 40 {
+			if e.Index == 600 {
 				if err := tx.InsertEntry(&e); err != nil {
 					return err
 				}

@@ -52,6 +52,7 @@ func Open(path string) (*Store, error) {
 	// Best effort, like the file modes: a read-only or full disk still
 	// opens, and the conversion is tried again next time.
 	_ = s.vacuumOnce()
+	_ = s.vacuumMostlyFree()
 	for _, q := range writerStmts {
 		if _, err := s.stmt(w, q); err != nil {
 			s.Close()
