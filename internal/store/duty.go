@@ -146,12 +146,14 @@ func (s *Store) ReceiptSizes(ctx context.Context, line, author string, cosigners
 	return out, rows.Err()
 }
 
+const stmtLastSent = `SELECT COALESCE(MAX(rowid), 0) FROM sent WHERE line = ?`
+
 // LastSentRow returns the row of the latest send recorded on line, 0 if
 // none: a reader that starts there reads only the sends that follow
 // (SentSince).
 func (s *Store) LastSentRow(ctx context.Context, line string) (int64, error) {
 	var row int64
-	err := s.queryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM sent WHERE line = ?`, line).Scan(&row)
+	err := s.queryRowContext(ctx, stmtLastSent, line).Scan(&row)
 	return row, err
 }
 
