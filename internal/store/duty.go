@@ -90,7 +90,8 @@ func (s *Store) pending(ctx context.Context, line, author, party string, from, t
 }
 
 // stmtLogEnds reads the last index of each log named in ?2 (a JSON array
-// of parties), NULL for an empty one: one descent of the primary key each.
+// of parties), NULL for an empty one: one descent of the primary key each
+// (a bare MAX: SQLite takes the last row of the key only for that).
 const stmtLogEnds = `SELECT j.value, (SELECT MAX(e.idx) FROM entries e WHERE e.line = ?1 AND e.author = j.value)
 	FROM json_each(?2) j`
 
@@ -99,20 +100,30 @@ const stmtLogEnds = `SELECT j.value, (SELECT MAX(e.idx) FROM entries e WHERE e.l
 // disk, however much arrives after: logs only grow, in order.
 func (s *Store) LogEnds(ctx context.Context, line string, authors []string) (map[string]uint64, error) {
 	list, _ := json.Marshal(authors)
-	rows, err := s.queryContext(ctx, stmtLogEnds, line, string(list))
+	ends, err := s.byParty(ctx, stmtLogEnds, line, string(list))
+	for a := range ends {
+		ends[a]++
+	}
+	return ends, err
+}
+
+// byParty runs q, whose rows are a party and a number or NULL, and
+// returns the numbers by party, leaving out the NULLs.
+func (s *Store) byParty(ctx context.Context, q string, args ...any) (map[string]uint64, error) {
+	rows, err := s.queryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make(map[string]uint64, len(authors))
+	out := map[string]uint64{}
 	for rows.Next() {
-		var a string
-		var last sql.NullInt64
-		if err := rows.Scan(&a, &last); err != nil {
+		var p string
+		var v sql.NullInt64
+		if err := rows.Scan(&p, &v); err != nil {
 			return nil, err
 		}
-		if last.Valid {
-			out[a] = uint64(last.Int64) + 1
+		if v.Valid {
+			out[p] = uint64(v.Int64)
 		}
 	}
 	return out, rows.Err()
@@ -127,34 +138,20 @@ const stmtReceiptSizes = `SELECT j.value, (SELECT MAX(c.size) FROM cosigs c WHER
 // on line, the largest size cosigned: every entry below it is delivered.
 func (s *Store) ReceiptSizes(ctx context.Context, line, author string, cosigners []string) (map[string]uint64, error) {
 	list, _ := json.Marshal(cosigners)
-	rows, err := s.queryContext(ctx, stmtReceiptSizes, line, author, string(list))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := make(map[string]uint64, len(cosigners))
-	for rows.Next() {
-		var c string
-		var size sql.NullInt64
-		if err := rows.Scan(&c, &size); err != nil {
-			return nil, err
-		}
-		if size.Valid {
-			out[c] = uint64(size.Int64)
-		}
-	}
-	return out, rows.Err()
+	return s.byParty(ctx, stmtReceiptSizes, line, author, string(list))
 }
 
-const stmtLastSent = `SELECT COALESCE(MAX(rowid), 0) FROM sent WHERE line = ?`
+// stmtLastSent is a bare MAX, which SQLite answers from the end of the
+// index; COALESCE around it walked every send of the line.
+const stmtLastSent = `SELECT MAX(rowid) FROM sent WHERE line = ?`
 
 // LastSentRow returns the row of the latest send recorded on line, 0 if
 // none: a reader that starts there reads only the sends that follow
 // (SentSince).
 func (s *Store) LastSentRow(ctx context.Context, line string) (int64, error) {
-	var row int64
+	var row sql.NullInt64
 	err := s.queryRowContext(ctx, stmtLastSent, line).Scan(&row)
-	return row, err
+	return row.Int64, err
 }
 
 // Mark is an entry that refers to a message: a displayed mark, an

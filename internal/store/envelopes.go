@@ -54,14 +54,11 @@ const migrateEnvelopes = `
 // (incremental_vacuum, what Reclaim does) took 2 min 10 s, and Reclaim
 // runs on the writer.
 func (s *Store) vacuumMostlyFree() error {
-	var pages, free int64
-	if err := s.w.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
+	pages, free, size, err := s.pages()
+	if err != nil {
 		return err
 	}
-	if err := s.w.QueryRow(`PRAGMA freelist_count`).Scan(&free); err != nil {
-		return err
-	}
-	if free*2 < pages || free*4096 < reclaimAt {
+	if free*2 < pages || free*size < reclaimAt {
 		return nil
 	}
 	if _, err := s.w.Exec(`VACUUM`); err != nil {
