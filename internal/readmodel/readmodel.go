@@ -15,12 +15,14 @@
 // # What is owed
 //
 // A [Tracker] follows, for one line, every message still waiting for an
-// acknowledgement or a reply from a party, in memory. It reads the line's
-// backlog once; afterwards each [Tracker.Update] reads only what was
-// committed since (new entries of each log, new receipts, new sends) and
-// the deadlines that passed, kept in a heap. Acknowledgements and replies
-// are never taken back, so nothing that closed can open again. The cost of
-// a look is what changed, not how much is pending.
+// acknowledgement or a reply from a party. It reads the line's backlog
+// once, a page at a time, and keeps in memory only the next deadline of
+// each message; afterwards each [Tracker.Update] reads only what was
+// committed since (new entries of each log, the messages their marks
+// name, those new receipts and sends cover) and the messages whose
+// deadline passed. Acknowledgements and replies are never taken back, so
+// nothing that closed can open again. The cost of a look is what changed,
+// not how much is pending, and its memory is 24 bytes per message owed.
 package readmodel
 
 import (
