@@ -256,3 +256,23 @@ func DecodeAmendment(b []byte, line string) (*Amendment, error) {
 	}
 	return &a, nil
 }
+
+// Open reports whether entries of kind are written in an open envelope,
+// readable by every party of the line, present and future, rather than
+// sealed to the parties in force: the charter, and the governance entries
+// (amendments and their answers, state notices, key entries), because a
+// party that joins later must verify the rules that admitted it and the
+// keys that sign every log (protocol §33).
+func (k Kind) Open() bool {
+	switch k {
+	case KindCharter, KindAmendment, KindNotice, KindKey:
+		return true
+	}
+	return false
+}
+
+// BeforeJoining is the body error of an entry stored without its body
+// because it was written before this party joined the line: its body is
+// sealed to the parties in force then. Its leaf and checkpoints verify;
+// it is shown as written before this party joined, never as an error.
+const BeforeJoining = "written before this party joined the line: sealed to the parties then in force"

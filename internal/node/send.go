@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/seal"
@@ -29,19 +30,33 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 	if mine == nil {
 		return fmt.Errorf("charter does not name this party (%s)", n.Me())
 	}
-	// Our own keys must be the ones in the charter: a charter that names us
-	// with another key would let its author read or speak for us.
+	if err := n.checkOwnCard(mine, "the charter"); err != nil {
+		return err
+	}
+	return n.install(ctx, c, nil)
+}
+
+// checkOwnCard refuses a card of this party with keys that are not this
+// node's: a charter or an amendment that names us with another key would
+// let its author read or speak for us.
+func (n *Node) checkOwnCard(mine *card.Card, where string) error {
 	if cur := n.current(); mine.LogKey != cur.LogVerifierKey() || mine.CosignerKey != cur.CosignerVerifierKey() ||
 		!bytes.Equal(mine.HPKEKey, n.Keys.HPKEPublicKey()) || !bytes.Equal(mine.TLSKey, n.Keys.TLSPublicKey()) {
-		return fmt.Errorf("the charter names %s with keys that are not this node's: refusing to install it", n.Me())
+		return fmt.Errorf("%s names %s with keys that are not this node's: refusing to install it", where, n.Me())
 	}
+	return nil
+}
+
+// install opens line c here and writes its charter as entry 0 of our log;
+// joined is our own card when an amendment added us after the charter.
+func (n *Node) install(ctx context.Context, c *charter.Signed, joined *card.Card) error {
 	if _, err := n.line(c.ID()); err == nil {
 		return nil
 	}
 	if err := n.checkName(c); err != nil {
 		return err
 	}
-	ls, err := n.newLineState(c)
+	ls, err := n.newLineState(c, joined)
 	if err != nil {
 		return err
 	}
@@ -67,7 +82,7 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 			n.mu.Lock()
 			n.lines[ls.id] = ls
 			n.mu.Unlock()
-			ls.logs[n.Me()].committed.Store(ls.logs[n.Me()].tree.Size())
+			ls.log(n.Me()).committed.Store(ls.log(n.Me()).tree.Size())
 			n.startLinks(ls)
 		},
 	})
@@ -94,7 +109,14 @@ func newSalt() []byte {
 // needs no state.
 func (n *Node) sealDraft(ls *lineState, kind entry.Kind, body []byte) (draft, error) {
 	salt := newSalt()
-	env, err := seal.Seal(ls.hpke, seal.Info(ls.id, ls.me), salt, body)
+	to, open, err := ls.recipients(kind)
+	if err != nil {
+		return draft{}, err
+	}
+	if open {
+		return draft{kind: kind, salt: salt, body: body, env: seal.Plain(salt, body)}, nil
+	}
+	env, err := seal.Seal(to, seal.Info(ls.id, ls.me), salt, body)
 	if err != nil {
 		return draft{}, err
 	}
@@ -104,7 +126,7 @@ func (n *Node) sealDraft(ls *lineState, kind entry.Kind, body []byte) (draft, er
 // writeEntry appends a draft to this party's log inside the writer's
 // transaction and returns the new entry's ID.
 func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) {
-	lg := ls.logs[ls.me]
+	lg := ls.log(ls.me)
 	index := lg.tree.Size()
 	leaf := &entry.Leaf{
 		Line: ls.id, Author: ls.me, Index: index, Kind: d.kind,
@@ -142,8 +164,8 @@ func (n *Node) writeOne(ctx context.Context, ls *lineState, d draft) (id string,
 // party had seen when it wrote.
 func (n *Node) refs(ls *lineState) []entry.Ref {
 	var refs []entry.Ref
-	for _, p := range slices.Sorted(slices.Values(ls.peers)) {
-		lg := ls.logs[p]
+	for _, p := range slices.Sorted(slices.Values(ls.peers())) {
+		lg := ls.log(p)
 		size := lg.committed.Load()
 		if size == 0 {
 			continue

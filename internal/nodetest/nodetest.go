@@ -93,15 +93,22 @@ func PairEach(t testing.TB, dirs []string, opts []node.Options, edit func(*chart
 	t.Helper()
 	var nodes []*node.Node
 	for i, d := range dirs {
-		n, err := node.Open(d, opts[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { n.Close() })
-		watch(t, n)
-		nodes = append(nodes, n)
+		nodes = append(nodes, Open(t, d, opts[i]))
 	}
 	return nodes, Line(t, nodes, edit)
+}
+
+// Open opens the node in dir for the test, closed at its end, whose
+// changes wake Wait: a party that joins a line later.
+func Open(t testing.TB, dir string, opts node.Options) *node.Node {
+	t.Helper()
+	n, err := node.Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	watch(t, n)
+	return n
 }
 
 // Line opens one more line between open nodes, the first proposing, on a

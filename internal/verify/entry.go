@@ -46,7 +46,9 @@ func (k *Keyring) OpenBody(l *entry.Leaf, envelope []byte, me string, priv hpke.
 	// OpenFor checks the commitment: a body it returns is the author's.
 	salt, body, err = env.OpenFor(me, priv, seal.Info(k.Line, l.Author), l.Body)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %s: %v", ErrBody, l.ID(), err)
+		// seal.ErrNoBody stays visible: whether a body missing for me is
+		// an error depends on whether I was a party when it was written.
+		return nil, nil, fmt.Errorf("%w: %s: %w", ErrBody, l.ID(), err)
 	}
 	return salt, body, k.charterBody(l, body)
 }

@@ -1,0 +1,210 @@
+package node_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hotline-line/hotline/internal/amend"
+	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/node"
+	"github.com/hotline-line/hotline/internal/nodetest"
+	"github.com/hotline-line/hotline/internal/seal"
+)
+
+// partiesOf returns the parties in force on line at n.
+func partiesOf(t testing.TB, n *node.Node, line string) []string {
+	t.Helper()
+	c, err := n.Rules(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Slugs()
+}
+
+// passAmendment has proposer propose changes and every other node accept
+// them, and waits until they are in force on all of them.
+func passAmendment(t *testing.T, line string, proposer *node.Node, others []*node.Node, ch *entry.Changes) string {
+	t.Helper()
+	ctx := context.Background()
+	id, err := proposer.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendPropose, Officer: "officer of " + proposer.Me(), Reason: "by note", Changes: ch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range others {
+		nodetest.Wait(t, 10*time.Second, n.Me()+" holds the proposal", func() bool { return amendmentOf(t, n, line, id) != nil })
+		if _, err := n.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendAccept, Proposal: id, Officer: "officer of " + n.Me()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nodetest.Wait(t, 10*time.Second, id+" in force", func() bool {
+		for _, n := range append([]*node.Node{proposer}, others...) {
+			// In force by the node's own charter, not only by a fold.
+			if a := amendmentOf(t, n, line, id); a == nil || a.State != amend.InForce || stateOf(t, n, line).CharterVersion != a.Version {
+				return false
+			}
+		}
+		return true
+	})
+	return id
+}
+
+// holds reports whether n holds message id with its text.
+func holds(t testing.TB, n *node.Node, line, id, text string) bool {
+	m, err := n.Message(line, id)
+	return err == nil && m.Text == text
+}
+
+// sealedTo lists the parties whose sealed copy the envelope of entry id
+// carries, as n stored it.
+func sealedTo(t testing.TB, n *node.Node, line, id string) []string {
+	t.Helper()
+	author, index, err := entry.ParseID(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := n.Store.Entry(line, author, index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := seal.Parse(e.Envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for p := range env.Sealed {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestPartyJoinsAndLeaves: a third party added to a two-party line by an
+// amendment both signed opens the line from an invitation, receives the
+// logs, cannot read what was written before it joined (shown as such, not
+// as an error), and sends and receives; removed again, it receives no new
+// body and its links end. Hostile changes are refused with their own
+// errors, and exports before and after verify.
+func TestPartyJoinsAndLeaves(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var dirs []string
+	for _, p := range append(slices.Clone(nodetest.Default), nodetest.Party{Slug: "tokyo", Name: "Ministry of Defense, Tokyo", Lang: "ja"}) {
+		dirs = append(dirs, nodetest.Create(t, dir, p))
+	}
+	nodes, line := nodetest.Pair(t, dirs[:2], node.Options{})
+	seoul, beijing := nodes[0], nodes[1]
+	net := nodetest.Connect(seoul, beijing)
+	tokyo := nodetest.Open(t, dirs[2], node.Options{})
+
+	before, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "before tokyo", Precedence: entry.Routine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Wait(t, 10*time.Second, "beijing holds the first message", func() bool { return holds(t, beijing, line, before, "before tokyo") })
+	exportVerifies(t, seoul, line)
+
+	// An invitation before the amendment is in force is refused.
+	if _, err := seoul.Invite(line, "tokyo"); !errors.Is(err, node.ErrNotAdded) {
+		t.Fatalf("an invitation for a party not added: %v, want ErrNotAdded", err)
+	}
+	_, tokyoCard, err := tokyo.Card()
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := passAmendment(t, line, seoul, []*node.Node{beijing}, &entry.Changes{AddParty: tokyoCard})
+	for _, n := range nodes {
+		if got := partiesOf(t, n, line); !slices.Equal(got, []string{"seoul", "beijing", "tokyo"}) {
+			t.Fatalf("%s: parties in force %v", n.Me(), got)
+		}
+	}
+	// Hostile changes, each refused with its own error.
+	_, beijingCard, _ := beijing.Card()
+	for _, tc := range []struct {
+		ch *entry.Changes
+		is error
+	}{
+		{&entry.Changes{AddParty: tokyoCard}, amend.ErrPartyPresent},
+		{&entry.Changes{AddParty: beijingCard}, amend.ErrPartyPresent},
+		{&entry.Changes{RemoveParty: "hanoi"}, amend.ErrNoSuchParty},
+	} {
+		_, err := seoul.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendPropose, Officer: "Gen. Kim", Reason: "hostile", Changes: tc.ch})
+		if !errors.Is(err, tc.is) {
+			t.Fatalf("%+v: %v, want %v", tc.ch, err, tc.is)
+		}
+	}
+
+	inv, err := seoul.Invite(line, "tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Amendment != add {
+		t.Fatalf("the invitation names %s, want %s", inv.Amendment, add)
+	}
+	if err := beijing.Join(ctx, inv); !errors.Is(err, node.ErrBadInvite) {
+		t.Fatalf("beijing joins with tokyo's invitation: %v, want ErrBadInvite", err)
+	}
+	if err := tokyo.Join(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	net.Add(tokyo)
+	tokyo.Start(net.Route("tokyo"))
+
+	// Tokyo verifies the chain that admitted it from the logs it receives,
+	// and holds what was written before, sealed to the others.
+	nodetest.Wait(t, 20*time.Second, "tokyo in force by its own chain", func() bool {
+		return slices.Contains(partiesOf(t, tokyo, line), "tokyo")
+	})
+	nodetest.Wait(t, 10*time.Second, "tokyo holds the first message", func() bool {
+		_, err := tokyo.Message(line, before)
+		return err == nil
+	})
+	m, err := tokyo.Message(line, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.BeforeJoining || m.Text != "" || m.BodyError != "" {
+		t.Fatalf("tokyo reads the message written before it joined: %+v", m)
+	}
+
+	// All three send and receive.
+	sent := map[string]*node.Node{}
+	for _, n := range []*node.Node{seoul, beijing, tokyo} {
+		id, err := n.Send(ctx, node.SendRequest{Line: line, Text: "from " + n.Me(), Precedence: entry.Flash})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent[id] = n
+	}
+	for id, from := range sent {
+		for _, n := range []*node.Node{seoul, beijing, tokyo} {
+			if n != from {
+				nodetest.Wait(t, 20*time.Second, n.Me()+" reads "+id, func() bool { return holds(t, n, line, id, "from "+from.Me()) })
+			}
+		}
+	}
+	exportVerifies(t, seoul, line)
+	exportVerifies(t, tokyo, line)
+
+	// Tokyo is removed: beijing proposes, seoul accepts, tokyo is not asked.
+	passAmendment(t, line, beijing, []*node.Node{seoul}, &entry.Changes{RemoveParty: "tokyo"})
+	if _, err := seoul.Amend(ctx, node.AmendRequest{Line: line, Act: entry.AmendPropose, Officer: "Gen. Kim", Reason: "alone",
+		Changes: &entry.Changes{RemoveParty: "beijing"}}); !errors.Is(err, amend.ErrLastParty) {
+		t.Fatalf("removing the last other party: %v, want ErrLastParty", err)
+	}
+	after, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "after tokyo", Precedence: entry.Flash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sealedTo(t, seoul, line, after); !slices.Equal(got, []string{"beijing"}) {
+		t.Fatalf("a message after tokyo left is sealed to %v", got)
+	}
+	nodetest.Wait(t, 10*time.Second, "beijing reads the message after", func() bool { return holds(t, beijing, line, after, "after tokyo") })
+	if holds(t, tokyo, line, after, "after tokyo") {
+		t.Fatal("tokyo reads a message written after it was removed")
+	}
+	exportVerifies(t, seoul, line)
+	exportVerifies(t, beijing, line)
+}
