@@ -18,8 +18,8 @@ import (
 type Keyring struct {
 	Line    string
 	Charter *charter.Signed
-	mu   sync.RWMutex
-	recV map[string]note.Verifier // recovery keys, for parties whose card names one; under mu
+	mu      sync.RWMutex
+	recV    map[string]note.Verifier // recovery keys, for parties whose card names one; under mu
 	*keys
 }
 
