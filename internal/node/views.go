@@ -213,8 +213,12 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	st.Templates = ls.rules().Templates
 	n.fillAmendments(ls, st)
 	own := ls.log(ls.me)
-	for i := range ls.charter.Parties {
-		c := &ls.charter.Parties[i]
+	rules := ls.rules() // the parties in force: one that joined, none that left
+	for i := range rules.Parties {
+		c := &rules.Parties[i]
+		if ls.log(c.Party) == nil {
+			continue
+		}
 		ps := PartyStatus{Party: c.Party, Name: c.Name, Langs: c.Langs, LogSize: ls.log(c.Party).committed.Load()}
 		if c.Party != ls.me {
 			own.mu.Lock()
