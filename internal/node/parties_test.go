@@ -208,3 +208,79 @@ func TestPartyJoinsAndLeaves(t *testing.T) {
 	exportVerifies(t, seoul, line)
 	exportVerifies(t, beijing, line)
 }
+
+// TestJoinedPartyReopens: a node that joined a line by invitation, and a
+// node of the charter that holds the joiner's log, both reopen with the
+// line as it stands: the parties in force, the joiner's log, the message
+// written before it joined still shown as such.
+func TestJoinedPartyReopens(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var dirs []string
+	for _, p := range append(slices.Clone(nodetest.Default), nodetest.Party{Slug: "tokyo", Name: "Ministry of Defense, Tokyo", Lang: "ja"}) {
+		dirs = append(dirs, nodetest.Create(t, dir, p))
+	}
+	nodes, line := nodetest.Pair(t, dirs[:2], node.Options{})
+	seoul, beijing := nodes[0], nodes[1]
+	net := nodetest.Connect(seoul, beijing)
+	tokyo, err := node.Open(dirs[2], node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "before tokyo", Precedence: entry.Routine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tokyoCard, _ := tokyo.Card()
+	passAmendment(t, line, seoul, []*node.Node{beijing}, &entry.Changes{AddParty: tokyoCard})
+	inv, err := seoul.Invite(line, "tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tokyo.Join(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	net.Add(tokyo)
+	tokyo.Start(net.Route("tokyo"))
+	from, err := tokyo.Send(ctx, node.SendRequest{Line: line, Text: "from tokyo", Precedence: entry.Flash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Wait(t, 20*time.Second, "seoul reads tokyo", func() bool { return holds(t, seoul, line, from, "from tokyo") })
+	nodetest.Wait(t, 20*time.Second, "tokyo in force by its own chain", func() bool {
+		_, err := tokyo.Message(line, before)
+		return err == nil && slices.Contains(partiesOf(t, tokyo, line), "tokyo")
+	})
+	if err := tokyo.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tokyo = nodetest.Open(t, dirs[2], node.Options{})
+	if got := partiesOf(t, tokyo, line); !slices.Equal(got, []string{"seoul", "beijing", "tokyo"}) {
+		t.Fatalf("tokyo reopened: parties in force %v", got)
+	}
+	if m, err := tokyo.Message(line, before); err != nil || !m.BeforeJoining {
+		t.Fatalf("tokyo reopened: the message before it joined: %+v, %v", m, err)
+	}
+	if err := seoul.Close(); err != nil {
+		t.Fatal(err)
+	}
+	seoul = nodetest.Open(t, dirs[0], node.Options{})
+	if !holds(t, seoul, line, from, "from tokyo") {
+		t.Fatal("seoul reopened does not hold tokyo's message")
+	}
+	st, err := seoul.Status(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Parties) != 3 || st.Parties[2].Party != "tokyo" || st.Parties[2].LogSize == 0 {
+		t.Fatalf("seoul reopened: %+v", st.Parties)
+	}
+	// Both go on: a message from the reopened seoul reaches tokyo.
+	nodetest.Connect(seoul, tokyo)
+	again, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "after the restart", Precedence: entry.Flash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Wait(t, 20*time.Second, "tokyo reads seoul after both reopened", func() bool { return holds(t, tokyo, line, again, "after the restart") })
+	exportVerifies(t, tokyo, line)
+}
