@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"time"
 
@@ -87,14 +88,15 @@ func readChain(st *store.Store, line string, c *charter.Charter, me string, rece
 
 // chain folds the amendments this node holds of a line.
 func (n *Node) chain(ls *lineState) (*amend.Chain, error) {
+	return readChain(n.Store, ls.id, ls.charter.Charter, ls.me, ownReceipts(ls))
+}
+
+// ownReceipts is the size of our log each peer has cosigned, as verified.
+func ownReceipts(ls *lineState) map[string]uint64 {
 	lg := ls.log(ls.me)
 	lg.mu.Lock()
-	receipts := make(map[string]uint64, len(lg.receipts))
-	for p, s := range lg.receipts {
-		receipts[p] = s
-	}
-	lg.mu.Unlock()
-	return readChain(n.Store, ls.id, ls.charter.Charter, ls.me, receipts)
+	defer lg.mu.Unlock()
+	return maps.Clone(lg.receipts)
 }
 
 // refreshCharter recomputes the charter in force after an amendment entry
@@ -102,18 +104,28 @@ func (n *Node) chain(ls *lineState) (*amend.Chain, error) {
 func (n *Node) refreshCharter(ls *lineState) {
 	n.amendMu.Lock()
 	defer n.amendMu.Unlock()
-	ch, err := n.chain(ls)
-	if err != nil {
-		n.log.Error("reading the line's amendments", "line", ls.id, "err", err)
-		return
-	}
-	waiting := false
-	for _, a := range ch.Amendments {
-		for _, ans := range a.Accepted {
-			waiting = waiting || ans.Unconfirmed && a.State == amend.Proposed
+	var ch *amend.Chain
+	for {
+		used := ownReceipts(ls)
+		var err error
+		if ch, err = readChain(n.Store, ls.id, ls.charter.Charter, ls.me, used); err != nil {
+			n.log.Error("reading the line's amendments", "line", ls.id, "err", err)
+			return
+		}
+		waiting := false
+		for _, a := range ch.Amendments {
+			for _, ans := range a.Accepted {
+				waiting = waiting || ans.Unconfirmed && a.State == amend.Proposed
+			}
+		}
+		ls.awaitingReceipt.Store(waiting)
+		// A receipt taken in after we read them, but before the flag
+		// said we wait for one, called no refresh (acceptReceipts stores
+		// the receipt, then reads the flag): fold again with it.
+		if !waiting || maps.Equal(used, ownReceipts(ls)) {
+			break
 		}
 	}
-	ls.awaitingReceipt.Store(waiting)
 	cur := ch.Current()
 	// The logs and keys of a party that joined before the charter that
 	// names it: a body sealed to it needs its key (parties.go).
