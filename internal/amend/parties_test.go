@@ -87,19 +87,7 @@ func TestPartiesJoinAndLeave(t *testing.T) {
 			if got := ch.Current().Charter.Slugs(); !slices.Equal(got, tt.want) {
 				t.Fatalf("parties in force %v, want %v", got, tt.want)
 			}
-			for id, want := range tt.states {
-				if a := ch.Find(id); a == nil || string(a.State) != want {
-					t.Fatalf("amendment %s: %+v, want %s", id, a, want)
-				}
-			}
-			if len(ch.Refused) != len(tt.refused) {
-				t.Fatalf("refused %+v, want %v", ch.Refused, tt.refused)
-			}
-			for i, r := range ch.Refused {
-				if !errors.Is(r.Err(), tt.refused[i]) {
-					t.Fatalf("refusal %d: %v, want %v", i, r.Error, tt.refused[i])
-				}
-			}
+			checkChain(t, ch, tt.states, tt.refused)
 		})
 	}
 }

@@ -89,11 +89,7 @@ func sealedTo(t testing.TB, n *node.Node, line, id string) []string {
 // errors, and exports before and after verify.
 func TestPartyJoinsAndLeaves(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range append(slices.Clone(nodetest.Default), nodetest.Party{Slug: "tokyo", Name: "Ministry of Defense, Tokyo", Lang: "ja"}) {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
+	dirs := nodetest.DirsOf(t, append(slices.Clone(nodetest.Default), nodetest.Tokyo)...)
 	nodes, line := nodetest.Pair(t, dirs[:2], node.Options{})
 	seoul, beijing := nodes[0], nodes[1]
 	net := nodetest.Connect(seoul, beijing)
@@ -168,6 +164,9 @@ func TestPartyJoinsAndLeaves(t *testing.T) {
 	if !m.BeforeJoining || m.Text != "" || m.BodyError != "" {
 		t.Fatalf("tokyo reads the message written before it joined: %+v", m)
 	}
+	if _, err := tokyo.Ack(ctx, line, before, "Adm. Sato"); !errors.Is(err, node.ErrNotAPeerMessage) {
+		t.Fatalf("tokyo acknowledges a message written before it joined: %v, want ErrNotAPeerMessage", err)
+	}
 
 	// All three send and receive.
 	sent := map[string]*node.Node{}
@@ -215,11 +214,7 @@ func TestPartyJoinsAndLeaves(t *testing.T) {
 // written before it joined still shown as such.
 func TestJoinedPartyReopens(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range append(slices.Clone(nodetest.Default), nodetest.Party{Slug: "tokyo", Name: "Ministry of Defense, Tokyo", Lang: "ja"}) {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
+	dirs := nodetest.DirsOf(t, append(slices.Clone(nodetest.Default), nodetest.Tokyo)...)
 	nodes, line := nodetest.Pair(t, dirs[:2], node.Options{})
 	seoul, beijing := nodes[0], nodes[1]
 	net := nodetest.Connect(seoul, beijing)

@@ -329,6 +329,11 @@ func (n *Node) mark(ctx context.Context, line, id string, kind entry.Kind, offic
 	if err != nil {
 		return false, err
 	}
+	if e.BodyError == entry.BeforeJoining {
+		// Not ours to have read: its body is sealed to the parties of the
+		// time, and no deadline of it is ours.
+		return false, fmt.Errorf("%s was written before this party joined the line: %w", id, ErrNotAPeerMessage)
+	}
 	body, _ := json.Marshal(mk)
 	d, err := n.sealDraft(ls, kind, body)
 	if err != nil {
