@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"crypto/hpke"
 	"errors"
 	"slices"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/hotline-line/hotline/internal/amend"
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/seal"
@@ -278,4 +280,59 @@ func TestJoinedPartyReopens(t *testing.T) {
 	}
 	nodetest.Wait(t, 20*time.Second, "tokyo reads seoul after both reopened", func() bool { return holds(t, tokyo, line, again, "after the restart") })
 	exportVerifies(t, tokyo, line)
+}
+
+// TestHostileBodyWithheldFromJoiner: once a joiner holds the amendment
+// that admitted it, an entry written after it was in force must carry a
+// copy sealed to it. A party that seals a new message to the others only
+// is refused with ErrBadBody and evidence kept, while the same log
+// without that entry is taken in, its earlier bodies kept as written
+// before the joiner joined.
+func TestHostileBodyWithheldFromJoiner(t *testing.T) {
+	ctx := context.Background()
+	dirs := nodetest.DirsOf(t, append(slices.Clone(nodetest.Default), nodetest.Tokyo)...)
+	nodes, line := nodetest.Pair(t, dirs[:2], node.Options{})
+	seoul, beijing := nodes[0], nodes[1]
+	nodetest.Connect(seoul, beijing)
+	tokyo := nodetest.Open(t, dirs[2], node.Options{})
+	before, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "before tokyo", Precedence: entry.Routine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tokyoCard, _ := tokyo.Card()
+	passAmendment(t, line, seoul, []*node.Node{beijing}, &entry.Changes{AddParty: tokyoCard})
+	inv, err := seoul.Invite(line, "tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tokyo.Join(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	// Tokyo reaches beijing only; seoul's log comes from the hostile
+	// seoul, first as it is: the proposal that admitted tokyo is in it.
+	net := memroute.New()
+	net.Add(beijing)
+	net.Add(tokyo)
+	tokyo.Start(net.Route("tokyo"))
+	h := &hostile{me: "seoul", line: line, keys: loadKeys(t, dirs[0]), victim: tokyo, src: seoul,
+		sealTo: map[string]hpke.PublicKey{"beijing": hpkeKey(t, beijing.Keys)}}
+	log := h.entries(t)
+	if _, err := h.send(h.bundle(h.segment(t, log, 0, uint64(len(log))))); err != nil {
+		t.Fatalf("seoul's log as it is: %v", err)
+	}
+	nodetest.Wait(t, 20*time.Second, "tokyo in force by its own chain", func() bool {
+		return slices.Contains(partiesOf(t, tokyo, line), "tokyo")
+	})
+	if m, err := tokyo.Message(line, before); err != nil || !m.BeforeJoining {
+		t.Fatalf("the message before tokyo joined: %+v, %v", m, err)
+	}
+	withheld := append(log, h.message(t, uint64(len(log)), "not for tokyo"))
+	_, err = h.send(h.bundle(h.segment(t, withheld, uint64(len(log)), uint64(len(withheld)))))
+	if !errors.Is(err, node.ErrBadBody) {
+		t.Fatalf("a message after tokyo joined, not sealed to it: %v, want ErrBadBody", err)
+	}
+	waitEvidence(t, tokyo, "seoul", err)
+	if got := held(t, tokyo, line, "seoul"); got != uint64(len(log)) {
+		t.Fatalf("tokyo holds %d of seoul's log after the refusal, want %d", got, len(log))
+	}
 }
