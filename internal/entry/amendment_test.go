@@ -90,6 +90,8 @@ func FuzzDecodeAmendment(f *testing.F) {
 	f.Add([]byte(`{` + l + `,"act":"propose","base":2,"changes":{"name":"navy","deadlines":{"FLASH":{"ack":"5m0s","reply":"30m0s"}},"two_person":["FLASH"],"templates":[{"id":"x"}]},"reason":"r","officer":"Kim"}`))
 	f.Add([]byte(`{` + l + `,"act":"accept","proposal":"seoul-4","officer":"Wang"}`))
 	f.Add([]byte(`{` + l + `,"act":"refuse","proposal":"seoul-4","reason":"<no>","officer":"Wang"}`))
+	f.Add([]byte(`{` + l + `,"act":"propose","base":3,"changes":{"add_party":"aG90bGluZSBjYXJkIHYxCg=="},"reason":"r","officer":"Kim"}`))
+	f.Add([]byte(`{` + l + `,"act":"propose","base":3,"changes":{"remove_party":"tokyo"},"reason":"r","officer":"Kim"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := entry.DecodeAmendment(b, amendLine)
 		if err != nil {
