@@ -165,9 +165,14 @@ func (n *Node) takeParties(ls *lineState, ch *amend.Chain) {
 	if len(ch.Versions) == 1 {
 		return
 	}
+	cards := ch.Cards()
+	set := ls.set.Load()
+	if !slices.ContainsFunc(cards, func(k card.Card) bool { return set.logs[k.Party] == nil }) {
+		return // the usual case: every party is held already
+	}
 	cosigs, err := n.Store.LatestCosigs(ls.id)
 	if err == nil {
-		err = n.addParties(ls, ch.Cards(), cosigs)
+		err = n.addParties(ls, cards, cosigs)
 	}
 	if err != nil {
 		n.log.Error("taking in the parties of the charter in force", "line", ls.id, "err", err)
