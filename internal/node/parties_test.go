@@ -206,6 +206,14 @@ func TestPartyJoinsAndLeaves(t *testing.T) {
 	if holds(t, tokyo, line, after, "after tokyo") {
 		t.Fatal("tokyo reads a message written after it was removed")
 	}
+	// Tokyo cosigned seoul's acceptance before it counted: it holds the
+	// step that removed it, knows it left, and writes nothing more.
+	nodetest.Wait(t, 10*time.Second, "tokyo knows it left", func() bool {
+		return !slices.Contains(partiesOf(t, tokyo, line), "tokyo")
+	})
+	if _, err := tokyo.Send(ctx, node.SendRequest{Line: line, Text: "still here?"}); !errors.Is(err, node.ErrLeft) {
+		t.Fatalf("tokyo sends after it left: %v, want ErrLeft", err)
+	}
 	exportVerifies(t, seoul, line)
 	exportVerifies(t, beijing, line)
 }
