@@ -100,7 +100,7 @@ func (n *Node) verifySegment(ls *lineState, seg *wire.Segment) (*verified, error
 	workers := min(runtime.GOMAXPROCS(0), len(seg.Entries))
 	work := func(w int) {
 		for i := w; i < len(seg.Entries); i += workers {
-			errs[i] = n.verifyEntry(ls, seg.Author, seg.Start+uint64(i), &seg.Entries[i], &v.entries[i], &v.urgent[i])
+			errs[i] = n.verifyEntry(ls, seg, i, &v.entries[i], &v.urgent[i])
 			v.hashes[i] = tlog.HashLeaf(seg.Entries[i].Leaf)
 		}
 	}
@@ -118,12 +118,14 @@ func (n *Node) verifySegment(ls *lineState, seg *wire.Segment) (*verified, error
 	return v, nil
 }
 
-func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.Entry, out *store.Entry, urgent *bool) error {
+// verifyEntry checks entry i of a segment.
+func (n *Node) verifyEntry(ls *lineState, seg *wire.Segment, i int, out *store.Entry, urgent *bool) error {
+	author, index, we := seg.Author, seg.Start+uint64(i), &seg.Entries[i]
 	l, err := ls.keys.Leaf(we.Leaf, author, index)
 	if err != nil {
 		return refusal(err)
 	}
-	salt, body, err := ls.keys.OpenBody(l, we.Envelope, ls.me, n.Keys.HPKEPrivateKey())
+	salt, body, err := n.openBody(ls, l, we.Envelope, seg.Start, seg.Entries)
 	*urgent = l.Precedence.Urgent()
 	*out = store.Entry{
 		Line: ls.id, Author: author, Index: index, Leaf: we.Leaf, Envelope: we.Envelope,

@@ -192,7 +192,7 @@ func (n *Node) keyEntries(ls *lineState, author string, start uint64, es []wire.
 		if err != nil {
 			return nil, refusal(err)
 		}
-		_, body, err := ls.keys.OpenBody(l, e.Envelope, ls.me, n.Keys.HPKEPrivateKey())
+		_, body, err := n.openBody(ls, l, e.Envelope, start, es)
 		if err != nil {
 			return nil, refusal(err)
 		}

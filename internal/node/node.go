@@ -27,6 +27,7 @@ import (
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/identity"
+	"github.com/hotline-line/hotline/internal/seal"
 	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/tlog"
 	"github.com/hotline-line/hotline/internal/verify"
@@ -36,6 +37,10 @@ import (
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time // the clock; time.Now if nil
+	// Envelope is the envelope version the node seals bodies in
+	// (package seal): 0 means the newest, 2. Version 1 is kept for the
+	// format vectors of version 1, which a real exchange produces.
+	Envelope int
 }
 
 // Node is an open hotline node.
@@ -47,6 +52,11 @@ type Node struct {
 	lock  *os.File
 	log   *slog.Logger
 	now   func() time.Time
+
+	// envelope is the version this node seals (Options.Envelope); epochs
+	// remembers the epoch secrets of version 2 bodies sealed to us.
+	envelope int
+	epochs   seal.Epochs
 
 	mu    sync.RWMutex
 	lines map[string]*lineState
@@ -78,6 +88,8 @@ type lineState struct {
 	me      string
 	set     atomic.Pointer[partySet] // every party's log and key (parties.go)
 	keys    *verify.Keyring
+	// sender holds our epochs with each peer; only the writer uses it.
+	sender seal.Sender
 	// installed is when this node installed the line: link tests are not
 	// overdue before the first interval has passed.
 	installed time.Time
@@ -151,6 +163,7 @@ func Open(dir string, opts Options) (*Node, error) {
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}
+	n.envelope = opts.Envelope
 	if n.now == nil {
 		n.now = time.Now
 	}
@@ -182,6 +195,14 @@ func Open(dir string, opts Options) (*Node, error) {
 func (n *Node) Close() error {
 	n.cancel()
 	n.wg.Wait()
+	// The writer has stopped and seals nothing more: overwrite every epoch
+	// secret this node holds rather than leave it to the garbage collector.
+	n.mu.RLock()
+	for _, ls := range n.lines {
+		ls.sender.Erase()
+	}
+	n.mu.RUnlock()
+	n.epochs.Erase()
 	err := n.Store.Close()
 	n.lock.Close()
 	return err
@@ -225,6 +246,7 @@ func (n *Node) loadLines() error {
 
 func (n *Node) newLineState(c *charter.Signed, joined *card.Card) (*lineState, error) {
 	ls := &lineState{id: c.ID(), charter: c, me: n.Me()}
+	ls.sender = seal.Sender{Line: ls.id, Author: ls.me}
 	keys, err := verify.NewKeyring(c)
 	if err != nil {
 		return nil, err

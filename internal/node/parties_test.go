@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hpke"
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -75,10 +76,8 @@ func sealedTo(t testing.TB, n *node.Node, line, id string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for p := range env.Sealed {
-		out = append(out, p)
-	}
+	out := slices.Collect(maps.Keys(env.Sealed))                // version 1
+	out = append(out, slices.Collect(maps.Keys(env.Epochs))...) // version 2
 	slices.Sort(out)
 	return out
 }

@@ -93,7 +93,7 @@ type draft struct {
 	kind       entry.Kind
 	precedence entry.Precedence
 	salt, body []byte
-	env        *seal.Envelope
+	env        *seal.Envelope // nil: sealed to every peer when written
 	ref        string
 	officer    string
 }
@@ -104,23 +104,19 @@ func newSalt() []byte {
 	return s
 }
 
-// seal prepares a draft whose body is sealed to every peer of the line. It
-// runs in the caller's goroutine: HPKE is the costly part of a send and
-// needs no state.
+// sealDraft prepares a draft whose body is sealed to every peer of the
+// line. The sealing itself happens in writeEntry: a body of version 2 names
+// the entry that opened its epoch, by an index only the writer knows.
 func (n *Node) sealDraft(ls *lineState, kind entry.Kind, body []byte) (draft, error) {
-	salt := newSalt()
-	to, open, err := ls.recipients(kind)
+	d := draft{kind: kind, salt: newSalt(), body: body}
+	_, open, err := ls.recipients(kind)
 	if err != nil {
 		return draft{}, err
 	}
 	if open {
-		return draft{kind: kind, salt: salt, body: body, env: seal.Plain(salt, body)}, nil
+		d.env = seal.Plain(d.salt, body)
 	}
-	env, err := seal.Seal(to, seal.Info(ls.id, ls.me), salt, body)
-	if err != nil {
-		return draft{}, err
-	}
-	return draft{kind: kind, salt: salt, body: body, env: env}, nil
+	return d, nil
 }
 
 // writeEntry appends a draft to this party's log inside the writer's
@@ -133,7 +129,16 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 		Time: n.stampTime(tx, ls, index, d.ref), Precedence: d.precedence,
 		Refs: n.refs(ls), Body: entry.Commit(d.salt, d.body),
 	}
-	raw, env := leaf.Marshal(), d.env.Marshal()
+	raw := leaf.Marshal()
+	hash := tlog.HashLeaf(raw)
+	envelope := d.env
+	if envelope == nil {
+		var err error
+		if envelope, err = n.sealBody(ls, lg, index, hash, d); err != nil {
+			return "", err
+		}
+	}
+	env := envelope.Marshal()
 	e := &store.Entry{
 		Line: ls.id, Author: ls.me, Index: index, Leaf: raw, Envelope: env,
 		Kind: d.kind, Time: leaf.Time.UnixMilli(), Precedence: d.precedence,
@@ -145,9 +150,33 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 	if err := tx.InsertEntry(e); err != nil {
 		return "", err
 	}
-	lg.tree.Append(tlog.HashLeaf(raw))
+	lg.tree.Append(hash)
 	lg.recent.put(index, raw, env)
 	return leaf.ID(), nil
+}
+
+// sealBody seals a draft's body to every peer of the line, under each
+// peer's epoch (version 2) or, on a node told to, in version 1. An epoch
+// lasts as long as the charter in force says; the sender holds it in
+// memory only, so a restart starts new ones.
+func (n *Node) sealBody(ls *lineState, lg *logState, index uint64, leafHash []byte, d draft) (*seal.Envelope, error) {
+	// Who reads it is the parties in force now (parties.go), not those of
+	// the signed charter.
+	to, _, err := ls.recipients(d.kind)
+	if err != nil {
+		return nil, err
+	}
+	if n.envelope == 1 {
+		return seal.Seal(to, seal.Info(ls.id, ls.me), d.salt, d.body)
+	}
+	messages, every := ls.inForce.Load().Epoch()
+	return ls.sender.Seal(to, seal.Policy{Messages: messages, Time: every},
+		seal.Slot{Index: index, LeafHash: leafHash, Now: n.now(), Held: func(i uint64) []byte {
+			if i >= lg.tree.Size() {
+				return nil
+			}
+			return lg.tree.LeafHash(i)
+		}}, d.salt, d.body)
 }
 
 // writeOne writes a draft alone and returns its entry's ID once it is
