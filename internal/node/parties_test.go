@@ -54,6 +54,53 @@ func passAmendment(t *testing.T, line string, proposer *node.Node, others []*nod
 	return id
 }
 
+// joining is a line of seoul and beijing, linked in memory, on which
+// seoul wrote one message (before), and tokyo's node, not on it yet.
+type joining struct {
+	dirs                  []string
+	seoul, beijing, tokyo *node.Node
+	net                   *memroute.Net
+	line, before          string
+	card                  []byte // tokyo's signed card
+}
+
+func newJoining(t *testing.T) *joining {
+	t.Helper()
+	j := &joining{dirs: nodetest.DirsOf(t, append(slices.Clone(nodetest.Default), nodetest.Tokyo)...)}
+	var nodes []*node.Node
+	nodes, j.line = nodetest.Pair(t, j.dirs[:2], node.Options{})
+	j.seoul, j.beijing = nodes[0], nodes[1]
+	j.net = nodetest.Connect(j.seoul, j.beijing)
+	j.tokyo = nodetest.Open(t, j.dirs[2], node.Options{})
+	var err error
+	if _, j.card, err = j.tokyo.Card(); err != nil {
+		t.Fatal(err)
+	}
+	if j.before, err = j.seoul.Send(context.Background(), node.SendRequest{Line: j.line, Text: "before tokyo", Precedence: entry.Routine}); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// admit has seoul propose tokyo, beijing accept, and tokyo open the line
+// from seoul's invitation; it returns the amendment's ID. Tokyo's links
+// are the caller's to start.
+func (j *joining) admit(t *testing.T) string {
+	t.Helper()
+	add := passAmendment(t, j.line, j.seoul, []*node.Node{j.beijing}, &entry.Changes{AddParty: j.card})
+	inv, err := j.seoul.Invite(j.line, "tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Amendment != add {
+		t.Fatalf("the invitation names %s, want %s", inv.Amendment, add)
+	}
+	if err := j.tokyo.Join(context.Background(), inv); err != nil {
+		t.Fatal(err)
+	}
+	return add
+}
+
 // holds reports whether n holds message id with its text.
 func holds(t testing.TB, n *node.Node, line, id, text string) bool {
 	m, err := n.Message(line, id)
@@ -90,16 +137,9 @@ func sealedTo(t testing.TB, n *node.Node, line, id string) []string {
 // errors, and exports before and after verify.
 func TestPartyJoinsAndLeaves(t *testing.T) {
 	ctx := context.Background()
-	dirs := nodetest.DirsOf(t, append(slices.Clone(nodetest.Default), nodetest.Tokyo)...)
-	nodes, line := nodetest.Pair(t, dirs[:2], node.Options{})
-	seoul, beijing := nodes[0], nodes[1]
-	net := nodetest.Connect(seoul, beijing)
-	tokyo := nodetest.Open(t, dirs[2], node.Options{})
-
-	before, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "before tokyo", Precedence: entry.Routine})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := newJoining(t)
+	seoul, beijing, tokyo, line, before := j.seoul, j.beijing, j.tokyo, j.line, j.before
+	nodes := []*node.Node{seoul, beijing}
 	nodetest.Wait(t, 10*time.Second, "beijing holds the first message", func() bool { return holds(t, beijing, line, before, "before tokyo") })
 	exportVerifies(t, seoul, line)
 
@@ -107,10 +147,7 @@ func TestPartyJoinsAndLeaves(t *testing.T) {
 	if _, err := seoul.Invite(line, "tokyo"); !errors.Is(err, node.ErrNotAdded) {
 		t.Fatalf("an invitation for a party not added: %v, want ErrNotAdded", err)
 	}
-	_, tokyoCard, err := tokyo.Card()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tokyoCard := j.card
 	add := passAmendment(t, line, seoul, []*node.Node{beijing}, &entry.Changes{AddParty: tokyoCard})
 	for _, n := range nodes {
 		if got := partiesOf(t, n, line); !slices.Equal(got, []string{"seoul", "beijing", "tokyo"}) {
@@ -146,8 +183,8 @@ func TestPartyJoinsAndLeaves(t *testing.T) {
 	if err := tokyo.Join(ctx, inv); err != nil {
 		t.Fatal(err)
 	}
-	net.Add(tokyo)
-	tokyo.Start(net.Route("tokyo"))
+	j.net.Add(tokyo)
+	tokyo.Start(j.net.Route("tokyo"))
 
 	// Tokyo verifies the chain that admitted it from the logs it receives,
 	// and holds what was written before, sealed to the others.
@@ -223,29 +260,11 @@ func TestPartyJoinsAndLeaves(t *testing.T) {
 // written before it joined still shown as such.
 func TestJoinedPartyReopens(t *testing.T) {
 	ctx := context.Background()
-	dirs := nodetest.DirsOf(t, append(slices.Clone(nodetest.Default), nodetest.Tokyo)...)
-	nodes, line := nodetest.Pair(t, dirs[:2], node.Options{})
-	seoul, beijing := nodes[0], nodes[1]
-	net := nodetest.Connect(seoul, beijing)
-	tokyo, err := node.Open(dirs[2], node.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "before tokyo", Precedence: entry.Routine})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, tokyoCard, _ := tokyo.Card()
-	passAmendment(t, line, seoul, []*node.Node{beijing}, &entry.Changes{AddParty: tokyoCard})
-	inv, err := seoul.Invite(line, "tokyo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tokyo.Join(ctx, inv); err != nil {
-		t.Fatal(err)
-	}
-	net.Add(tokyo)
-	tokyo.Start(net.Route("tokyo"))
+	j := newJoining(t)
+	seoul, tokyo, line, before, dirs := j.seoul, j.tokyo, j.line, j.before, j.dirs
+	j.admit(t)
+	j.net.Add(tokyo)
+	tokyo.Start(j.net.Route("tokyo"))
 	from, err := tokyo.Send(ctx, node.SendRequest{Line: line, Text: "from tokyo", Precedence: entry.Flash})
 	if err != nil {
 		t.Fatal(err)
@@ -296,25 +315,9 @@ func TestJoinedPartyReopens(t *testing.T) {
 // without that entry is taken in, its earlier bodies kept as written
 // before the joiner joined.
 func TestHostileBodyWithheldFromJoiner(t *testing.T) {
-	ctx := context.Background()
-	dirs := nodetest.DirsOf(t, append(slices.Clone(nodetest.Default), nodetest.Tokyo)...)
-	nodes, line := nodetest.Pair(t, dirs[:2], node.Options{})
-	seoul, beijing := nodes[0], nodes[1]
-	nodetest.Connect(seoul, beijing)
-	tokyo := nodetest.Open(t, dirs[2], node.Options{})
-	before, err := seoul.Send(ctx, node.SendRequest{Line: line, Text: "before tokyo", Precedence: entry.Routine})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, tokyoCard, _ := tokyo.Card()
-	passAmendment(t, line, seoul, []*node.Node{beijing}, &entry.Changes{AddParty: tokyoCard})
-	inv, err := seoul.Invite(line, "tokyo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tokyo.Join(ctx, inv); err != nil {
-		t.Fatal(err)
-	}
+	j := newJoining(t)
+	seoul, beijing, tokyo, line, before, dirs := j.seoul, j.beijing, j.tokyo, j.line, j.before, j.dirs
+	j.admit(t)
 	// Tokyo reaches beijing only; seoul's log comes from the hostile
 	// seoul, first as it is: the proposal that admitted tokyo is in it.
 	net := memroute.New()
@@ -334,7 +337,7 @@ func TestHostileBodyWithheldFromJoiner(t *testing.T) {
 		t.Fatalf("the message before tokyo joined: %+v, %v", m, err)
 	}
 	withheld := append(log, h.message(t, uint64(len(log)), "not for tokyo"))
-	_, err = h.send(h.bundle(h.segment(t, withheld, uint64(len(log)), uint64(len(withheld)))))
+	_, err := h.send(h.bundle(h.segment(t, withheld, uint64(len(log)), uint64(len(withheld)))))
 	if !errors.Is(err, node.ErrBadBody) {
 		t.Fatalf("a message after tokyo joined, not sealed to it: %v, want ErrBadBody", err)
 	}
