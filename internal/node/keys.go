@@ -294,7 +294,7 @@ func (n *Node) RotateKeys(ctx context.Context, opts RotateOptions) (map[string]s
 	err = n.submit(ctx, &op{
 		apply: func(tx *store.Tx) error {
 			for _, ls := range lines {
-				lg := ls.logs[ls.me]
+				lg := ls.log(ls.me)
 				index := lg.tree.Size()
 				c := entry.NewKeyChange(ls.id, index, next)
 				authority := opts.Recovery

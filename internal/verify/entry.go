@@ -54,6 +54,8 @@ func (k *Keyring) OpenBodyAt(l *entry.Leaf, envelope []byte, me string, priv hpk
 	// OpenAt checks the commitment: a body it returns is the author's.
 	salt, body, err = env.OpenAt(me, priv, epochs, &seal.Place{Line: k.Line, Author: l.Author, Index: l.Index, Commitment: l.Body, Carrier: carrier})
 	if err != nil {
+		// seal.ErrNoBody stays visible: whether a body missing for me is
+		// an error depends on whether I was a party when it was written.
 		return nil, nil, fmt.Errorf("%w: %s: %w", ErrBody, l.ID(), err)
 	}
 	return salt, body, k.charterBody(l, body)
