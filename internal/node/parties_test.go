@@ -14,6 +14,7 @@ import (
 	"github.com/hotline-line/hotline/internal/memroute"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
+	"github.com/hotline-line/hotline/internal/readmodel"
 	"github.com/hotline-line/hotline/internal/seal"
 )
 
@@ -222,6 +223,7 @@ func TestPartyJoinsAndLeaves(t *testing.T) {
 			}
 		}
 	}
+	owedAfterJoining(t, line, sent, before, seoul, beijing, tokyo)
 	exportVerifies(t, seoul, line)
 	exportVerifies(t, tokyo, line)
 
@@ -344,5 +346,68 @@ func TestHostileBodyWithheldFromJoiner(t *testing.T) {
 	waitEvidence(t, tokyo, "seoul", err)
 	if got := held(t, tokyo, line, "seoul"); got != uint64(len(log)) {
 		t.Fatalf("tokyo holds %d of seoul's log after the refusal, want %d", got, len(log))
+	}
+}
+
+// owedAfterJoining checks the read side follows the parties in force: a
+// message written after tokyo joined has a rung for, and is owed by, every
+// other party, tokyo included, and tokyo's own FLASH is owed by the others
+// (so it raises their alarms); the message written before tokyo joined has
+// no rung for tokyo and tokyo owes nothing for it.
+func owedAfterJoining(t *testing.T, line string, sent map[string]*node.Node, before string, nodes ...*node.Node) {
+	t.Helper()
+	ctx := context.Background()
+	for _, n := range nodes {
+		l, err := n.ReadLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owed := map[string][]string{} // message -> parties owing it
+		err = readmodel.NewTracker(n.Store, l).Each(ctx, time.Now(), func(o *readmodel.Owed) {
+			owed[o.ID] = append(owed[o.ID], o.Party)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, from := range sent {
+			want := []string{}
+			for _, p := range []string{"seoul", "beijing", "tokyo"} {
+				if p != from.Me() && (from == n || p == n.Me()) {
+					want = append(want, p)
+				}
+			}
+			m, err := n.Message(line, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rungs []string
+			for _, r := range m.Ladder {
+				rungs = append(rungs, r.Party)
+			}
+			if len(rungs) != 2 || slices.Contains(rungs, from.Me()) {
+				t.Errorf("%s: the ladder of %s has rungs for %v, want the two other parties", n.Me(), id, rungs)
+			}
+			got := owed[id]
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: %s is owed by %v, want %v", n.Me(), id, got, want)
+			}
+		}
+		if n.Me() == "tokyo" {
+			continue
+		}
+		m, err := n.Message(line, before)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range m.Ladder {
+			if r.Party == "tokyo" {
+				t.Errorf("%s: the message written before tokyo joined has a rung for tokyo", n.Me())
+			}
+		}
+		if slices.Contains(owed[before], "tokyo") {
+			t.Errorf("%s: tokyo owes the message written before it joined", n.Me())
+		}
 	}
 }

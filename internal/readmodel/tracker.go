@@ -126,11 +126,11 @@ func (t *Tracker) Len() int { return t.due.Len() }
 // read again by the next Update (reading a message twice only says again
 // what is so).
 func (t *Tracker) start(ctx context.Context, now time.Time, fn func(*Owed)) error {
-	ends, err := t.st.LogEnds(ctx, t.l.ID, t.l.Charter.Slugs())
+	ends, err := t.st.LogEnds(ctx, t.l.ID, t.l.Authors())
 	if err != nil {
 		return err
 	}
-	receipts, err := t.st.ReceiptSizes(ctx, t.l.ID, t.l.Me, t.l.Peers)
+	receipts, err := t.st.ReceiptSizes(ctx, t.l.ID, t.l.Me, t.l.Peers())
 	if err != nil {
 		return err
 	}
@@ -140,13 +140,13 @@ func (t *Tracker) start(ctx context.Context, now time.Time, fn func(*Owed)) erro
 	}
 	// Every peer is asked for its receipts from the start, also one that
 	// has sent none yet.
-	for _, p := range t.l.Peers {
+	for _, p := range t.l.Peers() {
 		if _, ok := receipts[p]; !ok {
 			receipts[p] = 0
 		}
 	}
 	t.due = nil
-	for _, a := range t.l.Charter.Slugs() {
+	for _, a := range t.l.Authors() {
 		for _, s := range t.spans(a, 0, ends[a]) {
 			if err := t.readSpan(ctx, s, now, fn); err != nil {
 				return err
@@ -164,7 +164,7 @@ func (t *Tracker) spans(author string, from, to uint64) []span {
 	if to <= from {
 		return nil
 	}
-	parties := t.l.Peers
+	parties := t.l.Peers()
 	if author != t.l.Me {
 		parties = []string{t.l.Me}
 	}
@@ -181,12 +181,12 @@ func (t *Tracker) spans(author string, from, to uint64) []span {
 // entries of each log, the messages their marks refer to, the messages of
 // ours that new receipts and sends cover.
 func (t *Tracker) catchUp(ctx context.Context) error {
-	ends, err := t.st.LogEnds(ctx, t.l.ID, t.l.Charter.Slugs())
+	ends, err := t.st.LogEnds(ctx, t.l.ID, t.l.Authors())
 	if err != nil {
 		return err
 	}
 	next := maps.Clone(t.next)
-	for _, a := range t.l.Charter.Slugs() {
+	for _, a := range t.l.Authors() {
 		from, to := next[a], ends[a]
 		if to <= from {
 			continue
@@ -336,6 +336,9 @@ func cmpIdx(a, b uint64) int {
 // emit passes on the Owed of p at party, and waits for its next deadline
 // if it is still owed something.
 func (t *Tracker) emit(p *store.Pending, party string, now time.Time, fn func(*Owed)) {
+	if !t.l.addressed(p.Author, party, ms(p.Time)) {
+		return // the party was not on the line when the message was written
+	}
 	o := t.l.owed(p, party)
 	if !o.Closed() {
 		if at, ok := o.nextDeadline(now); ok {

@@ -36,7 +36,7 @@ func newBacklog(t testing.TB, n int) *backlog {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	b := &backlog{st: st, l: l, me: l.Me, peer: l.Peers[0], next: map[string]uint64{}, at: time.Now().UnixMilli()}
+	b := &backlog{st: st, l: l, me: l.Me, peer: l.Peers()[0], next: map[string]uint64{}, at: time.Now().UnixMilli()}
 	b.write(t, func(tx *store.Tx) {
 		b.put(t, tx, b.me, entry.KindCharter, "")
 		b.put(t, tx, b.peer, entry.KindCharter, "")
