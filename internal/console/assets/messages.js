@@ -57,7 +57,8 @@ export function list(lineId, msgs, outbox, me) {
           !outbox && m.officer ? cut(officers(m), 'by') : ''),
         el('td', { class: 'time', text: utc(m.written) }),
         el('td', {}, cut(m.lang || '')),
-        el('td', { class: 'preview', dir: 'auto', text: m.body_error ? t('messages.unreadable', { Error: m.body_error })
+        el('td', { class: 'preview', dir: 'auto', text: m.before_joining ? t('messages.before_joining_preview')
+          : m.body_error ? t('messages.unreadable', { Error: m.body_error })
           : m.form_title && !m.text_visible ? t('notice.preview', { Title: m.form_title }) : m.text_visible }),
         el('td', {}, outbox
           ? (m.ladder || []).map(r => el('div', { dataset: { party: r.party } }, `${r.party}: `, stateBadge(r)))
@@ -132,9 +133,13 @@ function replyForm(m, me, send) {
 export function message(m, me, actions) {
   const mine = rungOf(m, me.party);
   const canAck = m.inbound && mine && !mine.acknowledged && (me.role === 'watch' || me.role === 'admin');
-  const canReply = m.inbound && mayReply(me);
+  // A message written before this party joined cannot be read, so it is
+  // neither acknowledged (it has no rung for us) nor answered.
+  const canReply = m.inbound && !m.before_joining && mayReply(me);
   const replies = (m.ladder || []).filter(r => r.reply);
-  const text = m.body_error
+  const text = m.before_joining
+    ? el('p', { class: 'muted', id: 'before-joining', text: t('messages.before_joining') })
+    : m.body_error
     ? el('p', { class: 'bad', text: t('messages.body_error', { Error: m.body_error }) })
     : el('div', { class: 'text', id: 'message-text', dir: 'auto', lang: m.lang || undefined, text: m.text_visible });
   const form = canReply ? replyForm(m, me, actions.reply) : null;
