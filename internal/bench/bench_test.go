@@ -81,6 +81,38 @@ func BenchmarkSendCosign(b *testing.B) {
 	reportWork(b, env, before)
 }
 
+// BenchmarkSporadic sends one message after each bench.Silence of a quiet
+// line (so b.N seconds at least) and waits for the receiver's cosignature
+// on each: what a message on a real line meets.
+func BenchmarkSporadic(b *testing.B) {
+	env := newEnv(b)
+	ctx := context.Background()
+	if _, err := env.SendCosign(ctx, 5); err != nil { // warm the connection and caches
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	lat, err := env.Sporadic(ctx, b.N)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportDist(b, bench.Summarize(lat))
+}
+
+// BenchmarkFlashAlarm sends one FLASH after each bench.Silence and waits
+// until the receiver's escalation engine holds its alarm open.
+func BenchmarkFlashAlarm(b *testing.B) {
+	env := newEnv(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	lat, err := env.FlashAlarm(ctx, b.N)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportDist(b, bench.Summarize(lat))
+}
+
 // BenchmarkThroughput sends b.N messages from 32 concurrent senders and
 // waits until all are cosigned.
 func BenchmarkThroughput(b *testing.B) {

@@ -119,16 +119,17 @@ func (e *Engine) Close() error {
 }
 
 // Run evaluates the source every opts.Every, at the source's next
-// deadline (opts.Next), and soon after each Wake, until ctx ends.
+// deadline (opts.Next), and when woken (Wake), until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
-	// A busy node changes many times a second: evaluate at most this
-	// often, which still puts a FLASH's alert out within a second.
+	// A deadline the source still names after evaluating (one already
+	// past) is looked at again no sooner than this, not in a busy loop.
 	const minGap = 250 * time.Millisecond
 	tick := time.NewTicker(e.opts.Every)
 	defer tick.Stop()
 	deadline := time.NewTimer(time.Hour) // the source's next deadline
 	defer deadline.Stop()
 	for {
+		began := time.Now()
 		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
 			e.log.Error("escalation: evaluating alerts", "err", err)
 		}
@@ -148,20 +149,47 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-tick.C:
 		case <-due:
 		case <-e.wake:
-			if d := minGap - time.Since(last); d > 0 {
-				t := time.NewTimer(d)
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return nil
-				case <-t.C:
-				}
+			if !wait(ctx, woken(began, last).Sub(time.Now())) {
+				return nil
 			}
 		}
 	}
 }
 
-// Wake asks Run to evaluate the source now: the node changed.
+// wakeShare bounds the time the engine spends evaluating when it is woken
+// again and again to one part in wakeShare: a wake is served at once on a
+// node where
+// evaluating is cheap (an alarm opens when its FLASH arrives, not at the
+// next tick), while a flood of urgent entries (a hostile peer's, say)
+// cannot keep it evaluating back to back.
+const wakeShare = 5
+
+// woken returns when a wake after an evaluation that ran from began to
+// last may be served: at once, unless that evaluation took long, then
+// (wakeShare-1) times its length after it ended.
+func woken(began, last time.Time) time.Time {
+	return last.Add((wakeShare - 1) * last.Sub(began))
+}
+
+// wait waits d, or returns false when ctx ends first.
+func wait(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// Wake asks Run to evaluate the source now: something changed on the node
+// that may open or close an alert at once (node.Node.Alarming). Other
+// changes need no wake: their alerts open at deadlines, which the next
+// evaluation learns.
 func (e *Engine) Wake() {
 	select {
 	case e.wake <- struct{}{}:

@@ -61,6 +61,11 @@ type Node struct {
 	changed chan struct{} // closed and replaced whenever state changes
 	wrote   chan struct{} // closed when the writer has exited
 	chMu    sync.Mutex
+	// alarm is closed and replaced at a commit that may open or close an
+	// alert; alarmDue is set while the writer applies such a group, and
+	// taken when it commits (alarm.go).
+	alarm    chan struct{}
+	alarmDue atomic.Bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -146,6 +151,7 @@ func Open(dir string, opts Options) (*Node, error) {
 		lines:   map[string]*lineState{},
 		ops:     make(chan *op, 4096),
 		changed: make(chan struct{}),
+		alarm:   make(chan struct{}),
 		wrote:   make(chan struct{}),
 		links:   map[string]*link{},
 	}
