@@ -45,6 +45,7 @@ type Engine struct {
 	sends  sync.WaitGroup
 
 	mu       sync.Mutex
+	saveMu   sync.Mutex // held from under mu until the states taken there are on disk (unlockSave)
 	alerts   map[string]*AlertState
 	seq      int64          // the last Delivery.ID given
 	inflight map[int64]bool // deliveries being attempted now
@@ -273,17 +274,26 @@ func (e *Engine) Silence(id, officer string) error {
 	st.SilencedBy, st.SilencedAt = officer, now
 	st.Console, st.NextStepAt = false, time.Time{}
 	giveUp(st, EventAlert, "silenced")
-	e.save([]AlertState{st.clone()}, nil)
-	e.mu.Unlock()
+	e.unlockSave([]AlertState{st.clone()}, nil, nil)
 	e.log.Info("escalation: alert silenced", "id", id, "officer", officer)
 	e.notify()
 	return nil
 }
 
-// save writes states to the database; a failure is logged, and the engine
-// goes on from memory. It is called with e.mu held, so that the states
-// reach the disk in the order they were taken.
-func (e *Engine) save(put []AlertState, del []string) {
+// unlockSave lets go of e.mu, runs meanwhile (if not nil), and writes
+// states taken under e.mu to the database; a failure is logged, and the
+// engine goes on from memory, which is what Active shows. saveMu is taken
+// before e.mu is let go, so the states reach the disk in the order they
+// were taken, while readers of the alerts need not wait for the disk: an
+// alarm shows as soon as it opens. What goes out (a mail, a webhook) goes
+// only after the save, so that a crash cannot send it twice.
+func (e *Engine) unlockSave(put []AlertState, del []string, meanwhile func()) {
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	e.mu.Unlock()
+	if meanwhile != nil {
+		meanwhile()
+	}
 	if e.db == nil {
 		return
 	}

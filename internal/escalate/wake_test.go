@@ -2,6 +2,8 @@ package escalate
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -109,4 +111,62 @@ func TestWakeFloodBounded(t *testing.T) {
 			t.Fatalf("evaluations began at %v, want two 50 ms apart", ev)
 		}
 	})
+}
+
+// TestAlarmShowsBeforeSave: an alarm shows (Changed, Active) as soon as it
+// opens, while its state is still on its way to the disk; the state
+// reaches the disk all the same. Another connection holds the state
+// database's write lock meanwhile: had the engine held the alarm back
+// until the save, the save would have outwaited the busy timeout and
+// failed, and the alert would be missing from the file.
+func TestAlarmShowsBeforeSave(t *testing.T) {
+	dir := t.TempDir()
+	src := &fakeSource{}
+	e, err := New(&Config{Steps: []Step{{Name: "duty", Console: true}}}, src.source, Options{StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	db, err := sql.Open("sqlite", filepath.Join(dir, StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	lock, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+
+	src.set(owedAlert("beijing-1"))
+	changed := e.Changed()
+	ticked := make(chan error, 1)
+	go func() { ticked <- e.Tick(ctx) }()
+	select {
+	case <-changed:
+	case err := <-ticked:
+		t.Fatalf("the evaluation ended (%v) before the alarm showed", err)
+	}
+	if act := e.Active(); len(act) != 1 {
+		t.Fatalf("%d alarms open, want 1", len(act))
+	}
+	select {
+	case err := <-ticked:
+		t.Fatalf("the evaluation ended (%v) while the state database was locked", err)
+	default:
+	}
+	if _, err := lock.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	lock.Close()
+	if err := <-ticked; err != nil {
+		t.Fatal(err)
+	}
+	states, err := loadStates(db)
+	if err != nil || len(states) != 1 {
+		t.Fatalf("the state database holds %d alerts (%v), want 1", len(states), err)
+	}
 }
