@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/hotline-line/hotline/internal/broadcast"
 	"log/slog"
 	"slices"
 	"strings"
@@ -51,8 +52,7 @@ type Engine struct {
 	inflight map[int64]bool // deliveries being attempted now
 
 	wake    chan struct{}
-	chMu    sync.Mutex
-	changed chan struct{}
+	changed broadcast.Signal
 }
 
 // New starts an engine on cfg with the alerts of source, restoring the
@@ -63,7 +63,7 @@ func New(cfg *Config, source Source, opts Options) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, source: source, opts: opts, log: opts.Logger, now: opts.Now,
 		alerts: map[string]*AlertState{}, inflight: map[int64]bool{},
-		wake: make(chan struct{}, 1), changed: make(chan struct{})}
+		wake: make(chan struct{}, 1)}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -150,8 +150,14 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-tick.C:
 		case <-due:
 		case <-e.wake:
-			if !wait(ctx, woken(began, last).Sub(time.Now())) {
-				return nil
+			if d := time.Until(woken(began, last)); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil
+				case <-t.C:
+				}
 			}
 		}
 	}
@@ -172,21 +178,6 @@ func woken(began, last time.Time) time.Time {
 	return last.Add((wakeShare - 1) * last.Sub(began))
 }
 
-// wait waits d, or returns false when ctx ends first.
-func wait(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
 // Wake asks Run to evaluate the source now: something changed on the node
 // that may open or close an alert at once (node.Node.Alarming). Other
 // changes need no wake: their alerts open at deadlines, which the next
@@ -200,18 +191,9 @@ func (e *Engine) Wake() {
 
 // Changed returns a channel closed at the next change of the alerts or of
 // their notices. Callers wait on it, then call Changed again.
-func (e *Engine) Changed() <-chan struct{} {
-	e.chMu.Lock()
-	defer e.chMu.Unlock()
-	return e.changed
-}
+func (e *Engine) Changed() <-chan struct{} { return e.changed.Wait() }
 
-func (e *Engine) notify() {
-	e.chMu.Lock()
-	close(e.changed)
-	e.changed = make(chan struct{})
-	e.chMu.Unlock()
-}
+func (e *Engine) notify() { e.changed.Fire() }
 
 // Config returns the chain the engine follows.
 func (e *Engine) Config() *Config { return e.cfg }

@@ -46,15 +46,4 @@ func (n *Node) noteAlarming(e *store.Entry) {
 // engine waits on it to evaluate without delay; it learns every other
 // change at its next evaluation. Callers wait on it, then call Alarming
 // again.
-func (n *Node) Alarming() <-chan struct{} {
-	n.chMu.Lock()
-	defer n.chMu.Unlock()
-	return n.alarm
-}
-
-func (n *Node) notifyAlarm() {
-	n.chMu.Lock()
-	close(n.alarm)
-	n.alarm = make(chan struct{})
-	n.chMu.Unlock()
-}
+func (n *Node) Alarming() <-chan struct{} { return n.alarm.Wait() }

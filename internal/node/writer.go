@@ -210,7 +210,7 @@ func (n *Node) commit(group []*op) {
 	}
 	n.notify()
 	if n.alarmDue.Swap(false) {
-		n.notifyAlarm()
+		n.alarm.Fire()
 	}
 }
 
