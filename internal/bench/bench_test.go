@@ -90,6 +90,7 @@ func BenchmarkSporadic(b *testing.B) {
 	if _, err := env.SendCosign(ctx, 5); err != nil { // warm the connection and caches
 		b.Fatal(err)
 	}
+	before := env.Work()
 	b.ResetTimer()
 	lat, err := env.Sporadic(ctx, b.N)
 	b.StopTimer()
@@ -97,6 +98,7 @@ func BenchmarkSporadic(b *testing.B) {
 		b.Fatal(err)
 	}
 	reportDist(b, bench.Summarize(lat))
+	reportWork(b, env, before) // the second of silence included
 }
 
 // BenchmarkFlashAlarm sends one FLASH after each bench.Silence and waits
@@ -104,6 +106,7 @@ func BenchmarkSporadic(b *testing.B) {
 func BenchmarkFlashAlarm(b *testing.B) {
 	env := newEnv(b)
 	ctx := context.Background()
+	before := env.Work()
 	b.ResetTimer()
 	lat, err := env.FlashAlarm(ctx, b.N)
 	b.StopTimer()
@@ -111,6 +114,7 @@ func BenchmarkFlashAlarm(b *testing.B) {
 		b.Fatal(err)
 	}
 	reportDist(b, bench.Summarize(lat))
+	reportWork(b, env, before) // the acknowledgement and the second of silence included
 }
 
 // BenchmarkThroughput sends b.N messages from 32 concurrent senders and
