@@ -62,6 +62,20 @@ func BenchmarkFloor(b *testing.B) {
 	reportDist(b, bench.Summarize(s.Total))
 }
 
+// BenchmarkSporadicFloor is the floor with bench.Silence before each
+// sample (so b.N seconds at least): what a sporadic message's fsyncs and
+// round trip cost on this machine before any work of the node's.
+func BenchmarkSporadicFloor(b *testing.B) {
+	env := newEnv(b)
+	b.ResetTimer()
+	s, err := bench.SporadicFloor(context.Background(), env.Dirs, b.N)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportDist(b, bench.Summarize(s.Total))
+}
+
 // BenchmarkSendCosign sends one message at a time and waits for the
 // receiver's cosignature on each.
 func BenchmarkSendCosign(b *testing.B) {
