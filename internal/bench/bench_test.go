@@ -51,24 +51,17 @@ func reportWork(b *testing.B, env *bench.Env, before bench.Work) {
 
 // BenchmarkFloor measures fsync + mutual-TLS 1.3 round trip + fsync, the
 // floor send→cosignature is compared with.
-func BenchmarkFloor(b *testing.B) {
-	env := newEnv(b)
-	b.ResetTimer()
-	s, err := bench.Floor(context.Background(), env.Dirs, b.N)
-	b.StopTimer()
-	if err != nil {
-		b.Fatal(err)
-	}
-	reportDist(b, bench.Summarize(s.Total))
-}
+func BenchmarkFloor(b *testing.B) { floorBench(b, bench.Floor) }
 
 // BenchmarkSporadicFloor is the floor with bench.Silence before each
 // sample (so b.N seconds at least): what a sporadic message's fsyncs and
 // round trip cost on this machine before any work of the node's.
-func BenchmarkSporadicFloor(b *testing.B) {
+func BenchmarkSporadicFloor(b *testing.B) { floorBench(b, bench.SporadicFloor) }
+
+func floorBench(b *testing.B, floor func(context.Context, [2]string, int) (*bench.FloorSamples, error)) {
 	env := newEnv(b)
 	b.ResetTimer()
-	s, err := bench.SporadicFloor(context.Background(), env.Dirs, b.N)
+	s, err := floor(context.Background(), env.Dirs, b.N)
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)
@@ -78,7 +71,22 @@ func BenchmarkSporadicFloor(b *testing.B) {
 
 // BenchmarkSendCosign sends one message at a time and waits for the
 // receiver's cosignature on each.
-func BenchmarkSendCosign(b *testing.B) {
+func BenchmarkSendCosign(b *testing.B) { latencyBench(b, (*bench.Env).SendCosign) }
+
+// BenchmarkSporadic sends one message after each bench.Silence of a quiet
+// line (so b.N seconds at least) and waits for the receiver's cosignature
+// on each: what a message on a real line meets. Its work per message
+// includes the second of silence.
+func BenchmarkSporadic(b *testing.B) { latencyBench(b, (*bench.Env).Sporadic) }
+
+// BenchmarkFlashAlarm sends one FLASH after each bench.Silence and waits
+// until the receiver's escalation engine holds its alarm open. Its work
+// per message includes the acknowledgement and the second of silence.
+func BenchmarkFlashAlarm(b *testing.B) { latencyBench(b, (*bench.Env).FlashAlarm) }
+
+// latencyBench warms the line with a few messages, then reports the
+// latencies of b.N samples of measure and the work done for them.
+func latencyBench(b *testing.B, measure func(*bench.Env, context.Context, int) ([]time.Duration, error)) {
 	env := newEnv(b)
 	ctx := context.Background()
 	if _, err := env.SendCosign(ctx, 5); err != nil { // warm the connection and caches
@@ -86,49 +94,13 @@ func BenchmarkSendCosign(b *testing.B) {
 	}
 	before := env.Work()
 	b.ResetTimer()
-	lat, err := env.SendCosign(ctx, b.N)
+	lat, err := measure(env, ctx, b.N)
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)
 	}
 	reportDist(b, bench.Summarize(lat))
 	reportWork(b, env, before)
-}
-
-// BenchmarkSporadic sends one message after each bench.Silence of a quiet
-// line (so b.N seconds at least) and waits for the receiver's cosignature
-// on each: what a message on a real line meets.
-func BenchmarkSporadic(b *testing.B) {
-	env := newEnv(b)
-	ctx := context.Background()
-	if _, err := env.SendCosign(ctx, 5); err != nil { // warm the connection and caches
-		b.Fatal(err)
-	}
-	before := env.Work()
-	b.ResetTimer()
-	lat, err := env.Sporadic(ctx, b.N)
-	b.StopTimer()
-	if err != nil {
-		b.Fatal(err)
-	}
-	reportDist(b, bench.Summarize(lat))
-	reportWork(b, env, before) // the second of silence included
-}
-
-// BenchmarkFlashAlarm sends one FLASH after each bench.Silence and waits
-// until the receiver's escalation engine holds its alarm open.
-func BenchmarkFlashAlarm(b *testing.B) {
-	env := newEnv(b)
-	ctx := context.Background()
-	before := env.Work()
-	b.ResetTimer()
-	lat, err := env.FlashAlarm(ctx, b.N)
-	b.StopTimer()
-	if err != nil {
-		b.Fatal(err)
-	}
-	reportDist(b, bench.Summarize(lat))
-	reportWork(b, env, before) // the acknowledgement and the second of silence included
 }
 
 // BenchmarkThroughput sends b.N messages from 32 concurrent senders and
