@@ -203,6 +203,9 @@ func TestRunSmall(t *testing.T) {
 	if r.Sporadic == nil || r.Sporadic.Samples != 2 || r.Sporadic.P50 <= 0 {
 		t.Errorf("sporadic: %+v", r.Sporadic)
 	}
+	if r.SporadicFloor == nil || r.SporadicFloor.Samples != 2 || r.SporadicFloor.P50 <= 0 {
+		t.Errorf("floor after silence: %+v", r.SporadicFloor)
+	}
 	if r.Flash == nil || r.Flash.Samples != 2 || r.Flash.P50 <= 0 {
 		t.Errorf("FLASH to alarm: %+v", r.Flash)
 	}
@@ -217,13 +220,13 @@ func TestRunSmall(t *testing.T) {
 	if r.Catchup == nil || r.Catchup.LogSize != 1+10+2+2+100+150 || r.Catchup.Seconds <= 0 {
 		t.Errorf("catch-up: %+v", r.Catchup)
 	}
-	if len(r.Checks) != 10 {
+	if len(r.Checks) != 12 {
 		t.Errorf("checks: %+v", r.Checks)
 	}
 	var out bytes.Buffer
 	r.Print(&out)
 	for _, want := range []string{"floor p50", "send→cosignature p99", "sporadic (after 1s silence) p50",
-		"FLASH send→alarm p99", "fan-out to 2, all cosigned p50", "sustained throughput", "catch-up of 150 entries"} {
+		"floor after 1s silence p50", "sporadic p50 / floor after silence", "FLASH send→alarm p99", "fan-out to 2, all cosigned p50", "sustained throughput", "catch-up of 150 entries"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
