@@ -5,12 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/hotline-line/hotline/internal/broadcast"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/broadcast"
 )
 
 // Options tune an engine. The zero value is usable.
@@ -165,10 +166,9 @@ func (e *Engine) Run(ctx context.Context) error {
 
 // wakeShare bounds the time the engine spends evaluating when it is woken
 // again and again to one part in wakeShare: a wake is served at once on a
-// node where
-// evaluating is cheap (an alarm opens when its FLASH arrives, not at the
-// next tick), while a flood of urgent entries (a hostile peer's, say)
-// cannot keep it evaluating back to back.
+// node where evaluating is cheap (an alarm opens when its FLASH arrives,
+// not at the next tick), while a flood of urgent entries (a hostile
+// peer's, say) cannot keep it evaluating back to back.
 const wakeShare = 5
 
 // woken returns when a wake after an evaluation that ran from began to

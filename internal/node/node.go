@@ -15,7 +15,6 @@ import (
 	"crypto/hpke"
 	"errors"
 	"fmt"
-	"github.com/hotline-line/hotline/internal/broadcast"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/amend"
+	"github.com/hotline-line/hotline/internal/broadcast"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/store"

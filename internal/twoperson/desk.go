@@ -19,11 +19,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hotline-line/hotline/internal/broadcast"
 	"log/slog"
 	"slices"
 	"strconv"
 
+	"github.com/hotline-line/hotline/internal/broadcast"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/officer"
