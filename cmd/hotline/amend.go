@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/amend"
+	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/inert"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/transcript"
 )
@@ -36,6 +38,8 @@ func lineAmend(ctx context.Context, args []string) error {
 	twoPersonList := fs.String("two-person", "", "precedences that need two-person release from now on, such as FLASH,IMMEDIATE, or none")
 	linkTests := fs.Duration("link-tests", 0, "test every route this often from now on, such as 30m")
 	templates := fs.String("templates", "", "replace the notice templates: starter, none, or a JSON file of templates")
+	addParty := fs.String("add-party", "", "add the party whose signed card (hotline card) is in this file; an amendment of its own")
+	fs.StringVar(&ch.RemoveParty, "remove-party", "", "remove this party from the line (this party itself: leave it); an amendment of its own")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -106,6 +110,19 @@ func lineAmend(ctx context.Context, args []string) error {
 		}
 		ch.Templates = amend.Templates(set)
 	}
+	if *addParty != "" {
+		raw, err := os.ReadFile(*addParty)
+		if err != nil {
+			return err
+		}
+		k, err := card.Parse(raw)
+		if err != nil {
+			return withHint(fmt.Errorf("--add-party %s: %w", *addParty, err), "the file holds what hotline card prints on the joining party's node, unchanged")
+		}
+		fmt.Fprintf(os.Stderr, "adding %s (%s), card fingerprint %s: read it back to that party by phone before anyone accepts\n",
+			k.Party, inert.Text(k.Name), k.Fingerprint())
+		ch.AddParty = raw
+	}
 	if err := ch.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
@@ -146,6 +163,12 @@ func amendStep(ctx context.Context, dir, lineFlag string, req node.AmendRequest)
 		return withHint(err, "one amendment of a version at a time: refuse the other, or ask the party that proposed it to let it be refused")
 	case isNodeErr(err, amend.ErrNoSuchAmendment):
 		return withHint(err, "hotline line amendments lists the line's amendments and their IDs")
+	case isNodeErr(err, amend.ErrPartyPresent):
+		return withHint(err, "a party's name is its own for the whole life of the line: the joining party chooses another at hotline init")
+	case isNodeErr(err, amend.ErrNoSuchParty):
+		return withHint(err, "hotline status lists the parties in force")
+	case isNodeErr(err, amend.ErrLastParty):
+		return withHint(err, "to end a line of two, close it: hotline line close --reason TEXT")
 	case isNodeErr(err, amend.ErrOwnAmendment):
 		return withHint(err, "the other parties answer it; hotline line amendments shows whom it waits for")
 	case err != nil:
@@ -154,6 +177,9 @@ func amendStep(ctx context.Context, dir, lineFlag string, req node.AmendRequest)
 	switch req.Act {
 	case entry.AmendPropose:
 		fmt.Fprintf(os.Stderr, "amendment %s proposed on line %s and queued for every party; it is in force once every other party has accepted it\n", id, l)
+		if req.Changes.AddParty != nil {
+			fmt.Fprintf(os.Stderr, "next: once it is in force, write the new party's invitation: %s line invite --dir DIR --party PARTY --out join.txt\n", self())
+		}
 	case entry.AmendAccept:
 		fmt.Fprintf(os.Stderr, "acceptance %s of %s is on disk and queued for every party; hotline line amendments shows when it is in force\n", id, req.Proposal)
 	default:

@@ -100,6 +100,9 @@ func preview(m node.Message) string {
 }
 
 func previewBody(m node.Message) string {
+	if m.BeforeJoining {
+		return "(written before this party joined the line: sealed to the parties of the time)"
+	}
 	if m.BodyError != "" {
 		return "(unreadable: " + m.BodyError + ")"
 	}

@@ -33,7 +33,12 @@ func TestInitRecoveryKey(t *testing.T) {
 	if st, _ := os.Stat(file); st.Mode().Perm() != 0o600 {
 		t.Fatalf("recovery file mode %v", st.Mode().Perm())
 	}
-	secret := skey[strings.LastIndexByte(skey, '+')+1:]
+	// PRIVATE+KEY+<name>+<hash>+<base64 key>: the key's base64 may hold a
+	// "+" of its own, so split at the first four.
+	secret := strings.SplitN(skey, "+", 5)[4]
+	if len(secret) < 40 {
+		t.Fatalf("recovery key %q: key data %q too short", skey, secret)
+	}
 	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
 			if b, _ := os.ReadFile(path); strings.Contains(string(b), secret) {

@@ -17,12 +17,12 @@ import (
 )
 
 func init() {
-	register(command{"line", "propose|accept|suspend|reopen|close|amend|accept-amendment|refuse-amendment|amendments ...", "propose a line's charter, sign and install one, change its state by signed notice, or amend its charter", cmdLine})
+	register(command{"line", "propose|accept|suspend|reopen|close|amend|accept-amendment|refuse-amendment|amendments|invite|join ...", "propose a line's charter, sign and install one, change its state by signed notice, amend its charter, or let a party added by amendment join", cmdLine})
 }
 
 func cmdLine(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"line needs a subcommand: propose, accept, suspend, reopen, close, amend, accept-amendment, refuse-amendment or amendments"}
+		return usageError{"line needs a subcommand: propose, accept, suspend, reopen, close, amend, accept-amendment, refuse-amendment, amendments, invite or join"}
 	}
 	switch args[0] {
 	case "propose":
@@ -37,6 +37,10 @@ func cmdLine(ctx context.Context, args []string) error {
 		return lineAnswerAmendment(ctx, args[0], args[1:])
 	case "amendments":
 		return lineAmendments(ctx, args[1:])
+	case "invite":
+		return lineInvite(ctx, args[1:])
+	case "join":
+		return lineJoin(ctx, args[1:])
 	}
 	return usageError{fmt.Sprintf("unknown line subcommand %q", args[0])}
 }

@@ -53,6 +53,11 @@ func cmdServe(ctx context.Context, args []string) error {
 		opts = append(opts, serve.ConsoleTLS(*consoleCert, *consoleKey))
 	}
 	s, err := startServe(ctx, *dir, log, opts)
+	if errors.Is(err, errStoppedOpening) {
+		// Told to stop: a clean stop, not a failure.
+		log.Info("stopped while opening the node; an interrupted schema upgrade runs again at the next start")
+		return nil
+	}
 	if errors.Is(err, serve.ErrConsoleNotLoopback) {
 		return withHint(err, "listen on 127.0.0.1, or give --console-cert and --console-key")
 	}
@@ -89,7 +94,8 @@ func startServe(ctx context.Context, dir string, log *slog.Logger, opts []serve.
 	pause := 5 * time.Millisecond
 	noticed := false
 	for {
-		s, err := serve.Start(dir, log, opts...)
+		s, err := interruptible(ctx, func() (*serve.Server, error) { return serve.Start(dir, log, opts...) },
+			func(s *serve.Server) { s.Close(context.Background()) })
 		if !errors.Is(err, node.ErrLocked) {
 			return s, err
 		}
@@ -122,4 +128,39 @@ func serving(dir string, err error) error {
 	}
 	return withHint(fmt.Errorf("hotline serve is already running for %s: %w", dir, err),
 		"to change its flags (such as adding --console ADDR), stop that serve (Ctrl-C in its terminal, or kill -TERM with its pid) and start it again with all the flags it needs")
+}
+
+// errStoppedOpening means serve was told to stop while it opened its node.
+var errStoppedOpening = errors.New("stopped while opening the node")
+
+// interruptible runs open and returns what it returns, or errStoppedOpening
+// as soon as ctx is done, whatever open is doing: opening a node can take
+// long (a schema upgrade of a large database rewrites it) and cannot be
+// interrupted, yet serve must stop within seconds of SIGTERM. Leaving open
+// behind is safe because the process exits: every step of opening survives
+// a crash (a schema migration is one transaction, rolled back and run again
+// at the next start), and nothing is accepted before the node is open. If
+// the process goes on, abandon closes what open returns late.
+func interruptible[T any](ctx context.Context, open func() (T, error), abandon func(T)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := open()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.err == nil {
+				abandon(r.v)
+			}
+		}()
+		var zero T
+		return zero, errStoppedOpening
+	}
 }

@@ -76,9 +76,12 @@ func printMessage(m *node.Message, labels string) {
 	if m.Disputed != "" {
 		fmt.Printf("DISPUTED: %s; the signature verifies, but it may not be %s's word\n", m.Disputed, m.Author)
 	}
-	if m.BodyError != "" {
+	switch {
+	case m.BeforeJoining:
+		fmt.Printf("\n(written before this party joined the line: its body is sealed to the parties of the time)\n\n")
+	case m.BodyError != "":
 		fmt.Printf("\n(unreadable body: %s)\n\n", m.BodyError)
-	} else {
+	default:
 		fmt.Printf("language %s (the original)\n\n", inert.Text(m.Lang))
 		if m.Form != nil {
 			printForm(os.Stdout, m, labels)

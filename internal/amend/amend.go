@@ -48,6 +48,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
 )
@@ -93,6 +94,19 @@ var (
 	// ErrUnreadable: the entry's body is not included, so what it says is
 	// unknown: it changes nothing.
 	ErrUnreadable = errors.New("the amendment's body is not included")
+	// ErrPartyPresent: the card added names a party the line has, or had:
+	// a slug names one party for the whole life of a line. Choose another.
+	ErrPartyPresent = errors.New("the line already has, or had, a party of that name")
+	// ErrNoSuchParty: the party to remove is not a party in force.
+	ErrNoSuchParty = errors.New("no such party in force on the line")
+	// ErrLastParty: a line keeps at least two parties; close it instead
+	// (hotline line close).
+	ErrLastParty = errors.New("a line keeps at least two parties: close the line instead")
+	// ErrBadCard: the card added is not a valid signed card.
+	ErrBadCard = errors.New("the card added is not a valid signed card")
+	// ErrRemovedAnswers: the party an amendment removes does not answer
+	// it: its consent is not asked, so its refusal could not stop it.
+	ErrRemovedAnswers = errors.New("the party an amendment removes does not answer it")
 )
 
 // State is where an amendment stands.
@@ -175,6 +189,35 @@ func (c *Chain) At(t time.Time) *Version {
 		}
 	}
 	return &c.Versions[0]
+}
+
+// Joined is when party came into force on the line, the version that
+// brought it and whether it ever did: zero time for a party of the signed
+// charter. Entries written before then are sealed to the parties then in
+// force, not to it.
+func (c *Chain) Joined(party string) (time.Time, uint64, bool) {
+	for i := range c.Versions {
+		if c.Versions[i].Charter.Party(party) != nil {
+			return c.Versions[i].Since, c.Versions[i].Number, true
+		}
+	}
+	return time.Time{}, 0, false
+}
+
+// Cards returns the card of every party any version names, each once, in
+// the order they joined: whose logs the line holds, in force or not.
+func (c *Chain) Cards() []card.Card {
+	var out []card.Card
+	seen := map[string]bool{}
+	for i := range c.Versions {
+		for _, k := range c.Versions[i].Charter.Parties {
+			if !seen[k.Party] {
+				seen[k.Party] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 // Find returns amendment id, or nil.

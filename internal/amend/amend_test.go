@@ -132,21 +132,27 @@ func TestFold(t *testing.T) {
 			if cur.Number != tt.version || len(cur.Charter.Relays) != tt.relays {
 				t.Fatalf("version %d with %d relays, want %d with %d", cur.Number, len(cur.Charter.Relays), tt.version, tt.relays)
 			}
-			for id, want := range tt.states {
-				a := ch.Find(id)
-				if a == nil || string(a.State) != want {
-					t.Fatalf("amendment %s: %+v, want %s", id, a, want)
-				}
-			}
-			if len(ch.Refused) != len(tt.refused) {
-				t.Fatalf("refused %+v, want %v", ch.Refused, tt.refused)
-			}
-			for i, r := range ch.Refused {
-				if !errors.Is(r.Err(), tt.refused[i]) {
-					t.Fatalf("refusal %d: %v, want %v", i, r.Error, tt.refused[i])
-				}
-			}
+			checkChain(t, ch, tt.states, tt.refused)
 		})
+	}
+}
+
+// checkChain checks the state of each amendment of states, and that the
+// entries ch refused are those of refused, in order, each with its error.
+func checkChain(t *testing.T, ch *amend.Chain, states map[string]string, refused []error) {
+	t.Helper()
+	for id, want := range states {
+		if a := ch.Find(id); a == nil || string(a.State) != want {
+			t.Fatalf("amendment %s: %+v, want %s", id, a, want)
+		}
+	}
+	if len(ch.Refused) != len(refused) {
+		t.Fatalf("refused %+v, want %v", ch.Refused, refused)
+	}
+	for i, r := range ch.Refused {
+		if !errors.Is(r.Err(), refused[i]) {
+			t.Fatalf("refusal %d: %v, want %v", i, r.Error, refused[i])
+		}
 	}
 }
 

@@ -88,10 +88,54 @@ func Apply(c *charter.Charter, ch *entry.Changes) (*charter.Charter, error) {
 		}
 		n.Templates = set
 	}
+	if err := applyParties(&n, c, ch); err != nil {
+		return nil, err
+	}
 	if err := n.Validate(); err != nil {
 		return fail("%v", err)
 	}
 	return &n, nil
+}
+
+// applyParties adds or removes the party ch names, each hostile case with
+// its own error. A slug once used on the line is never given to another
+// party: entries, logs and receipts are named by it. Apply sees only the
+// charter it changes, so a slug removed in an earlier version is caught
+// by the rule (fold), which sees the whole chain.
+func applyParties(n, c *charter.Charter, ch *entry.Changes) error {
+	if ch.AddParty != nil {
+		k, err := card.Parse(ch.AddParty)
+		if err != nil {
+			return fmt.Errorf("%w: %w: %v", ErrInvalidChange, ErrBadCard, err)
+		}
+		if c.Party(k.Party) != nil {
+			return fmt.Errorf("%w: %w: %s", ErrInvalidChange, ErrPartyPresent, k.Party)
+		}
+		n.Parties = append(n.Parties, *k)
+	}
+	if r := ch.RemoveParty; r != "" {
+		i := slices.IndexFunc(n.Parties, func(k card.Card) bool { return k.Party == r })
+		if i < 0 {
+			return fmt.Errorf("%w: %w: %s", ErrInvalidChange, ErrNoSuchParty, r)
+		}
+		if len(n.Parties) <= 2 {
+			return fmt.Errorf("%w: %w (%s would be alone)", ErrInvalidChange, ErrLastParty, n.Parties[1-i].Party)
+		}
+		n.Parties = slices.Delete(n.Parties, i, i+1)
+	}
+	return nil
+}
+
+// Added returns the card a change adds, or nil.
+func Added(ch *entry.Changes) *card.Card {
+	if ch == nil || ch.AddParty == nil {
+		return nil
+	}
+	k, err := card.Parse(ch.AddParty)
+	if err != nil {
+		return nil
+	}
+	return k
 }
 
 // canonical is the one encoding of v inside an amendment body.

@@ -64,6 +64,16 @@ func Describe(ch *entry.Changes) []string {
 	if ch.Templates != nil {
 		out = append(out, fmt.Sprintf("notice templates replaced (%d bytes)", len(ch.Templates)))
 	}
+	if ch.AddParty != nil {
+		if k := Added(ch); k != nil {
+			out = append(out, fmt.Sprintf("party added: %s (%s), card fingerprint %s", k.Party, k.Name, k.Fingerprint()))
+		} else {
+			out = append(out, "party added: a card that does not verify")
+		}
+	}
+	if ch.RemoveParty != "" {
+		out = append(out, "party removed: "+ch.RemoveParty)
+	}
 	return out
 }
 

@@ -71,6 +71,12 @@ func Fold(base *charter.Charter, acts []Act) *Chain {
 		case answered[p.a.ID+" "+a.Author]:
 			refuse(a, fmt.Errorf("%w (%s)", ErrAnswered, p.a.ID))
 			continue
+		case a.Author == p.a.Changes.RemoveParty:
+			refuse(a, fmt.Errorf("%w (%s)", ErrRemovedAnswers, p.a.ID))
+			continue
+		case added(p.a.Changes) == a.Author:
+			refuse(a, fmt.Errorf("%w (%s): its card is its consent", ErrOwnAmendment, p.a.ID))
+			continue
 		}
 		answered[p.a.ID+" "+a.Author] = true
 		ans := Answer{Party: a.Author, Officer: a.Body.Officer, Entry: a.ID, Time: a.Time.UTC(), Reason: a.Body.Reason, Unconfirmed: a.Unconfirmed}
@@ -138,6 +144,9 @@ func Fold(base *charter.Charter, acts []Act) *Chain {
 				continue
 			}
 			c, err := Apply(cur.Charter, p.a.Changes)
+			if err == nil {
+				err = ch.reused(added(p.a.Changes))
+			}
 			if err != nil {
 				p.broken = err
 				refuse(p.proposed, err)
@@ -200,8 +209,8 @@ func Fold(base *charter.Charter, acts []Act) *Chain {
 			a.State, a.Why = Refused, err.Error()
 			refuse(p.proposed, err)
 		default:
-			for _, party := range cur.Charter.Slugs() {
-				if party != a.Proposer && !slices.ContainsFunc(a.Accepted, func(x Answer) bool { return x.Party == party && !x.Unconfirmed }) {
+			for _, party := range mustAccept(cur.Charter, a) {
+				if !slices.ContainsFunc(a.Accepted, func(x Answer) bool { return x.Party == party && !x.Unconfirmed }) {
 					a.Waiting = append(a.Waiting, party)
 				}
 			}
@@ -224,10 +233,7 @@ func Fold(base *charter.Charter, acts []Act) *Chain {
 // p in a way that counts, and the key of its last step.
 func complete(p *proposal, c *charter.Charter) (key, bool) {
 	last := p.at
-	for _, party := range c.Slugs() {
-		if party == p.a.Proposer {
-			continue
-		}
+	for _, party := range mustAccept(c, p.a) {
 		i := slices.IndexFunc(p.accepts, func(a *Act) bool { return a.Author == party && !a.Unconfirmed })
 		if i < 0 {
 			return key{}, false
@@ -237,4 +243,41 @@ func complete(p *proposal, c *charter.Charter) (key, bool) {
 		}
 	}
 	return last, true
+}
+
+// mustAccept lists the parties of c whose acceptance puts a in force:
+// every party in force but its proposer and, for a removal, the party
+// removed (a party may propose its own removal: that is leaving). A party
+// added is not asked: its signed card, which the proposal carries, is its
+// consent.
+func mustAccept(c *charter.Charter, a *Amendment) []string {
+	var out []string
+	for _, p := range c.Slugs() {
+		if p != a.Proposer && p != a.Changes.RemoveParty {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// added is the slug of the party changes add, or "".
+func added(ch *entry.Changes) string {
+	if k := Added(ch); k != nil {
+		return k.Party
+	}
+	return ""
+}
+
+// reused refuses a party added under a slug an earlier version had: a
+// slug names one party, and one log, for the whole life of a line.
+func (c *Chain) reused(slug string) error {
+	if slug == "" {
+		return nil
+	}
+	for _, v := range c.Versions {
+		if v.Charter.Party(slug) != nil {
+			return fmt.Errorf("%w: %w: %s", ErrInvalidChange, ErrPartyPresent, slug)
+		}
+	}
+	return nil
 }

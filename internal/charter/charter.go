@@ -81,6 +81,42 @@ type Charter struct {
 	// Templates are the formatted notices the parties agreed to exchange
 	// (package notice); a message may carry one as field values.
 	Templates notice.Set `json:"templates,omitempty"`
+	// KeyEpoch says when each sender's session key with each recipient
+	// ends (package seal). Absent, or a zero field, means the defaults, so
+	// charters written before it keep their bytes and their line IDs.
+	KeyEpoch *KeyEpoch `json:"key_epoch,omitempty"`
+}
+
+// KeyEpoch bounds a session key: a sender starts a new epoch with a
+// recipient after Messages messages or Time, whichever comes first.
+type KeyEpoch struct {
+	Messages int      `json:"messages,omitempty"`
+	Time     Duration `json:"time,omitempty"`
+}
+
+// Defaults and limits of a key epoch. A longer epoch saves one
+// encapsulation (1120 bytes, ~0.2 ms) per recipient per epoch and exposes
+// more messages to the theft of one epoch secret from memory.
+const (
+	DefaultEpochMessages = 1000
+	DefaultEpochTime     = time.Hour
+	MaxEpochMessages     = 1_000_000
+	MinEpochTime         = time.Minute
+	MaxEpochTime         = 7 * 24 * time.Hour
+)
+
+// Epoch is how many messages and how long a session key may seal.
+func (c *Charter) Epoch() (messages int, d time.Duration) {
+	messages, d = DefaultEpochMessages, DefaultEpochTime
+	if e := c.KeyEpoch; e != nil {
+		if e.Messages > 0 {
+			messages = e.Messages
+		}
+		if e.Time > 0 {
+			d = time.Duration(e.Time)
+		}
+	}
+	return messages, d
 }
 
 // DefaultClockTolerance is the clock tolerance of a charter that sets none.
@@ -227,6 +263,14 @@ func (c *Charter) Validate() error {
 	}
 	if c.ClockTolerance < 0 || time.Duration(c.ClockTolerance) > MaxClockTolerance || c.ClockTolerance > 0 && c.ClockTolerance < Duration(time.Second) {
 		return fmt.Errorf("charter: clock_tolerance: want 1s to %v, or absent for %v", MaxClockTolerance, DefaultClockTolerance)
+	}
+	if e := c.KeyEpoch; e != nil {
+		if e.Messages < 0 || e.Messages > MaxEpochMessages {
+			return fmt.Errorf("charter: key_epoch: messages: want 1 to %d, or absent for %d", MaxEpochMessages, DefaultEpochMessages)
+		}
+		if e.Time < 0 || e.Time > 0 && (time.Duration(e.Time) < MinEpochTime || time.Duration(e.Time) > MaxEpochTime) {
+			return fmt.Errorf("charter: key_epoch: time: want %v to %v, or absent for %v", MinEpochTime, MaxEpochTime, DefaultEpochTime)
+		}
 	}
 	if err := c.Templates.Validate(); err != nil {
 		return fmt.Errorf("charter: %w", err)

@@ -356,6 +356,11 @@ func TestParseRejectsInvalid(t *testing.T) {
 		"negative clock tolerance": func(c *charter.Charter) { c.ClockTolerance = -1 },
 		"clock tolerance under 1s": func(c *charter.Charter) { c.ClockTolerance = charter.Duration(time.Millisecond) },
 		"clock tolerance over 24h": func(c *charter.Charter) { c.ClockTolerance = charter.Duration(25 * time.Hour) },
+		"negative epoch messages":  func(c *charter.Charter) { c.KeyEpoch = &charter.KeyEpoch{Messages: -1} },
+		"too many epoch messages":  func(c *charter.Charter) { c.KeyEpoch = &charter.KeyEpoch{Messages: charter.MaxEpochMessages + 1} },
+		"negative epoch time":      func(c *charter.Charter) { c.KeyEpoch = &charter.KeyEpoch{Time: -1} },
+		"epoch under a minute":     func(c *charter.Charter) { c.KeyEpoch = &charter.KeyEpoch{Time: charter.Duration(59 * time.Second)} },
+		"epoch over a week":        func(c *charter.Charter) { c.KeyEpoch = &charter.KeyEpoch{Time: charter.Duration(169 * time.Hour)} },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -523,6 +528,28 @@ func TestClockTolerance(t *testing.T) {
 	p, err := charter.Parse(s.Raw)
 	if err != nil || p.Tolerance() != 2*time.Minute || p.ID() != c.ID() {
 		t.Fatalf("parsed back: %v, tolerance %v", err, p.Tolerance())
+	}
+}
+
+// TestKeyEpoch: a charter that sets no key epoch keeps the bytes it had
+// before the field existed (TestIDGolden) and means the defaults; one that
+// sets it writes it, and it is another line.
+func TestKeyEpoch(t *testing.T) {
+	a, b := keys(t, "a"), keys(t, "b")
+	c := draft(t, a, b)
+	id := c.ID()
+	if m, d := c.Epoch(); strings.Contains(c.Text(), "key_epoch") || m != 1000 || d != time.Hour {
+		t.Fatalf("no epoch set: text %q, epoch %d, %v", c.Text(), m, d)
+	}
+	c.KeyEpoch = &charter.KeyEpoch{Time: charter.Duration(10 * time.Minute)}
+	if m, d := c.Epoch(); !strings.Contains(c.Text(), `"key_epoch":{"time":"10m0s"}`) || c.ID() == id || m != 1000 || d != 10*time.Minute {
+		t.Fatalf("a time set: text %q, same ID %v, epoch %d, %v", c.Text(), c.ID() == id, m, d)
+	}
+	c.KeyEpoch = &charter.KeyEpoch{Messages: 50}
+	s := mustSign(t, c, mustSign(t, c, nil, a).Raw, b)
+	p, err := charter.Parse(s.Raw)
+	if m, d := p.Epoch(); err != nil || m != 50 || d != time.Hour || p.ID() != c.ID() {
+		t.Fatalf("parsed back: %v, epoch %d, %v", err, m, d)
 	}
 }
 

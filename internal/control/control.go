@@ -61,6 +61,10 @@ type API interface {
 	// Charter amendments (node/amend.go; control/amend.go).
 	Amend(ctx context.Context, req node.AmendRequest) (string, error)
 	Amendments(ctx context.Context, line string) (*node.AmendmentsView, error)
+	// Parties joining (node/join.go): the invitation of a party an
+	// amendment in force added, and opening a line from one.
+	Invite(ctx context.Context, line, party string) (*node.Invite, error)
+	Join(ctx context.Context, inv node.Invite) error
 	// RotateKeys replaces the party's signing keys on every open line
 	// (node/keys.go); it returns the key entries' IDs by line.
 	RotateKeys(ctx context.Context, req node.RotateRequest) (map[string]string, error)
@@ -275,6 +279,7 @@ type call struct {
 	Agenda    *node.AgendaRequest    `json:"agenda,omitempty"`
 	Amend     *node.AmendRequest     `json:"amend,omitempty"`
 	Rotate    *node.RotateRequest    `json:"rotate,omitempty"`
+	Invite    *node.Invite           `json:"invite,omitempty"`
 }
 
 type result struct {

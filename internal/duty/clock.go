@@ -24,7 +24,7 @@ func (s *Source) clockAlerts(_ context.Context, l *lineInfo, now time.Time) ([]e
 		return nil, err
 	}
 	var out []escalate.Alert
-	for _, peer := range l.Peers {
+	for _, peer := range l.Peers() {
 		o, ok := offsets[peer]
 		if !ok || !o.Skewed {
 			continue

@@ -26,7 +26,7 @@ func (s *Source) linkTestAlerts(ctx context.Context, l *lineInfo, now time.Time)
 	}
 	every := l.Rules().LinkTestEvery()
 	var out []escalate.Alert
-	for _, peer := range l.Peers {
+	for _, peer := range l.Peers() {
 		latest, err := s.n.Store.LatestLinkTest(ctx, l.ID, peer)
 		if err != nil {
 			return nil, err

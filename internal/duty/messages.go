@@ -2,6 +2,7 @@ package duty
 
 import (
 	"context"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -17,25 +18,31 @@ import (
 // are written again each time (their text says how long ago), the others
 // wait for the tracker to bring them back.
 func (s *Source) messageAlerts(ctx context.Context, l *lineInfo, now time.Time) ([]escalate.Alert, error) {
-	changed, err := l.tracker.Update(ctx, now)
+	// Only the messages with an alert open are kept: on the first look the
+	// tracker passes on every message owed, a hundred thousand on a long
+	// line, and the others come back when a deadline of theirs passes.
+	seen := 0
+	err := l.tracker.Each(ctx, now, func(o *readmodel.Owed) {
+		seen++
+		if o.Closed() || len(messageAlert(l, o, now)) == 0 {
+			delete(l.open, o.Key())
+		} else {
+			l.open[o.Key()] = *o
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range changed {
-		if o.Closed() {
-			delete(l.open, o.Key())
-		} else {
-			l.open[o.Key()] = o
-		}
+	// Reading a long backlog left garbage of every message owed (their
+	// rungs and IDs, the rows of each page), which the runtime hands back
+	// to the system only slowly, and a node is mostly idle: hand it back
+	// now, as node.Open does after reading the logs.
+	if seen >= 10_000 {
+		debug.FreeOSMemory()
 	}
 	var out []escalate.Alert
 	for k, o := range l.open {
-		var a []escalate.Alert
-		if o.Party == l.Me {
-			a = owed(l, &o, now)
-		} else {
-			a = overdue(l, &o, now)
-		}
+		a := messageAlert(l, &o, now)
 		if len(a) == 0 {
 			delete(l.open, k)
 		}
@@ -43,6 +50,15 @@ func (s *Source) messageAlerts(ctx context.Context, l *lineInfo, now time.Time) 
 	}
 	slices.SortFunc(out, func(a, b escalate.Alert) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// messageAlert returns the alerts open at now about a message owed: ours
+// (owed by a peer) or a peer's (owed by us).
+func messageAlert(l *lineInfo, o *readmodel.Owed, now time.Time) []escalate.Alert {
+	if o.Party == l.Me {
+		return owed(l, o, now)
+	}
+	return overdue(l, o, now)
 }
 
 // owed turns a peer's message that we have not acknowledged or answered

@@ -61,7 +61,17 @@ type Changes struct {
 	TwoPerson    *[]Precedence             `json:"two_person,omitempty"`    // the precedences that need two-person release
 	LinkTests    *Duration                 `json:"link_tests,omitempty"`    // how often every route is tested
 	Templates    json.RawMessage           `json:"templates,omitempty"`     // the whole set of notice templates (package notice)
+	// AddParty is the signed card (package card) of a party that joins
+	// the line: its signature on its own card is its consent. RemoveParty
+	// is the slug of a party that leaves; it may propose that itself. An
+	// amendment adds or removes one party, and changes nothing else, so
+	// who must accept it is plain (package amend).
+	AddParty    []byte `json:"add_party,omitempty"`
+	RemoveParty string `json:"remove_party,omitempty"`
 }
+
+// Parties reports whether the changes add or remove a party.
+func (c *Changes) Parties() bool { return c.AddParty != nil || c.RemoveParty != "" }
 
 // RelayAddr is a relay as the charter names it: its address and the TLS
 // key it must present.
@@ -88,6 +98,7 @@ const (
 	MaxTemplatesSize = 256 << 10          // the templates of one proposal
 	MaxChangeItems   = 8                  // relays added or removed, addresses
 	MaxSpan          = 7 * 24 * time.Hour // any duration in a change
+	MaxCardSize      = 16 << 10           // a card added (card.MaxSize)
 )
 
 // ErrAmendOtherLine means an amendment entry names another line than the
@@ -129,9 +140,21 @@ func (a *Amendment) Validate(line string) error {
 // Validate checks the form of changes; whether the charter they make is a
 // valid one is package amend's to say.
 func (c *Changes) Validate() error {
-	if c.Name == nil && len(c.RelaysAdd) == 0 && len(c.RelaysRemove) == 0 && len(c.Addrs) == 0 && len(c.Deadlines) == 0 &&
-		c.RollCall == nil && c.TwoPerson == nil && c.LinkTests == nil && c.Templates == nil {
+	rules := c.Name != nil || len(c.RelaysAdd) != 0 || len(c.RelaysRemove) != 0 || len(c.Addrs) != 0 || len(c.Deadlines) != 0 ||
+		c.RollCall != nil || c.TwoPerson != nil || c.LinkTests != nil || c.Templates != nil
+	if !rules && !c.Parties() {
 		return errors.New("amendment: the proposal changes nothing")
+	}
+	if c.Parties() {
+		if c.AddParty != nil && c.RemoveParty != "" || rules {
+			return errors.New("amendment: a party added or removed is the whole of its amendment: propose other changes apart")
+		}
+		if len(c.AddParty) > MaxCardSize {
+			return fmt.Errorf("amendment: add_party: %d bytes, limit %d", len(c.AddParty), MaxCardSize)
+		}
+		if c.RemoveParty != "" && !identity.ValidSlug(c.RemoveParty) {
+			return fmt.Errorf("amendment: remove_party %.40q: not a party's name", c.RemoveParty)
+		}
 	}
 	if c.Name != nil && *c.Name != "" && !identity.ValidSlug(*c.Name) {
 		return fmt.Errorf("amendment: name %.40q: want a short name such as navy", *c.Name)
@@ -233,3 +256,23 @@ func DecodeAmendment(b []byte, line string) (*Amendment, error) {
 	}
 	return &a, nil
 }
+
+// Open reports whether entries of kind are written in an open envelope,
+// readable by every party of the line, present and future, rather than
+// sealed to the parties in force: the charter, and the governance entries
+// (amendments and their answers, state notices, key entries), because a
+// party that joins later must verify the rules that admitted it and the
+// keys that sign every log (protocol §33).
+func (k Kind) Open() bool {
+	switch k {
+	case KindCharter, KindAmendment, KindNotice, KindKey:
+		return true
+	}
+	return false
+}
+
+// BeforeJoining is the body error of an entry stored without its body
+// because it was written before this party joined the line: its body is
+// sealed to the parties in force then. Its leaf and checkpoints verify;
+// it is shown as written before this party joined, never as an error.
+const BeforeJoining = "written before this party joined the line: sealed to the parties then in force"

@@ -46,7 +46,13 @@ func TestDecodeAmendment(t *testing.T) {
 		{"repeated two-person", `{` + l + `,"act":"propose","base":1,"changes":{"two_person":["FLASH","FLASH"]},"reason":"r","officer":"Kim"}`, false, nil},
 		{"link tests too often", `{` + l + `,"act":"propose","base":1,"changes":{"link_tests":"1ms"},"reason":"r","officer":"Kim"}`, false, nil},
 		{"half a roll-call", `{` + l + `,"act":"propose","base":1,"changes":{"roll_call":{"every":"1h0m0s","answer":"0s"}},"reason":"r","officer":"Kim"}`, false, nil},
-		{"unknown change", `{` + l + `,"act":"propose","base":1,"changes":{"add_party":{}},"reason":"r","officer":"Kim"}`, false, nil},
+		{"unknown change", `{` + l + `,"act":"propose","base":1,"changes":{"add_key":{}},"reason":"r","officer":"Kim"}`, false, nil},
+		{"card not bytes", `{` + l + `,"act":"propose","base":1,"changes":{"add_party":{}},"reason":"r","officer":"Kim"}`, false, nil},
+		{"remove a party", `{` + l + `,"act":"propose","base":1,"changes":{"remove_party":"beijing"},"reason":"r","officer":"Kim"}`, true, nil},
+		{"add a party", `{` + l + `,"act":"propose","base":1,"changes":{"add_party":"AAAA"},"reason":"r","officer":"Kim"}`, true, nil},
+		{"add and remove at once", `{` + l + `,"act":"propose","base":1,"changes":{"add_party":"AAAA","remove_party":"beijing"},"reason":"r","officer":"Kim"}`, false, nil},
+		{"remove and rename at once", `{` + l + `,"act":"propose","base":1,"changes":{"name":"x","remove_party":"beijing"},"reason":"r","officer":"Kim"}`, false, nil},
+		{"remove a bad name", `{` + l + `,"act":"propose","base":1,"changes":{"remove_party":"Bei Jing"},"reason":"r","officer":"Kim"}`, false, nil},
 		{"unknown act", `{` + l + `,"act":"withdraw","proposal":"seoul-4","officer":"Wang"}`, false, nil},
 		{"no officer", `{` + l + `,"act":"accept","proposal":"seoul-4"}`, false, nil},
 		{"reason too long", `{` + l + `,"act":"refuse","proposal":"seoul-4","reason":"` + strings.Repeat("r", entry.MaxReason+1) + `","officer":"Wang"}`, false, nil},
@@ -84,6 +90,8 @@ func FuzzDecodeAmendment(f *testing.F) {
 	f.Add([]byte(`{` + l + `,"act":"propose","base":2,"changes":{"name":"navy","deadlines":{"FLASH":{"ack":"5m0s","reply":"30m0s"}},"two_person":["FLASH"],"templates":[{"id":"x"}]},"reason":"r","officer":"Kim"}`))
 	f.Add([]byte(`{` + l + `,"act":"accept","proposal":"seoul-4","officer":"Wang"}`))
 	f.Add([]byte(`{` + l + `,"act":"refuse","proposal":"seoul-4","reason":"<no>","officer":"Wang"}`))
+	f.Add([]byte(`{` + l + `,"act":"propose","base":3,"changes":{"add_party":"aG90bGluZSBjYXJkIHYxCg=="},"reason":"r","officer":"Kim"}`))
+	f.Add([]byte(`{` + l + `,"act":"propose","base":3,"changes":{"remove_party":"tokyo"},"reason":"r","officer":"Kim"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := entry.DecodeAmendment(b, amendLine)
 		if err != nil {

@@ -121,8 +121,8 @@ func (n *Node) ChangeAgenda(ctx context.Context, req AgendaRequest) (*AgendaWrit
 	if a.Action != entry.AgendaPropose {
 		// The step as the rules will read it once written: by us, now,
 		// after everything we hold.
-		try := agenda.Step{ID: entry.ID(ls.me, ls.logs[ls.me].committed.Load()), Party: ls.me,
-			Index: ls.logs[ls.me].committed.Load(), Time: n.now().UTC(), Body: &a}
+		try := agenda.Step{ID: entry.ID(ls.me, ls.log(ls.me).committed.Load()), Party: ls.me,
+			Index: ls.log(ls.me).committed.Load(), Time: n.now().UTC(), Body: &a}
 		after, _ := agenda.State(ls.charter.Slugs(), append(prior, try))
 		if r := after.History[len(after.History)-1].Refused; r != "" {
 			return nil, fmt.Errorf("%w: %s", ErrAgendaRefused, r)

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"time"
 
@@ -41,8 +42,10 @@ func (ls *lineState) rulesAt(t time.Time) *charter.Charter {
 var maxAmendments = foldLimit(entry.KindAmendment)
 
 // readChain folds the amendment entries of line held in st. Entries of
-// me's own log count once every other party's receipt covers them
-// (receipts: the size of me's log each peer has cosigned).
+// me's own log count once every other party of the version they amend
+// has cosigned them (receipts: the size of me's log each peer has
+// cosigned): a party that an amendment adds is not asked for a receipt of
+// the steps that added it.
 func readChain(st *store.Store, line string, c *charter.Charter, me string, receipts map[string]uint64) (*amend.Chain, error) {
 	rows, err := st.EntriesByKind(line, entry.KindAmendment, maxAmendments)
 	if err != nil {
@@ -51,11 +54,32 @@ func readChain(st *store.Store, line string, c *charter.Charter, me string, rece
 	acts := make([]amend.Act, len(rows))
 	for i, e := range rows {
 		acts[i] = amend.Read(line, e.Author, e.Index, ms(e.Time), e.Body, e.BodyError)
-		if e.Author == me {
-			for _, p := range c.Slugs() {
-				if p != me && receipts[p] <= e.Index {
-					acts[i].Unconfirmed = true
-				}
+	}
+	// The parties of each version, from a first fold that counts every
+	// step: the versions up to the one a step amends come before it.
+	first := amend.Fold(c, acts)
+	bases := map[string]uint64{}
+	for _, a := range acts {
+		if a.Body != nil && a.Body.Act == entry.AmendPropose {
+			bases[a.ID] = a.Body.Base
+		}
+	}
+	for i := range acts {
+		a := &acts[i]
+		if a.Author != me {
+			continue
+		}
+		parties := first.Current().Charter.Slugs()
+		base := bases[a.ID]
+		if a.Body != nil && a.Body.Act != entry.AmendPropose {
+			base = bases[a.Body.Proposal]
+		}
+		if base >= 1 && base <= uint64(len(first.Versions)) {
+			parties = first.Versions[base-1].Charter.Slugs()
+		}
+		for _, p := range parties {
+			if p != me && receipts[p] <= a.Index {
+				a.Unconfirmed = true
 			}
 		}
 	}
@@ -64,14 +88,15 @@ func readChain(st *store.Store, line string, c *charter.Charter, me string, rece
 
 // chain folds the amendments this node holds of a line.
 func (n *Node) chain(ls *lineState) (*amend.Chain, error) {
-	lg := ls.logs[ls.me]
+	return readChain(n.Store, ls.id, ls.charter.Charter, ls.me, ownReceipts(ls))
+}
+
+// ownReceipts is the size of our log each peer has cosigned, as verified.
+func ownReceipts(ls *lineState) map[string]uint64 {
+	lg := ls.log(ls.me)
 	lg.mu.Lock()
-	receipts := make(map[string]uint64, len(lg.receipts))
-	for p, s := range lg.receipts {
-		receipts[p] = s
-	}
-	lg.mu.Unlock()
-	return readChain(n.Store, ls.id, ls.charter.Charter, ls.me, receipts)
+	defer lg.mu.Unlock()
+	return maps.Clone(lg.receipts)
 }
 
 // refreshCharter recomputes the charter in force after an amendment entry
@@ -79,28 +104,46 @@ func (n *Node) chain(ls *lineState) (*amend.Chain, error) {
 func (n *Node) refreshCharter(ls *lineState) {
 	n.amendMu.Lock()
 	defer n.amendMu.Unlock()
-	ch, err := n.chain(ls)
-	if err != nil {
-		n.log.Error("reading the line's amendments", "line", ls.id, "err", err)
-		return
-	}
-	waiting := false
-	for _, a := range ch.Amendments {
-		for _, ans := range a.Accepted {
-			waiting = waiting || ans.Unconfirmed && a.State == amend.Proposed
+	var ch *amend.Chain
+	for {
+		used := ownReceipts(ls)
+		var err error
+		if ch, err = readChain(n.Store, ls.id, ls.charter.Charter, ls.me, used); err != nil {
+			n.log.Error("reading the line's amendments", "line", ls.id, "err", err)
+			return
+		}
+		waiting := false
+		for _, a := range ch.Amendments {
+			for _, ans := range a.Accepted {
+				waiting = waiting || ans.Unconfirmed && a.State == amend.Proposed
+			}
+		}
+		ls.awaitingReceipt.Store(waiting)
+		// A receipt taken in after we read them, but before the flag
+		// said we wait for one, called no refresh (acceptReceipts stores
+		// the receipt, then reads the flag): fold again with it.
+		if !waiting || maps.Equal(used, ownReceipts(ls)) {
+			break
 		}
 	}
-	ls.awaitingReceipt.Store(waiting)
-	ls.chain.Store(ch)
 	cur := ch.Current()
+	// The logs and keys of a party that joined before the charter that
+	// names it: a body sealed to it needs its key (parties.go).
+	n.takeParties(ls, ch)
 	// The charter first, then its version: a link that sees the new
-	// version must find the new charter (link.followCharter).
-	if ls.version.Load() != cur.Number {
+	// version must find the new charter (link.followCharter). The chain
+	// last: a status that shows the new version finds it in force.
+	changed := ls.version.Load() != cur.Number
+	if changed {
 		ls.inForce.Store(cur.Charter)
 		ls.version.Store(cur.Number)
+	}
+	ls.chain.Store(ch)
+	n.startLinks(ls) // to a party that joined
+	if changed {
 		n.log.Info("charter in force", "line", ls.id, "version", cur.Number, "amendment", cur.Amendment, "since", cur.Since, "by", cur.Entry)
 		n.notify()
-		n.wakeLinks(ls.id) // to take the routes the new charter names
+		n.wakeLinks(ls.id) // to take the routes the new charter names, and end links to a party that left
 	}
 }
 

@@ -194,11 +194,7 @@ func TestAmendmentAddsARelay(t *testing.T) {
 // the third signature puts it in force everywhere, read side included.
 func TestPartialAcceptance(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	var dirs []string
-	for _, p := range append(slices.Clone(nodetest.Default), nodetest.Party{Slug: "tokyo", Name: "Ministry of Defense, Tokyo", Lang: "ja"}) {
-		dirs = append(dirs, nodetest.Create(t, dir, p))
-	}
+	dirs := nodetest.DirsOf(t, append(slices.Clone(nodetest.Default), nodetest.Tokyo)...)
 	nodes, line := nodetest.Pair(t, dirs, node.Options{})
 	nodetest.Connect(nodes...)
 	seoul, beijing, tokyo := nodes[0], nodes[1], nodes[2]

@@ -19,11 +19,11 @@ func (n *Node) ExportParcel(line, peer string) ([]byte, *wire.Bundle, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	pk, ok := ls.hpke[peer]
+	pk, ok := ls.hpkeOf(peer)
 	if !ok {
 		return nil, nil, fmt.Errorf("%s is not a peer on line %s", peer, line)
 	}
-	own := ls.logs[ls.me]
+	own := ls.log(ls.me)
 	own.mu.Lock()
 	from := own.receipts[peer]
 	own.mu.Unlock()
@@ -50,7 +50,7 @@ func (n *Node) SealFor(line, peer string, b *wire.Bundle) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	pk, ok := ls.hpke[peer]
+	pk, ok := ls.hpkeOf(peer)
 	if !ok {
 		return nil, fmt.Errorf("%s is not a peer on line %s", peer, line)
 	}
@@ -94,7 +94,7 @@ func (n *Node) absorbCarried(ctx context.Context, b *wire.Bundle) error {
 	if err != nil {
 		return err
 	}
-	if b.From == ls.me || ls.logs[b.From] == nil {
+	if b.From == ls.me || ls.log(b.From) == nil || !ls.isPeer(b.From) {
 		return fmt.Errorf("%w: %q", ErrNotAParty, b.From)
 	}
 	err = n.absorb(ctx, ls, b.From, b)

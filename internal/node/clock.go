@@ -141,12 +141,12 @@ func (n *Node) stampTime(tx *store.Tx, ls *lineState, index uint64, ref string) 
 		raise(ls.me, index-1, 0)
 	}
 	tol := ls.charter.Tolerance()
-	for _, p := range ls.peers {
-		if size := ls.logs[p].committed.Load(); size > 0 {
+	for _, p := range ls.peers() {
+		if size := ls.log(p).committed.Load(); size > 0 {
 			raise(p, size-1, tol)
 		}
 	}
-	if a, i, err := entry.ParseID(ref); err == nil && a != ls.me && ls.logs[a] != nil {
+	if a, i, err := entry.ParseID(ref); err == nil && a != ls.me && ls.log(a) != nil {
 		raise(a, i, tol)
 	}
 	return t
@@ -326,7 +326,7 @@ func (n *Node) ClockOffsets(line string) (map[string]ClockOffset, error) {
 		return nil, err
 	}
 	out := map[string]ClockOffset{}
-	for _, p := range ls.peers {
+	for _, p := range ls.peers() {
 		if o, ok := n.clockOffset(ls.id, p); ok {
 			out[p] = o
 		}

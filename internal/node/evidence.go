@@ -60,7 +60,7 @@ const unknownSender = "(not a party)"
 // it); a fork waits for room, as it is the proof the line exists to give.
 func (n *Node) keepEvidence(line, peer string, reason error, data []byte) {
 	kind, rank := evidenceKind(reason)
-	if ls, err := n.line(line); err == nil && ls.logs[peer] == nil {
+	if ls, err := n.line(line); err == nil && ls.log(peer) == nil {
 		peer = unknownSender
 	}
 	n.log.Warn("refused input from peer", "line", line, "peer", peer, "kind", kind, "reason", reason)

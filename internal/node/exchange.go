@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/store"
@@ -33,7 +32,7 @@ func (n *Node) HandleBundle(ctx context.Context, from string, b *wire.Bundle) (*
 	if err != nil {
 		return nil, err
 	}
-	if b.From != from || from == ls.me || ls.logs[from] == nil {
+	if b.From != from || from == ls.me || ls.log(from) == nil || !ls.isPeer(from) {
 		err := fmt.Errorf("%w: %q (authenticated as %q)", ErrNotAParty, b.From, from)
 		// An authenticated party posing as another is kept like any
 		// other refused input.
@@ -141,7 +140,7 @@ func unavailable(err error) error { return fmt.Errorf("%w: %w", ErrUnavailable, 
 // before it, so that a fork is shown by two signed checkpoints side by side.
 func evidenceOf(ls *lineState, seg *wire.Segment) []byte {
 	b := &wire.Bundle{V: wire.Version, Line: ls.id, From: seg.Author, Segments: []wire.Segment{*seg}}
-	if lg := ls.logs[seg.Author]; lg != nil {
+	if lg := ls.log(seg.Author); lg != nil {
 		lg.mu.Lock()
 		if lg.checkpoint != nil {
 			b.Cosigs = [][]byte{lg.checkpoint}
@@ -156,7 +155,7 @@ func evidenceOf(ls *lineState, seg *wire.Segment) []byte {
 func (n *Node) reply(ls *lineState, peer string) (*wire.Bundle, uint64) {
 	b := &wire.Bundle{V: wire.Version, Line: ls.id, From: ls.me, Have: n.have(ls)}
 	var size uint64
-	if lg := ls.logs[peer]; lg != nil {
+	if lg := ls.log(peer); lg != nil {
 		lg.mu.Lock()
 		if lg.ourCosig != nil {
 			b.Cosigs, size = [][]byte{lg.ourCosig}, lg.ourSize
@@ -167,8 +166,8 @@ func (n *Node) reply(ls *lineState, peer string) (*wire.Bundle, uint64) {
 }
 
 func (n *Node) have(ls *lineState) map[string]uint64 {
-	h := make(map[string]uint64, len(ls.logs))
-	for p, lg := range ls.logs {
+	h := make(map[string]uint64, len(ls.logs()))
+	for p, lg := range ls.logs() {
 		h[p] = lg.committed.Load()
 	}
 	return h
@@ -181,7 +180,7 @@ const maxSegmentBytes = 12 << 20
 // segment returns the next piece of our log after size from, ending at a
 // freshly signed checkpoint, or nil if from is already the end.
 func (n *Node) segment(ls *lineState, from uint64) (*wire.Segment, error) {
-	lg := ls.logs[ls.me]
+	lg := ls.log(ls.me)
 	size := lg.committed.Load()
 	if from >= size {
 		return nil, nil
@@ -262,7 +261,7 @@ func (n *Node) segments(ls *lineState, from uint64, limit int) ([]wire.Segment, 
 // ownEntries returns entries [from, end) of this party's log: from memory
 // if they are recent, else from the database.
 func (n *Node) ownEntries(ls *lineState, from, end uint64) ([]wire.Entry, error) {
-	if es := ls.logs[ls.me].recent.get(from, end); es != nil {
+	if es := ls.log(ls.me).recent.get(from, end); es != nil {
 		return es, nil
 	}
 	rows, err := n.Store.Entries(ls.id, ls.me, from, end)
@@ -297,5 +296,5 @@ func (n *Node) Peers(line string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return slices.Clone(ls.peers), nil
+	return ls.peers(), nil
 }

@@ -527,6 +527,23 @@ func flipSignature(t testing.TB, note []byte) []byte {
 	return fmt.Appendf(nil, "%s\n\n%s\n", text, strings.Join(f, " "))
 }
 
+// epochShare is an attack that sends the first n entries of a log of
+// messages "one" and "two" (one epoch, opened by entry 1) with the victim's
+// share of entry i edited.
+func epochShare(i, n int, edit func(*seal.Share)) func(t *testing.T, f *fixture) *wire.Bundle {
+	return func(t *testing.T, f *fixture) *wire.Bundle {
+		log := f.write(t, "one", "two")
+		env, err := seal.Parse(log[i].Envelope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(env.Epochs[f.h.victim.Me()])
+		seg := f.h.segment(t, log, 0, uint64(n))
+		seg.Entries[i].Envelope = env.Marshal()
+		return f.h.bundle(seg)
+	}
+}
+
 func TestHostileRefusals(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -647,13 +664,16 @@ func TestHostileRefusals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ct := bytes.Clone(env.Sealed[f.h.victim.Me()])
-			ct[len(ct)-1] ^= 1
-			env.Sealed[f.h.victim.Me()] = ct
+			env.Epochs[f.h.victim.Me()].CT[0] ^= 1
 			seg := f.h.segment(t, log, 0, 2)
 			seg.Entries[1].Envelope = env.Marshal()
 			return f.h.bundle(seg)
 		}},
+		{"epoch named ahead of its entry", node.ErrBadBody, false, epochShare(2, 3, func(sh *seal.Share) { sh.Epoch = 2 })},
+		{"epoch named far ahead", node.ErrBadBody, false, epochShare(2, 3, func(sh *seal.Share) { sh.Epoch = 1 << 62 })},
+		{"epoch carried by the charter", node.ErrBadBody, false, epochShare(2, 3, func(sh *seal.Share) { sh.Epoch = 0 })},
+		{"epoch encapsulation of the wrong size", node.ErrBadBody, false, epochShare(1, 3, func(sh *seal.Share) { sh.Enc = sh.Enc[:len(sh.Enc)-1] })},
+		{"epoch encapsulation on a later entry", node.ErrBadBody, false, epochShare(2, 3, func(sh *seal.Share) { sh.Enc = make([]byte, seal.EncSize) })},
 		{"body sealed to nobody on the line", node.ErrBadBody, false, func(t *testing.T, f *fixture) *wire.Bundle {
 			f.write(t)
 			stranger, _ := identity.Derive("stranger", identity.NewSeed())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
+	"github.com/hotline-line/hotline/internal/seal"
 	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/tlog"
 	"github.com/hotline-line/hotline/internal/transcript"
@@ -77,7 +78,7 @@ func (n *Node) verifySegment(ls *lineState, seg *wire.Segment) (*verified, error
 	if err := ls.keys.Party(seg.Author); err != nil {
 		return nil, refusal(err)
 	}
-	lg := ls.logs[seg.Author]
+	lg := ls.log(seg.Author)
 	if seg.Author == ls.me {
 		return nil, fmt.Errorf("%w: segment of our own log %q", ErrBadEntry, seg.Author)
 	}
@@ -99,7 +100,7 @@ func (n *Node) verifySegment(ls *lineState, seg *wire.Segment) (*verified, error
 	workers := min(runtime.GOMAXPROCS(0), len(seg.Entries))
 	work := func(w int) {
 		for i := w; i < len(seg.Entries); i += workers {
-			errs[i] = n.verifyEntry(ls, seg.Author, seg.Start+uint64(i), &seg.Entries[i], &v.entries[i], &v.urgent[i])
+			errs[i] = n.verifyEntry(ls, seg, i, &v.entries[i], &v.urgent[i])
 			v.hashes[i] = tlog.HashLeaf(seg.Entries[i].Leaf)
 		}
 	}
@@ -117,20 +118,28 @@ func (n *Node) verifySegment(ls *lineState, seg *wire.Segment) (*verified, error
 	return v, nil
 }
 
-func (n *Node) verifyEntry(ls *lineState, author string, index uint64, we *wire.Entry, out *store.Entry, urgent *bool) error {
+// verifyEntry checks entry i of a segment.
+func (n *Node) verifyEntry(ls *lineState, seg *wire.Segment, i int, out *store.Entry, urgent *bool) error {
+	author, index, we := seg.Author, seg.Start+uint64(i), &seg.Entries[i]
 	l, err := ls.keys.Leaf(we.Leaf, author, index)
 	if err != nil {
 		return refusal(err)
 	}
-	salt, body, err := ls.keys.OpenBody(l, we.Envelope, ls.me, n.Keys.HPKEPrivateKey())
-	if err != nil {
-		return refusal(err)
-	}
+	salt, body, err := n.openBody(ls, l, we.Envelope, seg.Start, seg.Entries)
 	*urgent = l.Precedence.Urgent()
 	*out = store.Entry{
 		Line: ls.id, Author: author, Index: index, Leaf: we.Leaf, Envelope: we.Envelope,
 		Kind: l.Kind, Time: l.Time.UnixMilli(), Precedence: l.Precedence,
 		Salt: salt, Body: body,
+	}
+	if errors.Is(err, seal.ErrNoBody) && !ls.wasParty(l.Time) {
+		// Written before we joined: sealed to the parties then in force.
+		// The leaf is checked and kept, the body is not ours to read.
+		out.BodyError = entry.BeforeJoining
+		return nil
+	}
+	if err != nil {
+		return refusal(err)
 	}
 	// The commitment matched, so the author wrote these bytes. A body that
 	// does not decode is the author's error: it is kept and shown as
@@ -368,7 +377,7 @@ func mergeNotes(a, b []byte) []byte {
 // the next exchange brings the receipt back. Thus the only fsyncs between a
 // send and "delivered" are the sender's commit and the receiver's.
 func (n *Node) acceptReceipts(ctx context.Context, ls *lineState, peer string, notes [][]byte) error {
-	lg := ls.logs[ls.me]
+	lg := ls.log(ls.me)
 	type receipt struct {
 		*verify.Checkpoint
 		at time.Time

@@ -219,9 +219,12 @@ func (n *Node) PeerRoute(line, peer string) (string, ed25519.PublicKey, error) {
 func (n *Node) PartyForTLSKey(key ed25519.PublicKey) (string, bool) {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
+	// The parties in force only: a party removed from a line reaches us
+	// no more (parties.go).
 	for _, ls := range n.lines {
-		for i := range ls.charter.Parties {
-			c := &ls.charter.Parties[i]
+		rules := ls.rules()
+		for i := range rules.Parties {
+			c := &rules.Parties[i]
 			if c.Party != ls.me && key.Equal(ed25519.PublicKey(c.TLSKey)) {
 				return c.Party, true
 			}

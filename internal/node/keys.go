@@ -192,7 +192,7 @@ func (n *Node) keyEntries(ls *lineState, author string, start uint64, es []wire.
 		if err != nil {
 			return nil, refusal(err)
 		}
-		_, body, err := ls.keys.OpenBody(l, e.Envelope, ls.me, n.Keys.HPKEPrivateKey())
+		_, body, err := n.openBody(ls, l, e.Envelope, start, es)
 		if err != nil {
 			return nil, refusal(err)
 		}
@@ -294,7 +294,7 @@ func (n *Node) RotateKeys(ctx context.Context, opts RotateOptions) (map[string]s
 	err = n.submit(ctx, &op{
 		apply: func(tx *store.Tx) error {
 			for _, ls := range lines {
-				lg := ls.logs[ls.me]
+				lg := ls.log(ls.me)
 				index := lg.tree.Size()
 				c := entry.NewKeyChange(ls.id, index, next)
 				authority := opts.Recovery

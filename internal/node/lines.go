@@ -49,7 +49,7 @@ func (n *Node) LineInfos() ([]LineInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, LineInfo{ID: ls.id, Name: ls.rules().Name, Title: ls.charter.Title, Parties: ls.charter.Slugs(),
+		out = append(out, LineInfo{ID: ls.id, Name: ls.rules().Name, Title: ls.charter.Title, Parties: ls.rules().Slugs(),
 			Installed: ls.installed.UTC(), Status: st, Refused: refused})
 	}
 	return out, nil

@@ -83,12 +83,12 @@ func (n *Node) startLinks(ls *lineState) {
 	if len(n.routes) == 0 {
 		return
 	}
-	for _, p := range ls.peers {
+	for _, p := range ls.peers() {
 		key := ls.id + "/" + p
 		if n.links[key] != nil {
 			continue
 		}
-		lg := ls.logs[ls.me]
+		lg := ls.log(ls.me)
 		lg.mu.Lock()
 		has := lg.receipts[p]
 		lg.mu.Unlock()
@@ -205,10 +205,18 @@ func (l *link) ordered() []*RouteHealth {
 // changed since the link last looked: an amendment may have added or
 // removed a relay. Only the link's goroutine calls it, so a bundle under
 // way keeps the routes it started with.
-func (l *link) followCharter() {
+func (l *link) followCharter() bool {
 	v := l.ls.version.Load()
 	if v == l.routesAt {
-		return
+		return true
+	}
+	if !l.ls.isPeer(l.peer) {
+		// The peer left the line, or we did: the link ends, and nothing
+		// more of ours goes to it.
+		l.n.linkMu.Lock()
+		delete(l.n.links, l.ls.id+"/"+l.peer)
+		l.n.linkMu.Unlock()
+		return false
 	}
 	routes := routesFor(l.n.routes, l.ls.id)
 	l.mu.Lock()
@@ -224,6 +232,7 @@ func (l *link) followCharter() {
 			delete(l.health, name)
 		}
 	}
+	return true
 }
 
 // timerAt returns a timer that fires when the node's clock reaches at. It
@@ -248,7 +257,9 @@ func (l *link) run(ctx context.Context) {
 		l.resetAt(timer, wakeAt)
 	}
 	for {
-		l.followCharter()
+		if !l.followCharter() {
+			return
+		}
 		pull := false
 		select {
 		case <-ctx.Done():
@@ -289,7 +300,7 @@ func (l *link) run(ctx context.Context) {
 // to say and no reason to ask.
 func (l *link) build(pull bool) *wire.Bundle {
 	n, ls := l.n, l.ls
-	own := ls.logs[ls.me]
+	own := ls.log(ls.me)
 	own.mu.Lock()
 	receipt := own.receipts[l.peer]
 	own.mu.Unlock()
@@ -318,7 +329,7 @@ func (l *link) build(pull bool) *wire.Bundle {
 	}
 	b, cosigSize := n.reply(ls, l.peer)
 	owed := cosigSize > cosigSent
-	lg := ls.logs[l.peer]
+	lg := ls.log(l.peer)
 	lg.mu.Lock()
 	urgentAt := lg.urgentAt
 	lg.mu.Unlock()
@@ -378,7 +389,7 @@ func (l *link) exchange(ctx context.Context, b *wire.Bundle) bool {
 			l.peerHas = h
 		}
 		l.cosigSent = max(l.cosigSent, l.builtCosig)
-		more = more || ls.logs[ls.me].committed.Load() > l.peerHas || len(resp.Segments) > 0
+		more = more || ls.log(ls.me).committed.Load() > l.peerHas || len(resp.Segments) > 0
 		l.mu.Unlock()
 	}
 	return more

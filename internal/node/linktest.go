@@ -27,7 +27,7 @@ func (n *Node) RunLinkTests(ctx context.Context, line string) (*entry.LinkTest, 
 	routes := routesFor(n.routes, ls.id)
 	n.linkMu.Unlock()
 	t := &entry.LinkTest{Results: []entry.RouteResult{}}
-	for _, peer := range ls.peers {
+	for _, peer := range ls.peers() {
 		l := n.linkFor(ls.id, peer)
 		for _, r := range routes {
 			b, _ := n.reply(ls, peer)

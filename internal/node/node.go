@@ -25,8 +25,10 @@ import (
 
 	"github.com/hotline-line/hotline/internal/amend"
 	"github.com/hotline-line/hotline/internal/broadcast"
+	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/identity"
+	"github.com/hotline-line/hotline/internal/seal"
 	"github.com/hotline-line/hotline/internal/store"
 	"github.com/hotline-line/hotline/internal/tlog"
 	"github.com/hotline-line/hotline/internal/verify"
@@ -36,6 +38,10 @@ import (
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time // the clock; time.Now if nil
+	// Envelope is the envelope version the node seals bodies in
+	// (package seal): 0 means the newest, 2. Version 1 is kept for the
+	// format vectors of version 1, which a real exchange produces.
+	Envelope int
 }
 
 // Node is an open hotline node.
@@ -47,6 +53,11 @@ type Node struct {
 	lock  *os.File
 	log   *slog.Logger
 	now   func() time.Time
+
+	// envelope is the version this node seals (Options.Envelope); epochs
+	// remembers the epoch secrets of version 2 bodies sealed to us.
+	envelope int
+	epochs   seal.Epochs
 
 	mu    sync.RWMutex
 	lines map[string]*lineState
@@ -80,10 +91,10 @@ type lineState struct {
 	id      string
 	charter *charter.Signed
 	me      string
-	peers   []string
-	logs    map[string]*logState
-	hpke    map[string]hpke.PublicKey // peers' keys
+	set     atomic.Pointer[partySet] // every party's log and key (parties.go)
 	keys    *verify.Keyring
+	// sender holds our epochs with each peer; only the writer uses it.
+	sender seal.Sender
 	// installed is when this node installed the line: link tests are not
 	// overdue before the first interval has passed.
 	installed time.Time
@@ -156,6 +167,7 @@ func Open(dir string, opts Options) (*Node, error) {
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}
+	n.envelope = opts.Envelope
 	if n.now == nil {
 		n.now = time.Now
 	}
@@ -187,6 +199,14 @@ func Open(dir string, opts Options) (*Node, error) {
 func (n *Node) Close() error {
 	n.cancel()
 	n.wg.Wait()
+	// The writer has stopped and seals nothing more: overwrite every epoch
+	// secret this node holds rather than leave it to the garbage collector.
+	n.mu.RLock()
+	for _, ls := range n.lines {
+		ls.sender.Erase()
+	}
+	n.mu.RUnlock()
+	n.epochs.Erase()
 	err := n.Store.Close()
 	n.lock.Close()
 	return err
@@ -205,7 +225,11 @@ func (n *Node) loadLines() error {
 		if err != nil {
 			return fmt.Errorf("line %s: stored charter: %w", r.ID, err)
 		}
-		ls, err := n.newLineState(c)
+		joined, err := n.joinedCard(c)
+		if err != nil {
+			return err
+		}
+		ls, err := n.newLineState(c, joined)
 		if err != nil {
 			return err
 		}
@@ -213,21 +237,20 @@ func (n *Node) loadLines() error {
 		if err := n.loadLogs(ls); err != nil {
 			return err
 		}
+		// The chain first: it takes in the parties that joined, whose
+		// logs may hold key entries too.
+		n.refreshCharter(ls)
 		if err := n.loadKeyChains(ls); err != nil {
 			return err
 		}
 		n.lines[ls.id] = ls
-		n.refreshCharter(ls)
 	}
 	return nil
 }
 
-func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
-	ls := &lineState{
-		id: c.ID(), charter: c, me: n.Me(),
-		logs: map[string]*logState{},
-		hpke: map[string]hpke.PublicKey{},
-	}
+func (n *Node) newLineState(c *charter.Signed, joined *card.Card) (*lineState, error) {
+	ls := &lineState{id: c.ID(), charter: c, me: n.Me()}
+	ls.sender = seal.Sender{Line: ls.id, Author: ls.me}
 	keys, err := verify.NewKeyring(c)
 	if err != nil {
 		return nil, err
@@ -235,20 +258,29 @@ func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
 	ls.keys = keys
 	ls.inForce.Store(c.Charter)
 	ls.version.Store(1)
+	set := &partySet{logs: map[string]*logState{}, hpke: map[string]hpke.PublicKey{}}
 	for i := range c.Parties {
 		p := &c.Parties[i]
-		ls.logs[p.Party] = &logState{author: p.Party, origin: tlog.Origin(ls.id, p.Party), receipts: map[string]uint64{}, stored: map[string]uint64{}, lastReceipt: map[string][]byte{}}
+		set.logs[p.Party] = newLog(ls.id, p.Party)
 		if p.Party == n.Me() {
 			continue
 		}
-		ls.peers = append(ls.peers, p.Party)
 		pk, err := identity.KEM().NewPublicKey(p.HPKEKey)
 		if err != nil {
 			return nil, err
 		}
-		ls.hpke[p.Party] = pk
+		set.hpke[p.Party] = pk
 	}
-	if _, ok := ls.logs[n.Me()]; !ok {
+	// A party that joined after the charter holds its own log from the
+	// card the amendment that added it carries (join.go).
+	if joined != nil && set.logs[joined.Party] == nil {
+		set.logs[joined.Party] = newLog(ls.id, joined.Party)
+		if err := keys.AddParty(joined); err != nil {
+			return nil, err
+		}
+	}
+	ls.set.Store(set)
+	if _, ok := set.logs[n.Me()]; !ok {
 		return nil, fmt.Errorf("line %s does not name this party (%s)", ls.id, n.Me())
 	}
 	return ls, nil
@@ -257,31 +289,37 @@ func (n *Node) newLineState(c *charter.Signed) (*lineState, error) {
 // loadLogs rebuilds the trees of a line from the database and restores the
 // latest checkpoints and cosignatures.
 func (n *Node) loadLogs(ls *lineState) error {
-	for author, lg := range ls.logs {
-		var want uint64
-		err := n.Store.Leaves(ls.id, author, func(i uint64, leaf []byte) error {
-			if i != want {
-				return fmt.Errorf("log %s of line %s: entry %d missing", author, ls.id, want)
-			}
-			want++
-			lg.tree.Append(tlog.HashLeaf(leaf))
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		lg.committed.Store(lg.tree.Size())
-	}
 	cosigs, err := n.Store.LatestCosigs(ls.id)
 	if err != nil {
 		return err
 	}
-	for _, c := range cosigs {
-		lg := ls.logs[c.Author]
-		if lg == nil {
-			continue
+	for _, lg := range ls.logs() {
+		if err := n.loadLog(ls, lg, cosigs); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// loadLog rebuilds one log's tree from the database and restores its
+// latest checkpoint and cosignatures from cosigs, the line's latest.
+func (n *Node) loadLog(ls *lineState, lg *logState, cosigs []store.Cosig) error {
+	var want uint64
+	err := n.Store.Leaves(ls.id, lg.author, func(i uint64, leaf []byte) error {
+		if i != want {
+			return fmt.Errorf("log %s of line %s: entry %d missing", lg.author, ls.id, want)
+		}
+		want++
+		lg.tree.Append(tlog.HashLeaf(leaf))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	lg.committed.Store(lg.tree.Size())
+	for _, c := range cosigs {
 		switch {
+		case c.Author != lg.author:
 		case c.Author == n.Me():
 			lg.receipts[c.Cosigner], lg.lastReceipt[c.Cosigner] = c.Size, c.Note
 			lg.stored[c.Cosigner] = c.Size

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/seal"
@@ -29,19 +30,33 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 	if mine == nil {
 		return fmt.Errorf("charter does not name this party (%s)", n.Me())
 	}
-	// Our own keys must be the ones in the charter: a charter that names us
-	// with another key would let its author read or speak for us.
+	if err := n.checkOwnCard(mine, "the charter"); err != nil {
+		return err
+	}
+	return n.install(ctx, c, nil)
+}
+
+// checkOwnCard refuses a card of this party with keys that are not this
+// node's: a charter or an amendment that names us with another key would
+// let its author read or speak for us.
+func (n *Node) checkOwnCard(mine *card.Card, where string) error {
 	if cur := n.current(); mine.LogKey != cur.LogVerifierKey() || mine.CosignerKey != cur.CosignerVerifierKey() ||
 		!bytes.Equal(mine.HPKEKey, n.Keys.HPKEPublicKey()) || !bytes.Equal(mine.TLSKey, n.Keys.TLSPublicKey()) {
-		return fmt.Errorf("the charter names %s with keys that are not this node's: refusing to install it", n.Me())
+		return fmt.Errorf("%s names %s with keys that are not this node's: refusing to install it", where, n.Me())
 	}
+	return nil
+}
+
+// install opens line c here and writes its charter as entry 0 of our log;
+// joined is our own card when an amendment added us after the charter.
+func (n *Node) install(ctx context.Context, c *charter.Signed, joined *card.Card) error {
 	if _, err := n.line(c.ID()); err == nil {
 		return nil
 	}
 	if err := n.checkName(c); err != nil {
 		return err
 	}
-	ls, err := n.newLineState(c)
+	ls, err := n.newLineState(c, joined)
 	if err != nil {
 		return err
 	}
@@ -67,7 +82,7 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 			n.mu.Lock()
 			n.lines[ls.id] = ls
 			n.mu.Unlock()
-			ls.logs[n.Me()].committed.Store(ls.logs[n.Me()].tree.Size())
+			ls.log(n.Me()).committed.Store(ls.log(n.Me()).tree.Size())
 			n.startLinks(ls)
 		},
 	})
@@ -78,7 +93,7 @@ type draft struct {
 	kind       entry.Kind
 	precedence entry.Precedence
 	salt, body []byte
-	env        *seal.Envelope
+	env        *seal.Envelope // nil: sealed to every peer when written
 	ref        string
 	officer    string
 }
@@ -89,29 +104,41 @@ func newSalt() []byte {
 	return s
 }
 
-// seal prepares a draft whose body is sealed to every peer of the line. It
-// runs in the caller's goroutine: HPKE is the costly part of a send and
-// needs no state.
+// sealDraft prepares a draft whose body is sealed to every peer of the
+// line. The sealing itself happens in writeEntry: a body of version 2 names
+// the entry that opened its epoch, by an index only the writer knows.
 func (n *Node) sealDraft(ls *lineState, kind entry.Kind, body []byte) (draft, error) {
-	salt := newSalt()
-	env, err := seal.Seal(ls.hpke, seal.Info(ls.id, ls.me), salt, body)
+	d := draft{kind: kind, salt: newSalt(), body: body}
+	_, open, err := ls.recipients(kind)
 	if err != nil {
 		return draft{}, err
 	}
-	return draft{kind: kind, salt: salt, body: body, env: env}, nil
+	if open {
+		d.env = seal.Plain(d.salt, body)
+	}
+	return d, nil
 }
 
 // writeEntry appends a draft to this party's log inside the writer's
 // transaction and returns the new entry's ID.
 func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) {
-	lg := ls.logs[ls.me]
+	lg := ls.log(ls.me)
 	index := lg.tree.Size()
 	leaf := &entry.Leaf{
 		Line: ls.id, Author: ls.me, Index: index, Kind: d.kind,
 		Time: n.stampTime(tx, ls, index, d.ref), Precedence: d.precedence,
 		Refs: n.refs(ls), Body: entry.Commit(d.salt, d.body),
 	}
-	raw, env := leaf.Marshal(), d.env.Marshal()
+	raw := leaf.Marshal()
+	hash := tlog.HashLeaf(raw)
+	envelope := d.env
+	if envelope == nil {
+		var err error
+		if envelope, err = n.sealBody(ls, lg, index, hash, d); err != nil {
+			return "", err
+		}
+	}
+	env := envelope.Marshal()
 	e := &store.Entry{
 		Line: ls.id, Author: ls.me, Index: index, Leaf: raw, Envelope: env,
 		Kind: d.kind, Time: leaf.Time.UnixMilli(), Precedence: d.precedence,
@@ -124,9 +151,33 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 		return "", err
 	}
 	n.noteAlarming(e)
-	lg.tree.Append(tlog.HashLeaf(raw))
+	lg.tree.Append(hash)
 	lg.recent.put(index, raw, env)
 	return leaf.ID(), nil
+}
+
+// sealBody seals a draft's body to every peer of the line, under each
+// peer's epoch (version 2) or, on a node told to, in version 1. An epoch
+// lasts as long as the charter in force says; the sender holds it in
+// memory only, so a restart starts new ones.
+func (n *Node) sealBody(ls *lineState, lg *logState, index uint64, leafHash []byte, d draft) (*seal.Envelope, error) {
+	// Who reads it is the parties in force now (parties.go), not those of
+	// the signed charter.
+	to, _, err := ls.recipients(d.kind)
+	if err != nil {
+		return nil, err
+	}
+	if n.envelope == 1 {
+		return seal.Seal(to, seal.Info(ls.id, ls.me), d.salt, d.body)
+	}
+	messages, every := ls.inForce.Load().Epoch()
+	return ls.sender.Seal(to, seal.Policy{Messages: messages, Time: every},
+		seal.Slot{Index: index, LeafHash: leafHash, Now: n.now(), Held: func(i uint64) []byte {
+			if i >= lg.tree.Size() {
+				return nil
+			}
+			return lg.tree.LeafHash(i)
+		}}, d.salt, d.body)
 }
 
 // writeOne writes a draft alone and returns its entry's ID once it is
@@ -143,8 +194,8 @@ func (n *Node) writeOne(ctx context.Context, ls *lineState, d draft) (id string,
 // party had seen when it wrote.
 func (n *Node) refs(ls *lineState) []entry.Ref {
 	var refs []entry.Ref
-	for _, p := range slices.Sorted(slices.Values(ls.peers)) {
-		lg := ls.logs[p]
+	for _, p := range slices.Sorted(slices.Values(ls.peers())) {
+		lg := ls.log(p)
 		size := lg.committed.Load()
 		if size == 0 {
 			continue
@@ -307,6 +358,11 @@ func (n *Node) mark(ctx context.Context, line, id string, kind entry.Kind, offic
 	}
 	if err != nil {
 		return false, err
+	}
+	if e.BodyError == entry.BeforeJoining {
+		// Not ours to have read: its body is sealed to the parties of the
+		// time, and no deadline of it is ours.
+		return false, fmt.Errorf("%s was written before this party joined the line: %w", id, ErrNotAPeerMessage)
 	}
 	body, _ := json.Marshal(mk)
 	d, err := n.sealDraft(ls, kind, body)

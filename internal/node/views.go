@@ -25,9 +25,12 @@ type Message struct {
 	Officer    string           `json:"officer,omitempty"`     // who wrote or drafted it, as its author's node signed
 	ReleasedBy string           `json:"released_by,omitempty"` // the second officer, under two-person release
 	BodyError  string           `json:"body_error,omitempty"`
-	Written    time.Time        `json:"written"`  // the author's clock
-	Received   time.Time        `json:"received"` // this node's clock
-	Ladder     []Rungs          `json:"ladder"`   // per receiving party
+	// BeforeJoining says the message was written before this party
+	// joined the line: its body is sealed to the parties then in force.
+	BeforeJoining bool      `json:"before_joining,omitempty"`
+	Written       time.Time `json:"written"`  // the author's clock
+	Received      time.Time `json:"received"` // this node's clock
+	Ladder        []Rungs   `json:"ladder"`   // per receiving party
 	// Translations are the attributed translations of the message, by
 	// any party, beside the original (filled by Message only).
 	Translations []TranslationView `json:"translations,omitempty"`
@@ -71,6 +74,9 @@ func toMessage(e store.Entry) Message {
 	m := Message{ID: entry.ID(e.Author, e.Index), Line: e.Line, Author: e.Author,
 		Precedence: e.Precedence, BodyError: e.BodyError,
 		Written: ms(e.Time), Received: ms(e.Received)}
+	if e.BodyError == entry.BeforeJoining {
+		m.BodyError, m.BeforeJoining = "", true
+	}
 	if e.BodyError == "" && e.Body != nil {
 		var body entry.Message
 		if err := json.Unmarshal(e.Body, &body); err == nil {
@@ -206,10 +212,14 @@ func (n *Node) Status(line string) (*LineStatus, error) {
 	}
 	st.Templates = ls.rules().Templates
 	n.fillAmendments(ls, st)
-	own := ls.logs[ls.me]
-	for i := range ls.charter.Parties {
-		c := &ls.charter.Parties[i]
-		ps := PartyStatus{Party: c.Party, Name: c.Name, Langs: c.Langs, LogSize: ls.logs[c.Party].committed.Load()}
+	own := ls.log(ls.me)
+	rules := ls.rules() // the parties in force: one that joined, none that left
+	for i := range rules.Parties {
+		c := &rules.Parties[i]
+		if ls.log(c.Party) == nil {
+			continue
+		}
+		ps := PartyStatus{Party: c.Party, Name: c.Name, Langs: c.Langs, LogSize: ls.log(c.Party).committed.Load()}
 		if c.Party != ls.me {
 			own.mu.Lock()
 			ps.Receipt = own.stored[c.Party] // what the store can prove, as the ladder shows it
@@ -252,7 +262,7 @@ func (n *Node) Receipt(line, peer string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	own := ls.logs[ls.me]
+	own := ls.log(ls.me)
 	own.mu.Lock()
 	defer own.mu.Unlock()
 	return own.receipts[peer], nil

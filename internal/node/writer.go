@@ -218,7 +218,7 @@ func (n *Node) eachLog(fn func(ls *lineState, lg *logState)) {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	for _, ls := range n.lines {
-		for _, lg := range ls.logs {
+		for _, lg := range ls.logs() {
 			fn(ls, lg)
 		}
 	}

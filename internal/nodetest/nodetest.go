@@ -29,6 +29,9 @@ var Default = []Party{
 	{"beijing", "Ministry of National Defense, Beijing", "zh"},
 }
 
+// Tokyo is a third party, for lines of three and for a party that joins.
+var Tokyo = Party{"tokyo", "Ministry of Defense, Tokyo", "ja"}
+
 // FreeAddr returns a loopback address with a port free right now.
 func FreeAddr(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -93,15 +96,22 @@ func PairEach(t testing.TB, dirs []string, opts []node.Options, edit func(*chart
 	t.Helper()
 	var nodes []*node.Node
 	for i, d := range dirs {
-		n, err := node.Open(d, opts[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { n.Close() })
-		watch(t, n)
-		nodes = append(nodes, n)
+		nodes = append(nodes, Open(t, d, opts[i]))
 	}
 	return nodes, Line(t, nodes, edit)
+}
+
+// Open opens the node in dir for the test, closed at its end, whose
+// changes wake Wait: a party that joins a line later.
+func Open(t testing.TB, dir string, opts node.Options) *node.Node {
+	t.Helper()
+	n, err := node.Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	watch(t, n)
+	return n
 }
 
 // Line opens one more line between open nodes, the first proposing, on a
@@ -225,11 +235,14 @@ func changes(t testing.TB) []reflect.SelectCase {
 
 // Dirs creates the Default parties under a fresh temporary directory and
 // returns their data directories.
-func Dirs(t testing.TB) []string {
-	t.Helper()
+func Dirs(t testing.TB) []string { return DirsOf(t, Default...) }
+
+// DirsOf creates parties under a fresh temporary directory and returns
+// their data directories, in order.
+func DirsOf(t testing.TB, parties ...Party) []string {
 	dir := t.TempDir()
 	var dirs []string
-	for _, p := range Default {
+	for _, p := range parties {
 		dirs = append(dirs, Create(t, dir, p))
 	}
 	return dirs

@@ -2,6 +2,7 @@ package readmodel
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/entry"
@@ -132,6 +133,7 @@ func Ladders(ctx context.Context, st *store.Store, l *Line, msgs []store.Entry) 
 	ids := make([]string, len(msgs))
 	var lo, hi uint64
 	ours := false
+	var to []string // every party one of our messages was addressed to
 	for i, e := range msgs {
 		ids[i] = entry.ID(e.Author, e.Index)
 		if e.Author == l.Me {
@@ -139,6 +141,11 @@ func Ladders(ctx context.Context, st *store.Store, l *Line, msgs []store.Entry) 
 				lo = e.Index
 			}
 			hi, ours = max(hi, e.Index), true
+			for _, p := range l.Addressees(e.Author, ms(e.Time)) {
+				if !slices.Contains(to, p) {
+					to = append(to, p)
+				}
+			}
 		}
 	}
 	marks, err := st.MarksOf(ctx, l.ID, ids)
@@ -151,14 +158,14 @@ func Ladders(ctx context.Context, st *store.Store, l *Line, msgs []store.Entry) 
 	}
 	receipts, sends := map[string][]store.Cosig{}, map[string][]store.Sent{}
 	if ours {
-		cs, err := st.ReceiptsCovering(ctx, l.ID, l.Me, l.Peers, lo, hi)
+		cs, err := st.ReceiptsCovering(ctx, l.ID, l.Me, to, lo, hi)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range cs {
 			receipts[c.Cosigner] = append(receipts[c.Cosigner], c)
 		}
-		ss, err := st.SentCovering(ctx, l.ID, l.Peers, lo, hi)
+		ss, err := st.SentCovering(ctx, l.ID, to, lo, hi)
 		if err != nil {
 			return nil, err
 		}
@@ -168,10 +175,7 @@ func Ladders(ctx context.Context, st *store.Store, l *Line, msgs []store.Entry) 
 	}
 	out := make([][]Rungs, len(msgs))
 	for i, e := range msgs {
-		for _, party := range l.Charter.Slugs() {
-			if party == e.Author {
-				continue
-			}
+		for _, party := range l.Addressees(e.Author, ms(e.Time)) {
 			p := store.Pending{Author: e.Author, Index: e.Index, Precedence: e.Precedence, Time: e.Time, Received: e.Received}
 			if e.Author == l.Me {
 				p.Receipt, p.Sent = firstReceipt(receipts[party], e.Index), firstSent(sends[party], e.Index)

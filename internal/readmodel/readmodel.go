@@ -15,15 +15,18 @@
 // # What is owed
 //
 // A [Tracker] follows, for one line, every message still waiting for an
-// acknowledgement or a reply from a party, in memory. It reads the line's
-// backlog once; afterwards each [Tracker.Update] reads only what was
-// committed since (new entries of each log, new receipts, new sends) and
-// the deadlines that passed, kept in a heap. Acknowledgements and replies
-// are never taken back, so nothing that closed can open again. The cost of
-// a look is what changed, not how much is pending.
+// acknowledgement or a reply from a party. It reads the line's backlog
+// once, a page at a time, and keeps in memory only the next deadline of
+// each message; afterwards each [Tracker.Update] reads only what was
+// committed since (new entries of each log, the messages their marks
+// name, those new receipts and sends cover) and the messages whose
+// deadline passed. Acknowledgements and replies are never taken back, so
+// nothing that closed can open again. The cost of a look is what changed,
+// not how much is pending, and its memory is 24 bytes per message owed.
 package readmodel
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/charter"
@@ -36,8 +39,7 @@ import (
 type Line struct {
 	ID        string
 	Title     string
-	Me        string   // this node's party
-	Peers     []string // the other parties, in the charter's order
+	Me        string // this node's party
 	Charter   *charter.Signed
 	Installed time.Time // when this node installed the line
 	// InForce, if set, returns the charter in force now: the signed one
@@ -58,13 +60,54 @@ func (l *Line) Rules() *charter.Charter {
 
 // NewLine describes line c as seen by party me.
 func NewLine(c *charter.Signed, me string, installed time.Time) *Line {
-	l := &Line{ID: c.ID(), Title: c.Title, Me: me, Charter: c, Installed: installed}
-	for _, p := range c.Slugs() {
-		if p != me {
-			l.Peers = append(l.Peers, p)
+	return &Line{ID: c.ID(), Title: c.Title, Me: me, Charter: c, Installed: installed}
+}
+
+// rulesAt is the charter in force at t.
+func (l *Line) rulesAt(t time.Time) *charter.Charter {
+	if l.InForceAt == nil {
+		return l.Charter.Charter
+	}
+	return l.InForceAt(t)
+}
+
+// Peers lists the other parties in force now, in the charter's order: a
+// party an amendment added is one, a party one removed is not.
+func (l *Line) Peers() []string { return others(l.Rules().Slugs(), l.Me) }
+
+// Addressees lists the parties a message author wrote at t is addressed
+// to: every party in force then but the author. It is the one rule for
+// who owes what: a party that joined later owes nothing for what came
+// before it (it cannot read it), and a ladder has no rung for it.
+func (l *Line) Addressees(author string, t time.Time) []string {
+	return others(l.rulesAt(t).Slugs(), author)
+}
+
+// addressed reports whether party is one of Addressees(author, t).
+func (l *Line) addressed(author, party string, t time.Time) bool {
+	return party != author && l.rulesAt(t).Party(party) != nil
+}
+
+// Authors lists every party whose messages the line may hold: those of
+// the signed charter, then those amendments in force added.
+func (l *Line) Authors() []string {
+	out := l.Charter.Slugs()
+	for _, p := range l.Rules().Slugs() {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
 		}
 	}
-	return l
+	return out
+}
+
+func others(slugs []string, me string) []string {
+	out := make([]string, 0, len(slugs))
+	for _, p := range slugs {
+		if p != me {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Deadlines returns how long a party has, from delivery, to acknowledge

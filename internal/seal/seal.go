@@ -2,6 +2,16 @@
 // HPKE (RFC 9180) in base mode: KEM MLKEM768-X25519, KDF HKDF-SHA256, AEAD
 // AES-256-GCM.
 //
+// # Versions
+//
+// An envelope of version 1 ("sealed") holds, for each recipient, a whole
+// single-shot HPKE ciphertext: a 1120-byte encapsulation and the sealed
+// body. Version 2 ("epochs") makes one encapsulation per recipient per
+// epoch (epoch.go): the entry that opens an epoch carries it, later entries
+// name that entry, and each body is sealed under a key derived for that
+// message alone from the epoch's exported secret. Both versions open; a
+// node seals version 2.
+//
 // Base mode authenticates nothing; a body's authenticity comes from the body
 // commitment in the leaf, which the author's checkpoint signs. A sealed body
 // is salt || body, and the receiver checks entry.Commit(salt, body) against
@@ -25,10 +35,12 @@ import (
 const MaxEnvelopeSize = 8 << 20
 
 // Envelope carries an entry's body: in the open (only the charter entry,
-// which every party already holds) or sealed to each recipient.
+// which every party already holds) or sealed to each recipient. Exactly one
+// field is set; which one is the envelope's version.
 type Envelope struct {
 	Open   []byte            `json:"open,omitempty"`   // salt || body, unencrypted
-	Sealed map[string][]byte `json:"sealed,omitempty"` // party -> HPKE ciphertext of salt || body
+	Sealed map[string][]byte `json:"sealed,omitempty"` // version 1: party -> HPKE ciphertext of salt || body
+	Epochs map[string]*Share `json:"epochs,omitempty"` // version 2: party -> body sealed under its epoch
 }
 
 func suite() (hpke.KDF, hpke.AEAD) { return hpke.HKDFSHA256(), hpke.AES256GCM() }
@@ -67,9 +79,13 @@ var ErrNoBody = errors.New("envelope holds no body for this party")
 // ErrCommitment means the opened body does not match the leaf's commitment.
 var ErrCommitment = errors.New("body does not match its commitment")
 
-// Open returns the salt and body of an envelope for party, and checks them
-// against the commitment from the leaf.
+// OpenFor returns the salt and body of an open or version 1 envelope for
+// party, and checks them against the commitment from the leaf. A version 2
+// envelope needs its place in the log: see [Envelope.OpenAt].
 func (e *Envelope) OpenFor(party string, priv hpke.PrivateKey, info, commitment []byte) (salt, body []byte, err error) {
+	if e.Epochs != nil {
+		return nil, nil, errors.New("a version 2 envelope opens only with its place in the log")
+	}
 	pt := e.Open
 	if pt == nil {
 		ct, ok := e.Sealed[party]
@@ -81,6 +97,11 @@ func (e *Envelope) OpenFor(party string, priv hpke.PrivateKey, info, commitment 
 			return nil, nil, fmt.Errorf("open sealed body: %w", err)
 		}
 	}
+	return split(pt, commitment)
+}
+
+// split checks a plaintext salt || body against the leaf's commitment.
+func split(pt, commitment []byte) (salt, body []byte, err error) {
 	if len(pt) < entry.SaltSize {
 		return nil, nil, ErrCommitment
 	}
@@ -122,8 +143,23 @@ func Parse(b []byte) (*Envelope, error) {
 	if len(e.Sealed) == 0 {
 		e.Sealed = nil
 	}
-	if (e.Open == nil) == (e.Sealed == nil) {
-		return nil, errors.New("envelope: want exactly one of open and sealed")
+	if len(e.Epochs) == 0 {
+		e.Epochs = nil
+	}
+	if n := btoi(e.Open != nil) + btoi(e.Sealed != nil) + btoi(e.Epochs != nil); n != 1 {
+		return nil, errors.New("envelope: want exactly one of open, sealed and epochs")
+	}
+	for p, sh := range e.Epochs {
+		if err := sh.check(); err != nil {
+			return nil, fmt.Errorf("envelope: epochs of %.40q: %w", p, err)
+		}
 	}
 	return &e, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -33,7 +33,7 @@ type Pending struct {
 // stmtPending selects the pending messages among entries ?4 to ?5 of
 // author's log, as seen by party: every message that party has not
 // acknowledged, and every message that is not itself a reply and that
-// party has not replied to. (A reply asks for no reply, or every exchange
+// party has not replied to (every message, pending or not, when ?6 is 1). (A reply asks for no reply, or every exchange
 // would end in an obligation nobody can meet.) Each message costs a few
 // index lookups: entries_ref for the marks, the cosigs key for the
 // receipt, sent_range for the first send.
@@ -54,7 +54,7 @@ const stmtPending = `SELECT * FROM (SELECT m.idx, m.precedence, m.time, m.receiv
 		AND r.author = ?3 AND r.kind = 'message' ORDER BY r.idx LIMIT 1), -1),
 	m.ref AS ref
 	FROM entries m WHERE m.line = ?1 AND m.author = ?2 AND m.idx >= ?4 AND m.idx <= ?5 AND m.kind = 'message')
-	WHERE acked = 0 OR (replied = 0 AND ref = '')
+	WHERE ?6 OR acked = 0 OR (replied = 0 AND ref = '')
 	ORDER BY idx`
 
 // PendingMarks returns the messages among entries from to to (inclusive)
@@ -64,7 +64,18 @@ const stmtPending = `SELECT * FROM (SELECT m.idx, m.precedence, m.time, m.receiv
 // written later (see [Store.MarksSince]): rereading every pending message
 // on every look costs the whole backlog each time.
 func (s *Store) PendingMarks(ctx context.Context, line, author, party string, from, to uint64) ([]Pending, error) {
-	return collect(s, ctx, stmtPending, []any{line, author, party, from, to}, func(rows *sql.Rows, p *Pending) error {
+	return s.pending(ctx, line, author, party, from, to, false)
+}
+
+// MessageMarks is PendingMarks for every message in the range, also those
+// that party owes nothing any more: what a reader that keeps no copy of a
+// message reads to learn whether it closed.
+func (s *Store) MessageMarks(ctx context.Context, line, author, party string, from, to uint64) ([]Pending, error) {
+	return s.pending(ctx, line, author, party, from, to, true)
+}
+
+func (s *Store) pending(ctx context.Context, line, author, party string, from, to uint64, all bool) ([]Pending, error) {
+	return collect(s, ctx, stmtPending, []any{line, author, party, from, to, all}, func(rows *sql.Rows, p *Pending) error {
 		var reply int64
 		if err := rows.Scan(&p.Index, &p.Precedence, &p.Time, &p.Received, &p.Receipt, &p.Sent, &p.Displayed,
 			&p.Acked, &p.AckedBy, &p.Replied, &reply, &p.ReplyTo); err != nil {
@@ -79,7 +90,8 @@ func (s *Store) PendingMarks(ctx context.Context, line, author, party string, fr
 }
 
 // stmtLogEnds reads the last index of each log named in ?2 (a JSON array
-// of parties), NULL for an empty one: one descent of the primary key each.
+// of parties), NULL for an empty one: one descent of the primary key each
+// (a bare MAX: SQLite takes the last row of the key only for that).
 const stmtLogEnds = `SELECT j.value, (SELECT MAX(e.idx) FROM entries e WHERE e.line = ?1 AND e.author = j.value)
 	FROM json_each(?2) j`
 
@@ -88,23 +100,58 @@ const stmtLogEnds = `SELECT j.value, (SELECT MAX(e.idx) FROM entries e WHERE e.l
 // disk, however much arrives after: logs only grow, in order.
 func (s *Store) LogEnds(ctx context.Context, line string, authors []string) (map[string]uint64, error) {
 	list, _ := json.Marshal(authors)
-	rows, err := s.queryContext(ctx, stmtLogEnds, line, string(list))
+	ends, err := s.byParty(ctx, stmtLogEnds, line, string(list))
+	for a := range ends {
+		ends[a]++
+	}
+	return ends, err
+}
+
+// byParty runs q, whose rows are a party and a number or NULL, and
+// returns the numbers by party, leaving out the NULLs.
+func (s *Store) byParty(ctx context.Context, q string, args ...any) (map[string]uint64, error) {
+	rows, err := s.queryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make(map[string]uint64, len(authors))
+	out := map[string]uint64{}
 	for rows.Next() {
-		var a string
-		var last sql.NullInt64
-		if err := rows.Scan(&a, &last); err != nil {
+		var p string
+		var v sql.NullInt64
+		if err := rows.Scan(&p, &v); err != nil {
 			return nil, err
 		}
-		if last.Valid {
-			out[a] = uint64(last.Int64) + 1
+		if v.Valid {
+			out[p] = uint64(v.Int64)
 		}
 	}
 	return out, rows.Err()
+}
+
+// stmtReceiptSizes reads the largest cosignature of author's log by each
+// cosigner named in ?3 (a JSON array), on the cosigs key.
+const stmtReceiptSizes = `SELECT j.value, (SELECT MAX(c.size) FROM cosigs c WHERE c.line = ?1 AND c.author = ?2 AND c.cosigner = j.value)
+	FROM json_each(?3) j`
+
+// ReceiptSizes returns, for each cosigner that has cosigned author's log
+// on line, the largest size cosigned: every entry below it is delivered.
+func (s *Store) ReceiptSizes(ctx context.Context, line, author string, cosigners []string) (map[string]uint64, error) {
+	list, _ := json.Marshal(cosigners)
+	return s.byParty(ctx, stmtReceiptSizes, line, author, string(list))
+}
+
+// stmtLastSent is a bare MAX, which SQLite answers from the end of the
+// index; COALESCE around it walked every send of the line.
+const stmtLastSent = `SELECT MAX(rowid) FROM sent WHERE line = ?`
+
+// LastSentRow returns the row of the latest send recorded on line, 0 if
+// none: a reader that starts there reads only the sends that follow
+// (SentSince).
+func (s *Store) LastSentRow(ctx context.Context, line string) (int64, error) {
+	var row sql.NullInt64
+	err := s.queryRowContext(ctx, stmtLastSent, line).Scan(&row)
+	return row.Int64, err
 }
 
 // Mark is an entry that refers to a message: a displayed mark, an

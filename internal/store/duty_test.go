@@ -179,6 +179,22 @@ func TestPendingMarks(t *testing.T) {
 	if since, err := s.SentSince(ctx, line, all[len(all)-2].Row); err != nil || len(since) != 1 || since[0].Lo != ends["seoul"] || since[0].Time != 3 {
 		t.Errorf("sends since the last but one: %+v, %v", since, err)
 	}
+	// Where a reader starts: the latest receipt and send, and every
+	// message of a range whether owed or not.
+	if last, err := s.LastSentRow(ctx, line); err != nil || last != all[len(all)-1].Row {
+		t.Errorf("last send row %d, want %d (%v)", last, all[len(all)-1].Row, err)
+	}
+	if sizes, err := s.ReceiptSizes(ctx, line, "seoul", []string{"beijing", "nobody"}); err != nil || len(sizes) != 1 || sizes["beijing"] != ends["seoul"] {
+		t.Errorf("receipt sizes %v, want beijing %d (%v)", sizes, ends["seoul"], err)
+	}
+	owed, err := s.PendingMarks(ctx, line, "seoul", "beijing", 0, ends["seoul"]-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	every, err := s.MessageMarks(ctx, line, "seoul", "beijing", 0, ends["seoul"]-1)
+	if err != nil || len(every) <= len(owed) {
+		t.Errorf("every message %d, owed %d (%v)", len(every), len(owed), err)
+	}
 }
 
 // TestPendingMarksPlan keeps the queries of the escalation engine on the
@@ -187,7 +203,9 @@ func TestPendingMarks(t *testing.T) {
 func TestPendingMarksPlan(t *testing.T) {
 	s, line := dutyLine(t, 10)
 	checkPlans(t, s, []planCase{
-		{stmtPending, []any{line, "seoul", "beijing", 50, 100}, "SEARCH m USING PRIMARY KEY (line=? AND author=? AND idx>? AND idx<?)"},
+		{stmtPending, []any{line, "seoul", "beijing", 50, 100, false}, "SEARCH m USING PRIMARY KEY (line=? AND author=? AND idx>? AND idx<?)"},
+		{stmtReceiptSizes, []any{line, "seoul", `["beijing"]`}, "USING PRIMARY KEY (line=? AND author=? AND cosigner=?)"},
+		{stmtLastSent, []any{line}, "USING COVERING INDEX sent_range (line=?)"},
 		{stmtLogEnds, []any{line, `["seoul","beijing"]`}, "USING PRIMARY KEY (line=? AND author=?)"},
 		{stmtMarksFrom, []any{line, "beijing", 5, 9}, "USING PRIMARY KEY (line=? AND author=? AND idx>? AND idx<?)"},
 		{stmtReceiptsAbove, []any{line, "seoul", `{"beijing":4}`}, "USING PRIMARY KEY (line=? AND author=? AND cosigner=? AND size>?)"},

@@ -284,17 +284,22 @@ const reclaimAt = 4 << 20
 // connection, so it waits for the transaction in progress; call it
 // between commits.
 func (s *Store) Reclaim() error {
-	var pages, pageSize int64
-	if err := s.w.QueryRow(`PRAGMA freelist_count`).Scan(&pages); err != nil {
+	_, free, pageSize, err := s.pages()
+	if err != nil {
 		return err
 	}
-	if err := s.w.QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
-		return err
-	}
-	if pages*pageSize < reclaimAt {
+	if free*pageSize < reclaimAt {
 		return nil
 	}
 	return s.compact("PASSIVE")
+}
+
+// pages returns the pages of the file, how many of them are free, and
+// the size of a page.
+func (s *Store) pages() (pages, free, size int64, err error) {
+	err = s.w.QueryRow(`SELECT (SELECT page_count FROM pragma_page_count), (SELECT freelist_count FROM pragma_freelist_count),
+		(SELECT page_size FROM pragma_page_size)`).Scan(&pages, &free, &size)
+	return pages, free, size, err
 }
 
 // compact frees every free page and checkpoints the WAL in mode: PASSIVE

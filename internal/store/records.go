@@ -25,7 +25,13 @@ type Entry struct {
 	Received   int64 // this node's clock, ms
 }
 
+// entryCols are the columns of an Entry, envelope included: a query that
+// selects them reads FROM entries ... withEnvelope.
 const entryCols = `line, author, idx, leaf, envelope, kind, time, precedence, salt, body, body_error, ref, officer, received`
+
+// withEnvelope joins each entry to its envelope, kept apart (see
+// migrateEnvelopes): one lookup by rowid, for the queries that return it.
+const withEnvelope = ` JOIN envelopes ON envelopes.id = entries.env`
 
 func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {
 	var e Entry
@@ -34,24 +40,34 @@ func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {
 	return e, err
 }
 
-const stmtInsertEntry = `INSERT INTO entries (` + entryCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+// An entry is two rows: its envelope first, then the entry, which points
+// at it by the envelope's rowid (last_insert_rowid(): the insert just
+// before, on the transaction's one connection).
+const (
+	stmtInsertEnvelope = `INSERT INTO envelopes (envelope) VALUES (?)`
+	stmtInsertEntry    = `INSERT INTO entries (line, author, idx, leaf, kind, time, precedence, salt, body, body_error, ref, officer, received, env)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,last_insert_rowid())`
+)
 
 // InsertEntry stores an entry. Entries are immutable: inserting one that
-// exists is an error.
+// exists is an error (and the caller rolls back, envelope and all).
 func (t *Tx) InsertEntry(e *Entry) error {
-	return t.exec(stmtInsertEntry, e.Line, e.Author, e.Index, e.Leaf, e.Envelope, e.Kind, e.Time, e.Precedence,
+	if err := t.exec(stmtInsertEnvelope, e.Envelope); err != nil {
+		return err
+	}
+	return t.exec(stmtInsertEntry, e.Line, e.Author, e.Index, e.Leaf, e.Kind, e.Time, e.Precedence,
 		e.Salt, e.Body, e.BodyError, e.Ref, e.Officer, e.Received)
 }
 
 // Entries returns the entries of author's log on line with from <= index < to.
 func (s *Store) Entries(line, author string, from, to uint64) ([]Entry, error) {
-	return s.queryEntries(`SELECT `+entryCols+` FROM entries WHERE line = ? AND author = ? AND idx >= ? AND idx < ? ORDER BY idx`,
+	return s.queryEntries(`SELECT `+entryCols+` FROM entries`+withEnvelope+` WHERE line = ? AND author = ? AND idx >= ? AND idx < ? ORDER BY idx`,
 		line, author, from, to)
 }
 
 // Entry returns one entry, or sql.ErrNoRows.
 func (s *Store) Entry(line, author string, index uint64) (Entry, error) {
-	return scanEntry(s.r.QueryRow(`SELECT `+entryCols+` FROM entries WHERE line = ? AND author = ? AND idx = ?`, line, author, index))
+	return scanEntry(s.r.QueryRow(`SELECT `+entryCols+` FROM entries`+withEnvelope+` WHERE line = ? AND author = ? AND idx = ?`, line, author, index))
 }
 
 // EntryTime returns the time of one entry (author's clock, ms), seeing the
@@ -89,10 +105,10 @@ func (s *Store) EntriesByKind(line string, kind entry.Kind, limit int) ([]Entry,
 // walks an index backwards and stops at the limit; mixing directions made
 // it sort the whole line on every call (80 ms at 10,000 messages).
 const (
-	stmtByKind    = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
-	stmtMine      = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = 'message' AND author = ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
-	stmtTheirs    = `SELECT ` + entryCols + ` FROM entries WHERE line = ? AND kind = 'message' AND author != ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
-	stmtReferred  = `SELECT ` + entryCols + ` FROM entries INDEXED BY entries_ref WHERE line = ? AND ref = ? AND ref != '' ORDER BY time`
+	stmtByKind    = `SELECT ` + entryCols + ` FROM entries` + withEnvelope + ` WHERE line = ? AND kind = ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
+	stmtMine      = `SELECT ` + entryCols + ` FROM entries` + withEnvelope + ` WHERE line = ? AND kind = 'message' AND author = ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
+	stmtTheirs    = `SELECT ` + entryCols + ` FROM entries` + withEnvelope + ` WHERE line = ? AND kind = 'message' AND author != ? ORDER BY received DESC, author DESC, idx DESC LIMIT ?`
+	stmtReferred  = `SELECT ` + entryCols + ` FROM entries INDEXED BY entries_ref` + withEnvelope + ` WHERE line = ? AND ref = ? AND ref != '' ORDER BY time`
 	stmtHasMark   = `SELECT 1 FROM entries INDEXED BY entries_ref WHERE line = ? AND ref = ? AND ref != '' AND author = ? AND kind = ? LIMIT 1`
 	stmtEntryTime = `SELECT time FROM entries WHERE line = ? AND author = ? AND idx = ?`
 	stmtCountKind = `SELECT count(*) FROM entries INDEXED BY entries_kind WHERE line = ? AND kind = ? AND author = ?`

@@ -11,9 +11,9 @@ import (
 // whose body did not decode (body_error) are not answers.
 
 const (
-	stmtLatestRollCall = `SELECT ` + entryCols + ` FROM entries INDEXED BY entries_rollcall
+	stmtLatestRollCall = `SELECT ` + entryCols + ` FROM entries INDEXED BY entries_rollcall` + withEnvelope + `
 		WHERE line = ? AND author = ? AND kind = 'rollcall' AND body_error = '' AND time < ? ORDER BY time DESC LIMIT 1`
-	stmtFirstRollCall = `SELECT ` + entryCols + ` FROM entries INDEXED BY entries_rollcall
+	stmtFirstRollCall = `SELECT ` + entryCols + ` FROM entries INDEXED BY entries_rollcall` + withEnvelope + `
 		WHERE line = ? AND author = ? AND kind = 'rollcall' AND body_error = '' AND time >= ? ORDER BY time LIMIT 1`
 	stmtHasRollCall = `SELECT 1 FROM entries INDEXED BY entries_rollcall
 		WHERE line = ? AND author = ? AND kind = 'rollcall' AND body_error = '' AND time >= ? AND time < ? LIMIT 1`

@@ -52,6 +52,7 @@ func Open(path string) (*Store, error) {
 	// Best effort, like the file modes: a read-only or full disk still
 	// opens, and the conversion is tried again next time.
 	_ = s.vacuumOnce()
+	_ = s.vacuumMostlyFree()
 	for _, q := range writerStmts {
 		if _, err := s.stmt(w, q); err != nil {
 			s.Close()
@@ -79,7 +80,7 @@ func (s *Store) Close() error {
 // store opens. (They cannot be prepared later: the writer's one connection
 // is then held by the transaction that needs them.) The reads among them
 // run for each entry committed: unprepared, SQLite parsed them every time.
-var writerStmts = []string{stmtSavepoint, stmtRelease, stmtRollbackTo, stmtInsertEntry, stmtInsertCosig, stmtInsertSent,
+var writerStmts = []string{stmtSavepoint, stmtRelease, stmtRollbackTo, stmtInsertEnvelope, stmtInsertEntry, stmtInsertCosig, stmtInsertSent,
 	stmtEntryTime, stmtHasMark}
 
 const (
@@ -214,6 +215,8 @@ var migrations = []string{
 	`CREATE TABLE send_keys (line TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (line, key)) WITHOUT ROWID;`,
 	// Evidence kept per offending party and kind of refusal (evidence.go).
 	migrateEvidence,
+	// Envelopes in a table of their own (envelopes.go).
+	migrateEnvelopes,
 }
 
 // Migrate brings the schema of db up to date: migrations[i] takes

@@ -25,10 +25,10 @@ type ChainReport struct {
 	InForce    []string          `json:"in_force"` // the rules of the charter in force at the end, in words
 }
 
-// reportChain adds to rep what the amendment entries of a verified
-// transcript prove. Every entry in the document counts: a third party
-// sees the logs as the parties cosigned them.
-func reportChain(rep *Report, k *verify.Keyring, t *Transcript) {
+// chainOf folds the amendment entries of a transcript on its charter.
+// Every entry in the document counts: a third party sees the logs as the
+// parties cosigned them.
+func chainOf(k *verify.Keyring, t *Transcript) *amend.Chain {
 	var acts []amend.Act
 	for i := range t.Logs {
 		for j := range t.Logs[i].Entries {
@@ -37,10 +37,30 @@ func reportChain(rep *Report, k *verify.Keyring, t *Transcript) {
 			if err != nil || l.Kind != entry.KindAmendment {
 				continue
 			}
-			acts = append(acts, amend.Read(rep.Line, l.Author, l.Index, l.Time, e.Body, ""))
+			acts = append(acts, amend.Read(k.Line, l.Author, l.Index, l.Time, e.Body, ""))
 		}
 	}
-	ch := amend.Fold(k.Charter.Charter, acts)
+	return amend.Fold(k.Charter.Charter, acts)
+}
+
+// joinParties takes into the keyring every party an amendment in force
+// added, so that its log, and its receipts on the others, verify like
+// those of the charter's parties. An amendment whose body does not match
+// its leaf makes the whole transcript fail (checkLog), so a forged one
+// admits no one.
+func joinParties(k *verify.Keyring, t *Transcript) *amend.Chain {
+	ch := chainOf(k, t)
+	for _, c := range ch.Cards() {
+		k.AddParty(&c)
+	}
+	return ch
+}
+
+// reportChain adds to rep what the amendment entries of a verified
+// transcript prove. Every entry in the document counts: a third party
+// sees the logs as the parties cosigned them.
+func reportChain(rep *Report, k *verify.Keyring, t *Transcript) {
+	ch := chainOf(k, t)
 	cur := ch.Current()
 	// Forms are labelled by the templates in force at the end, and by
 	// those an amendment replaced, for the forms written before.

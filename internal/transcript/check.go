@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/tlog"
 	"github.com/hotline-line/hotline/internal/verify"
@@ -100,7 +101,7 @@ func Check(t *Transcript) *Audit {
 		a.Err = err
 		return a
 	}
-	a.Title, a.Parties = k.Charter.Title, k.Charter.Slugs()
+	a.Title, a.Parties = k.Charter.Title, slugs(joinParties(k, t).Cards())
 	fail := func(err error) {
 		if a.Err == nil {
 			a.Err = err
@@ -335,4 +336,13 @@ func checkRefs(logs []LogAudit) error {
 		}
 	}
 	return first
+}
+
+// slugs lists the parties of cards.
+func slugs(cards []card.Card) []string {
+	out := make([]string, len(cards))
+	for i := range cards {
+		out[i] = cards[i].Party
+	}
+	return out
 }

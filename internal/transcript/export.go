@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/amend"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/identity"
@@ -51,7 +52,11 @@ func Export(st *store.Store, keys *identity.Keys, line string, plaintext bool, n
 		return nil, err
 	}
 	t := &Transcript{Format: FormatTranscript, Line: line, Charter: string(src.ch.Raw), ExportedBy: keys.Slug, ExportedAt: now.UTC()}
-	for _, author := range src.ch.Slugs() {
+	authors, err := src.parties()
+	if err != nil {
+		return nil, err
+	}
+	for _, author := range authors {
 		rows, err := st.Entries(line, author, 0, math.MaxInt64)
 		if err != nil {
 			return nil, err
@@ -59,9 +64,11 @@ func Export(st *store.Store, keys *identity.Keys, line string, plaintext bool, n
 		lg := Log{Author: author, Entries: make([]Entry, len(rows))}
 		for i, r := range rows {
 			lg.Entries[i].Leaf = string(r.Leaf)
-			// The charter and key statements travel in the open: a
-			// verifier needs them to know the keys.
-			if plaintext || r.Kind == entry.KindCharter || r.Kind == entry.KindKey {
+			// The charter, key statements and the other governance
+			// entries travel in the open: a verifier needs them to know
+			// the parties and their keys. A body this node could not
+			// open (written before it joined) is absent.
+			if (plaintext || r.Kind.Open()) && r.Body != nil {
 				lg.Entries[i].Salt, lg.Entries[i].Body = r.Salt, r.Body
 			}
 		}
@@ -88,6 +95,21 @@ func Export(st *store.Store, keys *identity.Keys, line string, plaintext bool, n
 		t.Logs = append(t.Logs, lg)
 	}
 	return t, nil
+}
+
+// parties lists every party whose log the line holds: the charter's, then
+// those amendments in force added, from the amendment entries the node
+// holds (their bodies are open to every party).
+func (s *source) parties() ([]string, error) {
+	rows, err := s.st.EntriesByKind(s.line, entry.KindAmendment, math.MaxInt32)
+	if err != nil {
+		return nil, err
+	}
+	acts := make([]amend.Act, len(rows))
+	for i, e := range rows {
+		acts[i] = amend.Read(s.line, e.Author, e.Index, time.UnixMilli(e.Time), e.Body, e.BodyError)
+	}
+	return slugs(amend.Fold(s.ch.Charter, acts).Cards()), nil
 }
 
 // checkpointAt returns a checkpoint of author's log at exactly size, signed

@@ -73,6 +73,7 @@ func report(k *verify.Keyring, t *Transcript, logs []LogAudit) *Report {
 	rep.Agenda = agendaReport(rep.Parties, t, logs)
 	reportLineState(rep, t)
 	reportChain(rep, k, t)
+	rep.Parties = slugs(chainOf(k, t).Cards())
 	reportKeys(rep, k, logs)
 	return rep
 }

@@ -97,7 +97,10 @@ func (k *Keyring) KeyEntry(l *entry.Leaf, body []byte, pending ...*Rotation) (*R
 	authority, what := old.log, "the key it replaces"
 	if c.Compromised != nil {
 		// The old key is presumed stolen: its signature proves nothing.
-		if authority, what = k.recV[l.Author], "the party's recovery key"; authority == nil {
+		k.mu.RLock()
+		authority, what = k.recV[l.Author], "the party's recovery key"
+		k.mu.RUnlock()
+		if authority == nil {
 			return nil, fmt.Errorf("%w: %s declares a compromise, but %s's card names no recovery key", ErrRotation, id, l.Author)
 		}
 		if c.Compromised.After(l.Time) {

@@ -37,16 +37,26 @@ func (k *Keyring) Body(l *entry.Leaf, salt, body []byte) error {
 }
 
 // OpenBody opens an entry's envelope for party me and checks the body
-// against the leaf's commitment.
+// against the leaf's commitment. It opens open and version 1 envelopes;
+// one of version 2 whose epoch another entry carries needs OpenBodyAt.
 func (k *Keyring) OpenBody(l *entry.Leaf, envelope []byte, me string, priv hpke.PrivateKey) (salt, body []byte, err error) {
+	return k.OpenBodyAt(l, envelope, me, priv, nil, nil)
+}
+
+// OpenBodyAt is OpenBody for envelopes of any version: epochs remembers
+// epoch secrets (nil remembers none) and carrier returns the envelope of
+// an earlier entry of the author's log, where an epoch's encapsulation is.
+func (k *Keyring) OpenBodyAt(l *entry.Leaf, envelope []byte, me string, priv hpke.PrivateKey, epochs *seal.Epochs, carrier func(index uint64) ([]byte, error)) (salt, body []byte, err error) {
 	env, err := seal.Parse(envelope)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: %v", ErrBody, l.ID(), err)
 	}
-	// OpenFor checks the commitment: a body it returns is the author's.
-	salt, body, err = env.OpenFor(me, priv, seal.Info(k.Line, l.Author), l.Body)
+	// OpenAt checks the commitment: a body it returns is the author's.
+	salt, body, err = env.OpenAt(me, priv, epochs, &seal.Place{Line: k.Line, Author: l.Author, Index: l.Index, Commitment: l.Body, Carrier: carrier})
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %s: %v", ErrBody, l.ID(), err)
+		// seal.ErrNoBody stays visible: whether a body missing for me is
+		// an error depends on whether I was a party when it was written.
+		return nil, nil, fmt.Errorf("%w: %s: %w", ErrBody, l.ID(), err)
 	}
 	return salt, body, k.charterBody(l, body)
 }

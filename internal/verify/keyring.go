@@ -2,10 +2,12 @@ package verify
 
 import (
 	"fmt"
+	"maps"
 	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/identity"
 	"github.com/hotline-line/hotline/internal/tlog"
@@ -16,10 +18,8 @@ import (
 type Keyring struct {
 	Line    string
 	Charter *charter.Signed
-	logV    map[string]note.Verifier // the charter's log keys: who is a party
-	recV    map[string]note.Verifier // recovery keys, for parties whose card names one
-
-	mu sync.RWMutex
+	mu      sync.RWMutex
+	recV    map[string]note.Verifier // recovery keys, for parties whose card names one; under mu
 	*keys
 }
 
@@ -50,31 +50,60 @@ func NewKeyring(c *charter.Signed) (*Keyring, error) {
 	if !c.Complete() {
 		return nil, fmt.Errorf("%w: not signed by %v", ErrCharter, c.Missing())
 	}
-	k := &Keyring{Line: c.ID(), Charter: c, logV: map[string]note.Verifier{}, recV: map[string]note.Verifier{}}
+	k := &Keyring{Line: c.ID(), Charter: c, recV: map[string]note.Verifier{}}
 	ks := &keys{chain: map[string][]epoch{}, byName: map[string]string{}}
 	for i := range c.Parties {
-		p := &c.Parties[i]
-		lv, err := p.LogVerifier()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s's log key: %v", ErrCharter, p.Party, err)
-		}
-		cv, err := p.CosignerVerifier()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s's cosigner key: %v", ErrCharter, p.Party, err)
-		}
-		rv, err := p.RecoveryVerifier()
-		if err != nil {
+		if err := k.take(ks, &c.Parties[i]); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrCharter, err)
 		}
-		if rv != nil {
-			k.recV[p.Party] = rv
-		}
-		k.logV[p.Party] = lv
-		ks.chain[p.Party] = []epoch{{log: lv, cos: cv, logKey: p.LogKey, cosKey: p.CosignerKey}}
 	}
 	ks.index()
 	k.keys = ks
 	return k, nil
+}
+
+// take puts the keys of card p into ks, as the party's first epoch.
+func (k *Keyring) take(ks *keys, p *card.Card) error {
+	lv, err := p.LogVerifier()
+	if err != nil {
+		return fmt.Errorf("%s's log key: %v", p.Party, err)
+	}
+	cv, err := p.CosignerVerifier()
+	if err != nil {
+		return fmt.Errorf("%s's cosigner key: %v", p.Party, err)
+	}
+	rv, err := p.RecoveryVerifier()
+	if err != nil {
+		return err
+	}
+	if rv != nil {
+		k.recV[p.Party] = rv
+	}
+	ks.chain[p.Party] = []epoch{{log: lv, cos: cv, logKey: p.LogKey, cosKey: p.CosignerKey}}
+	return nil
+}
+
+// AddParty takes in the keys of a party that joined the line after its
+// charter, from the card an amendment in force added (package amend says
+// which amendments are in force; the keyring only holds keys). Its log is
+// checked from then on like any other party's. A party held already is
+// left as it is.
+func (k *Keyring) AddParty(p *card.Card) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.keys.chain[p.Party] != nil {
+		return nil
+	}
+	if !identity.ValidSlug(p.Party) {
+		return fmt.Errorf("%w: %q is not a party's name", ErrPlacement, p.Party)
+	}
+	ks := &keys{chain: maps.Clone(k.keys.chain), byName: map[string]string{}}
+	if err := k.take(ks, p); err != nil {
+		return fmt.Errorf("%w: %v", ErrRotation, err)
+	}
+	ks.index()
+	k.keys = ks
+	return nil
 }
 
 // index fills byName and known from the chains.
@@ -98,7 +127,7 @@ func (k *Keyring) current() *keys {
 
 // Party checks that p is a party of the line.
 func (k *Keyring) Party(p string) error {
-	if !identity.ValidSlug(p) || k.logV[p] == nil {
+	if !identity.ValidSlug(p) || k.current().chain[p] == nil {
 		return fmt.Errorf("%w: %q is not a party of this line", ErrPlacement, p)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/hotline-line/hotline/internal/identity"
@@ -19,6 +20,13 @@ type Document struct {
 	Files    map[string][]byte // name -> contents
 }
 
+// file adds a file of docs/vectors to the document and writes its line
+// (name, size, SHA-256) to w.
+func (d *Document) file(w io.Writer, name string, data []byte) {
+	d.Files[name] = data
+	fmt.Fprintf(w, "- [`vectors/%s`](vectors/%s): %d bytes, SHA-256 `%x`\n", name, name, len(data), sha256.Sum256(data))
+}
+
 // formats writes down every format of docs/protocol.md as r produced it:
 // keys, cards, the charter and line ID, a leaf and its hash, a sealed
 // body, a checkpoint, a cosignature, a bundle, a parcel, a transcript, a
@@ -30,10 +38,7 @@ func formats(r *run) (*Document, error) {
 		w("%s:\n\n```\n%s\n```\n\n", title, strings.TrimSuffix(text, "\n"))
 	}
 	doc := &Document{Files: map[string][]byte{}}
-	file := func(name string, data []byte) {
-		doc.Files[name] = data
-		w("- [`vectors/%s`](vectors/%s): %d bytes, SHA-256 `%x`\n", name, name, len(data), sha256.Sum256(data))
-	}
+	file := func(name string, data []byte) { doc.file(&b, name, data) }
 
 	w("%s", header)
 
