@@ -13,7 +13,7 @@
 //     Send call to the moment the sender holds the receiver's cosignature
 //     covering the message (a delivery receipt);
 //   - sporadic messages: the same, each after a second of silence, as on
-//     a real line;
+//     a real line, beside the floor after the same silence;
 //   - FLASH to alarm: a FLASH sent at A until B's escalation engine holds
 //     the alarm about it open;
 //   - sustained throughput: many concurrent senders, until every message
@@ -135,16 +135,19 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // Result is the outcome of a run. Phases that did not run are nil.
 type Result struct {
-	Machine    Machine     `json:"machine"`
-	Floor      *FloorDist  `json:"floor,omitempty"`
-	Latency    *Latency    `json:"send_cosign,omitempty"`
-	Sporadic   *Dist       `json:"sporadic,omitempty"`
-	Flash      *Dist       `json:"flash_alarm,omitempty"`
-	Throughput *Throughput `json:"throughput,omitempty"`
-	Catchup    *Catchup    `json:"catchup,omitempty"`
-	FanOut     *FanOutDist `json:"fan_out,omitempty"`
-	Memory     *IdleMemory `json:"idle_memory,omitempty"`
-	Checks     []Check     `json:"checks"`
+	Machine  Machine    `json:"machine"`
+	Floor    *FloorDist `json:"floor,omitempty"`
+	Latency  *Latency   `json:"send_cosign,omitempty"`
+	Sporadic *Dist      `json:"sporadic,omitempty"`
+	// SporadicFloor is the floor after each second of silence: what the
+	// machine charges the first exchange after a quiet second.
+	SporadicFloor *Dist       `json:"sporadic_floor,omitempty"`
+	Flash         *Dist       `json:"flash_alarm,omitempty"`
+	Throughput    *Throughput `json:"throughput,omitempty"`
+	Catchup       *Catchup    `json:"catchup,omitempty"`
+	FanOut        *FanOutDist `json:"fan_out,omitempty"`
+	Memory        *IdleMemory `json:"idle_memory,omitempty"`
+	Checks        []Check     `json:"checks"`
 }
 
 // FloorDist summarizes the floor.
@@ -280,6 +283,13 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		if r.Sporadic, err = crisis(env.Sporadic); err != nil {
 			return nil, err
 		}
+		say("floor after silence: %d samples, each after %v of silence", c.Crisis, Silence)
+		s, err := SporadicFloor(ctx, env.Dirs, c.Crisis)
+		if err != nil {
+			return nil, err
+		}
+		d := Summarize(s.Total)
+		r.SporadicFloor = &d
 	}
 	if has(PhaseFlash) {
 		say("FLASH to alarm: %d FLASHes from %s, each until %s's engine raises the alarm", c.Crisis, Parties[0].Slug, env.peer())

@@ -51,10 +51,17 @@ func reportWork(b *testing.B, env *bench.Env, before bench.Work) {
 
 // BenchmarkFloor measures fsync + mutual-TLS 1.3 round trip + fsync, the
 // floor send→cosignature is compared with.
-func BenchmarkFloor(b *testing.B) {
+func BenchmarkFloor(b *testing.B) { floorBench(b, bench.Floor) }
+
+// BenchmarkSporadicFloor is the floor with bench.Silence before each
+// sample (so b.N seconds at least): what a sporadic message's fsyncs and
+// round trip cost on this machine before any work of the node's.
+func BenchmarkSporadicFloor(b *testing.B) { floorBench(b, bench.SporadicFloor) }
+
+func floorBench(b *testing.B, floor func(context.Context, [2]string, int) (*bench.FloorSamples, error)) {
 	env := newEnv(b)
 	b.ResetTimer()
-	s, err := bench.Floor(context.Background(), env.Dirs, b.N)
+	s, err := floor(context.Background(), env.Dirs, b.N)
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)
@@ -64,7 +71,22 @@ func BenchmarkFloor(b *testing.B) {
 
 // BenchmarkSendCosign sends one message at a time and waits for the
 // receiver's cosignature on each.
-func BenchmarkSendCosign(b *testing.B) {
+func BenchmarkSendCosign(b *testing.B) { latencyBench(b, (*bench.Env).SendCosign) }
+
+// BenchmarkSporadic sends one message after each bench.Silence of a quiet
+// line (so b.N seconds at least) and waits for the receiver's cosignature
+// on each: what a message on a real line meets. Its work per message
+// includes the second of silence.
+func BenchmarkSporadic(b *testing.B) { latencyBench(b, (*bench.Env).Sporadic) }
+
+// BenchmarkFlashAlarm sends one FLASH after each bench.Silence and waits
+// until the receiver's escalation engine holds its alarm open. Its work
+// per message includes the acknowledgement and the second of silence.
+func BenchmarkFlashAlarm(b *testing.B) { latencyBench(b, (*bench.Env).FlashAlarm) }
+
+// latencyBench warms the line with a few messages, then reports the
+// latencies of b.N samples of measure and the work done for them.
+func latencyBench(b *testing.B, measure func(*bench.Env, context.Context, int) ([]time.Duration, error)) {
 	env := newEnv(b)
 	ctx := context.Background()
 	if _, err := env.SendCosign(ctx, 5); err != nil { // warm the connection and caches
@@ -72,7 +94,7 @@ func BenchmarkSendCosign(b *testing.B) {
 	}
 	before := env.Work()
 	b.ResetTimer()
-	lat, err := env.SendCosign(ctx, b.N)
+	lat, err := measure(env, ctx, b.N)
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)
@@ -181,6 +203,9 @@ func TestRunSmall(t *testing.T) {
 	if r.Sporadic == nil || r.Sporadic.Samples != 2 || r.Sporadic.P50 <= 0 {
 		t.Errorf("sporadic: %+v", r.Sporadic)
 	}
+	if r.SporadicFloor == nil || r.SporadicFloor.Samples != 2 || r.SporadicFloor.P50 <= 0 {
+		t.Errorf("floor after silence: %+v", r.SporadicFloor)
+	}
 	if r.Flash == nil || r.Flash.Samples != 2 || r.Flash.P50 <= 0 {
 		t.Errorf("FLASH to alarm: %+v", r.Flash)
 	}
@@ -195,13 +220,13 @@ func TestRunSmall(t *testing.T) {
 	if r.Catchup == nil || r.Catchup.LogSize != 1+10+2+2+100+150 || r.Catchup.Seconds <= 0 {
 		t.Errorf("catch-up: %+v", r.Catchup)
 	}
-	if len(r.Checks) != 10 {
+	if len(r.Checks) != 12 {
 		t.Errorf("checks: %+v", r.Checks)
 	}
 	var out bytes.Buffer
 	r.Print(&out)
 	for _, want := range []string{"floor p50", "send→cosignature p99", "sporadic (after 1s silence) p50",
-		"FLASH send→alarm p99", "fan-out to 2, all cosigned p50", "sustained throughput", "catch-up of 150 entries"} {
+		"floor after 1s silence p50", "sporadic p50 / floor after silence", "FLASH send→alarm p99", "fan-out to 2, all cosigned p50", "sustained throughput", "catch-up of 150 entries"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}

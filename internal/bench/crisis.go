@@ -141,6 +141,13 @@ func (r *Result) crisisChecks() []Check {
 	var cs []Check
 	if d := r.Sporadic; d != nil {
 		cs = append(cs, r.latencyChecks(fmt.Sprintf("sporadic (after %v silence)", Silence), *d)...)
+		if f := r.SporadicFloor; f != nil && f.P50 > 0 {
+			cs = append(cs,
+				Check{Name: fmt.Sprintf("floor after %v silence p50", Silence), Value: fmt.Sprintf("%.2f ms", f.P50),
+					Target: "(none)", Ratio: r.vsFloor(f.P50, false), MeasureOnly: true},
+				Check{Name: "sporadic p50 / floor after silence", Value: fmt.Sprintf("%.2f×", d.P50/f.P50),
+					Target: "(none)", MeasureOnly: true})
+		}
 	}
 	measure := func(name string, d Dist) {
 		for _, q := range []struct {

@@ -75,6 +75,18 @@ func (s *syncer) close() error {
 // key pinning) to a bare handler on loopback, which fsyncs a small write in
 // B's data directory and answers with a small bundle.
 func Floor(ctx context.Context, dirs [2]string, n int) (*FloorSamples, error) {
+	return floor(ctx, dirs, n, 0)
+}
+
+// SporadicFloor is Floor with Silence before each sample: what the
+// machine itself (its disk, its network stack, its idle processors)
+// charges the first exchange after a quiet second, which a sporadic
+// message pays on top of any work of its own.
+func SporadicFloor(ctx context.Context, dirs [2]string, n int) (*FloorSamples, error) {
+	return floor(ctx, dirs, n, Silence)
+}
+
+func floor(ctx context.Context, dirs [2]string, n int, pause time.Duration) (*FloorSamples, error) {
 	_, ka, err := node.LoadIdentity(dirs[0])
 	if err != nil {
 		return nil, err
@@ -159,6 +171,15 @@ func Floor(ctx context.Context, dirs [2]string, n int) (*FloorSamples, error) {
 	}
 	out := &FloorSamples{}
 	for range n {
+		if pause > 0 {
+			t := time.NewTimer(pause)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			}
+		}
 		start := time.Now()
 		da, err := sa.sync()
 		if err != nil {

@@ -158,7 +158,7 @@ func (e *Engine) record(jobs []job, err error) {
 		e.log.Error("escalation: notice failed", "id", j.alert, "event", d.Event, "channel", d.Channel, "to", d.To,
 			"step", d.StepName, "attempt", d.Attempts, "retry", d.Next, "err", err)
 	}
-	e.save(e.collect(dirty))
-	e.mu.Unlock()
+	put, del := e.collect(dirty)
+	e.unlockSave(put, del, nil)
 	e.notify()
 }

@@ -15,8 +15,10 @@
 // # The engine
 //
 // An [Engine] polls a [Source] (the duty package computes it from a node)
-// every few seconds, whenever [Engine.Wake] says the node changed, and at
-// the next deadline the source names ([Options.Next]). The source's reads
+// every few seconds, at the next deadline the source names
+// ([Options.Next]), and at once when [Engine.Wake] says the node committed
+// something that may open or close an alert (a FLASH arriving, an
+// acknowledgement; everyday traffic does not wake it). The source's reads
 // end with the context Run was given. It
 // keeps its state in a small SQLite file ([StateFile]) so a restart neither
 // pages everyone again nor forgets a silence. A notice that fails is logged

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hotline-line/hotline/internal/broadcast"
 )
 
 // Options tune an engine. The zero value is usable.
@@ -45,13 +47,13 @@ type Engine struct {
 	sends  sync.WaitGroup
 
 	mu       sync.Mutex
+	saveMu   sync.Mutex // held from under mu until the states taken there are on disk (unlockSave)
 	alerts   map[string]*AlertState
 	seq      int64          // the last Delivery.ID given
 	inflight map[int64]bool // deliveries being attempted now
 
 	wake    chan struct{}
-	chMu    sync.Mutex
-	changed chan struct{}
+	changed broadcast.Signal
 }
 
 // New starts an engine on cfg with the alerts of source, restoring the
@@ -62,7 +64,7 @@ func New(cfg *Config, source Source, opts Options) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, source: source, opts: opts, log: opts.Logger, now: opts.Now,
 		alerts: map[string]*AlertState{}, inflight: map[int64]bool{},
-		wake: make(chan struct{}, 1), changed: make(chan struct{})}
+		wake: make(chan struct{}, 1)}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -119,16 +121,17 @@ func (e *Engine) Close() error {
 }
 
 // Run evaluates the source every opts.Every, at the source's next
-// deadline (opts.Next), and soon after each Wake, until ctx ends.
+// deadline (opts.Next), and when woken (Wake), until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
-	// A busy node changes many times a second: evaluate at most this
-	// often, which still puts a FLASH's alert out within a second.
+	// A deadline the source still names after evaluating (one already
+	// past) is looked at again no sooner than this, not in a busy loop.
 	const minGap = 250 * time.Millisecond
 	tick := time.NewTicker(e.opts.Every)
 	defer tick.Stop()
 	deadline := time.NewTimer(time.Hour) // the source's next deadline
 	defer deadline.Stop()
 	for {
+		began := time.Now()
 		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
 			e.log.Error("escalation: evaluating alerts", "err", err)
 		}
@@ -148,7 +151,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-tick.C:
 		case <-due:
 		case <-e.wake:
-			if d := minGap - time.Since(last); d > 0 {
+			if d := time.Until(woken(began, last)); d > 0 {
 				t := time.NewTimer(d)
 				select {
 				case <-ctx.Done():
@@ -161,7 +164,24 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// Wake asks Run to evaluate the source now: the node changed.
+// wakeShare bounds the time the engine spends evaluating when it is woken
+// again and again to one part in wakeShare: a wake is served at once on a
+// node where evaluating is cheap (an alarm opens when its FLASH arrives,
+// not at the next tick), while a flood of urgent entries (a hostile
+// peer's, say) cannot keep it evaluating back to back.
+const wakeShare = 5
+
+// woken returns when a wake after an evaluation that ran from began to
+// last may be served: at once, unless that evaluation took long, then
+// (wakeShare-1) times its length after it ended.
+func woken(began, last time.Time) time.Time {
+	return last.Add((wakeShare - 1) * last.Sub(began))
+}
+
+// Wake asks Run to evaluate the source now: something changed on the node
+// that may open or close an alert at once (node.Node.Alarming). Other
+// changes need no wake: their alerts open at deadlines, which the next
+// evaluation learns.
 func (e *Engine) Wake() {
 	select {
 	case e.wake <- struct{}{}:
@@ -171,18 +191,9 @@ func (e *Engine) Wake() {
 
 // Changed returns a channel closed at the next change of the alerts or of
 // their notices. Callers wait on it, then call Changed again.
-func (e *Engine) Changed() <-chan struct{} {
-	e.chMu.Lock()
-	defer e.chMu.Unlock()
-	return e.changed
-}
+func (e *Engine) Changed() <-chan struct{} { return e.changed.Wait() }
 
-func (e *Engine) notify() {
-	e.chMu.Lock()
-	close(e.changed)
-	e.changed = make(chan struct{})
-	e.chMu.Unlock()
-}
+func (e *Engine) notify() { e.changed.Fire() }
 
 // Config returns the chain the engine follows.
 func (e *Engine) Config() *Config { return e.cfg }
@@ -245,17 +256,26 @@ func (e *Engine) Silence(id, officer string) error {
 	st.SilencedBy, st.SilencedAt = officer, now
 	st.Console, st.NextStepAt = false, time.Time{}
 	giveUp(st, EventAlert, "silenced")
-	e.save([]AlertState{st.clone()}, nil)
-	e.mu.Unlock()
+	e.unlockSave([]AlertState{st.clone()}, nil, nil)
 	e.log.Info("escalation: alert silenced", "id", id, "officer", officer)
 	e.notify()
 	return nil
 }
 
-// save writes states to the database; a failure is logged, and the engine
-// goes on from memory. It is called with e.mu held, so that the states
-// reach the disk in the order they were taken.
-func (e *Engine) save(put []AlertState, del []string) {
+// unlockSave lets go of e.mu, runs meanwhile (if not nil), and writes
+// states taken under e.mu to the database; a failure is logged, and the
+// engine goes on from memory, which is what Active shows. saveMu is taken
+// before e.mu is let go, so the states reach the disk in the order they
+// were taken, while readers of the alerts need not wait for the disk: an
+// alarm shows as soon as it opens. What goes out (a mail, a webhook) goes
+// only after the save, so that a crash cannot send it twice.
+func (e *Engine) unlockSave(put []AlertState, del []string, meanwhile func()) {
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	e.mu.Unlock()
+	if meanwhile != nil {
+		meanwhile()
+	}
 	if e.db == nil {
 		return
 	}

@@ -54,12 +54,13 @@ func (e *Engine) Tick(ctx context.Context) error {
 			e.log.Warn("escalation: next step", "id", id, "step", st.StepName, "cycle", st.Cycle)
 		}
 	}
-	e.save(e.collect(dirty))
+	put, del := e.collect(dirty)
 	jobs := e.due(now)
-	e.mu.Unlock()
+	var changed func()
 	if len(dirty) > 0 {
-		e.notify()
+		changed = e.notify
 	}
+	e.unlockSave(put, del, changed)
 	e.dispatch(jobs)
 	return srcErr
 }

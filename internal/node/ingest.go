@@ -292,6 +292,7 @@ func (n *Node) applySegment(tx *store.Tx, v *verified) ([]byte, error) {
 			lg.tree.Truncate(cur)
 			return nil, err
 		}
+		n.noteAlarming(&v.entries[i])
 	}
 	signer, err := n.cosigner(v.ls)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hotline-line/hotline/internal/amend"
+	"github.com/hotline-line/hotline/internal/broadcast"
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
 	"github.com/hotline-line/hotline/internal/identity"
@@ -69,9 +70,13 @@ type Node struct {
 	rotating sync.Mutex // one key rotation at a time
 
 	ops     chan *op
-	changed chan struct{} // closed and replaced whenever state changes
-	wrote   chan struct{} // closed when the writer has exited
-	chMu    sync.Mutex
+	changed broadcast.Signal // fired whenever state changes
+	wrote   chan struct{}    // closed when the writer has exited
+	// alarm is fired at a commit that may open or close an alert;
+	// alarmDue is set while the writer applies such a group, and taken
+	// when it commits (alarm.go).
+	alarm    broadcast.Signal
+	alarmDue atomic.Bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -152,13 +157,12 @@ func Open(dir string, opts Options) (*Node, error) {
 	}
 	n := &Node{
 		Dir: dir, Cfg: cfg, Keys: keys, Store: st, lock: lock,
-		log:     opts.Logger,
-		now:     opts.Now,
-		lines:   map[string]*lineState{},
-		ops:     make(chan *op, 4096),
-		changed: make(chan struct{}),
-		wrote:   make(chan struct{}),
-		links:   map[string]*link{},
+		log:   opts.Logger,
+		now:   opts.Now,
+		lines: map[string]*lineState{},
+		ops:   make(chan *op, 4096),
+		wrote: make(chan struct{}),
+		links: map[string]*link{},
 	}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
@@ -363,15 +367,6 @@ func (n *Node) DefaultLine() (string, error) { return n.ResolveLine("") }
 
 // Changed returns a channel closed at the next change of state (a new
 // entry, a receipt). Callers wait on it, then call Changed again.
-func (n *Node) Changed() <-chan struct{} {
-	n.chMu.Lock()
-	defer n.chMu.Unlock()
-	return n.changed
-}
+func (n *Node) Changed() <-chan struct{} { return n.changed.Wait() }
 
-func (n *Node) notify() {
-	n.chMu.Lock()
-	close(n.changed)
-	n.changed = make(chan struct{})
-	n.chMu.Unlock()
-}
+func (n *Node) notify() { n.changed.Fire() }

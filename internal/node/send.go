@@ -150,6 +150,7 @@ func (n *Node) writeEntry(tx *store.Tx, ls *lineState, d draft) (string, error) 
 	if err := tx.InsertEntry(e); err != nil {
 		return "", err
 	}
+	n.noteAlarming(e)
 	lg.tree.Append(hash)
 	lg.recent.put(index, raw, env)
 	return leaf.ID(), nil

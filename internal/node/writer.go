@@ -190,6 +190,7 @@ func (n *Node) commit(group []*op) {
 	}
 	if err != nil {
 		n.log.Error("commit failed", "err", err, "ops", len(group))
+		n.alarmDue.Store(false)
 		n.truncateUncommitted()
 		for _, o := range group {
 			if o.done != nil {
@@ -208,6 +209,9 @@ func (n *Node) commit(group []*op) {
 		}
 	}
 	n.notify()
+	if n.alarmDue.Swap(false) {
+		n.alarm.Fire()
+	}
 }
 
 func (n *Node) eachLog(fn func(ls *lineState, lg *logState)) {

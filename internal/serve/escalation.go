@@ -20,9 +20,11 @@ func newEscalation(n *node.Node, chain *escalate.Config, log *slog.Logger, now f
 	return escalate.New(chain, src.Alerts, escalate.Options{Now: now, Logger: log, StateDir: n.Dir, Party: n.Me(), Next: src.Next})
 }
 
-// runEscalation runs the engine until ctx ends. A change of the node wakes
-// it, so that a FLASH's alert goes out within a second rather than at the
-// next tick.
+// runEscalation runs the engine until ctx ends. A commit that may open or
+// close an alert at once (a peer's FLASH, an acknowledgement) wakes it, so
+// that the alarm opens when the FLASH arrives; everyday traffic does not,
+// and costs escalation nothing on the path of a message (its deadlines
+// reach the engine at its next evaluation).
 func (s *Server) runEscalation(ctx context.Context, log *slog.Logger) {
 	n, e := s.Node, s.Alerts
 	if path := e.Config().Path; path != "" {
@@ -37,9 +39,9 @@ func (s *Server) runEscalation(ctx context.Context, log *slog.Logger) {
 	}()
 	go func() {
 		for {
-			// Taken before waiting: a change between two waits still
+			// Taken before waiting: a commit between two waits still
 			// closes the channel taken here.
-			ch := n.Changed()
+			ch := n.Alarming()
 			select {
 			case <-ctx.Done():
 				return

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/hotline-line/hotline/internal/broadcast"
 	"github.com/hotline-line/hotline/internal/entry"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/officer"
@@ -33,7 +34,7 @@ type Desk struct {
 	n       *node.Node
 	off     *officer.Store
 	log     *slog.Logger
-	changed changes
+	changed broadcast.Signal
 }
 
 // ErrNotReleaser means the officer's role does not release or reject
@@ -57,7 +58,7 @@ func Open(ctx context.Context, n *node.Node, off *officer.Store, log *slog.Logge
 }
 
 // Changed returns a channel closed at the next change to any draft.
-func (d *Desk) Changed() <-chan struct{} { return d.changed.C() }
+func (d *Desk) Changed() <-chan struct{} { return d.changed.Wait() }
 
 // Save stores a message as a pending draft. The caller has validated the
 // message and found that its precedence needs release; the drafter must
@@ -67,7 +68,7 @@ func (d *Desk) Save(ctx context.Context, dr officer.Draft) (*officer.Draft, erro
 	if err != nil {
 		return nil, err
 	}
-	d.changed.Notify()
+	d.changed.Fire()
 	d.record(ctx, officer.Act{Officer: saved.Drafter, Act: "draft", Line: saved.Line,
 		Detail: fmt.Sprintf("draft %d %s", saved.ID, saved.Precedence)})
 	d.log.Info("draft saved for release", "officer", saved.Drafter, "line", saved.Line, "draft", saved.ID, "precedence", saved.Precedence)
@@ -96,7 +97,7 @@ func (d *Desk) Release(ctx context.Context, line string, id int64, releaser stri
 	if err != nil {
 		return nil, decided(err, dr)
 	}
-	d.changed.Notify()
+	d.changed.Fire()
 	// From here the draft is ours to settle, whatever the caller does.
 	ctx = context.WithoutCancel(ctx)
 	msg, err := d.n.Send(ctx, node.SendRequest{Line: line, Precedence: entry.Precedence(dr.Precedence), Lang: dr.Lang,
@@ -106,14 +107,14 @@ func (d *Desk) Release(ctx context.Context, line string, id int64, releaser stri
 		if aerr := d.off.AbandonRelease(ctx, id); aerr != nil {
 			d.log.Error("release failed and the draft could not be put back", "draft", id, "err", aerr)
 		}
-		d.changed.Notify()
+		d.changed.Fire()
 		return nil, err
 	}
 	if err := d.off.FinishRelease(ctx, id, msg); err != nil {
 		// The message is written; the next start settles the draft.
 		d.log.Error("released, but the draft was not marked", "draft", id, "message", msg, "err", err)
 	}
-	d.changed.Notify()
+	d.changed.Fire()
 	d.record(ctx, officer.Act{Officer: releaser, Act: "release", Line: line, Message: msg,
 		Detail: fmt.Sprintf("draft %d by %s", id, dr.Drafter)})
 	d.log.Info("draft released", "officer", releaser, "drafter", dr.Drafter, "line", line, "draft", id, "message", msg)
@@ -134,7 +135,7 @@ func (d *Desk) Reject(ctx context.Context, line string, id int64, by, reason str
 	if err != nil {
 		return nil, decided(err, dr)
 	}
-	d.changed.Notify()
+	d.changed.Fire()
 	d.record(ctx, officer.Act{Officer: by, Act: "reject", Line: line,
 		Detail: fmt.Sprintf("draft %d by %s: %s", id, dr.Drafter, reason)})
 	d.log.Info("draft rejected", "officer", by, "drafter", dr.Drafter, "line", line, "draft", id)
