@@ -60,7 +60,8 @@ type account struct {
 // the side's officer) and changes to the charter before it is signed.
 // The officers' passwords are hashed with console.CheapParams: the tests
 // log in through the page, and argon2id at its real cost, under the race
-// detector, took seconds of CPU for each officer made and each login.
+// detector, took half a second of CPU (seconds on a loaded machine) for
+// each officer made and each login.
 // An officer reads the console in its langs entry, else in English (the
 // tests that read the page's words read English; the parties' own
 // default is ko or zh).
