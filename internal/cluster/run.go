@@ -121,14 +121,17 @@ func FreePorts(n int) ([]string, error) {
 	return addrs, nil
 }
 
-// Poll calls cond every 20 ms until it holds, fails, or d passes; d is
-// how long on an idle machine, stretched by testload.Scale.
+// Poll calls cond until it holds, fails, or d passes; d is how long on an
+// idle machine, stretched by testload.Scale. It calls cond again after
+// 20 ms, and waits twice as long after each call that did not hold, up to
+// pollMax: most conditions run a hotline process (status --json), about
+// 40 ms of CPU each, and a wait of a minute at 20 ms kept a core busy
+// doing nothing but asking.
 func Poll(ctx context.Context, d time.Duration, what string, cond func() (bool, error)) error {
 	d = testload.Scale(d)
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
+	wait := pollMin
 	for {
 		ok, err := cond()
 		if err != nil {
@@ -140,10 +143,17 @@ func Poll(ctx context.Context, d time.Duration, what string, cond func() (bool, 
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for %s: %w after %v", what, ctx.Err(), d)
-		case <-tick.C:
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, pollMax)
 	}
 }
+
+// The first and the longest pause of Poll between two calls.
+const (
+	pollMin = 20 * time.Millisecond
+	pollMax = 250 * time.Millisecond
+)
 
 // Signs of a bug in a hotline process's output: a data race (when the
 // binary is built with -race), a panic, a fatal runtime error, input from

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hotline-line/hotline/internal/card"
 	"github.com/hotline-line/hotline/internal/charter"
+	"github.com/hotline-line/hotline/internal/console"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
 	"github.com/hotline-line/hotline/internal/officer"
@@ -57,6 +58,10 @@ type account struct {
 
 // lineSpec shapes a line for a test: each party's officers (the first is
 // the side's officer) and changes to the charter before it is signed.
+// The officers' passwords are hashed with console.CheapParams: the tests
+// log in through the page, and argon2id at its real cost, under the race
+// detector, took half a second of CPU (seconds on a loaded machine) for
+// each officer made and each login.
 // An officer reads the console in its langs entry, else in English (the
 // tests that read the page's words read English; the parties' own
 // default is ko or zh).
@@ -95,7 +100,7 @@ func startLineWith(t *testing.T, spec lineSpec) (seoul, beijing *side, line stri
 		if err != nil {
 			t.Fatal(err)
 		}
-		off, err := officer.OpenDir(d, officer.Config{})
+		off, err := officer.OpenDir(d, officer.Config{Params: console.CheapParams})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,11 +147,40 @@ func startLineWith(t *testing.T, spec lineSpec) (seoul, beijing *side, line stri
 	return sides[0], sides[1], signed.ID()
 }
 
-// newBrowser starts headless Chromium with a fresh profile.
-func newBrowser(t *testing.T) context.Context {
+// The browser tests share one Chromium per test binary: starting it costs
+// more than most of what a test does in it. A test gets a browser context
+// of its own from newBrowser, which is what a fresh profile was: its own
+// cookies, storage and cache, closed with the test. A new browser test
+// needs nothing more than
+//
+//	browser := newBrowser(t) // a person's browser
+//	tb := newTab(t, browser) // a tab in it; its tabs share the cookies
+//
+// and a second newBrowser for a second person. TestMain stops Chromium.
+var chrome struct {
+	mu     sync.Mutex
+	ctx    context.Context // the first tab of the running Chromium
+	cancel func()
+	dir    string // its profile
+}
+
+// sharedChromium returns the running Chromium, starting it if it is not
+// running (the first test, or a crash in an earlier test).
+func sharedChromium(t *testing.T) context.Context {
 	t.Helper()
+	path := chromium(t)
+	chrome.mu.Lock()
+	defer chrome.mu.Unlock()
+	if chrome.ctx != nil && chrome.ctx.Err() == nil {
+		return chrome.ctx
+	}
+	stopChromium()
+	dir, err := os.MkdirTemp("", "hotline-console-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
+		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true),
@@ -154,15 +188,47 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(1280, 860),
 	)
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	browser, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(browser); err != nil { // starts the browser
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	chrome.ctx, chrome.dir = ctx, dir
+	chrome.cancel = func() { cancelCtx(); cancelAlloc() }
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		stopChromium()
 		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// stopChromium stops the shared Chromium, if it runs, and removes its
+// profile. The caller holds chrome.mu, or no test runs any more.
+func stopChromium() {
+	if chrome.cancel != nil {
+		chrome.cancel()
+	}
+	if chrome.dir != "" {
+		os.RemoveAll(chrome.dir)
+	}
+	chrome.ctx, chrome.cancel, chrome.dir = nil, nil, ""
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopChromium()
+	os.Exit(code)
+}
+
+// newBrowser returns a browser of its own for the test: a new browser
+// context of the shared Chromium, with no cookies, storage or cache,
+// disposed of at the end of the test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	browser, cancel := chromedp.NewContext(sharedChromium(t), chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(browser); err != nil { // creates the context and a first tab
+		t.Fatalf("a browser context in chromium: %v", err)
 	}
 	return browser
 }

@@ -29,6 +29,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -50,52 +51,60 @@ type Catalog struct {
 	Messages map[string]Message `json:"messages"`
 }
 
-var (
+// catalogSet is the parsed message files.
+type catalogSet struct {
 	bundle   *i18n.Bundle
-	catalogs = map[string]*Catalog{}
+	catalogs map[string]*Catalog
 	langs    []string // the base tags of the catalogs, sorted
 	matcher  language.Matcher
-)
-
-func init() {
-	if err := load(); err != nil {
-		panic("consolei18n: " + err.Error())
-	}
 }
 
+// loaded parses the embedded message files the first time something asks
+// for a catalog or a language, not when the program starts: every hotline
+// command links this package, and parsing them at start took about a
+// quarter of the CPU of a command that never serves the console (each
+// "hotline send" or "status" process).
+var loaded = sync.OnceValue(func() *catalogSet {
+	cs, err := load()
+	if err != nil {
+		panic("consolei18n: " + err.Error())
+	}
+	return cs
+})
+
 // load parses the embedded message files.
-func load() error {
-	bundle = i18n.NewBundle(language.English)
+func load() (*catalogSet, error) {
+	cs := &catalogSet{bundle: i18n.NewBundle(language.English), catalogs: map[string]*Catalog{}}
 	names, err := fs.Glob(files, "locales/active.*.json")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, name := range names {
 		buf, err := files.ReadFile(name)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		mf, err := bundle.ParseMessageFileBytes(buf, path.Base(name))
+		mf, err := cs.bundle.ParseMessageFileBytes(buf, path.Base(name))
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		c := &Catalog{Lang: mf.Tag.String(), Messages: map[string]Message{}}
 		for _, m := range mf.Messages {
 			c.Messages[m.ID] = page(m)
 		}
-		catalogs[c.Lang] = c
-		langs = append(langs, c.Lang)
+		cs.catalogs[c.Lang] = c
+		cs.langs = append(cs.langs, c.Lang)
 	}
-	slices.Sort(langs)
+	slices.Sort(cs.langs)
 	// The fallback first: the matcher answers with it when nothing fits.
 	tags := []language.Tag{language.English}
-	for _, l := range langs {
+	for _, l := range cs.langs {
 		if l != Fallback {
 			tags = append(tags, language.Make(l))
 		}
 	}
-	matcher = language.NewMatcher(tags)
-	return nil
+	cs.matcher = language.NewMatcher(tags)
+	return cs, nil
 }
 
 // page is a message in the shape the page takes: its one form as a
@@ -114,7 +123,7 @@ func page(m *i18n.Message) Message {
 }
 
 // Langs lists the languages the console speaks, as base tags (en, ko, zh).
-func Langs() []string { return slices.Clone(langs) }
+func Langs() []string { return slices.Clone(loaded().langs) }
 
 // Match returns the console's language for a language tag (zh-Hans-CN
 // reads zh, ko-KR reads ko), and false when the console does not speak it.
@@ -123,7 +132,7 @@ func Match(tag string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	_, i, conf := matcher.Match(t)
+	_, i, conf := loaded().matcher.Match(t)
 	if conf < language.High {
 		// Low would give English for anything at all.
 		return "", false
@@ -137,7 +146,7 @@ func supported(i int) string {
 		return Fallback
 	}
 	n := 0
-	for _, l := range langs {
+	for _, l := range loaded().langs {
 		if l == Fallback {
 			continue
 		}
@@ -172,6 +181,6 @@ func For(officerLang string, partyLangs []string) string {
 
 // Get returns the catalog of lang, one of [Langs].
 func Get(lang string) (*Catalog, bool) {
-	c, ok := catalogs[lang]
+	c, ok := loaded().catalogs[lang]
 	return c, ok
 }

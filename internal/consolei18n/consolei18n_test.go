@@ -110,7 +110,7 @@ func without(s []string, v string) []string {
 func TestLocalize(t *testing.T) {
 	en, _ := Get("en")
 	for _, lang := range Langs() {
-		loc := i18n.NewLocalizer(bundle, lang)
+		loc := i18n.NewLocalizer(loaded().bundle, lang)
 		for id, m := range en.Messages {
 			data := map[string]any{}
 			for _, v := range variables(t, "en", id, forms(m)["other"]) {

@@ -21,6 +21,7 @@ import (
 // nothing changes until Beijing accepts; then both nodes test and use the
 // relay, without a restart, and exports made before and after verify.
 func TestAmendmentAddsARelay(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	c := newCluster(t)
 	seoul, beijing := c.Parties[0].Dir, c.Parties[1].Dir

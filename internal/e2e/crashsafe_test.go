@@ -54,6 +54,7 @@ func hotline(t *testing.T, c *cluster.Cluster, env []string, args ...string) ran
 // again, running it again makes a complete party (or, once hotline.json
 // was written, says there is one), and the party works.
 func TestInitKilledAtEveryStep(t *testing.T) {
+	t.Parallel()
 	hotlinebin.TrackSources(t)
 	root := t.TempDir()
 	c := &cluster.Cluster{Bin: hotlineBin, Root: root}
@@ -183,6 +184,7 @@ func outbox(t *testing.T, n *cluster.Party) []string {
 // when the wait runs out, it fails with a hint that names its key, and
 // sending again with that key writes nothing new.
 func TestSendAnswerLost(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t)
 	seoul := c.Parties[0].Dir
 
@@ -257,6 +259,7 @@ func TestSendAnswerLost(t *testing.T) {
 // four shows at once on one node each wait their turn for the node, and
 // all succeed.
 func TestConcurrentCommandsQueue(t *testing.T) {
+	t.Parallel()
 	const sends, shows = 8, 4
 	c := newCluster(t)
 	seoul := c.Parties[0].Dir

@@ -20,6 +20,7 @@ import (
 // rotation (a thief's) signs with the retired key: Beijing refuses it and
 // keeps it as evidence.
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t)
 	startAll(t, c)
 	ctx := t.Context()

@@ -35,6 +35,7 @@ const hangEnv = "HOTLINE_E2E_HANG"
 // the test runs again with twice as long, and each of those timeouts,
 // in the middle of pairing, must leave nothing behind either.
 func TestTimeoutLeavesNothing(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(hangEnv) != "" {
 		hang(t)
 		return

@@ -21,6 +21,7 @@ import (
 // suspends the navy line by notice. Every message lands in its own line's
 // inbox and nowhere else, and each line's transcript proves its own state.
 func TestThreeLinesOneNode(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	c := newCluster(t)
 	seoul, beijing := c.Parties[0].Dir, c.Parties[1].Dir

@@ -22,10 +22,19 @@ import (
 	"github.com/hotline-line/hotline/internal/hotlinebin"
 )
 
+// Parallel tests: a test whose time is mostly waiting for its processes
+// (a serve to start, a delivery, a restart) calls t.Parallel first, and
+// go test runs those side by side once the others are done; each has its
+// own directories, ports and processes (newCluster, cluster.FreePorts).
+// The tests that keep the CPU busy with a stream of "hotline send"
+// processes (TestKillRecovery, TestThousandEachWay) do not: run beside
+// each other they only slow each other down.
+
 // hotlineBin is the hotline binary built for this test run.
 var hotlineBin string
 
 func TestMain(m *testing.M) {
+	hotlinebin.Parallel(4) // see "Parallel tests" above
 	os.Exit(hotlinebin.Main(m, "e2e", os.Getenv("HOTLINE_E2E_RACE") == "1", &hotlineBin))
 }
 

@@ -31,6 +31,7 @@ const settle = 60 * time.Second
 // the hosts change, to loopback addresses on free ports, since both
 // parties share this machine.
 func TestReadmeTwoParties(t *testing.T) {
+	t.Parallel()
 	hotlinebin.TrackSources(t, "HOTLINE_E2E_RACE")
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -67,6 +68,7 @@ func TestReadmeTwoParties(t *testing.T) {
 // TestDemoCommandsRunAsPrinted starts the demo as the README does and
 // runs every command it prints, as printed.
 func TestDemoCommandsRunAsPrinted(t *testing.T) {
+	t.Parallel()
 	hotlinebin.TrackSources(t, "HOTLINE_E2E_RACE")
 	dir := scriptDir(t)
 	demo := startShell(t, dir, "./hotline demo --dir "+filepath.Join(dir, "line"))

@@ -14,13 +14,19 @@ import (
 var hotlineBin string
 
 func TestMain(m *testing.M) {
+	hotlinebin.Parallel(4) // the scenarios mostly wait: see newCluster
 	os.Exit(hotlinebin.Main(m, "faults", false, &hotlineBin))
 }
 
 // newCluster creates a relay and two paired parties behind proxies and
-// starts them (see clustertest.New).
+// starts them (see clustertest.New). It makes the test parallel: each
+// scenario has processes, ports, proxies and directories of its own, and
+// spends most of its time waiting for a route to be found dead or back,
+// so the scenarios wait side by side instead of one after the other.
+// A new scenario calls it first, before anything else.
 func newCluster(t *testing.T, o cluster.Options) *Cluster {
 	t.Helper()
+	t.Parallel()
 	hotlinebin.TrackSources(t)
 	o.Bin, o.FaultRoutes = hotlineBin, true
 	c := Wrap(clustertest.New(t, o))

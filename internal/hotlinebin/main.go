@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -58,4 +59,20 @@ func Main(m *testing.M, name string, race bool, bin *string) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// Parallel lets n parallel tests of the package run at once, unless the
+// command line set -test.parallel: go test's default, GOMAXPROCS, suits
+// tests that keep the CPU busy, while a test that waits for hotline
+// processes (a route to fail, a serve to restart) mostly sleeps. Call it
+// from TestMain, before Main.
+func Parallel(n int) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		if err := flag.Set("test.parallel", strconv.Itoa(n)); err != nil {
+			panic("hotlinebin: " + err.Error())
+		}
+	}
 }
