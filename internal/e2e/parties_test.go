@@ -22,6 +22,7 @@ import (
 // made before and after verify, the joining and the leaving reported with
 // their signatures.
 func TestPartyJoinsAndLeaves(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	c := newCluster(t)
 	seoul, beijing := c.Parties[0].Dir, c.Parties[1].Dir
