@@ -15,13 +15,14 @@ import (
 	"github.com/hotline-line/hotline/internal/transcript"
 )
 
-// rotate has seoul replace its signing keys after the exchange and send
+// rotate has seoul replace its signing keys (only: statements of the first
+// form, which these vectors keep) after the exchange and send
 // one more message under the new ones, then exports seoul's transcript:
 // the base of the rotation vectors (protocol §32).
 func rotate(r *run, settle func()) error {
 	ctx := context.Background()
 	r.retired = r.seoul.SigningKeys()
-	if _, err := r.seoul.RotateKeys(ctx, node.RotateOptions{}); err != nil {
+	if _, err := r.seoul.RotateKeys(ctx, node.RotateOptions{SigningOnly: true}); err != nil {
 		return err
 	}
 	r.next = r.seoul.SigningKeys()
@@ -53,6 +54,11 @@ func rotationCases(r *run) []tcase {
 		// signature is not.
 		{"rotation-not-signed-by-old-key", "ErrRotation", resignKeyEntry(stranger.LogSigner, r.next.LogSigner)},
 		{"rotation-without-new-key", "ErrNewKey", resignKeyEntry(r.retired.LogSigner)},
+		// A statement that names an HPKE key of the wrong size, signed by
+		// the old and the new key: peers would seal bodies to nothing.
+		{"rotation-hpke-key-malformed", "ErrRotation", restateKeyEntry(func(c *entry.KeyChange) {
+			c.HPKEKey, c.TLSKey = make([]byte, 32), r.next.TLSPublicKey()
+		}, r.retired.LogSigner, r.next.LogSigner)},
 		{"rotation-statement-dropped", "ErrRotation", func(t *transcript.Transcript) error {
 			e, err := keyEntry(t)
 			if err == nil {
@@ -82,6 +88,12 @@ func keyEntry(t *transcript.Transcript) (*transcript.Entry, error) {
 // resignKeyEntry signs the key statement anew by signers and commits the
 // leaf to the new body, as the maker of a false rotation would.
 func resignKeyEntry(signers ...note.Signer) func(*transcript.Transcript) error {
+	return restateKeyEntry(func(*entry.KeyChange) {}, signers...)
+}
+
+// restateKeyEntry changes the key statement by edit, then signs it anew
+// as resignKeyEntry does.
+func restateKeyEntry(edit func(*entry.KeyChange), signers ...note.Signer) func(*transcript.Transcript) error {
 	return func(t *transcript.Transcript) error {
 		e, err := keyEntry(t)
 		if err != nil {
@@ -91,6 +103,7 @@ func resignKeyEntry(signers ...note.Signer) func(*transcript.Transcript) error {
 		if err != nil {
 			return err
 		}
+		edit(c)
 		if e.Body, err = c.Sign(signers...); err != nil {
 			return err
 		}
