@@ -78,6 +78,7 @@ type signers struct {
 	mu    sync.RWMutex
 	all   []*identity.Keys
 	seeds []rotationSeed // of all[1:]
+	certs sync.Map       // string(TLS public key) -> *tls.Certificate (tlskeys.go)
 }
 
 // loadSigners reads SigningFile, if any, and takes as current the newest
