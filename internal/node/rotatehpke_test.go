@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto/hpke"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +113,50 @@ func TestRotationReplacesHPKEKey(t *testing.T) {
 	}
 	if err := open(retired.HPKEPrivateKey()); err == nil {
 		t.Fatal("the retired seed alone opens beijing-3, written after beijing held the key entry")
+	}
+}
+
+// TestRotationSeedFormsSurviveRestart: a rotation of the first form
+// (signing keys only, a hotline-seed-v1 line) and one of every key (a
+// hotline-keys-v1 line) both come back after a restart, each with the
+// HPKE and TLS keys it put in force.
+func TestRotationSeedFormsSurviveRestart(t *testing.T) {
+	dirs := nodetest.Dirs(t)
+	nodes, _ := nodetest.Pair(t, dirs, node.Options{})
+	seoul := nodes[0]
+	ctx := context.Background()
+	first := seoul.SigningKeys()
+	if _, err := seoul.RotateKeys(ctx, node.RotateOptions{SigningOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	if k := seoul.SigningKeys(); !bytes.Equal(k.HPKEPublicKey(), first.HPKEPublicKey()) || k.LogVerifierKey() == first.LogVerifierKey() {
+		t.Fatal("a signing-only rotation changed the HPKE key or kept the log key")
+	}
+	if _, err := seoul.RotateKeys(ctx, node.RotateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := seoul.SigningKeys()
+	if err := seoul.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dirs[0], node.SigningFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 2 ||
+		!strings.HasPrefix(lines[0], "hotline-seed-v1 ") || !strings.HasPrefix(lines[1], "hotline-keys-v1 ") {
+		t.Fatalf("%s holds %q", node.SigningFile, lines)
+	}
+	again, err := node.Open(dirs[0], node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	got := again.SigningKeys()
+	if got.LogVerifierKey() != want.LogVerifierKey() || !bytes.Equal(got.HPKEPublicKey(), want.HPKEPublicKey()) || !got.TLSPublicKey().Equal(want.TLSPublicKey()) {
+		t.Fatal("the keys after a restart are not those of the last rotation")
+	}
+	if _, k, err := node.LoadIdentity(dirs[0]); err != nil || !bytes.Equal(k.HPKEPublicKey(), want.HPKEPublicKey()) {
+		t.Fatalf("LoadIdentity: %v, or another HPKE key", err)
 	}
 }
