@@ -44,8 +44,8 @@ type Rotating interface {
 	ClientCertificate(peer string) (*tls.Certificate, error)
 	// ServerCertificate is the certificate the listener presents.
 	ServerCertificate() (*tls.Certificate, error)
-	// PeerTLSKeys are every key peer may present, besides the one
-	// PeerRoute pins.
+	// PeerTLSKeys are every key peer may present now; the key PeerRoute
+	// pins counts only if it is among them.
 	PeerTLSKeys(peer string) []ed25519.PublicKey
 }
 
@@ -208,8 +208,10 @@ func (c *Client) client(peer, addr string, key ed25519.PublicKey) *http.Client {
 		tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 			return r.ClientCertificate(peer)
 		}
+		// Not the key PeerRoute pins (the card's): a compromise
+		// declaration retires it.
 		tc.VerifyPeerCertificate = pinned(func(k ed25519.PublicKey) bool {
-			return k.Equal(key) || slices.ContainsFunc(r.PeerTLSKeys(peer), func(o ed25519.PublicKey) bool { return k.Equal(o) })
+			return slices.ContainsFunc(r.PeerTLSKeys(peer), func(o ed25519.PublicKey) bool { return k.Equal(o) })
 		})
 	}
 	tr := &http.Transport{

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/tls"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hotline-line/hotline/internal/direct"
 	"github.com/hotline-line/hotline/internal/node"
 	"github.com/hotline-line/hotline/internal/nodetest"
+	"github.com/hotline-line/hotline/internal/wire"
 )
 
 // serverKey is the TLS key p's listener presents to a client showing cert.
@@ -90,5 +92,30 @@ func TestRotationOverTLS(t *testing.T) {
 	}
 	if err == nil {
 		t.Fatal("beijing admits seoul's retired TLS key")
+	}
+
+	// A listener at seoul's address showing seoul's retired key (a thief
+	// with the old seed) is not talked to.
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{old},
+		ClientAuth: tls.RequireAnyClientCert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	dialer := direct.NewRotatingClient(peersAt{beijing, map[string]string{"seoul": ln.Addr().String()}})
+	defer dialer.CloseIdle()
+	_, err = dialer.Exchange(context.Background(), line, "seoul", &wire.Bundle{V: wire.Version, Line: line, From: "beijing"})
+	if err == nil || !strings.Contains(err.Error(), "direct: peer key is not pinned by any line") {
+		t.Fatalf("exchange with a listener showing seoul's retired key: %v", err)
 	}
 }
