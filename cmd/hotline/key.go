@@ -15,7 +15,7 @@ import (
 
 func init() {
 	register(command{"key", "rotate | compromised --since TIME --recovery-key FILE|-",
-		"replace this party's signing keys, or declare them stolen with the recovery key", cmdKey})
+		"replace this party's keys (signing, HPKE, TLS), or declare them stolen with the recovery key", cmdKey})
 }
 
 func cmdKey(ctx context.Context, args []string) error {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,6 +34,19 @@ const Path = "/v1/exchange"
 type Peers interface {
 	PeerRoute(line, peer string) (addr string, tlsKey ed25519.PublicKey, err error)
 	PartyForTLSKey(key ed25519.PublicKey) (string, bool)
+}
+
+// Rotating is a Peers whose parties' TLS keys change by key rotation
+// (protocol §32). The route asks it, when it implements it, which
+// certificate to present and which keys a peer may present.
+type Rotating interface {
+	// ClientCertificate is the certificate to present when dialing peer.
+	ClientCertificate(peer string) (*tls.Certificate, error)
+	// ServerCertificate is the certificate the listener presents.
+	ServerCertificate() (*tls.Certificate, error)
+	// PeerTLSKeys are every key peer may present now; the key PeerRoute
+	// pins counts only if it is among them.
+	PeerTLSKeys(peer string) []ed25519.PublicKey
 }
 
 func pinned(want func(ed25519.PublicKey) bool) func([][]byte, [][]*x509.Certificate) error {
@@ -53,13 +67,23 @@ func pinned(want func(ed25519.PublicKey) bool) func([][]byte, [][]*x509.Certific
 }
 
 // ServerTLS is the listener's TLS configuration: TLS 1.3 only, a client
-// certificate required, and accepted only if its key is a party's.
+// certificate required, and accepted only if its key is a party's. If
+// peers is Rotating, it chooses the certificate at each handshake and cert
+// is not used.
 func ServerTLS(cert tls.Certificate, peers Peers) *tls.Config {
+	certs := []tls.Certificate{cert}
+	var current func(*tls.ClientHelloInfo) (*tls.Certificate, error)
+	if r, ok := peers.(Rotating); ok {
+		// tls asks GetCertificate only when Certificates is empty (peers
+		// dial an address, not a name).
+		certs, current = nil, func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return r.ServerCertificate() }
+	}
 	return &tls.Config{
-		MinVersion:   tls.VersionTLS13,
-		Certificates: []tls.Certificate{cert},
-		ClientAuth:   tls.RequireAnyClientCert,
-		NextProtos:   []string{"h2", "http/1.1"},
+		GetCertificate: current,
+		MinVersion:     tls.VersionTLS13,
+		Certificates:   certs,
+		ClientAuth:     tls.RequireAnyClientCert,
+		NextProtos:     []string{"h2", "http/1.1"},
 		VerifyPeerCertificate: pinned(func(k ed25519.PublicKey) bool {
 			_, ok := peers.PartyForTLSKey(k)
 			return ok
@@ -134,11 +158,12 @@ func Handler(n *node.Node, peers Peers) http.Handler {
 
 // Client is the dialing side of the direct route.
 type Client struct {
-	cert  tls.Certificate
-	peers Peers
+	cert     tls.Certificate
+	peers    Peers
+	rotating Rotating // nil: cert and the key PeerRoute pins, always
 
 	mu      sync.Mutex
-	clients map[string]*http.Client // by address and pinned key
+	clients map[string]*http.Client // by peer, address and pinned key (clientID)
 }
 
 // NewClient returns a route that dials peers with cert.
@@ -146,13 +171,26 @@ func NewClient(cert tls.Certificate, peers Peers) *Client {
 	return &Client{cert: cert, peers: peers, clients: map[string]*http.Client{}}
 }
 
+// RotatingPeers are Peers that are Rotating.
+type RotatingPeers interface {
+	Peers
+	Rotating
+}
+
+// NewRotatingClient returns a route that dials each peer with the
+// certificate peers chooses for it, and admits every key of the peer
+// peers names: keys that change by key rotation.
+func NewRotatingClient(peers RotatingPeers) *Client {
+	return &Client{peers: peers, rotating: peers, clients: map[string]*http.Client{}}
+}
+
 // Name implements node.Route.
 func (c *Client) Name() string { return "direct" }
 
-func (c *Client) client(addr string, key ed25519.PublicKey) *http.Client {
+func (c *Client) client(peer, addr string, key ed25519.PublicKey) *http.Client {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	id := addr + "|" + string(key)
+	id := clientID(peer, addr, key)
 	if hc, ok := c.clients[id]; ok {
 		return hc
 	}
@@ -163,6 +201,18 @@ func (c *Client) client(addr string, key ed25519.PublicKey) *http.Client {
 		VerifyPeerCertificate: pinned(func(k ed25519.PublicKey) bool {
 			return k.Equal(key)
 		}),
+	}
+	if r := c.rotating; r != nil {
+		// The certificate and the keys admitted are asked for at each
+		// handshake: a rotation changes them without a new client.
+		tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			return r.ClientCertificate(peer)
+		}
+		// Not the key PeerRoute pins (the card's): a compromise
+		// declaration retires it.
+		tc.VerifyPeerCertificate = pinned(func(k ed25519.PublicKey) bool {
+			return slices.ContainsFunc(r.PeerTLSKeys(peer), func(o ed25519.PublicKey) bool { return k.Equal(o) })
+		})
 	}
 	tr := &http.Transport{
 		TLSClientConfig:     tc,
@@ -194,16 +244,22 @@ func (c *Client) Exchange(ctx context.Context, line, peer string, b *wire.Bundle
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	hc := c.client(addr, key)
+	hc := c.client(peer, addr, key)
 	resp, err := hc.Do(req)
 	if err != nil {
 		// No answer at all. The connection may be dead without knowing it
 		// (a cut cable drops packets, it does not reset them): the next
 		// exchange dials afresh instead of queueing on it.
-		c.forget(addr, key, hc)
+		c.forget(clientID(peer, addr, key), hc)
 		return nil, fmt.Errorf("direct to %s at %s: %w", peer, addr, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusForbidden {
+		// The peer no longer admits the key this connection was opened
+		// with (a compromise declaration retired it): dial afresh, with
+		// the certificate ClientCertificate gives now.
+		defer c.forget(clientID(peer, addr, key), hc)
+	}
 	switch resp.StatusCode {
 	case http.StatusOK:
 		return wire.DecodeReply(resp.Body)
@@ -218,12 +274,16 @@ func (c *Client) Exchange(ctx context.Context, line, peer string, b *wire.Bundle
 	return nil, &node.RefusedError{Msg: fmt.Sprintf("%s: %s", resp.Status, bytes.TrimSpace(msg))}
 }
 
-// forget drops hc, the client for addr and key, if it is still the one in
-// use.
-func (c *Client) forget(addr string, key ed25519.PublicKey, hc *http.Client) {
+// clientID names the client for peer at addr, pinning key: one for every
+// line with that peer.
+func clientID(peer, addr string, key ed25519.PublicKey) string {
+	return peer + "|" + addr + "|" + string(key)
+}
+
+// forget drops hc, the client id names, if it is still the one in use.
+func (c *Client) forget(id string, hc *http.Client) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	id := addr + "|" + string(key)
 	if c.clients[id] == hc {
 		delete(c.clients, id)
 		hc.CloseIdleConnections()

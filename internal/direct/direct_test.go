@@ -81,7 +81,12 @@ func setup(t *testing.T) (string, []*party, map[string]string) {
 // setupWith is setup with the listeners bounded by lim.
 func setupWith(t *testing.T, lim direct.Limits) (string, []*party, map[string]string) {
 	t.Helper()
-	dirs := nodetest.Dirs(t)
+	return setupIn(t, nodetest.Dirs(t), lim)
+}
+
+// setupIn is setupWith for the parties made in dirs.
+func setupIn(t *testing.T, dirs []string, lim direct.Limits) (string, []*party, map[string]string) {
+	t.Helper()
 	nodes, line := nodetest.Pair(t, dirs, node.Options{})
 	addrs := map[string]string{}
 	var parties []*party

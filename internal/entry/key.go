@@ -24,6 +24,12 @@ const KindKey Kind = "key"
 //
 // The statement is signed by the key it replaces (the authority to speak
 // for the party) and by the new log key (proof that the party holds it).
+// HPKEKey and TLSKey, when present, replace the party's HPKE key (new
+// bodies are sealed to it) and TLS key (its direct route presents it): a
+// rotation then leaves nothing of the old seed in force. They are omitted
+// in statements that replace only the signing keys, so those keep their
+// bytes.
+//
 // When Compromised is set, the old key is presumed stolen from that time:
 // the recovery key of the party's card signs in its place, and entries the
 // old key signed after that time are disputed.
@@ -33,13 +39,16 @@ type KeyChange struct {
 	Index       uint64     `json:"index"`
 	LogKey      string     `json:"log_key"`
 	CosignerKey string     `json:"cosigner_key"`
+	HPKEKey     []byte     `json:"hpke_key,omitempty"`
+	TLSKey      []byte     `json:"tls_key,omitempty"`
 	Compromised *time.Time `json:"compromised,omitempty"`
 }
 
 // NewKeyChange is the statement that hands party's log on line over to
-// next's signing keys at index.
+// next's keys at index: its signing keys, HPKE key and TLS key.
 func NewKeyChange(line string, index uint64, next *identity.Keys) *KeyChange {
-	return &KeyChange{Line: line, Party: next.Slug, Index: index, LogKey: next.LogVerifierKey(), CosignerKey: next.CosignerVerifierKey()}
+	return &KeyChange{Line: line, Party: next.Slug, Index: index, LogKey: next.LogVerifierKey(), CosignerKey: next.CosignerVerifierKey(),
+		HPKEKey: next.HPKEPublicKey(), TLSKey: next.TLSPublicKey()}
 }
 
 // Sign returns the statement as a signed note: by the key it replaces (or
@@ -99,8 +108,17 @@ func DecodeKeyChange(body []byte) (*KeyChange, error) {
 	return &k, nil
 }
 
-// Validate checks the fields of a statement, not its keys' encoding
-// (package verify parses them as verifiers).
+// ErrKeyStatementKey means a key statement carries an HPKE or TLS key of
+// the wrong size, or only one of the two: a rotation replaces both or
+// neither.
+var ErrKeyStatementKey = errors.New("the key statement carries a malformed HPKE or TLS key")
+
+// HPKEKeySize is the size of a serialized HPKE public key of the KEM every
+// party uses (identity.KEM: ML-KEM-768 and X25519).
+const HPKEKeySize = 1184 + 32
+
+// Validate checks the fields of a statement, and the sizes of its HPKE
+// and TLS keys, not its keys' encoding (package verify parses them).
 func (k *KeyChange) Validate() error {
 	if !validLineID(k.Line) {
 		return fmt.Errorf("key statement: line %.40q", k.Line)
@@ -113,6 +131,12 @@ func (k *KeyChange) Validate() error {
 	}
 	if k.LogKey == "" || k.CosignerKey == "" {
 		return errors.New("key statement: log_key and cosigner_key are required")
+	}
+	if (k.HPKEKey == nil) != (k.TLSKey == nil) {
+		return fmt.Errorf("%w: hpke_key and tls_key come together", ErrKeyStatementKey)
+	}
+	if k.HPKEKey != nil && (len(k.HPKEKey) != HPKEKeySize || len(k.TLSKey) != 32) {
+		return fmt.Errorf("%w: hpke_key of %d bytes (want %d), tls_key of %d (want 32)", ErrKeyStatementKey, len(k.HPKEKey), HPKEKeySize, len(k.TLSKey))
 	}
 	return nil
 }

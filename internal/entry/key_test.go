@@ -2,6 +2,7 @@ package entry_test
 
 import (
 	"crypto/sha256"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,42 @@ func TestDecodeKeyChangeRefuses(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if k, err := entry.DecodeKeyChange([]byte(in)); err == nil {
 				t.Fatalf("accepted %+v", k)
+			}
+		})
+	}
+}
+
+// TestKeyChangeHPKEAndTLSKeys checks that a statement carries the new HPKE
+// and TLS keys, that one without them keeps the bytes of a signing-keys-only
+// statement, and that a key of the wrong size is refused with its own error.
+func TestKeyChangeHPKEAndTLSKeys(t *testing.T) {
+	c, _ := keyChange(t)
+	if len(c.HPKEKey) != entry.HPKEKeySize || len(c.TLSKey) != 32 {
+		t.Fatalf("statement carries an HPKE key of %d bytes and a TLS key of %d", len(c.HPKEKey), len(c.TLSKey))
+	}
+	got, err := entry.DecodeKeyChange([]byte(c.Text() + "\n"))
+	if err != nil || string(got.HPKEKey) != string(c.HPKEKey) || string(got.TLSKey) != string(c.TLSKey) {
+		t.Fatalf("decoded %v, %v", got, err)
+	}
+	old := *c
+	old.HPKEKey, old.TLSKey = nil, nil
+	if strings.Contains(old.Text(), "hpke_key") || strings.Contains(old.Text(), "tls_key") {
+		t.Fatalf("a signing-keys-only statement names HPKE or TLS keys: %s", old.Text())
+	}
+	if _, err := entry.DecodeKeyChange([]byte(old.Text() + "\n")); err != nil {
+		t.Fatalf("signing-keys-only statement: %v", err)
+	}
+	for name, mut := range map[string]func(k *entry.KeyChange){
+		"short hpke key": func(k *entry.KeyChange) { k.HPKEKey = k.HPKEKey[:32] },
+		"long tls key":   func(k *entry.KeyChange) { k.TLSKey = append(k.TLSKey, 0) },
+		"hpke alone":     func(k *entry.KeyChange) { k.TLSKey = nil },
+		"tls alone":      func(k *entry.KeyChange) { k.HPKEKey = nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			bad := *c
+			mut(&bad)
+			if _, err := entry.DecodeKeyChange([]byte(bad.Text() + "\n")); !errors.Is(err, entry.ErrKeyStatementKey) {
+				t.Fatalf("got %v, want ErrKeyStatementKey", err)
 			}
 		})
 	}

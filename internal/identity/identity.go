@@ -92,8 +92,9 @@ func Derive(slug string, seed []byte) (*Keys, error) {
 }
 
 // WithSigningSeed returns a copy of k whose log and cosigner keys are
-// derived from another seed, as after a key rotation (protocol §32): the
-// signing keys change, the TLS and HPKE keys the charter pins stay.
+// derived from another seed, as after a key rotation of the first
+// version (protocol §32), which kept the TLS and HPKE keys. A rotation now
+// derives every key from the new seed ([Derive]).
 func (k *Keys) WithSigningSeed(seed []byte) (*Keys, error) {
 	s, err := Derive(k.Slug, seed)
 	if err != nil {

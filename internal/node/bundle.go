@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/hpke"
 	"errors"
 	"fmt"
 
@@ -64,7 +65,7 @@ var ErrWrongSender = errors.New("parcel's sender does not match the carrier's")
 // AbsorbMailbox takes in a parcel that a relay attests sender put in our
 // mailbox.
 func (n *Node) AbsorbMailbox(ctx context.Context, line, sender string, data []byte) error {
-	b, err := parcel.Open(data, n.Me(), n.Keys.HPKEPrivateKey())
+	b, err := openWithAny(n, func(priv hpke.PrivateKey) (*wire.Bundle, error) { return parcel.Open(data, n.Me(), priv) })
 	if err == nil && (b.From != sender || b.Line != line) {
 		err = fmt.Errorf("%w: %s says %s on line %s", ErrWrongSender, sender, b.From, b.Line)
 	}
@@ -80,7 +81,7 @@ func (n *Node) AbsorbMailbox(ctx context.Context, line, sender string, data []by
 // are ignored, and the cosignature we owe goes back on the next route that
 // works.
 func (n *Node) ImportParcel(ctx context.Context, data []byte) (*wire.Bundle, error) {
-	b, err := parcel.Open(data, n.Me(), n.Keys.HPKEPrivateKey())
+	b, err := openWithAny(n, func(priv hpke.PrivateKey) (*wire.Bundle, error) { return parcel.Open(data, n.Me(), priv) })
 	if err != nil {
 		return nil, err
 	}

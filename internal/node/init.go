@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/hotline-line/hotline/internal/atomicfile"
 	"github.com/hotline-line/hotline/internal/card"
@@ -187,12 +188,12 @@ func LoadIdentity(dir string) (*Config, *identity.Keys, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	// After a key rotation the card names the newest signing keys.
+	// After a key rotation the card names the newest keys.
 	seeds, err := readSeeds(filepath.Join(dir, SigningFile))
 	if err != nil || len(seeds) == 0 {
 		return cfg, k, err
 	}
-	k, err = k.WithSigningSeed(seeds[len(seeds)-1])
+	k, err = seeds[len(seeds)-1].keys(k)
 	return cfg, k, err
 }
 
@@ -215,7 +216,9 @@ func (n *Node) PeerRoute(line, peer string) (string, ed25519.PublicKey, error) {
 	return "", nil, fmt.Errorf("%s has no direct route in the charter", peer)
 }
 
-// PartyForTLSKey returns the party of any line whose TLS key is key.
+// PartyForTLSKey returns the party of any line whose TLS key is key: its
+// card's, or one its key entries put in place, unless a compromise
+// declaration retired it (verify.Keyring.TLSKeys).
 func (n *Node) PartyForTLSKey(key ed25519.PublicKey) (string, bool) {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
@@ -225,7 +228,10 @@ func (n *Node) PartyForTLSKey(key ed25519.PublicKey) (string, bool) {
 		rules := ls.rules()
 		for i := range rules.Parties {
 			c := &rules.Parties[i]
-			if c.Party != ls.me && key.Equal(ed25519.PublicKey(c.TLSKey)) {
+			if c.Party == ls.me {
+				continue
+			}
+			if slices.ContainsFunc(ls.keys.TLSKeys(c.Party), func(k ed25519.PublicKey) bool { return key.Equal(k) }) {
 				return c.Party, true
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/hpke"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -28,23 +29,56 @@ import (
 	"github.com/hotline-line/hotline/internal/wire"
 )
 
-// SigningFile holds the seeds of the signing keys this party took on by
-// key rotation (protocol §32), oldest first, one "hotline-seed-v1
-// <base64>" line each, mode 0600. The first signing keys come from
-// party.key, which also holds the TLS and HPKE keys a rotation keeps.
+// SigningFile holds the seeds of the keys this party took on by key
+// rotation (protocol §32), oldest first, mode 0600, one line each:
+// "hotline-keys-v1 <base64>" for a seed every key of the party is derived
+// from (signing, HPKE and TLS keys), or "hotline-seed-v1 <base64>" for a
+// seed of a rotation that replaced only the signing keys (the TLS and HPKE
+// keys of party.key stayed). The first keys come from party.key.
 //
 // Retired seeds stay in the file: a peer that lags behind a key entry must
-// be sent checkpoints below it, which only the retired key may sign. A
-// retired key never signs at or beyond its key entry: the signer for a
-// size is chosen by the line's key chain ([Node.logSigner]).
+// be sent checkpoints below it, which only the retired key may sign, and
+// bodies sealed to a retired HPKE key (in flight, or stored) must still
+// open. A retired key never signs at or beyond its key entry: the signer
+// for a size is chosen by the line's key chain ([Node.logSigner]).
 const SigningFile = "signing.keys"
 
-// signers are the signing keys this node holds, oldest first: n.Keys, then
-// one per seed of SigningFile.
+// Prefixes of the lines of SigningFile.
+const (
+	seedAllPrefix     = "hotline-keys-v1 "
+	seedSigningPrefix = "hotline-seed-v1 "
+)
+
+// rotationSeed is one line of SigningFile.
+type rotationSeed struct {
+	seed []byte
+	all  bool // every key derives from seed, not only the signing keys
+}
+
+// keys derives the keys seed gives the party whose first keys are base.
+func (s rotationSeed) keys(base *identity.Keys) (*identity.Keys, error) {
+	if s.all {
+		return identity.Derive(base.Slug, s.seed)
+	}
+	return base.WithSigningSeed(s.seed)
+}
+
+// line is s as SigningFile holds it.
+func (s rotationSeed) line() string {
+	prefix := seedSigningPrefix
+	if s.all {
+		prefix = seedAllPrefix
+	}
+	return prefix + base64.StdEncoding.EncodeToString(s.seed) + "\n"
+}
+
+// signers are the keys this node holds, oldest first: n.Keys, then one per
+// seed of SigningFile.
 type signers struct {
 	mu    sync.RWMutex
 	all   []*identity.Keys
-	seeds [][]byte // of all[1:]
+	seeds []rotationSeed // of all[1:]
+	certs sync.Map       // string(TLS public key) -> *tls.Certificate (tlskeys.go)
 }
 
 // loadSigners reads SigningFile, if any, and takes as current the newest
@@ -65,7 +99,7 @@ func (n *Node) loadSigners() error {
 		}
 	}
 	for i, s := range seeds {
-		k, err := n.Keys.WithSigningSeed(s)
+		k, err := s.keys(n.Keys)
 		if err != nil {
 			return fmt.Errorf("%s: %w", SigningFile, err)
 		}
@@ -80,7 +114,7 @@ func (n *Node) loadSigners() error {
 }
 
 // readSeeds reads a file of seed lines; a missing file holds none.
-func readSeeds(path string) ([][]byte, error) {
+func readSeeds(path string) ([]rotationSeed, error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -95,25 +129,65 @@ func readSeeds(path string) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var seeds [][]byte
+	var seeds []rotationSeed
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		v, ok := strings.CutPrefix(sc.Text(), "hotline-seed-v1 ")
+		v, all := strings.CutPrefix(sc.Text(), seedAllPrefix)
+		ok := all
+		if !all {
+			v, ok = strings.CutPrefix(v, seedSigningPrefix)
+		}
 		s, err := base64.StdEncoding.DecodeString(v)
 		if !ok || err != nil || len(s) != identity.SeedSize {
-			return nil, fmt.Errorf("%s: line %d is not a hotline-seed-v1 seed", path, len(seeds)+1)
+			return nil, fmt.Errorf("%s: line %d is not a hotline-keys-v1 or hotline-seed-v1 seed", path, len(seeds)+1)
 		}
-		seeds = append(seeds, s)
+		seeds = append(seeds, rotationSeed{seed: s, all: all})
 	}
 	return seeds, nil
 }
 
-// SigningKeys are the newest signing keys, with the party's TLS and HPKE
-// keys: what a card made now names, and what signs an export's checkpoint
+// hpkeKeys are the HPKE private keys this node holds, newest first: a
+// body sealed to a key a rotation retired (in flight when the peer took
+// the key entry in, or stored) still opens.
+func (n *Node) hpkeKeys() []hpke.PrivateKey {
+	n.signers.mu.RLock()
+	defer n.signers.mu.RUnlock()
+	var out []hpke.PrivateKey
+	var seen [][]byte
+	for i := len(n.signers.all) - 1; i >= 0; i-- {
+		k := n.signers.all[i]
+		if pub := k.HPKEPublicKey(); !slices.ContainsFunc(seen, func(o []byte) bool { return bytes.Equal(o, pub) }) {
+			seen = append(seen, pub)
+			out = append(out, k.HPKEPrivateKey())
+		}
+	}
+	return out
+}
+
+// openWithAny tries open with each HPKE key this node holds, newest first,
+// and returns the first success, or the newest key's error: the sender
+// picked one of our keys, by the key chain it held when it sealed.
+func openWithAny[T any](n *Node, open func(hpke.PrivateKey) (T, error)) (T, error) {
+	var first error
+	for _, priv := range n.hpkeKeys() {
+		v, err := open(priv)
+		if err == nil {
+			return v, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	var zero T
+	return zero, first
+}
+
+// SigningKeys are the newest keys, signing, TLS and HPKE: what a card made
+// now names, and what signs an export's checkpoint
 // of our log.
 func (n *Node) SigningKeys() *identity.Keys { return n.current() }
 
-// current is the newest signing keys: those a card made now names.
+// current is the newest keys: those a card made now names.
 func (n *Node) current() *identity.Keys {
 	n.signers.mu.RLock()
 	defer n.signers.mu.RUnlock()
@@ -212,6 +286,10 @@ type RotateOptions struct {
 	// and every node shows what the old keys signed since as disputed.
 	Compromised *time.Time
 	Recovery    note.Signer
+	// SigningOnly replaces the signing keys alone and keeps the HPKE and
+	// TLS keys, as rotations did before statements named those: the test
+	// vectors of that form are made with it.
+	SigningOnly bool
 }
 
 // RotateRequest is a key rotation as the command line asks for it.
@@ -244,7 +322,8 @@ func (n *Node) Rotate(ctx context.Context, req RotateRequest) (map[string]string
 // ErrNoLines means there is no open line to rotate keys on.
 var ErrNoLines = errors.New("no open line to rotate keys on")
 
-// RotateKeys replaces this party's signing keys on every line that is not
+// RotateKeys replaces this party's keys (signing, HPKE and TLS) on every
+// line that is not
 // closed: a new seed, then one key entry in our log on each line, signed
 // by the key it replaces (or the recovery key) and by the new key, all in
 // one commit. It returns the key entries' IDs by line.
@@ -272,8 +351,8 @@ func (n *Node) RotateKeys(ctx context.Context, opts RotateOptions) (map[string]s
 	if len(lines) == 0 {
 		return nil, ErrNoLines
 	}
-	seed := identity.NewSeed()
-	next, err := n.Keys.WithSigningSeed(seed)
+	seed := rotationSeed{seed: identity.NewSeed(), all: !opts.SigningOnly}
+	next, err := seed.keys(n.Keys)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +361,7 @@ func (n *Node) RotateKeys(ctx context.Context, opts RotateOptions) (map[string]s
 	n.signers.mu.RUnlock()
 	var file bytes.Buffer
 	for _, s := range seeds {
-		fmt.Fprintf(&file, "hotline-seed-v1 %s\n", base64.StdEncoding.EncodeToString(s))
+		file.WriteString(s.line())
 	}
 	// Durable before any entry names the key: a key entry whose key was
 	// lost would end our log.
@@ -297,6 +376,9 @@ func (n *Node) RotateKeys(ctx context.Context, opts RotateOptions) (map[string]s
 				lg := ls.log(ls.me)
 				index := lg.tree.Size()
 				c := entry.NewKeyChange(ls.id, index, next)
+				if opts.SigningOnly {
+					c.HPKEKey, c.TLSKey = nil, nil
+				}
 				authority := opts.Recovery
 				if opts.Compromised == nil {
 					old, err := n.signerFor(ls.keys.LogKeyAt(ls.me, index))
@@ -345,7 +427,7 @@ func (n *Node) RotateKeys(ctx context.Context, opts RotateOptions) (map[string]s
 	if err != nil {
 		return nil, err
 	}
-	n.log.Info("signing keys rotated", "lines", len(ids), "compromised", opts.Compromised != nil)
+	n.log.Info("keys rotated", "lines", len(ids), "compromised", opts.Compromised != nil)
 	return ids, nil
 }
 

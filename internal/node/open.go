@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/hpke"
 	"fmt"
 
 	"github.com/hotline-line/hotline/internal/entry"
@@ -28,5 +29,10 @@ func (n *Node) openBody(ls *lineState, l *entry.Leaf, envelope []byte, start uin
 		}
 		return e.Envelope, nil
 	}
-	return ls.keys.OpenBodyAt(l, envelope, ls.me, n.Keys.HPKEPrivateKey(), &n.epochs, carrier)
+	type opened struct{ salt, body []byte }
+	o, err := openWithAny(n, func(priv hpke.PrivateKey) (opened, error) {
+		salt, body, err := ls.keys.OpenBodyAt(l, envelope, ls.me, priv, &n.epochs, carrier)
+		return opened{salt, body}, err
+	})
+	return o.salt, o.body, err
 }

@@ -21,7 +21,8 @@ import (
 // by its signed card or removes one. The node holds the log of every
 // party the line ever had, and follows the charter in force for everything
 // else: whom a new body is sealed to (recipients), which peers it keeps
-// links to (peers), and whose TLS key it lets in (PartyForTLSKey).
+// links to (peers), and whose TLS key it lets in (PartyForTLSKey). A
+// party's HPKE and TLS keys follow its key entries (verify.Keyring).
 
 // partySet is every party whose log the node holds on a line: those of
 // the signed charter and those an amendment in force added since. It is
@@ -38,8 +39,13 @@ func (ls *lineState) log(p string) *logState { return ls.set.Load().logs[p] }
 // change the map.
 func (ls *lineState) logs() map[string]*logState { return ls.set.Load().logs }
 
-// hpkeOf returns party p's HPKE key.
+// hpkeOf returns party p's HPKE key: the one its newest key entry in
+// force put in place, else its card's. A body is sealed to it from the
+// moment this node takes the key entry in (protocol §32).
 func (ls *lineState) hpkeOf(p string) (hpke.PublicKey, bool) {
+	if pk, ok := ls.keys.HPKEKey(p); ok {
+		return pk, true
+	}
 	pk, ok := ls.set.Load().hpke[p]
 	return pk, ok
 }
@@ -91,10 +97,9 @@ func (ls *lineState) recipients(kind entry.Kind) (to map[string]hpke.PublicKey, 
 	if kind.Open() {
 		return nil, true, nil
 	}
-	set := ls.set.Load()
 	to = map[string]hpke.PublicKey{}
 	for _, p := range ls.peers() {
-		pk, ok := set.hpke[p]
+		pk, ok := ls.hpkeOf(p)
 		if !ok {
 			return nil, false, fmt.Errorf("line %s: no key of %s, a party in force", ls.id, p)
 		}

@@ -41,7 +41,7 @@ func (n *Node) Install(ctx context.Context, c *charter.Signed) error {
 // let its author read or speak for us.
 func (n *Node) checkOwnCard(mine *card.Card, where string) error {
 	if cur := n.current(); mine.LogKey != cur.LogVerifierKey() || mine.CosignerKey != cur.CosignerVerifierKey() ||
-		!bytes.Equal(mine.HPKEKey, n.Keys.HPKEPublicKey()) || !bytes.Equal(mine.TLSKey, n.Keys.TLSPublicKey()) {
+		!bytes.Equal(mine.HPKEKey, cur.HPKEPublicKey()) || !bytes.Equal(mine.TLSKey, cur.TLSPublicKey()) {
 		return fmt.Errorf("%s names %s with keys that are not this node's: refusing to install it", where, n.Me())
 	}
 	return nil

@@ -129,7 +129,7 @@ func (s *Server) start(log *slog.Logger, o options) error {
 	var ctx context.Context
 	ctx, s.stop = context.WithCancel(context.Background())
 	go relays.Run(ctx)
-	n.Start(direct.NewClient(cert, n), relays)
+	n.Start(direct.NewRotatingClient(n), relays)
 	if o.importDir != "" {
 		go watch(ctx, n, o.importDir, log)
 	}

@@ -1,6 +1,9 @@
 package verify
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/hpke"
 	"errors"
 	"fmt"
 	"maps"
@@ -27,6 +30,11 @@ type epoch struct {
 	logKey      string
 	cosKey      string
 	compromised *time.Time // the key entry declared the keys before it stolen from this time
+	// The HPKE and TLS keys: the card's for the charter's epoch, the key
+	// entry's if it replaced them (hpke set), else nil (the earlier ones
+	// stay in force).
+	hpkeKey, tlsKey []byte
+	hpke            hpke.PublicKey
 }
 
 // epochAt is the epoch in force for a checkpoint of size size: the last
@@ -66,7 +74,7 @@ func (k *Keyring) KeyEntry(l *entry.Leaf, body []byte, pending ...*Rotation) (*R
 	}
 	c, err := entry.DecodeKeyChange(body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrRotation, id, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrRotation, id, err)
 	}
 	if err := c.Check(l); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrRotation, err)
@@ -79,6 +87,12 @@ func (k *Keyring) KeyEntry(l *entry.Leaf, body []byte, pending ...*Rotation) (*R
 	if err != nil || cv.Name() != identity.CosignerKeyName(l.Author) {
 		return nil, fmt.Errorf("%w: %s: cosigner_key is not a cosignature/v1 key named %s", ErrRotation, id, identity.CosignerKeyName(l.Author))
 	}
+	var hk hpke.PublicKey
+	if c.HPKEKey != nil {
+		if hk, err = identity.KEM().NewPublicKey(c.HPKEKey); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w: hpke_key is not an %s key: %v", ErrRotation, id, entry.ErrKeyStatementKey, "ML-KEM-768+X25519", err)
+		}
+	}
 	ks := k.with(pending)
 	// A key is never used twice, by this party or another: a retired key
 	// brought back would make the entries it signed after retiring valid.
@@ -87,7 +101,8 @@ func (k *Keyring) KeyEntry(l *entry.Leaf, body []byte, pending ...*Rotation) (*R
 			if p == l.Author && e.index == l.Index && e.logKey == c.LogKey {
 				continue // this entry again, as in a replayed segment
 			}
-			if keyPart(e.logKey) == keyPart(c.LogKey) || keyPart(e.cosKey) == keyPart(c.CosignerKey) {
+			if keyPart(e.logKey) == keyPart(c.LogKey) || keyPart(e.cosKey) == keyPart(c.CosignerKey) ||
+				c.HPKEKey != nil && (bytes.Equal(e.hpkeKey, c.HPKEKey) || bytes.Equal(e.tlsKey, c.TLSKey)) {
 				return nil, fmt.Errorf("%w: %s: the new keys were %s's keys before", ErrRotation, id, p)
 			}
 		}
@@ -129,6 +144,7 @@ func (k *Keyring) KeyEntry(l *entry.Leaf, body []byte, pending ...*Rotation) (*R
 	return &Rotation{Party: l.Author, Index: l.Index, Time: l.Time, Change: c, epoch: epoch{
 		from: l.Index + 1, index: l.Index, at: l.Time, log: lv, cos: cv,
 		logKey: c.LogKey, cosKey: c.CosignerKey, compromised: c.Compromised,
+		hpkeKey: c.HPKEKey, tlsKey: c.TLSKey, hpke: hk,
 	}}, nil
 }
 
@@ -238,4 +254,39 @@ func (k *Keyring) Disputed(party string, index uint64, t time.Time) (by uint64, 
 		}
 	}
 	return 0, false
+}
+
+// HPKEKey is the HPKE key the newest key entry of party in force put in
+// place, that new bodies to party are sealed to; ok is false while the
+// party's HPKE key is still its card's.
+func (k *Keyring) HPKEKey(party string) (pk hpke.PublicKey, ok bool) {
+	eps := k.current().chain[party]
+	for i := len(eps) - 1; i > 0; i-- {
+		if eps[i].hpke != nil {
+			return eps[i].hpke, true
+		}
+	}
+	return nil, false
+}
+
+// TLSKeys are the TLS keys party may present on a direct route: its card's
+// and those its key entries in force put in place, but none from before a
+// key entry that declared a compromise. A plain rotation keeps the old key
+// admitted, so that the party reaches peers that have not taken in its key
+// entry yet; a compromise declaration shuts the old keys out.
+func (k *Keyring) TLSKeys(party string) []ed25519.PublicKey {
+	eps := k.current().chain[party]
+	from := 0
+	for i, e := range eps {
+		if e.compromised != nil {
+			from = i
+		}
+	}
+	var out []ed25519.PublicKey
+	for _, e := range eps[from:] {
+		if e.tlsKey != nil {
+			out = append(out, ed25519.PublicKey(e.tlsKey))
+		}
+	}
+	return out
 }

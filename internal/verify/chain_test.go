@@ -3,6 +3,7 @@ package verify_test
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"testing"
 	"time"
 
@@ -16,11 +17,11 @@ import (
 	"github.com/hotline-line/hotline/internal/verify"
 )
 
-// nextKeys are party's signing keys after a rotation.
+// nextKeys are party's keys after a rotation: signing, HPKE and TLS.
 func nextKeys(t testing.TB, k *identity.Keys, gen string) *identity.Keys {
 	t.Helper()
 	seed := sha256.Sum256([]byte("verify test seed " + k.Slug + " " + gen))
-	n, err := k.WithSigningSeed(seed[:])
+	n, err := identity.Derive(k.Slug, seed[:])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,4 +285,82 @@ func TestCosignatureAcrossRotation(t *testing.T) {
 	wantErr(t, err, verify.ErrUnknownKey)
 	_, err = past.Checkpoint(unknown, "seoul")
 	wantErr(t, err, nil)
+}
+
+// TestKeyEntryHPKEAndTLS checks that a key entry puts the party's new HPKE
+// and TLS keys in force, that a statement with a malformed or reused HPKE
+// or TLS key is refused with its own error, and that a compromise
+// declaration shuts the TLS keys before it out.
+func TestKeyEntryHPKEAndTLS(t *testing.T) {
+	l := newLine(t)
+	next := nextKeys(t, l.seoul, "2")
+	at := created.Add(time.Hour)
+	try := func(c *entry.KeyChange) (*verify.Rotation, error) {
+		b, err := c.Sign(l.seoul.LogSigner, next.LogSigner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.k.KeyEntry(keyLeaf(l.id, "seoul", 3, at, b), b)
+	}
+	for name, mut := range map[string]func(c *entry.KeyChange){
+		"hpke key of the wrong size": func(c *entry.KeyChange) { c.HPKEKey = c.HPKEKey[:100] },
+		"hpke key not a key":         func(c *entry.KeyChange) { c.HPKEKey = bytes.Repeat([]byte{0xff}, entry.HPKEKeySize) },
+		"tls key of the wrong size":  func(c *entry.KeyChange) { c.TLSKey = c.TLSKey[:31] },
+		"hpke key without tls key":   func(c *entry.KeyChange) { c.TLSKey = nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := entry.NewKeyChange(l.id, 3, next)
+			mut(c)
+			_, err := try(c)
+			wantErr(t, err, verify.ErrRotation)
+			if !errors.Is(err, entry.ErrKeyStatementKey) {
+				t.Fatalf("got %v, want ErrKeyStatementKey", err)
+			}
+		})
+	}
+	t.Run("hpke key of another party", func(t *testing.T) {
+		c := entry.NewKeyChange(l.id, 3, next)
+		c.HPKEKey = l.beijing.HPKEPublicKey()
+		_, err := try(c)
+		wantErr(t, err, verify.ErrRotation)
+	})
+
+	if _, ok := l.k.HPKEKey("seoul"); ok {
+		t.Fatal("an HPKE key in force before any key entry")
+	}
+	if got := l.k.TLSKeys("seoul"); len(got) != 1 || !got[0].Equal(l.seoul.TLSPublicKey()) {
+		t.Fatalf("TLS keys before the rotation: %x", got)
+	}
+	r, err := try(entry.NewKeyChange(l.id, 3, next))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.k.Rotate(r); err != nil {
+		t.Fatal(err)
+	}
+	if pk, ok := l.k.HPKEKey("seoul"); !ok || !bytes.Equal(pk.Bytes(), next.HPKEPublicKey()) {
+		t.Fatal("the new HPKE key is not in force after the key entry")
+	}
+	// A plain rotation keeps the old TLS key admitted, for peers that have
+	// not taken the key entry in yet to be reached.
+	if got := l.k.TLSKeys("seoul"); len(got) != 2 || !got[1].Equal(next.TLSPublicKey()) {
+		t.Fatalf("TLS keys after the rotation: %x", got)
+	}
+
+	k, id, seoul, rec := recoveryLine(t)
+	after := nextKeys(t, seoul, "after theft")
+	since := created.Add(24 * time.Hour)
+	c := entry.NewKeyChange(id, 10, after)
+	c.Compromised = &since
+	b, _ := c.Sign(rec, after.LogSigner)
+	r, err = k.KeyEntry(keyLeaf(id, "seoul", 10, created.Add(48*time.Hour), b), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Rotate(r); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.TLSKeys("seoul"); len(got) != 1 || !got[0].Equal(after.TLSPublicKey()) {
+		t.Fatalf("TLS keys after a compromise: %x, want the new key alone", got)
+	}
 }

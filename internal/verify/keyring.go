@@ -79,7 +79,7 @@ func (k *Keyring) take(ks *keys, p *card.Card) error {
 	if rv != nil {
 		k.recV[p.Party] = rv
 	}
-	ks.chain[p.Party] = []epoch{{log: lv, cos: cv, logKey: p.LogKey, cosKey: p.CosignerKey}}
+	ks.chain[p.Party] = []epoch{{log: lv, cos: cv, logKey: p.LogKey, cosKey: p.CosignerKey, hpkeKey: p.HPKEKey, tlsKey: p.TLSKey}}
 	return nil
 }
 

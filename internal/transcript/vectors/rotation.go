@@ -15,32 +15,47 @@ import (
 	"github.com/hotline-line/hotline/internal/transcript"
 )
 
-// rotate has seoul replace its signing keys after the exchange and send
-// one more message under the new ones, then exports seoul's transcript:
-// the base of the rotation vectors (protocol §32).
+// rotate has seoul replace its signing keys (only: statements of the first
+// form, which these vectors keep) after the exchange and send one more
+// message under the new ones, then exports seoul's transcript: the base of
+// the rotation vectors (protocol §32).
 func rotate(r *run, settle func()) error {
-	ctx := context.Background()
 	r.retired = r.seoul.SigningKeys()
-	if _, err := r.seoul.RotateKeys(ctx, node.RotateOptions{}); err != nil {
-		return err
-	}
+	var err error
+	r.rotated, err = rotateAndSend(r, settle, node.RotateOptions{SigningOnly: true}, "Third message, under the new keys.")
 	r.next = r.seoul.SigningKeys()
+	return err
+}
+
+// rotateAll has seoul replace every key, its HPKE and TLS keys too, at the
+// end of the run (so that every other vector keeps its bytes), and send a
+// message sealed after it.
+func rotateAll(r *run, settle func()) (*transcript.Transcript, error) {
+	return rotateAndSend(r, settle, node.RotateOptions{}, "A message after a rotation of every key.")
+}
+
+// rotateAndSend has seoul rotate as opts say and send text under the new
+// keys, and exports seoul's transcript once beijing holds all of it.
+func rotateAndSend(r *run, settle func(), opts node.RotateOptions, text string) (*transcript.Transcript, error) {
+	ctx := context.Background()
+	if _, err := r.seoul.RotateKeys(ctx, opts); err != nil {
+		return nil, err
+	}
 	settle()
-	if _, err := r.seoul.Send(ctx, node.SendRequest{Line: r.line, Text: "Third message, under the new keys."}); err != nil {
-		return err
+	if _, err := r.seoul.Send(ctx, node.SendRequest{Line: r.line, Text: text}); err != nil {
+		return nil, err
 	}
 	settle()
 	own, err := r.seoul.Status(r.line)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, p := range own.Parties {
 		if a, _ := r.seoul.Receipt(r.line, "beijing"); p.Party == "seoul" && a != p.LogSize {
-			return fmt.Errorf("the rotation did not settle: beijing holds %d of seoul's log, want %d", a, p.LogSize)
+			return nil, fmt.Errorf("the rotation did not settle: beijing holds %d of seoul's log, want %d", a, p.LogSize)
 		}
 	}
-	r.rotated, err = transcript.Export(r.seoul.Store, r.next, r.line, true, time.Now())
-	return err
+	return transcript.Export(r.seoul.Store, r.seoul.SigningKeys(), r.line, true, time.Now())
 }
 
 // rotationCases tamper with the key entry of seoul's log, or sign past it
@@ -53,6 +68,11 @@ func rotationCases(r *run) []tcase {
 		// signature is not.
 		{"rotation-not-signed-by-old-key", "ErrRotation", resignKeyEntry(stranger.LogSigner, r.next.LogSigner)},
 		{"rotation-without-new-key", "ErrNewKey", resignKeyEntry(r.retired.LogSigner)},
+		// A statement that names an HPKE key of the wrong size, signed by
+		// the old and the new key: peers would seal bodies to nothing.
+		{"rotation-hpke-key-malformed", "ErrRotation", restateKeyEntry(func(c *entry.KeyChange) {
+			c.HPKEKey, c.TLSKey = make([]byte, 32), r.next.TLSPublicKey()
+		}, r.retired.LogSigner, r.next.LogSigner)},
 		{"rotation-statement-dropped", "ErrRotation", func(t *transcript.Transcript) error {
 			e, err := keyEntry(t)
 			if err == nil {
@@ -82,6 +102,12 @@ func keyEntry(t *transcript.Transcript) (*transcript.Entry, error) {
 // resignKeyEntry signs the key statement anew by signers and commits the
 // leaf to the new body, as the maker of a false rotation would.
 func resignKeyEntry(signers ...note.Signer) func(*transcript.Transcript) error {
+	return restateKeyEntry(func(*entry.KeyChange) {}, signers...)
+}
+
+// restateKeyEntry changes the key statement by edit, then signs it anew
+// as resignKeyEntry does.
+func restateKeyEntry(edit func(*entry.KeyChange), signers ...note.Signer) func(*transcript.Transcript) error {
 	return func(t *transcript.Transcript) error {
 		e, err := keyEntry(t)
 		if err != nil {
@@ -91,6 +117,7 @@ func resignKeyEntry(signers ...note.Signer) func(*transcript.Transcript) error {
 		if err != nil {
 			return err
 		}
+		edit(c)
 		if e.Body, err = c.Sign(signers...); err != nil {
 			return err
 		}

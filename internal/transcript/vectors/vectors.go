@@ -119,6 +119,13 @@ func Build(settle func()) (map[string][]byte, error) {
 		}
 		write(c.name, c.want, tt)
 	}
+	// A rotation of every key (signing, HPKE, TLS) comes after all the
+	// rest, which keep their bytes.
+	all, err := rotateAll(r, settle)
+	if err != nil {
+		return nil, err
+	}
+	write("rotation-all-keys-ok", "ok", all)
 	b, _ := json.MarshalIndent(manifest, "", " ")
 	files[TamperDir+"/manifest.json"] = append(b, '\n')
 	files[FormatDoc] = doc.Markdown
