@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-line/hotline/internal/heapmeter"
 	"github.com/hotline-line/hotline/internal/readmodel"
 )
 
@@ -26,20 +27,20 @@ func TestTrackerMemory(t *testing.T) {
 	}
 	b := newBacklog(t, n)
 	ctx := context.Background()
-	before := heapInUse()
+	before := heapmeter.Live()
 	tr := readmodel.NewTracker(b.st, b.l)
 	now := time.UnixMilli(b.at).Add(time.Minute)
 	var peak uint64
 	owed := 0
 	err := tr.Each(ctx, now, func(o *readmodel.Owed) {
 		if owed++; owed%(n/4) == 0 {
-			peak = max(peak, heapInUse()-before)
+			peak = max(peak, heapmeter.Live()-before)
 		}
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	held := heapInUse() - before
+	held := heapmeter.Live() - before
 	runtime.KeepAlive(tr)
 	per := held / uint64(owed)
 	t.Logf("%d messages owed: the tracker holds %d bytes, %d per message; %d bytes while reading them", owed, held, per, peak)
@@ -52,12 +53,4 @@ func TestTrackerMemory(t *testing.T) {
 	if peak > uint64(owed)*maxBytesPerOwed+4<<20 {
 		t.Errorf("reading the backlog held %d bytes: more than its deadlines and a page", peak)
 	}
-}
-
-// heapInUse is the bytes of live objects after a full collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

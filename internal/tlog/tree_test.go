@@ -13,6 +13,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 	"github.com/transparency-dev/merkle/testonly"
 
+	"github.com/hotline-line/hotline/internal/heapmeter"
 	"github.com/hotline-line/hotline/internal/tlog"
 )
 
@@ -498,25 +499,17 @@ func TestConcurrentReaders(t *testing.T) {
 // bytes each, 17 MB of a node's heap over a log of 121,000 entries.
 func TestTreeMemory(t *testing.T) {
 	const n = 100_000
-	before := liveHeap()
+	before := heapmeter.Live()
 	tr := &tlog.Tree{}
 	for i := range n {
 		// As a node loads its logs: the hash of each leaf, handed over.
 		tr.Append(tlog.HashLeaf([]byte{byte(i), byte(i >> 8), byte(i >> 16)}))
 	}
-	held := liveHeap() - before
+	held := heapmeter.Live() - before
 	runtime.KeepAlive(tr)
 	per := held / n
 	t.Logf("%d leaves: %d bytes, %d per leaf", n, held, per)
 	if per > 80 { // 64, and the slack of slices that grow by doubling
 		t.Errorf("%d bytes per leaf, want at most 80", per)
 	}
-}
-
-// liveHeap is the bytes of live objects after a full collection.
-func liveHeap() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
